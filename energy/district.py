@@ -1,0 +1,482 @@
+"""The district specification: site, grid, buildings, PV, batteries, lighting, tariff.
+
+A district is one readable YAML or JSON file that a planner can edit. It is
+validated on load; every error names the field path, the value and what is
+allowed, e.g. ``pv[3].kwp: -5 is not allowed; it must be > 0 kWp``.
+
+Sign conventions: all capacities and powers in the spec are non-negative
+magnitudes [kW, kWh, kWp]; directions are in the names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from energy.errors import InputDataError
+from energy.timeindex import check_timezone
+
+#: BDEW standard load profiles that demandlib provides (1999 and 2025 editions).
+LoadProfile = Literal[
+    "H0", "G0", "G1", "G2", "G3", "G4", "G5", "G6", "L0", "L1", "L2",
+    "H25", "G25", "L25", "P25", "S25",
+]
+
+BuildingKind = Literal[
+    "single_family", "multi_family", "commercial", "school", "public", "community", "other"
+]
+
+#: Traffic factors by local hour 0..23 (TNO/MACC road traffic, mean 1), see LIGHTING.md.
+TNO_TRAFFIC_PROFILE: tuple[float, ...] = (
+    0.19, 0.09, 0.06, 0.05, 0.09, 0.22, 0.86, 1.84, 1.86, 1.41, 1.24, 1.20,
+    1.32, 1.44, 1.45, 1.59, 2.03, 2.08, 1.51, 1.06, 0.74, 0.62, 0.61, 0.44,
+)
+
+#: EN 13201-2 required maintained levels per class: cd/m2 (M) or lx (C, P).
+LIGHTING_CLASS_LEVELS: dict[str, float] = {
+    "M1": 2.0, "M2": 1.5, "M3": 1.0, "M4": 0.75, "M5": 0.50, "M6": 0.30,
+    "C0": 50.0, "C1": 30.0, "C2": 20.0, "C3": 15.0, "C4": 10.0, "C5": 7.5,
+    "P1": 15.0, "P2": 10.0, "P3": 7.5, "P4": 5.0, "P5": 3.0, "P6": 2.0,
+}
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class _Spec(BaseModel):
+    """Base of all spec models: unknown fields are errors, instances are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Site(_Spec):
+    """Location of the district."""
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the district")
+    latitude: float = Field(ge=-90, le=90, description="Latitude [deg north], -90..90")
+    longitude: float = Field(ge=-180, le=180, description="Longitude [deg east], -180..180")
+    altitude_m: float = Field(0.0, ge=-450, le=9000, description="Altitude above sea level [m]")
+    timezone: str = Field("Europe/Berlin", description="IANA time zone of local time")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            return check_timezone(value)
+        except InputDataError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class Transformer(_Spec):
+    """The secondary substation transformer (upstream grid connection)."""
+
+    std_type: str = Field(
+        "0.63 MVA 20/0.4 kV",
+        alias="type",
+        description="pandapower standard transformer type",
+    )
+    rating_kva: float = Field(630.0, gt=0, le=10000, description="Rated power [kVA]")
+    vn_hv_kv: float = Field(20.0, gt=0, description="Rated high-voltage side [kV]")
+    vn_lv_kv: float = Field(0.4, gt=0, description="Rated low-voltage side [kV]")
+
+
+class Feeder(_Spec):
+    """A radial low-voltage cable feeder leaving the substation busbar."""
+
+    id: Id
+    cable: str = Field("NAYY 4x150 SE", description="pandapower standard line type")
+    description: str = ""
+
+
+class GridConnection(_Spec):
+    """Transformer, feeders and the exchange limits at the grid connection point."""
+
+    transformer: Transformer = Transformer()
+    feeders: list[Feeder] = Field(min_length=1)
+    import_limit_kw: float | None = Field(
+        None, gt=0, description="Maximum import [kW]; default: transformer rating x 1.0"
+    )
+    export_limit_kw: float | None = Field(
+        None, ge=0, description="Maximum export [kW]; default: transformer rating x 1.0"
+    )
+    service_cable: str = Field(
+        "NAYY 4x50 SE", description="pandapower line type of building service connections"
+    )
+    service_length_m: float = Field(15.0, ge=0, le=500, description="Service cable length [m]")
+
+    @property
+    def import_limit_effective_kw(self) -> float:
+        """Import limit [kW]: the explicit value or the transformer rating (cos phi = 1)."""
+        return self.import_limit_kw if self.import_limit_kw is not None else (
+            self.transformer.rating_kva
+        )
+
+    @property
+    def export_limit_effective_kw(self) -> float:
+        """Export limit [kW]: the explicit value or the transformer rating (cos phi = 1)."""
+        return self.export_limit_kw if self.export_limit_kw is not None else (
+            self.transformer.rating_kva
+        )
+
+
+class Building(_Spec):
+    """A grid-connected building with a standard load profile."""
+
+    id: Id
+    kind: BuildingKind
+    annual_kwh: float = Field(ge=0, le=1e8, description="Annual electricity demand [kWh/a]")
+    profile: LoadProfile = Field(description="BDEW standard load profile")
+    feeder: Id
+    distance_m: float = Field(
+        ge=0, le=5000, description="Position along the feeder, from the substation [m]"
+    )
+    households: int | None = Field(None, ge=0, le=10000, description="Dwellings (information)")
+    description: str = ""
+
+
+class PVSystem(_Spec):
+    """A roof or ground PV system, modelled PVWatts-style.
+
+    Defaults follow PVWatts v5 (Dobos 2014, NREL/TP-6A20-62641) except where
+    noted: modern mono-Si temperature coefficient -0.0037/K and DC/AC ratio 1.1.
+    """
+
+    id: Id
+    building: Id
+    kwp: float = Field(gt=0, le=1e5, description="DC nameplate power at STC [kWp]")
+    tilt_deg: float = Field(30.0, ge=0, le=90, description="Module tilt from horizontal [deg]")
+    azimuth_deg: float = Field(
+        180.0, ge=0, lt=360, description="Module azimuth [deg], 0 = north, 180 = south"
+    )
+    mount: Literal["roof", "open_rack"] = Field(
+        "roof", description="Mounting, selects the SAPM cell-temperature parameters"
+    )
+    gamma_pdc_per_k: float = Field(
+        -0.0037, ge=-0.01, le=0, description="Power temperature coefficient [1/K]"
+    )
+    losses_frac: float = Field(
+        0.14, ge=0, lt=1, description="DC system losses (soiling, wiring, mismatch...) [0..1]"
+    )
+    inverter_eta_nom: float = Field(
+        0.96, gt=0.5, le=1, description="Nominal inverter efficiency [0..1]"
+    )
+    dc_ac_ratio: float = Field(
+        1.1, ge=0.5, le=3, description="DC nameplate / AC inverter rating [-]"
+    )
+    albedo: float = Field(0.2, ge=0, le=1, description="Ground reflectance [0..1]")
+    curtailable: bool = Field(True, description="The optimiser may curtail this system")
+
+    @property
+    def pac_kw(self) -> float:
+        """AC inverter rating [kW] = kWp / DC/AC ratio."""
+        return self.kwp / self.dc_ac_ratio
+
+
+class Battery(_Spec):
+    """A stationary battery at a building or at the substation.
+
+    ``at`` is ``"substation"`` or the id of a building.
+    """
+
+    id: Id
+    at: Id = Field(description="'substation' or a building id")
+    capacity_kwh: float = Field(gt=0, le=1e6, description="Usable nominal capacity [kWh]")
+    power_kw: float = Field(gt=0, le=1e6, description="Max charge and discharge power [kW]")
+    eta_charge: float = Field(0.95, gt=0, le=1, description="Charge efficiency [0..1]")
+    eta_discharge: float = Field(0.95, gt=0, le=1, description="Discharge efficiency [0..1]")
+    self_discharge_frac_per_h: float = Field(
+        0.0001, ge=0, le=0.01, description="Self-discharge per hour, fraction of SoC [1/h]"
+    )
+    soc_min_frac: float = Field(0.05, ge=0, lt=1, description="Minimum SoC [0..1]")
+    soc_max_frac: float = Field(0.95, gt=0, le=1, description="Maximum SoC [0..1]")
+    soc_initial_frac: float = Field(0.5, ge=0, le=1, description="Initial SoC [0..1]")
+    throughput_cost_eur_per_kwh: float = Field(
+        0.0, ge=0, le=10, description="Wear cost per kWh discharged [EUR/kWh]"
+    )
+
+    @model_validator(mode="after")
+    def _soc_order(self) -> Battery:
+        if self.soc_min_frac >= self.soc_max_frac:
+            raise ValueError(
+                f"soc_min_frac ({self.soc_min_frac}) must be below soc_max_frac "
+                f"({self.soc_max_frac})"
+            )
+        if not self.soc_min_frac <= self.soc_initial_frac <= self.soc_max_frac:
+            raise ValueError(
+                f"soc_initial_frac: {self.soc_initial_frac} is not allowed; it must lie "
+                f"between soc_min_frac {self.soc_min_frac} and soc_max_frac {self.soc_max_frac}"
+            )
+        return self
+
+
+class LightingGroup(_Spec):
+    """A group of identical dimmable LED luminaires on one road, dimmed together."""
+
+    id: Id
+    road: str = Field(min_length=1, max_length=200)
+    design_class: str = Field(description="EN 13201-2 design class, e.g. M3, C3, P4")
+    lowest_class: str | None = Field(
+        None, description="Lowest class approved for adaptive operation (same family)"
+    )
+    luminaires: int = Field(gt=0, le=100000, description="Number of luminaires")
+    nominal_w: float = Field(gt=0, le=2000, description="Input power per luminaire at 100 % [W]")
+    driver_offset_frac: float = Field(
+        0.07, ge=0, lt=0.5, description="Driver offset a in p = p_nom (a + (1-a) level) [0..1]"
+    )
+    standby_w: float = Field(0.5, ge=0, le=20, description="Standby power per luminaire [W]")
+    min_dim_frac: float = Field(
+        0.2, ge=0.05, le=1, description="Lowest dim level the drivers allow [0..1]"
+    )
+    traffic_profile: tuple[float, ...] = Field(
+        TNO_TRAFFIC_PROFILE,
+        description="Traffic relative to the design flow by local hour 0..23 (mean about 1)",
+    )
+    design_traffic_factor: float = Field(
+        1.0, gt=0, description="Traffic factor at which the design class is required"
+    )
+    feeder: Id
+    distance_m: float = Field(0.0, ge=0, le=5000, description="Connection point on the feeder [m]")
+
+    @field_validator("design_class", "lowest_class")
+    @classmethod
+    def _known_class(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        key = value.strip().upper()
+        if key not in LIGHTING_CLASS_LEVELS:
+            raise ValueError(
+                f"{value!r} is not an EN 13201-2 class; allowed: M1-M6, C0-C5, P1-P6"
+            )
+        return key
+
+    @field_validator("traffic_profile")
+    @classmethod
+    def _traffic(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != 24:
+            raise ValueError(f"needs 24 hourly values (local hour 0..23), got {len(value)}")
+        if min(value) < 0:
+            raise ValueError("traffic factors must be >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _class_range(self) -> LightingGroup:
+        low = self.lowest_class
+        if low is None:
+            return self
+        if low[0] != self.design_class[0]:
+            raise ValueError(
+                f"lowest_class {low} must be in the family of design_class "
+                f"{self.design_class} ({self.design_class[0]} classes)"
+            )
+        if int(low[1:]) < int(self.design_class[1:]):
+            raise ValueError(
+                f"lowest_class {low} is brighter than design_class {self.design_class}; "
+                "it must be the same or a higher class number"
+            )
+        return self
+
+    @property
+    def family(self) -> str:
+        """Class family: 'M', 'C' or 'P'."""
+        return self.design_class[0]
+
+
+class TouPeriod(_Spec):
+    """A time-of-use price band in local time, hours [start_hour, end_hour)."""
+
+    start_hour: int = Field(ge=0, le=23)
+    end_hour: int = Field(ge=1, le=24)
+    price_eur_per_kwh: float = Field(ge=-10, le=10)
+    weekdays_only: bool = False
+
+
+class TariffSpec(_Spec):
+    """Import price, feed-in remuneration and CO2 intensity of grid electricity.
+
+    Defaults (German 2025): household price 0.397 EUR/kWh (BDEW Strompreisanalyse
+    Oct 2025); EEG feed-in 0.0794 EUR/kWh for <= 10 kWp surplus feed-in
+    commissioned Feb-Jul 2025; no feed-in payment in hours with negative
+    day-ahead price (Solarspitzengesetz, from 25 Feb 2025); CO2 363 g/kWh (UBA
+    2024 estimate, CO2 only).
+    """
+
+    import_kind: Literal["flat", "time_of_use", "day_ahead"] = "flat"
+    flat_eur_per_kwh: float = Field(0.397, ge=-10, le=10, description="Flat price [EUR/kWh]")
+    time_of_use: list[TouPeriod] = Field(default_factory=list)
+    day_ahead_file: str | None = Field(
+        None, description="SMARD export; relative paths resolve against the data/ folder"
+    )
+    day_ahead_zone: str = Field("Deutschland/Luxemburg", description="SMARD column prefix")
+    surcharges_eur_per_kwh: float = Field(
+        0.22, ge=0, le=10,
+        description="Grid fees, levies, taxes and supplier margin added to day-ahead [EUR/kWh]",
+    )
+    vat_frac: float = Field(0.19, ge=0, le=1, description="VAT on day-ahead + surcharges")
+    feed_in_eur_per_kwh: float = Field(0.0794, ge=0, le=10, description="Feed-in tariff")
+    feed_in_zero_when_negative: bool = True
+    co2_g_per_kwh: float = Field(363.0, ge=0, le=2000, description="Grid CO2 intensity")
+    co2_file: str | None = Field(None, description="Hourly CO2 intensity series (CSV)")
+    peak_charge_eur_per_kw: float = Field(
+        0.0, ge=0, le=1000, description="Charge on the horizon's peak import [EUR/kW]"
+    )
+
+
+class District(_Spec):
+    """A complete district: the single input a planner edits."""
+
+    spec_version: Literal[1] = 1
+    site: Site
+    grid: GridConnection
+    buildings: list[Building] = Field(min_length=1)
+    pv: list[PVSystem] = Field(default_factory=list)
+    batteries: list[Battery] = Field(default_factory=list)
+    lighting: list[LightingGroup] = Field(default_factory=list)
+    tariff: TariffSpec = TariffSpec()
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> District:
+        errors: list[str] = []
+
+        def unique(kind: str, ids: list[str]) -> None:
+            seen: set[str] = set()
+            for item in ids:
+                if item in seen:
+                    errors.append(f"{kind}: id {item!r} is used twice; ids must be unique")
+                seen.add(item)
+
+        unique("buildings", [b.id for b in self.buildings])
+        unique("pv", [p.id for p in self.pv])
+        unique("batteries", [b.id for b in self.batteries])
+        unique("lighting", [g.id for g in self.lighting])
+        unique("grid.feeders", [f.id for f in self.grid.feeders])
+        feeders = {f.id for f in self.grid.feeders}
+        buildings = {b.id for b in self.buildings}
+        for i, b in enumerate(self.buildings):
+            if b.feeder not in feeders:
+                errors.append(
+                    f"buildings[{i}].feeder: {b.feeder!r} is not a feeder; "
+                    f"allowed: {sorted(feeders)}"
+                )
+        for i, p in enumerate(self.pv):
+            if p.building not in buildings:
+                errors.append(f"pv[{i}].building: {p.building!r} is not a building id")
+        for i, bat in enumerate(self.batteries):
+            if bat.at != "substation" and bat.at not in buildings:
+                errors.append(
+                    f"batteries[{i}].at: {bat.at!r} is neither 'substation' nor a building id"
+                )
+        for i, g in enumerate(self.lighting):
+            if g.feeder not in feeders:
+                errors.append(
+                    f"lighting[{i}].feeder: {g.feeder!r} is not a feeder; "
+                    f"allowed: {sorted(feeders)}"
+                )
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    # -- convenience -------------------------------------------------------
+    def building(self, building_id: str) -> Building:
+        """Return the building with id ``building_id``."""
+        for b in self.buildings:
+            if b.id == building_id:
+                return b
+        raise KeyError(building_id)
+
+    @property
+    def total_kwp(self) -> float:
+        """Installed PV [kWp]."""
+        return float(sum(p.kwp for p in self.pv))
+
+    @property
+    def total_battery_kwh(self) -> float:
+        """Installed battery capacity [kWh]."""
+        return float(sum(b.capacity_kwh for b in self.batteries))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the spec as plain JSON-compatible data (aliases, no unset defaults lost)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def spec_hash(self) -> str:
+        """SHA-256 of the canonical JSON form, for run metadata."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """Turn a pydantic ValidationError into lines ``field.path: message (got value)``."""
+    lines = []
+    for err in exc.errors():
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+        lines.append(f"{loc or 'district'}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def district_from_dict(data: Any, source: str = "district") -> District:
+    """Validate plain data into a :class:`District`.
+
+    Raises
+    ------
+    InputDataError
+        One line per problem, naming the field path, the value and what is allowed.
+    """
+    if not isinstance(data, dict):
+        raise InputDataError(f"{source}: expected a mapping at the top level, got "
+                             f"{type(data).__name__}")
+    try:
+        return District.model_validate(data)
+    except ValidationError as exc:
+        raise InputDataError(f"{source} is invalid:\n{format_validation_error(exc)}") from exc
+
+
+def parse_district(text: str, fmt: Literal["yaml", "json"] = "yaml",
+                   source: str = "district") -> District:
+    """Parse YAML or JSON text into a validated District."""
+    try:
+        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise InputDataError(f"{source}: not valid {fmt.upper()}: {exc}") from exc
+    return district_from_dict(data, source)
+
+
+def load_district(path: str | Path) -> District:
+    """Load and validate a district from a ``.yaml``/``.yml`` or ``.json`` file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputDataError(f"{p}: file not found")
+    fmt: Literal["yaml", "json"] = "json" if p.suffix.lower() == ".json" else "yaml"
+    return parse_district(p.read_text(encoding="utf-8"), fmt, source=str(p))
+
+
+def save_district(district: District, path: str | Path) -> Path:
+    """Write a district to ``path`` as YAML or JSON (by suffix); returns the path."""
+    p = Path(path)
+    data = district.to_dict()
+    if p.suffix.lower() == ".json":
+        p.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        p.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+#: Folder of the shipped data (data/ at the repository root).
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: The shipped Gera reference district.
+GERA_DISTRICT_FILE = DATA_DIR / "gera" / "district.yaml"

@@ -1,0 +1,72 @@
+"""Shared output helpers of the ``energy`` CLI: tables for people, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from energy.errors import EnergyError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _clean(value: Any) -> Any:
+    """Make ``value`` JSON-safe: NaN/inf become null, numpy scalars become Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as indented JSON on stdout."""
+    sys.stdout.write(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                number_format: str = "{:,.1f}") -> None:
+    """Print a rich table; floats are formatted with ``number_format``."""
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*[number_format.format(v) if isinstance(v, float) else str(v)
+                        for v in row])
+    console.print(table)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn library errors into a message on stderr and exit code 1, without a traceback."""
+    try:
+        yield
+    except EnergyError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(code=1) from None
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+
+
+def progress_printer(enabled: bool = True) -> Callable[[float, str], None]:
+    """Return a progress callback that writes ``[ 42%] message`` lines to stderr."""
+
+    def report(fraction: float, message: str) -> None:
+        if enabled:
+            err_console.print(f"[{fraction * 100:3.0f}%] {message}", highlight=False)
+
+    return report

@@ -30,8 +30,22 @@ from energy.timeindex import check_timezone
 
 #: BDEW standard load profiles that demandlib provides (1999 and 2025 editions).
 LoadProfile = Literal[
-    "H0", "G0", "G1", "G2", "G3", "G4", "G5", "G6", "L0", "L1", "L2",
-    "H25", "G25", "L25", "P25", "S25",
+    "H0",
+    "G0",
+    "G1",
+    "G2",
+    "G3",
+    "G4",
+    "G5",
+    "G6",
+    "L0",
+    "L1",
+    "L2",
+    "H25",
+    "G25",
+    "L25",
+    "P25",
+    "S25",
 ]
 
 BuildingKind = Literal[
@@ -40,15 +54,52 @@ BuildingKind = Literal[
 
 #: Traffic factors by local hour 0..23 (TNO/MACC road traffic, mean 1), see LIGHTING.md.
 TNO_TRAFFIC_PROFILE: tuple[float, ...] = (
-    0.19, 0.09, 0.06, 0.05, 0.09, 0.22, 0.86, 1.84, 1.86, 1.41, 1.24, 1.20,
-    1.32, 1.44, 1.45, 1.59, 2.03, 2.08, 1.51, 1.06, 0.74, 0.62, 0.61, 0.44,
+    0.19,
+    0.09,
+    0.06,
+    0.05,
+    0.09,
+    0.22,
+    0.86,
+    1.84,
+    1.86,
+    1.41,
+    1.24,
+    1.20,
+    1.32,
+    1.44,
+    1.45,
+    1.59,
+    2.03,
+    2.08,
+    1.51,
+    1.06,
+    0.74,
+    0.62,
+    0.61,
+    0.44,
 )
 
 #: EN 13201-2 required maintained levels per class: cd/m2 (M) or lx (C, P).
 LIGHTING_CLASS_LEVELS: dict[str, float] = {
-    "M1": 2.0, "M2": 1.5, "M3": 1.0, "M4": 0.75, "M5": 0.50, "M6": 0.30,
-    "C0": 50.0, "C1": 30.0, "C2": 20.0, "C3": 15.0, "C4": 10.0, "C5": 7.5,
-    "P1": 15.0, "P2": 10.0, "P3": 7.5, "P4": 5.0, "P5": 3.0, "P6": 2.0,
+    "M1": 2.0,
+    "M2": 1.5,
+    "M3": 1.0,
+    "M4": 0.75,
+    "M5": 0.50,
+    "M6": 0.30,
+    "C0": 50.0,
+    "C1": 30.0,
+    "C2": 20.0,
+    "C3": 15.0,
+    "C4": 10.0,
+    "C5": 7.5,
+    "P1": 15.0,
+    "P2": 10.0,
+    "P3": 7.5,
+    "P4": 5.0,
+    "P5": 3.0,
+    "P6": 2.0,
 }
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -118,15 +169,19 @@ class GridConnection(_Spec):
     @property
     def import_limit_effective_kw(self) -> float:
         """Import limit [kW]: the explicit value or the transformer rating (cos phi = 1)."""
-        return self.import_limit_kw if self.import_limit_kw is not None else (
-            self.transformer.rating_kva
+        return (
+            self.import_limit_kw
+            if self.import_limit_kw is not None
+            else (self.transformer.rating_kva)
         )
 
     @property
     def export_limit_effective_kw(self) -> float:
         """Export limit [kW]: the explicit value or the transformer rating (cos phi = 1)."""
-        return self.export_limit_kw if self.export_limit_kw is not None else (
-            self.transformer.rating_kva
+        return (
+            self.export_limit_kw
+            if self.export_limit_kw is not None
+            else (self.transformer.rating_kva)
         )
 
 
@@ -255,9 +310,7 @@ class LightingGroup(_Spec):
             return None
         key = value.strip().upper()
         if key not in LIGHTING_CLASS_LEVELS:
-            raise ValueError(
-                f"{value!r} is not an EN 13201-2 class; allowed: M1-M6, C0-C5, P1-P6"
-            )
+            raise ValueError(f"{value!r} is not an EN 13201-2 class; allowed: M1-M6, C0-C5, P1-P6")
         return key
 
     @field_validator("traffic_profile")
@@ -319,7 +372,9 @@ class TariffSpec(_Spec):
     )
     day_ahead_zone: str = Field("Deutschland/Luxemburg", description="SMARD column prefix")
     surcharges_eur_per_kwh: float = Field(
-        0.22, ge=0, le=10,
+        0.22,
+        ge=0,
+        le=10,
         description="Grid fees, levies, taxes and supplier margin added to day-ahead [EUR/kWh]",
     )
     vat_frac: float = Field(0.19, ge=0, le=1, description="VAT on day-ahead + surcharges")
@@ -438,16 +493,18 @@ def district_from_dict(data: Any, source: str = "district") -> District:
         One line per problem, naming the field path, the value and what is allowed.
     """
     if not isinstance(data, dict):
-        raise InputDataError(f"{source}: expected a mapping at the top level, got "
-                             f"{type(data).__name__}")
+        raise InputDataError(
+            f"{source}: expected a mapping at the top level, got {type(data).__name__}"
+        )
     try:
         return District.model_validate(data)
     except ValidationError as exc:
         raise InputDataError(f"{source} is invalid:\n{format_validation_error(exc)}") from exc
 
 
-def parse_district(text: str, fmt: Literal["yaml", "json"] = "yaml",
-                   source: str = "district") -> District:
+def parse_district(
+    text: str, fmt: Literal["yaml", "json"] = "yaml", source: str = "district"
+) -> District:
     """Parse YAML or JSON text into a validated District."""
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)

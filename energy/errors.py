@@ -32,8 +32,10 @@ class InfeasibleError(EnergyError):
 
     def __init__(self, message: str, diagnosis: list[str] | None = None) -> None:
         self.diagnosis: list[str] = list(diagnosis or [])
-        full = message if not self.diagnosis else message + "\n" + "\n".join(
-            f"- {line}" for line in self.diagnosis
+        full = (
+            message
+            if not self.diagnosis
+            else message + "\n" + "\n".join(f"- {line}" for line in self.diagnosis)
         )
         super().__init__(full)
 

@@ -87,8 +87,7 @@ def make_index(
     ts = ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
     ts = ts.normalize()
     end = ts + pd.DateOffset(days=days)
-    index = pd.date_range(ts.tz_convert("UTC"), end.tz_convert("UTC"), freq=step,
-                          inclusive="left")
+    index = pd.date_range(ts.tz_convert("UTC"), end.tz_convert("UTC"), freq=step, inclusive="left")
     index.name = "time"
     return index
 
@@ -131,5 +130,5 @@ def step_hours(index: pd.DatetimeIndex) -> float:
             raise InputDataError("index: time steps are irregular; resample to one resolution")
         return float(diffs[0] / pd.Timedelta(hours=1))
     if index.freq is not None:
-        return float(pd.Timedelta(index.freq) / pd.Timedelta(hours=1))
+        return float((index[0] + index.freq - index[0]) / pd.Timedelta(hours=1))
     raise InputDataError("index: cannot infer the step length of a one-element index")

@@ -37,15 +37,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                number_format: str = "{:,.1f}") -> None:
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    number_format: str = "{:,.1f}",
+) -> None:
     """Print a rich table; floats are formatted with ``number_format``."""
     table = Table(title=title)
     for i, col in enumerate(columns):
         table.add_column(col, justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*[number_format.format(v) if isinstance(v, float) else str(v)
-                        for v in row])
+        table.add_row(*[number_format.format(v) if isinstance(v, float) else str(v) for v in row])
     console.print(table)
 
 

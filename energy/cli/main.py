@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
+
+from energy.cli import district
 
 app = typer.Typer(
     name="energy",
@@ -11,3 +15,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log library details"),
+) -> None:
+    """Planning tools of the Digitales Stadtwerk Gera."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+for module in (district,):
+    module.register(app)

@@ -1,0 +1,1 @@
+"""Physical models: weather, PV, demand, lighting, tariffs, grid."""

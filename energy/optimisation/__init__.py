@@ -1,0 +1,1 @@
+"""Dispatch optimisation (Pyomo + HiGHS) and linearised network limits."""

@@ -1,0 +1,52 @@
+"""``energy district ...``: check and summarise a district file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from energy.cli._output import friendly_errors, print_json, print_table
+from energy.district import District, load_district
+
+district_app = typer.Typer(help="Check and summarise district files.", no_args_is_help=True)
+
+
+def district_summary(district: District) -> dict[str, float | int | str]:
+    """Return the headline figures of a district (counts, kWh/a, kWp, kWh, luminaires)."""
+    return {
+        "name": district.site.name,
+        "buildings": len(district.buildings),
+        "annual_demand_kwh": float(sum(b.annual_kwh for b in district.buildings)),
+        "pv_systems": len(district.pv),
+        "pv_kwp": district.total_kwp,
+        "batteries": len(district.batteries),
+        "battery_kwh": district.total_battery_kwh,
+        "battery_kw": float(sum(b.power_kw for b in district.batteries)),
+        "lighting_groups": len(district.lighting),
+        "luminaires": int(sum(g.luminaires for g in district.lighting)),
+        "lighting_kw": float(sum(g.luminaires * g.nominal_w for g in district.lighting) / 1000),
+        "feeders": len(district.grid.feeders),
+        "transformer_kva": district.grid.transformer.rating_kva,
+    }
+
+
+@district_app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Validate a district file; print its headline figures, or each problem found."""
+    with friendly_errors():
+        district = load_district(file)
+    summary = district_summary(district)
+    if as_json:
+        print_json({"valid": True, "file": str(file), **summary})
+        return
+    print_table(f"{file}: valid", ["figure", "value"], list(summary.items()))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``district`` command group to ``app``."""
+    app.add_typer(district_app, name="district")

@@ -92,6 +92,13 @@ def test_smard_minimum_is_minus_500_on_2_july_2023(prices: pd.Series) -> None:
     assert prices.idxmin().tz_convert(BERLIN).hour == 14
 
 
+def test_smard_2023_base_price_matches_published_mean(prices: pd.Series) -> None:
+    # FfE, "Deutsche Strompreise an der Börse EPEX Spot im Jahr 2023": annual mean of
+    # the German base price 95.2 EUR/MWh (published to 0.1 EUR/MWh -> tolerance 0.05).
+    local_year = prices.index.tz_convert(BERLIN).year
+    assert prices[local_year == 2023].mean() == pytest.approx(95.2, abs=0.05)
+
+
 @pytest.mark.parametrize(
     ("day", "hours"),
     [("2023-03-26", 23), ("2023-10-29", 25), ("2024-03-31", 23), ("2024-10-27", 25)],
@@ -223,9 +230,11 @@ def test_smard_quarter_hour_export(tmp_path: Path) -> None:
 # -- negative prices and feed-in ------------------------------------------------
 def test_negative_hours_and_feed_in(raw_rows: list) -> None:
     # Independent count from the raw text by the local year of 'Datum von'
-    # (DD.MM.YYYY: characters 6..9). Published: SMARD/Bundesnetzagentur report
-    # 301 negative hours in 2023 and 457 in 2024 (e.g. roedl.de, Stadtwerke-Kompass
-    # 03/2025: "Für das Jahr 2024 meldete die Bundesnetzagentur 457 Stunden").
+    # (DD.MM.YYYY: characters 6..9). Published: 301 negative hours in 2023
+    # (next-kraftwerke.de energy blog "Risikofaktor Solarspitzen"; FfE, "Deutsche
+    # Strompreise an der Börse EPEX Spot im Jahr 2023": "über 300 Stunden") and 457 in
+    # 2024 (roedl.de Stadtwerke-Kompass 03/2025: "Für das Jahr 2024 meldete die
+    # Bundesnetzagentur 457 Stunden mit negativen Großhandelspreisen").
     negative = {
         year: sum(1 for von, v in raw_rows if von[6:10] == year and v is not None and v < 0)
         for year in ("2023", "2024")

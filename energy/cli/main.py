@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from energy.cli import district
+from energy.cli import district, profile, pv
 
 app = typer.Typer(
     name="energy",
@@ -14,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 
@@ -28,5 +29,5 @@ def main(
     )
 
 
-for module in (district,):
+for module in (district, pv, profile):
     module.register(app)

@@ -107,12 +107,15 @@ def plane_of_array(system: PVSystem, weather: pd.DataFrame, geometry: pd.DataFra
         ``poa_global`` (before the angle-of-incidence loss, as PVWatts reports
         it) and ``poa_effective`` (beam reduced by the physical IAM).
     """
+    # no beam with the sun below the horizon at the interval midpoint (a sunrise or
+    # sunset hour of an hourly file can carry DNI > 0 from the part of the hour with sun)
+    dni = weather["dni"].where(geometry["apparent_zenith"] < 90.0, 0.0)
     poa = pvlib.irradiance.get_total_irradiance(
         system.tilt_deg,
         system.azimuth_deg,
         geometry["apparent_zenith"],
         geometry["azimuth"],
-        weather["dni"],
+        dni,
         weather["ghi"],
         weather["dhi"],
         dni_extra=geometry["dni_extra"],

@@ -49,7 +49,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -143,7 +143,8 @@ _WIND_UNIT_TO_M_PER_S: dict[str, float] = {
     "kn": 0.514444,
 }
 
-WeatherSource = str | Path | pd.DataFrame | dict[str, Any] | None
+#: What :func:`weather_for_index` accepts as a weather source.
+WeatherSource: TypeAlias = str | Path | pd.DataFrame | dict[str, Any] | None
 
 
 # --------------------------------------------------------------------------
@@ -270,7 +271,7 @@ def _check_steps(
             )
         raise InputDataError(
             f"{source}: hours missing from {_fmt(index[i] + step, offset_h)} to "
-            f"{_fmt(index[i + 1] - step, offset_h)}{where}; the file must have every hour"
+            f"{_fmt(index[i + 1], offset_h)}{where}; the file must have every hour"
         )
 
 
@@ -279,17 +280,18 @@ def _check_full_year(
 ) -> None:
     """Raise InputDataError naming the part of ``year`` (file clock) the file misses."""
     start = pd.Timestamp(year=year, month=1, day=1, tz="UTC") - pd.Timedelta(hours=offset_h)
-    end = start + pd.DateOffset(years=1) - pd.Timedelta(hours=1)
+    end = start + pd.DateOffset(years=1)
+    hour = pd.Timedelta(hours=1)
     if index[0] > start:
         raise InputDataError(
-            f"{source}: the year starts at {_fmt(index[0], offset_h)}; missing the period "
-            f"{_fmt(start, offset_h)} to {_fmt(index[0] - pd.Timedelta(hours=1), offset_h)}"
+            f"{source}: the year starts with the hour from {_fmt(index[0], offset_h)}; "
+            f"missing the period from {_fmt(start, offset_h)} to {_fmt(index[0], offset_h)}"
         )
-    if index[-1] < end:
+    if index[-1] + hour < end:
         at = f" at line {last_line}" if last_line is not None else ""
         raise InputDataError(
-            f"{source}: the file ends{at} with {_fmt(index[-1], offset_h)}; missing the "
-            f"period {_fmt(index[-1] + pd.Timedelta(hours=1), offset_h)} to "
+            f"{source}: the file ends{at} with the hour from {_fmt(index[-1], offset_h)}; "
+            f"missing the period from {_fmt(index[-1] + hour, offset_h)} to "
             f"{_fmt(end, offset_h)} (is the file cut off?)"
         )
 
@@ -503,7 +505,9 @@ def read_epw(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     ``Irradiance Time Offset`` comment) write the rows in UTC although their
     ``TZ`` field is the local zone; the rows are identical to the PVGIS JSON
     export stamped ``hh:00 UTC`` (checked on the shipped
-    ``tmy_45.000_8.000_2005_2023`` pair), so they are read as UTC.
+    ``tmy_45.000_8.000_2005_2023`` pair), so they are read as UTC, and their
+    irradiance, sampled at the stated offset from the hour-ending label, is
+    moved to the interval centres as in :func:`read_pvgis_tmy`.
 
     Typical years whose months come from different years are labelled with
     the nominal year :data:`TMY_NOMINAL_YEAR`; a real single-year file keeps
@@ -532,7 +536,7 @@ def read_epw(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     head = next((i for i, line in enumerate(lines[:20]) if line.startswith("DATA PERIODS")), None)
     if head is None:
         raise InputDataError(f"{source}: header line DATA PERIODS not found; not an EPW file")
-    pvgis = any("Irradiance Time Offset" in line for line in lines[:head])
+    pvgis = next((line for line in lines[:head] if "Irradiance Time Offset" in line), None)
     offset_h = 0.0 if pvgis else tz_h
     first = head + 2  # 1-based number of the first data line
     body = "\n".join(lines[head + 1 :]).rstrip()
@@ -589,10 +593,36 @@ def read_epw(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         "typical_year": typical,
         "source": source,
     }
-    return _canonical(data.set_index(index), source, offset_h, numbers), meta
+    frame = _canonical(data.set_index(index), source, offset_h, numbers)
+    if pvgis:
+        match = re.search(r":\s*(-?[0-9.]+)", pvgis)
+        # the comment's offset counts from the hour-ending label, ours from the start
+        if match:
+            frame = _centre_irradiance(frame, 1.0 + float(match.group(1)))
+    return frame, meta
 
 
-def _pvgis_frame(records: pd.DataFrame, source: str, lines: Sequence[int] | None) -> pd.DataFrame:
+def _centre_irradiance(frame: pd.DataFrame, sample_offset_h: float) -> pd.DataFrame:
+    """Move irradiance sampled at ``label + sample_offset_h`` to the interval centres.
+
+    Linear interpolation between neighbouring hourly samples, cyclic over the
+    typical year (its last interval interpolates towards its first sample):
+    for a sample at ``hh:10.6`` (offset 0.1761 h) the interval ``[hh, hh+1)``
+    gets ``0.676 v(hh) + 0.324 v(hh+1)``. Temperature and wind are unchanged.
+    """
+    position = 0.5 - sample_offset_h  # interval centre, in hourly steps after the sample
+    j = math.floor(position)
+    weight = position - j
+    out = frame.copy()
+    for col in ("ghi", "dni", "dhi"):
+        v = frame[col].to_numpy()
+        out[col] = (1 - weight) * np.roll(v, -j) + weight * np.roll(v, -(j + 1))
+    return out
+
+
+def _pvgis_frame(
+    records: pd.DataFrame, source: str, lines: Sequence[int] | None, sample_offset_h: float | None
+) -> pd.DataFrame:
     """Map a PVGIS TMY table (``time(UTC)`` + PVGIS columns) to the canonical frame."""
     needed = ["time(UTC)", *PVGIS_VARIABLE_MAP]
     absent = [c for c in needed if c not in records.columns]
@@ -609,7 +639,8 @@ def _pvgis_frame(records: pd.DataFrame, source: str, lines: Sequence[int] | None
     _check_steps(index, source, 0.0, lines)
     _check_full_year(index, source, 0.0, TMY_NOMINAL_YEAR, lines[-1] if lines is not None else None)
     data = records.rename(columns=PVGIS_VARIABLE_MAP).set_index(index)
-    return _canonical(data, source, 0.0, lines)
+    frame = _canonical(data, source, 0.0, lines)
+    return frame if sample_offset_h is None else _centre_irradiance(frame, sample_offset_h)
 
 
 def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -620,14 +651,19 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     ``Gb(n)``, ``Gd(h)`` [W/m2] are global horizontal, beam normal and diffuse
     horizontal irradiance, ``T2m`` [C], ``WS10m`` [m/s] (PVGIS user manual,
     https://joint-research-centre.ec.europa.eu/pvgis-online-tool/pvgis-user-manual_en).
-    The irradiances are satellite values for about ``hh:00`` plus the
-    ``irradiance_time_offset`` of the file (0.18 h for SARAH-3, i.e. hh:10).
+    The irradiances are satellite values for ``hh:00`` plus the file's
+    ``irradiance_time_offset`` (0.1761 h for SARAH-3, i.e. about hh:10).
 
-    Labelling here: the value stamped ``hh:00`` is the mean of the interval
-    ``[hh:00, hh+1:00)`` UTC, the whole-hour interval nearest to the sample
-    (its centre is 20 min after the sample; the previous hour's centre would be
-    40 min before). The months come from different years; they are labelled
-    with the nominal year :data:`TMY_NOMINAL_YEAR`.
+    Labelling here: the row stamped ``hh:00`` becomes the interval
+    ``[hh:00, hh+1:00)`` UTC. Its irradiances are interpolated linearly from
+    the samples at ``hh:10.6`` and ``hh+1:10.6`` to the interval centre
+    ``hh:30`` (cyclic over the typical year). Taking the ``hh:10.6`` sample
+    for the whole interval would pair it with the sun 20 min later and bias
+    east- and west-facing arrays by about -4 % and +4 % a year (measured with
+    clear-sky data at 45 N; south-facing arrays change by < 0.5 %). Air
+    temperature and wind are used as given. A file without an offset is read as
+    interval means of ``[hh:00, hh+1:00)`` unchanged. The months come from different
+    years; they are labelled with the nominal year :data:`TMY_NOMINAL_YEAR`.
 
     Returns
     -------
@@ -670,7 +706,8 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             irradiance_time_offset_h=location.get("irradiance_time_offset"),
             months_selected=doc["outputs"].get("months_selected"),
         )
-        return _pvgis_frame(table, source, None), meta
+        offset = location.get("irradiance_time_offset")
+        return _pvgis_frame(table, source, None, None if offset is None else float(offset)), meta
     lines = text.splitlines()
     values: dict[str, float] = {}
     for line in lines[:20]:
@@ -704,7 +741,7 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             f"{source}: line {numbers[int(short[0])]} is incomplete (fields "
             "missing); the file looks cut off or damaged"
         )
-    return _pvgis_frame(table, source, numbers), meta
+    return _pvgis_frame(table, source, numbers, values.get("irradiance_time_offset_h")), meta
 
 
 def read_open_meteo(
@@ -743,7 +780,8 @@ def read_open_meteo(
             doc = json.loads(_read_text(p))
         except json.JSONDecodeError as exc:
             raise InputDataError(
-                f"{source}: not valid JSON (line {exc.lineno}: {exc.msg}); is the file cut off?"
+                f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "is the file cut off?"
             ) from exc
     hourly = doc.get("hourly") if isinstance(doc, dict) else None
     if not isinstance(hourly, dict) or "time" not in hourly:
@@ -848,7 +886,8 @@ def read_weather(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputDataError(
-                f"{p}: not valid JSON (line {exc.lineno}: {exc.msg}); is the file cut off?"
+                f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "is the file cut off?"
             ) from exc
         if isinstance(doc, dict) and "hourly" in doc:
             frame, meta = read_open_meteo(doc)
@@ -1018,7 +1057,8 @@ def map_to_year(weather: pd.DataFrame, year: int, tz: str = "Europe/Berlin") -> 
         raise InputDataError(
             f"{frame.attrs['source']}: the typical year has no data for "
             f"{_fmt(target[gap[0]], frame.attrs['utc_offset_h'])} to "
-            f"{_fmt(target[gap[-1]], frame.attrs['utc_offset_h'])} ({len(gap)} steps); "
+            f"{_fmt(target[gap[-1]] + (target[1] - target[0]), frame.attrs['utc_offset_h'])} "
+            f"({len(gap)} steps); "
             "it must cover a whole year"
         )
     out = pd.DataFrame(frame.to_numpy()[pos], index=target, columns=list(CANONICAL_COLUMNS))
@@ -1078,7 +1118,7 @@ def check_weather(weather: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _load(source: str | Path | pd.DataFrame | dict[str, Any] | None) -> pd.DataFrame:
+def _load(source: WeatherSource) -> pd.DataFrame:
     """Return the canonical frame of a weather source (file, dict, frame, None = TRY)."""
     if source is None:
         return read_try(DEFAULT_TRY_FILE)[0]
@@ -1127,5 +1167,7 @@ def weather_for_index(
         local = utc.tz_convert(site.timezone)
         years = range(local[0].year, local[-1].year + 1)
         frame = pd.concat([map_to_year(frame, y, site.timezone) for y in years])
-        logger.debug("mapped typical year %s onto %s", frame.attrs.get("source"), list(years))
+        logger.info(
+            "weather %s mapped as a typical year onto %s", frame.attrs.get("source"), list(years)
+        )
     return _align(frame, utc)

@@ -391,6 +391,11 @@ def read_try(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     labelled with the nominal year :data:`TRY_NOMINAL_YEAR` = 2015. Use
     :func:`map_to_year` or :func:`weather_for_index` for other years.
 
+    Parameters
+    ----------
+    path
+        The file.
+
     Returns
     -------
     tuple
@@ -513,6 +518,11 @@ def read_epw(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     the nominal year :data:`TMY_NOMINAL_YEAR`; a real single-year file keeps
     its year. Fields used: dry bulb temperature, GHI, DNI, DHI [Wh/m2 over the
     hour = mean W/m2], wind speed; a missing-value code in any of them is an error.
+
+    Parameters
+    ----------
+    path
+        The file.
 
     Returns
     -------
@@ -665,6 +675,11 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     interval means of ``[hh:00, hh+1:00)`` unchanged. The months come from different
     years; they are labelled with the nominal year :data:`TMY_NOMINAL_YEAR`.
 
+    Parameters
+    ----------
+    path
+        The file.
+
     Returns
     -------
     tuple
@@ -764,6 +779,11 @@ def read_open_meteo(
     ``direct_radiation`` at the interval midpoint (module docstring); if only
     ``shortwave_radiation`` is given, DNI and DHI come from
     :func:`decompose_ghi`.
+
+    Parameters
+    ----------
+    path_or_dict
+        A JSON file of the response, or the response already parsed.
 
     Returns
     -------
@@ -871,6 +891,16 @@ def read_weather(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     ``.dat`` -> :func:`read_try`; ``.epw`` -> :func:`read_epw`; ``.csv`` ->
     PVGIS TMY CSV; ``.json`` -> Open-Meteo if the object has an ``hourly``
     block, else PVGIS TMY JSON.
+
+    Parameters
+    ----------
+    path
+        The weather file.
+
+    Returns
+    -------
+    tuple
+        The canonical frame and the reader's metadata.
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -1102,6 +1132,11 @@ def _align(frame: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
 
 def check_weather(weather: pd.DataFrame) -> pd.DataFrame:
     """Validate a canonical weather frame; return it as floats with its attrs.
+
+    Parameters
+    ----------
+    weather
+        A frame with the columns :data:`CANONICAL_COLUMNS` on a tz-aware index.
 
     Raises
     ------

@@ -1,0 +1,1167 @@
+"""The dispatch model: batteries, grid exchange, PV curtailment and street lighting.
+
+:func:`build_model` returns a Pyomo :class:`~pyomo.environ.ConcreteModel` and
+never solves it (:mod:`energy.optimisation.solve` does). It reads like a table
+of contents: one named function per piece of physics, each documenting its
+equations and a symbol table (math symbol -> model attribute -> unit), after
+PyPSA's ``define_*`` layout (Brown et al. 2018, https://doi.org/10.5334/jors.188).
+
+Time: ``n`` intervals ``t = 0..n-1`` of length ``dt_h`` taken from the index
+(interval-start labels, interval means); storage states live on the ``n + 1``
+boundary points ``s = 0..n`` (as in oemof-solph's ``GenericStorage``,
+https://doi.org/10.1016/j.esr.2018.07.001). All sets are positional.
+
+Sign conventions: every optimiser power is >= 0 with its direction in the
+name (``p_charge_kw``, ``p_discharge_kw``, ``p_import_kw``, ``p_export_kw``,
+``p_curtail_kw``). Net nodal power ``p_node_kw`` follows the load convention:
+positive = drawn from the grid (as pandapower loads).
+
+Nodes: building ids, ``"substation"`` and ``"light:<group id>"``.
+
+Exact aggregation on the copper plate: without network constraints only the
+district balance couples the assets, so batteries with identical per-unit
+parameters (efficiencies, self-discharge, SoC fractions, throughput cost and
+C-rate ``power_kw / capacity_kwh``) are merged into one storage unit of the
+summed capacity and power: any schedule of the merged unit splits into
+feasible schedules of its members in proportion to their capacity, and the
+members' summed schedule is feasible for the merged unit, so the optimum is
+unchanged. Curtailment is likewise one district variable. With a network
+both are kept per node.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from energy.district import Battery
+from energy.errors import InputDataError
+from energy.timeindex import require_utc_index, step_hours
+
+if TYPE_CHECKING:
+    from energy.models.lighting import LightingInputs
+
+logger = logging.getLogger(__name__)
+
+Objective = Literal["cost", "co2", "import", "weighted"]
+TerminalSoc = Literal["geq_initial", "equal_initial", "free"]
+SolverMethod = Literal["simplex", "ipm", "ipm_no_crossover", "choose"]
+
+#: Node id of the substation busbar (grid connection point).
+SUBSTATION = "substation"
+#: Dim-level steps of the MILP mode when ``lighting_levels="steps"`` [0..1] (LIGHTING.md).
+DEFAULT_LEVEL_STEPS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.3)
+#: Weight of the cost [EUR] added to the co2 and import objectives to break ties
+#: (e.g. curtail or export at zero feed-in) towards the cheaper schedule.
+TIE_BREAK_COST_WEIGHT = 1e-4
+
+
+def light_node(group_id: str) -> str:
+    """Return the node id of lighting group ``group_id`` (``"light:<id>"``)."""
+    return f"light:{group_id}"
+
+
+def _as_series_array(value: Any, n: int, name: str, index: pd.DatetimeIndex) -> np.ndarray:
+    """Return ``value`` (scalar, array or Series on ``index``) as a float array of length n."""
+    if isinstance(value, pd.Series):
+        if len(value) != n or not value.index.equals(index):
+            raise InputDataError(f"{name}: the series must be on the dispatch index ({n} steps)")
+        arr = value.to_numpy(dtype=float)
+    else:
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim == 0:
+            arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise InputDataError(f"{name}: expected {n} values, got shape {arr.shape}")
+    _check_finite(arr, name, index)
+    return arr
+
+
+def _check_finite(arr: np.ndarray, name: str, index: pd.DatetimeIndex) -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        t = int(np.argwhere(bad)[0][-1])
+        raise InputDataError(f"{name}: missing or infinite value at {index[t]} (step {t})")
+
+
+def _check_frame(frame: pd.DataFrame, name: str, index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Check a kW frame: on ``index``, unique string columns, finite, >= 0."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputDataError(f"{name}: expected a DataFrame, got {type(frame).__name__}")
+    if not frame.index.equals(index):
+        raise InputDataError(
+            f"{name}: the frame must be on the dispatch index ({len(index)} steps, UTC)"
+        )
+    if frame.columns.has_duplicates:
+        raise InputDataError(f"{name}: column names must be unique")
+    values = frame.to_numpy(dtype=float)
+    for j, col in enumerate(frame.columns):
+        _check_finite(values[:, j], f"{name}[{col!r}]", index)
+        if (values[:, j] < 0).any():
+            t = int(np.argmin(values[:, j]))
+            raise InputDataError(
+                f"{name}[{col!r}]: {values[t, j]:.3f} kW at {index[t]} is not allowed; "
+                "it must be >= 0 kW"
+            )
+    return frame.astype(float)
+
+
+@dataclass(frozen=True, eq=False)
+class DispatchInputs:
+    """Everything the dispatch model needs, validated on construction.
+
+    Parameters
+    ----------
+    index
+        Tz-aware, regular time index (converted to UTC); labels are interval starts.
+    load_kw
+        Fixed building loads [kW], one column per node (building id), >= 0.
+    pv_kw
+        Available PV AC output [kW] per PV system id, >= 0.
+    pv_node
+        Node of each PV system (a building id or ``"substation"``).
+    pv_curtailable
+        Whether the optimiser may curtail each PV system (default all True).
+    batteries
+        Battery specs; each sits at node ``battery.at``.
+    lighting
+        Lighting inputs (dark fractions, minimum levels, power coefficients) or
+        None. Group ``g`` sits at node ``light:<g>``.
+    import_price_eur_per_kwh, feed_in_eur_per_kwh, co2_g_per_kwh
+        Tariff per step [EUR/kWh, EUR/kWh, g/kWh]; scalars are broadcast.
+    import_limit_kw, export_limit_kw
+        Exchange limits at the transformer [kW] (> 0, >= 0).
+    export_cap_kw
+        Optional additional export cap [kW], e.g. 60 % of the PV peak.
+    peak_charge_eur_per_kw
+        Charge on the horizon's maximum import [EUR/kW].
+    terminal_soc
+        ``"geq_initial"`` (default: each battery ends at least as full as it
+        started), ``"equal_initial"`` or ``"free"``.
+    timezone
+        IANA zone used to show times in messages.
+    """
+
+    index: pd.DatetimeIndex
+    load_kw: pd.DataFrame
+    pv_kw: pd.DataFrame
+    pv_node: Mapping[str, str]
+    import_price_eur_per_kwh: Any
+    feed_in_eur_per_kwh: Any
+    co2_g_per_kwh: Any
+    import_limit_kw: float
+    export_limit_kw: float
+    batteries: tuple[Battery, ...] = ()
+    lighting: LightingInputs | None = None
+    pv_curtailable: Mapping[str, bool] = field(default_factory=dict)
+    export_cap_kw: float | None = None
+    peak_charge_eur_per_kw: float = 0.0
+    terminal_soc: TerminalSoc = "geq_initial"
+    timezone: str = "Europe/Berlin"
+    dt_h: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = require_utc_index(self.index, "index")
+        object.__setattr__(self, "index", index)
+        n = len(index)
+        dt_h = step_hours(index)
+        object.__setattr__(self, "dt_h", dt_h)
+        load = _check_frame(self.load_kw, "load_kw", index)
+        pv = _check_frame(self.pv_kw, "pv_kw", index)
+        object.__setattr__(self, "load_kw", load)
+        object.__setattr__(self, "pv_kw", pv)
+        nodes = [str(c) for c in load.columns]
+        if SUBSTATION in nodes:
+            raise InputDataError(f"load_kw: {SUBSTATION!r} is reserved for the substation node")
+        known = set(nodes) | {SUBSTATION}
+        for pid in pv.columns:
+            node = self.pv_node.get(pid)
+            if node is None:
+                raise InputDataError(f"pv_node: PV system {pid!r} has no node")
+            if node not in known:
+                raise InputDataError(
+                    f"pv_node[{pid!r}]: {node!r} is not a node; allowed: building ids of "
+                    f"load_kw or {SUBSTATION!r}"
+                )
+        for pid in self.pv_curtailable:
+            if pid not in pv.columns:
+                raise InputDataError(f"pv_curtailable: {pid!r} is not a PV system of pv_kw")
+        batteries = tuple(self.batteries)
+        object.__setattr__(self, "batteries", batteries)
+        seen: set[str] = set()
+        for i, bat in enumerate(batteries):
+            if not isinstance(bat, Battery):
+                raise InputDataError(f"batteries[{i}]: expected an energy.district.Battery")
+            if bat.id in seen:
+                raise InputDataError(f"batteries[{i}].id: {bat.id!r} is used twice")
+            seen.add(bat.id)
+            if bat.at not in known:
+                raise InputDataError(
+                    f"batteries[{i}].at: {bat.at!r} is not a node; allowed: building ids of "
+                    f"load_kw or {SUBSTATION!r}"
+                )
+        for name in ("import_price_eur_per_kwh", "feed_in_eur_per_kwh", "co2_g_per_kwh"):
+            object.__setattr__(self, name, _as_series_array(getattr(self, name), n, name, index))
+        if (self.co2_g_per_kwh < 0).any():
+            raise InputDataError("co2_g_per_kwh: values must be >= 0 g/kWh")
+        if not (self.import_limit_kw > 0 and math.isfinite(self.import_limit_kw)):
+            raise InputDataError(
+                f"import_limit_kw: {self.import_limit_kw} kW is not allowed; it must be > 0 kW"
+            )
+        if not (self.export_limit_kw >= 0 and math.isfinite(self.export_limit_kw)):
+            raise InputDataError(
+                f"export_limit_kw: {self.export_limit_kw} kW is not allowed; it must be >= 0 kW"
+            )
+        if self.export_cap_kw is not None and not (
+            self.export_cap_kw >= 0 and math.isfinite(self.export_cap_kw)
+        ):
+            raise InputDataError(
+                f"export_cap_kw: {self.export_cap_kw} kW is not allowed; it must be >= 0 kW"
+            )
+        if not (self.peak_charge_eur_per_kw >= 0 and math.isfinite(self.peak_charge_eur_per_kw)):
+            raise InputDataError(
+                f"peak_charge_eur_per_kw: {self.peak_charge_eur_per_kw} is not allowed; "
+                "it must be >= 0 EUR/kW"
+            )
+        if self.terminal_soc not in ("geq_initial", "equal_initial", "free"):
+            raise InputDataError(
+                f"terminal_soc: {self.terminal_soc!r} is not allowed; use geq_initial, "
+                "equal_initial or free"
+            )
+        if self.lighting is not None:
+            _check_lighting(self.lighting, index)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of intervals ``n``."""
+        return len(self.index)
+
+    @property
+    def export_bound_kw(self) -> float:
+        """Effective export bound [kW]: the export limit or the tighter export cap."""
+        cap = self.export_cap_kw
+        return self.export_limit_kw if cap is None else min(self.export_limit_kw, cap)
+
+    def curtailable(self, pv_id: str) -> bool:
+        """Whether PV system ``pv_id`` may be curtailed (default True)."""
+        return bool(self.pv_curtailable.get(pv_id, True))
+
+    @property
+    def nodes(self) -> list[str]:
+        """All node ids: buildings, the substation, then lighting nodes."""
+        groups = [] if self.lighting is None else list(self.lighting.group_ids)
+        return [*map(str, self.load_kw.columns), SUBSTATION, *map(light_node, groups)]
+
+    def lighting_power_kw(self, level: np.ndarray) -> np.ndarray:
+        """Lighting power [kW], shape (G, n), at dim levels ``level`` (see LightingInputs)."""
+        if self.lighting is None:
+            return np.zeros((0, self.n_steps))
+        return np.asarray(self.lighting.power_kw(level), dtype=float)
+
+    def demand_bounds_kw(self) -> tuple[np.ndarray, np.ndarray]:
+        """District demand per step [kW] with lighting at its minimum and at full level."""
+        load = self.load_kw.to_numpy().sum(axis=1)
+        if self.lighting is None:
+            return load, load
+        lo = self.lighting_power_kw(np.asarray(self.lighting.min_level_frac)).sum(axis=0)
+        hi = self.lighting_power_kw(np.ones(np.shape(self.lighting.dark_frac))).sum(axis=0)
+        return load + lo, load + hi
+
+    def fixed_pv_kw(self, curtailment: bool = True) -> np.ndarray:
+        """PV the optimiser cannot curtail [kW] (all PV when curtailment is off)."""
+        cols = [c for c in self.pv_kw.columns if not (curtailment and self.curtailable(c))]
+        return self.pv_kw[cols].to_numpy().sum(axis=1) if cols else np.zeros(self.n_steps)
+
+    def local_time(self, t: int) -> str:
+        """Return step ``t``'s start in local time, e.g. ``2025-01-15 17:00 CET``."""
+        return self.index[t].tz_convert(self.timezone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _check_lighting(light: Any, index: pd.DatetimeIndex) -> None:
+    n = len(index)
+    if hasattr(light, "index") and not pd.DatetimeIndex(light.index).equals(index):
+        raise InputDataError("lighting: the lighting inputs are not on the dispatch index")
+    groups = list(light.group_ids)
+    g = len(groups)
+    for name in ("dark_frac", "min_level_frac"):
+        arr = np.asarray(getattr(light, name), dtype=float)
+        if arr.shape != (g, n):
+            raise InputDataError(f"lighting.{name}: expected shape ({g}, {n}), got {arr.shape}")
+        if arr.size and (not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1):
+            raise InputDataError(f"lighting.{name}: values must lie in [0, 1]")
+    for name in ("a_kw", "b_kw", "standby_kw"):
+        arr = np.asarray(getattr(light, name), dtype=float)
+        if arr.shape != (g,) or (arr.size and (not np.isfinite(arr).all() or arr.min() < 0)):
+            raise InputDataError(f"lighting.{name}: expected {g} finite values >= 0 kW")
+
+
+@dataclass(frozen=True)
+class DispatchOptions:
+    """How to optimise.
+
+    Parameters
+    ----------
+    objective
+        ``cost`` [EUR], ``co2`` [kg], ``import`` [kWh] or ``weighted``
+        (``weights`` with keys ``cost``, ``co2``, ``import``). ``co2`` and
+        ``import`` add the cost with weight :data:`TIE_BREAK_COST_WEIGHT` to
+        break ties.
+    lighting_mode
+        ``lp``: continuous dim level in [minimum, 1]; ``milp``: one of the
+        discrete levels per step, at most ``max_changes_per_night`` changes.
+    lighting_levels
+        MILP levels: ``class`` (the group's class levels from the lighting
+        inputs) or ``steps`` (``level_steps``).
+    curtailment
+        Allow curtailing curtailable PV.
+    exclusive_flows
+        Add binaries, in the steps where the objective would reward it, that
+        forbid simultaneous import and export and simultaneous charge and
+        discharge (see :func:`define_grid_exchange`).
+    aggregate
+        Merge identical batteries and curtailment on the copper plate (exact;
+        ignored when a network is given).
+    time_limit_s, mip_gap
+        Solver limits; a run stopped by them is never reported as optimal.
+    method
+        HiGHS algorithm: ``simplex`` (dual simplex), ``ipm`` (interior point
+        with crossover), ``ipm_no_crossover`` or ``choose``.
+    penalty_eur_per_kwh
+        Penalty on unmet load and unabsorbable surplus (soft balance); None
+        picks 1000 x the largest objective coefficient.
+    threads
+        Solver threads (None: HiGHS default).
+    """
+
+    objective: Objective = "cost"
+    weights: Mapping[str, float] | None = None
+    lighting_mode: Literal["lp", "milp"] = "lp"
+    lighting_levels: Literal["class", "steps"] = "class"
+    level_steps: tuple[float, ...] = DEFAULT_LEVEL_STEPS
+    max_changes_per_night: int | None = None
+    curtailment: bool = True
+    exclusive_flows: bool = True
+    aggregate: bool = True
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    method: SolverMethod = "simplex"
+    penalty_eur_per_kwh: float | None = None
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.objective not in ("cost", "co2", "import", "weighted"):
+            raise InputDataError(
+                f"objective: {self.objective!r} is not allowed; use cost, co2, import or weighted"
+            )
+        if self.objective == "weighted" and not self.weights:
+            raise InputDataError(
+                "weights: the weighted objective needs weights, e.g. {'cost': 1.0, 'co2': 0.1}"
+            )
+        if self.weights:
+            for key, w in self.weights.items():
+                if key not in ("cost", "co2", "import"):
+                    raise InputDataError(
+                        f"weights: {key!r} is not an objective term; allowed: cost, co2, import"
+                    )
+                if not (math.isfinite(w) and w >= 0):
+                    raise InputDataError(f"weights[{key!r}]: {w} is not allowed; it must be >= 0")
+        if self.lighting_mode not in ("lp", "milp"):
+            raise InputDataError(
+                f"lighting_mode: {self.lighting_mode!r} is not allowed; use lp or milp"
+            )
+        if self.lighting_levels not in ("class", "steps"):
+            raise InputDataError(
+                f"lighting_levels: {self.lighting_levels!r} is not allowed; use class or steps"
+            )
+        if not self.level_steps or min(self.level_steps) <= 0 or max(self.level_steps) > 1:
+            raise InputDataError(f"level_steps: {self.level_steps} must lie in (0, 1]")
+        if self.max_changes_per_night is not None and self.max_changes_per_night < 0:
+            raise InputDataError(
+                f"max_changes_per_night: {self.max_changes_per_night} is not allowed; "
+                "it must be >= 0"
+            )
+        if self.time_limit_s is not None and not self.time_limit_s > 0:
+            raise InputDataError(f"time_limit_s: {self.time_limit_s} s must be > 0")
+        if self.mip_gap is not None and not 0 <= self.mip_gap < 1:
+            raise InputDataError(f"mip_gap: {self.mip_gap} must lie in [0, 1)")
+        if self.method not in ("simplex", "ipm", "ipm_no_crossover", "choose"):
+            raise InputDataError(
+                f"method: {self.method!r} is not allowed; use simplex, ipm, ipm_no_crossover "
+                "or choose"
+            )
+        if self.penalty_eur_per_kwh is not None and not self.penalty_eur_per_kwh > 0:
+            raise InputDataError(f"penalty_eur_per_kwh: {self.penalty_eur_per_kwh} must be > 0")
+
+    def term_weights(self) -> dict[str, float]:
+        """Weights of the cost [1/EUR], co2 [1/kg] and import [1/kWh] terms."""
+        if self.objective == "cost":
+            return {"cost": 1.0, "co2": 0.0, "import": 0.0}
+        if self.objective == "co2":
+            return {"cost": TIE_BREAK_COST_WEIGHT, "co2": 1.0, "import": 0.0}
+        if self.objective == "import":
+            return {"cost": TIE_BREAK_COST_WEIGHT, "co2": 0.0, "import": 1.0}
+        weights = dict(self.weights or {})
+        return {k: float(weights.get(k, 0.0)) for k in ("cost", "co2", "import")}
+
+
+# ---------------------------------------------------------------------------------------
+# Layout: what becomes a model unit (plain data, computed before the build)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageUnit:
+    """One battery of the model, possibly the exact merger of identical batteries.
+
+    ``members`` are the spec ids; ``shares`` their capacity fractions (sum 1),
+    used to split the unit's schedule back onto the members.
+    """
+
+    id: str
+    node: str | None
+    members: tuple[str, ...]
+    shares: tuple[float, ...]
+    capacity_kwh: float
+    power_kw: float
+    eta_charge: float
+    eta_discharge: float
+    self_discharge_frac_per_h: float
+    soc_min_kwh: float
+    soc_max_kwh: float
+    soc_initial_kwh: float
+    throughput_cost_eur_per_kwh: float
+
+
+@dataclass(frozen=True)
+class CurtailUnit:
+    """Curtailable PV lumped per node (``node`` None: the whole district)."""
+
+    id: str
+    node: str | None
+    available_kw: np.ndarray
+
+
+@dataclass(frozen=True)
+class DispatchLayout:
+    """Model units, sparse index sets and objective coefficients (plain data).
+
+    ``lighting`` is ``"none"``, ``"flex"`` (LP on the copper plate: one
+    variable per dark step for the district's lighting above its minimum,
+    exact because the groups share one balance) or ``"level"`` (a level per
+    group and dark step).
+    """
+
+    aggregated: bool
+    storage: tuple[StorageUnit, ...]
+    curtail: tuple[CurtailUnit, ...]
+    curtail_on: tuple[tuple[str, int], ...]
+    lighting: Literal["none", "flex", "level"]
+    light_on: tuple[tuple[int, int], ...]
+    flex_steps: tuple[int, ...]
+    flex_max_kw: np.ndarray
+    unserved_steps: tuple[int, ...]
+    surplus_steps: tuple[int, ...]
+    nonconvex_steps: tuple[int, ...]
+    c_import: np.ndarray
+    c_export: np.ndarray
+    penalty: float
+
+
+def _storage_units(batteries: Sequence[Battery], aggregate: bool) -> tuple[StorageUnit, ...]:
+    groups: dict[tuple[Any, ...], list[Battery]] = {}
+    for bat in batteries:
+        key: tuple[Any, ...] = (
+            (
+                bat.eta_charge,
+                bat.eta_discharge,
+                bat.self_discharge_frac_per_h,
+                bat.soc_min_frac,
+                bat.soc_max_frac,
+                bat.soc_initial_frac,
+                bat.throughput_cost_eur_per_kwh,
+                round(bat.power_kw / bat.capacity_kwh, 12),
+            )
+            if aggregate
+            else (bat.id,)
+        )
+        groups.setdefault(key, []).append(bat)
+    units = []
+    for members in groups.values():
+        first = members[0]
+        cap = sum(b.capacity_kwh for b in members)
+        units.append(
+            StorageUnit(
+                id=first.id if len(members) == 1 else f"{first.id}+{len(members) - 1}",
+                node=first.at if len(members) == 1 else None,
+                members=tuple(b.id for b in members),
+                shares=tuple(b.capacity_kwh / cap for b in members),
+                capacity_kwh=cap,
+                power_kw=sum(b.power_kw for b in members),
+                eta_charge=first.eta_charge,
+                eta_discharge=first.eta_discharge,
+                self_discharge_frac_per_h=first.self_discharge_frac_per_h,
+                soc_min_kwh=first.soc_min_frac * cap,
+                soc_max_kwh=first.soc_max_frac * cap,
+                soc_initial_kwh=first.soc_initial_frac * cap,
+                throughput_cost_eur_per_kwh=first.throughput_cost_eur_per_kwh,
+            )
+        )
+    return tuple(units)
+
+
+def _curtail_units(inputs: DispatchInputs, aggregate: bool) -> tuple[CurtailUnit, ...]:
+    per_node: dict[str, np.ndarray] = {}
+    for pid in inputs.pv_kw.columns:
+        if not inputs.curtailable(pid):
+            continue
+        key = "district" if aggregate else inputs.pv_node[pid]
+        values = inputs.pv_kw[pid].to_numpy()
+        per_node[key] = per_node[key] + values if key in per_node else values.copy()
+    return tuple(
+        CurtailUnit(id=key, node=None if aggregate else key, available_kw=avail)
+        for key, avail in per_node.items()
+        if avail.max() > 0
+    )
+
+
+def make_layout(
+    inputs: DispatchInputs, options: DispatchOptions, aggregate: bool
+) -> DispatchLayout:
+    """Decide the model's units, sparse sets and objective coefficients (no Pyomo).
+
+    Slack variables exist only in steps where a limit can bind at all: unmet
+    demand where buildings + full lighting + full charging could exceed the
+    import limit, surplus where PV that cannot be curtailed + full discharge
+    could exceed the export bound plus the minimum demand. Elsewhere any
+    schedule balances through import, export and curtailment alone, so the
+    optimum is the same without them.
+    """
+    w = options.term_weights()
+    dt = inputs.dt_h
+    c_import = (
+        w["cost"] * inputs.import_price_eur_per_kwh
+        + w["co2"] * inputs.co2_g_per_kwh / 1000.0
+        + w["import"]
+    ) * dt
+    c_export = -w["cost"] * inputs.feed_in_eur_per_kwh * dt
+    storage = _storage_units(inputs.batteries, aggregate)
+    curtail = _curtail_units(inputs, aggregate) if options.curtailment else ()
+    curtail_on = tuple((u.id, int(t)) for u in curtail for t in np.flatnonzero(u.available_kw > 0))
+    thr = max((u.throughput_cost_eur_per_kwh for u in storage), default=0.0)
+    scale = max(float(np.abs(c_import).max()), float(np.abs(c_export).max()), dt) / dt
+    scale += w["cost"] * (thr + inputs.peak_charge_eur_per_kw / dt)
+    penalty = (options.penalty_eur_per_kwh or 1000.0 * max(scale, 1e-3)) * dt
+    nonconvex: tuple[int, ...] = ()
+    if options.exclusive_flows:
+        nonconvex = tuple(np.flatnonzero((c_import + c_export < 0) | (c_import < 0)).tolist())
+    demand_min, demand_max = inputs.demand_bounds_kw()
+    p_bat = sum(u.power_kw for u in storage)
+    tol = 1e-9
+    unserved = np.flatnonzero(demand_max + p_bat > inputs.import_limit_kw + tol)
+    surplus = np.flatnonzero(
+        inputs.fixed_pv_kw(options.curtailment) + p_bat > inputs.export_bound_kw + demand_min + tol
+    )
+    light = inputs.lighting
+    mode: Literal["none", "flex", "level"] = "none"
+    light_on: tuple[tuple[int, int], ...] = ()
+    flex_steps: tuple[int, ...] = ()
+    flex_max = np.zeros(inputs.n_steps)
+    if light is not None and len(light.group_ids):
+        dark = np.asarray(light.dark_frac, dtype=float)
+        if aggregate and options.lighting_mode == "lp":
+            mode = "flex"
+            head = (
+                dark
+                * np.asarray(light.b_kw, dtype=float)[:, None]
+                * (1.0 - np.asarray(light.min_level_frac, dtype=float))
+            )
+            flex_max = head.sum(axis=0)
+            flex_steps = tuple(np.flatnonzero(flex_max > 1e-12).tolist())
+        else:
+            mode = "level"
+            gg, tt = np.nonzero(dark > 0)
+            light_on = tuple(zip(gg.tolist(), tt.tolist(), strict=True))
+    return DispatchLayout(
+        aggregated=aggregate,
+        storage=storage,
+        curtail=curtail,
+        curtail_on=curtail_on,
+        lighting=mode,
+        light_on=light_on,
+        flex_steps=flex_steps,
+        flex_max_kw=flex_max,
+        unserved_steps=tuple(unserved.tolist()),
+        surplus_steps=tuple(surplus.tolist()),
+        nonconvex_steps=nonconvex,
+        c_import=c_import,
+        c_export=c_export,
+        penalty=penalty,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------
+
+
+def build_model(
+    inputs: DispatchInputs,
+    options: DispatchOptions | None = None,
+    network: Any | None = None,
+) -> pyo.ConcreteModel:
+    """Build the dispatch model; it is not solved here.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs.
+    options
+        Objective, lighting mode, curtailment, aggregation.
+    network
+        Optional network description for
+        :func:`energy.optimisation.network.define_network_constraints`; it
+        disables aggregation so that every node keeps its own injection.
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+        With the layout at ``m.layout`` and the build time at ``m.build_time_s``.
+    """
+    options = options or DispatchOptions()
+    start = time.perf_counter()
+    with PauseGC():
+        layout = make_layout(inputs, options, aggregate=options.aggregate and network is None)
+        m = pyo.ConcreteModel(name="dispatch")
+        m.layout = layout
+        m.T = pyo.RangeSet(0, inputs.n_steps - 1)
+        m.S = pyo.RangeSet(0, inputs.n_steps)
+        define_grid_exchange(m, inputs, layout)
+        define_battery(m, inputs, layout)
+        define_pv(m, layout)
+        define_lighting(m, inputs, layout, options)
+        define_balance(m, inputs, layout)
+        if not layout.aggregated:
+            define_node_injections(m, inputs, layout)
+        if network is not None:
+            from energy.optimisation.network import define_network_constraints
+
+            define_network_constraints(m, inputs, network)
+        define_objective(m, inputs, layout, options)
+    m.build_time_s = time.perf_counter() - start
+    logger.debug("dispatch model built in %.2f s", m.build_time_s)
+    return m
+
+
+def define_grid_exchange(
+    m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout
+) -> None:
+    r"""Import and export at the transformer, slack powers, peak import.
+
+    .. math::
+
+        0 \le P^{imp}_t \le \bar P^{imp}, \quad
+        0 \le P^{exp}_t \le \min(\bar P^{exp}, \bar P^{cap}), \quad
+        P^{peak} \ge P^{imp}_t
+
+    Simultaneous import and export is physically one flow; it would pay only
+    where the import coefficient plus the export coefficient of the objective
+    is negative (e.g. a negative import price while feed-in earns >= 0). In
+    those steps (``layout.nonconvex_steps``) a binary :math:`u_t` selects the
+    direction: :math:`P^{imp}_t \le \bar P^{imp} u_t`,
+    :math:`P^{exp}_t \le \bar P^{exp} (1 - u_t)`.
+
+    Slack powers :math:`P^{uns}_t, P^{sur}_t \ge 0` (unmet demand, surplus
+    that can go nowhere) keep the model feasible at a large penalty, so that a
+    solve can say which step fails by how much; they exist only in the steps
+    where a limit can bind (:func:`make_layout`).
+
+    ======================  ======================  =====
+    symbol                  attribute               unit
+    ======================  ======================  =====
+    :math:`P^{imp}_t`       ``p_import_kw[t]``      kW
+    :math:`P^{exp}_t`       ``p_export_kw[t]``      kW
+    :math:`P^{peak}`        ``p_peak_kw``           kW
+    :math:`u_t`             ``import_on[t]``        0/1
+    :math:`P^{uns}_t`       ``p_unserved_kw[t]``    kW
+    :math:`P^{sur}_t`       ``p_surplus_kw[t]``     kW
+    ======================  ======================  =====
+    """
+    imp_max = inputs.import_limit_kw
+    exp_max = inputs.export_bound_kw
+    m.p_import_kw = pyo.Var(m.T, bounds=(0.0, imp_max))
+    m.p_export_kw = pyo.Var(m.T, bounds=(0.0, exp_max))
+    m.UNSERVED = pyo.Set(initialize=layout.unserved_steps, ordered=True)
+    m.SURPLUS = pyo.Set(initialize=layout.surplus_steps, ordered=True)
+    m.p_unserved_kw = pyo.Var(m.UNSERVED, bounds=(0.0, None))
+    m.p_surplus_kw = pyo.Var(m.SURPLUS, bounds=(0.0, None))
+    if inputs.peak_charge_eur_per_kw > 0:
+        m.p_peak_kw = pyo.Var(bounds=(0.0, imp_max))
+
+        @m.Constraint(m.T)
+        def peak_import(m: pyo.ConcreteModel, t: int) -> Any:
+            return (
+                None,
+                LinearExpression(
+                    constant=0.0,
+                    linear_coefs=[1.0, -1.0],
+                    linear_vars=[m.p_import_kw[t], m.p_peak_kw],
+                ),
+                0.0,
+            )
+
+    m.NONCONVEX = pyo.Set(initialize=layout.nonconvex_steps, ordered=True)
+    if layout.nonconvex_steps:
+        m.import_on = pyo.Var(m.NONCONVEX, domain=pyo.Binary)
+
+        @m.Constraint(m.NONCONVEX)
+        def import_direction(m: pyo.ConcreteModel, t: int) -> Any:
+            return m.p_import_kw[t] - imp_max * m.import_on[t] <= 0.0
+
+        @m.Constraint(m.NONCONVEX)
+        def export_direction(m: pyo.ConcreteModel, t: int) -> Any:
+            return m.p_export_kw[t] + exp_max * m.import_on[t] <= exp_max
+
+
+def define_battery(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout) -> None:
+    r"""Batteries: charge, discharge and state of charge.
+
+    States on the boundary points :math:`s = 0..n`, flows on the intervals
+    (oemof-solph ``GenericStorage``, https://doi.org/10.1016/j.esr.2018.07.001):
+
+    .. math::
+
+        E_{b,t+1} = E_{b,t} (1 - \sigma_b)^{\Delta t}
+                    + \eta^{ch}_b P^{ch}_{b,t} \Delta t
+                    - P^{dis}_{b,t} \Delta t / \eta^{dis}_b
+
+        \underline E_b \le E_{b,s} \le \bar E_b, \quad E_{b,0} = E^{0}_b, \quad
+        0 \le P^{ch}_{b,t}, P^{dis}_{b,t} \le \bar P_b
+
+    Terminal rule: :math:`E_{b,n} \ge E^0_b` (``geq_initial``, default),
+    :math:`= E^0_b` (``equal_initial``) or free; set as bounds on
+    :math:`E_{b,n}`, not as rows.
+
+    Simultaneous charge and discharge burns energy in the losses; it pays only
+    where energy has a negative value, i.e. where the import coefficient is
+    negative. In those steps binaries :math:`v_{b,t}` forbid it
+    (:math:`P^{ch} \le \bar P v`, :math:`P^{dis} \le \bar P (1-v)`);
+    :func:`energy.optimisation.solve.simultaneous_flows` counts any that
+    remain elsewhere (e.g. to dissipate surplus when curtailment is off).
+
+    ========================  ================================  =====
+    symbol                    attribute                         unit
+    ========================  ================================  =====
+    :math:`E_{b,s}`           ``soc_kwh[b, s]``                 kWh
+    :math:`P^{ch}_{b,t}`      ``p_charge_kw[b, t]``             kW
+    :math:`P^{dis}_{b,t}`     ``p_discharge_kw[b, t]``          kW
+    :math:`v_{b,t}`           ``charge_on[b, t]``               0/1
+    :math:`\eta^{ch}_b`       ``Battery.eta_charge``            --
+    :math:`\eta^{dis}_b`      ``Battery.eta_discharge``         --
+    :math:`\sigma_b`          ``self_discharge_frac_per_h``     1/h
+    :math:`\Delta t`          ``inputs.dt_h``                   h
+    ========================  ================================  =====
+    """
+    units = layout.storage
+    m.B = pyo.Set(initialize=[u.id for u in units], ordered=True)
+    if not units:
+        return
+    dt = inputs.dt_h
+    unit = {u.id: u for u in units}
+    n = inputs.n_steps
+
+    def soc_bounds(m: pyo.ConcreteModel, b: str, s: int) -> tuple[float, float]:
+        u = unit[b]
+        if s == 0:
+            return (u.soc_initial_kwh, u.soc_initial_kwh)
+        if s == n and inputs.terminal_soc == "geq_initial":
+            return (max(u.soc_min_kwh, u.soc_initial_kwh), u.soc_max_kwh)
+        if s == n and inputs.terminal_soc == "equal_initial":
+            return (u.soc_initial_kwh, u.soc_initial_kwh)
+        return (u.soc_min_kwh, u.soc_max_kwh)
+
+    def power_bounds(m: pyo.ConcreteModel, b: str, t: int) -> tuple[float, float]:
+        return (0.0, unit[b].power_kw)
+
+    m.p_charge_kw = pyo.Var(m.B, m.T, bounds=power_bounds)
+    m.p_discharge_kw = pyo.Var(m.B, m.T, bounds=power_bounds)
+    m.soc_kwh = pyo.Var(m.B, m.S, bounds=soc_bounds)
+    coef = {
+        u.id: [
+            -1.0,
+            (1.0 - u.self_discharge_frac_per_h) ** dt,
+            u.eta_charge * dt,
+            -dt / u.eta_discharge,
+        ]
+        for u in units
+    }
+
+    @m.Constraint(m.B, m.T)
+    def soc_balance(m: pyo.ConcreteModel, b: str, t: int) -> Any:
+        return (
+            0.0,
+            LinearExpression(
+                constant=0.0,
+                linear_coefs=coef[b],
+                linear_vars=[
+                    m.soc_kwh[b, t + 1],
+                    m.soc_kwh[b, t],
+                    m.p_charge_kw[b, t],
+                    m.p_discharge_kw[b, t],
+                ],
+            ),
+            0.0,
+        )
+
+    if layout.nonconvex_steps:
+        m.charge_on = pyo.Var(m.B, m.NONCONVEX, domain=pyo.Binary)
+
+        @m.Constraint(m.B, m.NONCONVEX)
+        def charge_direction(m: pyo.ConcreteModel, b: str, t: int) -> Any:
+            return m.p_charge_kw[b, t] - unit[b].power_kw * m.charge_on[b, t] <= 0.0
+
+        @m.Constraint(m.B, m.NONCONVEX)
+        def discharge_direction(m: pyo.ConcreteModel, b: str, t: int) -> Any:
+            p = unit[b].power_kw
+            return m.p_discharge_kw[b, t] + p * m.charge_on[b, t] <= p
+
+
+def define_pv(m: pyo.ConcreteModel, layout: DispatchLayout) -> None:
+    r"""PV curtailment of the curtailable systems (the available output is an input).
+
+    .. math::
+
+        0 \le P^{cur}_{u,t} \le P^{pv,avail}_{u,t}
+
+    where :math:`u` is a node (or the whole district on the copper plate) and
+    the available output sums its curtailable PV systems; variables exist only
+    where that output is positive. PV that is not curtailable (or all PV when
+    curtailment is off) is a fixed injection.
+
+    ======================  =========================  =====
+    symbol                  attribute                  unit
+    ======================  =========================  =====
+    :math:`P^{cur}_{u,t}`   ``p_curtail_kw[u, t]``     kW
+    ======================  =========================  =====
+    """
+    m.CURTAIL = pyo.Set(initialize=[u.id for u in layout.curtail], ordered=True)
+    m.CURTAIL_ON = pyo.Set(dimen=2, initialize=layout.curtail_on, ordered=True)
+    avail = {u.id: u.available_kw.tolist() for u in layout.curtail}
+
+    def bounds(m: pyo.ConcreteModel, u: str, t: int) -> tuple[float, float]:
+        return (0.0, avail[u][t])
+
+    m.p_curtail_kw = pyo.Var(m.CURTAIL_ON, bounds=bounds)
+
+
+def _allowed_levels(inputs: DispatchInputs, options: DispatchOptions, g: int) -> list[float]:
+    light = inputs.lighting
+    assert light is not None
+    if options.lighting_levels == "class":
+        levels = {float(x) for x in light.discrete_levels[g]}
+    else:
+        levels = {float(x) for x in options.level_steps}
+    levels.add(1.0)
+    return sorted(levels)
+
+
+def define_lighting(
+    m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout, options: DispatchOptions
+) -> None:
+    r"""Street lighting: dim level per group and dark step, and the group's power.
+
+    .. math::
+
+        P^{light}_{g,t} = d_{g,t} (a_g + b_g \lambda_{g,t}) + (1 - d_{g,t}) P^{sb}_g,
+        \qquad \underline\lambda_{g,t} \le \lambda_{g,t} \le 1
+
+    (LIGHTING.md: luminaire input power linear in light output with a driver
+    offset). A level exists only where :math:`d_{g,t} > 0`; in full daylight a
+    group draws standby power only.
+
+    LP on the copper plate (``layout.lighting == "flex"``): the groups share
+    one balance, so only the district's lighting power above its minimum
+    matters, :math:`0 \le X_t \le \sum_g d_{g,t} b_g (1 - \underline\lambda_{g,t})`;
+    any :math:`X_t` splits exactly onto the groups as
+    :math:`\lambda_{g,t} = \underline\lambda_{g,t} + (1 - \underline\lambda_{g,t}) X_t / \bar X_t`.
+
+    MILP mode: binaries :math:`y_{g,t,k}` choose one allowed discrete level
+    :math:`L_k \ge \underline\lambda_{g,t}`; :math:`\lambda_{g,t} = \sum_k L_k y_{g,t,k}`.
+    A night is a run of consecutive dark steps; a change at step :math:`t`
+    (not the first of its night) is :math:`z_{g,t} \ge y_{g,t,k} - y_{g,t-1,k}`
+    for every :math:`k`, and :math:`\sum_{t \in night} z_{g,t} \le N^{chg}`.
+
+    Without a benefit for light the LP keeps every level at its lower bound,
+    the minimum compliant level (LIGHTING.md); it goes higher only where
+    energy has a negative price.
+
+    ==========================  ===========================  =====
+    symbol                      attribute                    unit
+    ==========================  ===========================  =====
+    :math:`\lambda_{g,t}`       ``level[g, t]``              --
+    :math:`X_t`                 ``p_light_flex_kw[t]``       kW
+    :math:`d_{g,t}`             ``lighting.dark_frac``       --
+    :math:`\underline\lambda`   ``lighting.min_level_frac``  --
+    :math:`a_g, b_g`            ``lighting.a_kw, b_kw``      kW
+    :math:`P^{sb}_g`            ``lighting.standby_kw``      kW
+    :math:`y_{g,t,k}`           ``level_on[g, t, k]``        0/1
+    :math:`z_{g,t}`             ``level_change[g, t]``       --
+    ==========================  ===========================  =====
+    """
+    m.FLEX = pyo.Set(initialize=layout.flex_steps, ordered=True)
+    m.LIGHT_ON = pyo.Set(dimen=2, initialize=layout.light_on, ordered=True)
+    light = inputs.lighting
+    if layout.lighting == "flex":
+        flex_max = layout.flex_max_kw.tolist()
+        m.p_light_flex_kw = pyo.Var(m.FLEX, bounds=lambda m, t: (0.0, flex_max[t]))
+        return
+    if light is None or not layout.light_on:
+        return
+    lo = np.asarray(light.min_level_frac, dtype=float).tolist()
+    m.level = pyo.Var(m.LIGHT_ON, bounds=lambda m, g, t: (lo[g][t], 1.0))
+    if options.lighting_mode != "milp":
+        return
+    levels_of = {g: _allowed_levels(inputs, options, g) for g in range(len(light.group_ids))}
+    by_step: dict[tuple[int, int], list[int]] = {}
+    for g, t in layout.light_on:
+        by_step[g, t] = [k for k, lev in enumerate(levels_of[g]) if lev >= lo[g][t] - 1e-9]
+    m.LEVEL_CHOICE = pyo.Set(
+        dimen=3, ordered=True, initialize=[(g, t, k) for (g, t), ks in by_step.items() for k in ks]
+    )
+    m.level_on = pyo.Var(m.LEVEL_CHOICE, domain=pyo.Binary)
+
+    @m.Constraint(m.LIGHT_ON)
+    def level_choice(m: pyo.ConcreteModel, g: int, t: int) -> Any:
+        ks = by_step[g, t]
+        return (
+            1.0,
+            LinearExpression(
+                constant=0.0,
+                linear_coefs=[1.0] * len(ks),
+                linear_vars=[m.level_on[g, t, k] for k in ks],
+            ),
+            1.0,
+        )
+
+    @m.Constraint(m.LIGHT_ON)
+    def level_value(m: pyo.ConcreteModel, g: int, t: int) -> Any:
+        ks = by_step[g, t]
+        return (
+            0.0,
+            LinearExpression(
+                constant=0.0,
+                linear_coefs=[1.0] + [-levels_of[g][k] for k in ks],
+                linear_vars=[m.level[g, t]] + [m.level_on[g, t, k] for k in ks],
+            ),
+            0.0,
+        )
+
+    if options.max_changes_per_night is None:
+        return
+    nights: list[list[tuple[int, int]]] = []  # per night: the steps after its first
+    for g, t in layout.light_on:
+        if (g, t - 1) in by_step:
+            nights[-1].append((g, t))
+        else:
+            nights.append([])
+    nights = [night for night in nights if night]
+    m.LEVEL_CONT = pyo.Set(dimen=2, ordered=True, initialize=[p for night in nights for p in night])
+    m.level_change = pyo.Var(m.LEVEL_CONT, bounds=(0.0, 1.0))
+
+    @m.Constraint([(g, t, k) for g, t in m.LEVEL_CONT for k in by_step[g, t]])
+    def level_change_def(m: pyo.ConcreteModel, g: int, t: int, k: int) -> Any:
+        if k in by_step[g, t - 1]:
+            return m.level_on[g, t, k] - m.level_on[g, t - 1, k] - m.level_change[g, t] <= 0.0
+        return m.level_on[g, t, k] - m.level_change[g, t] <= 0.0
+
+    limit = float(options.max_changes_per_night)
+    m.NIGHTS = pyo.Set(initialize=range(len(nights)), ordered=True)
+
+    @m.Constraint(m.NIGHTS)
+    def changes_per_night(m: pyo.ConcreteModel, i: int) -> Any:
+        night = nights[i]
+        return (
+            None,
+            LinearExpression(
+                constant=0.0,
+                linear_coefs=[1.0] * len(night),
+                linear_vars=[m.level_change[p] for p in night],
+            ),
+            limit,
+        )
+
+
+def lighting_base_level(inputs: DispatchInputs, layout: DispatchLayout) -> np.ndarray:
+    """(G, n) levels whose power is the fixed part of lighting in the balance.
+
+    The minimum level for the ``flex`` layout (the variable adds power above
+    it), zero for the ``level`` layout (the variable carries ``d b lambda``).
+    """
+    light = inputs.lighting
+    assert light is not None
+    if layout.lighting == "flex":
+        return np.asarray(light.min_level_frac, dtype=float)
+    return np.zeros(np.shape(light.dark_frac))
+
+
+def define_balance(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout) -> None:
+    r"""District energy balance at the transformer, one row per step.
+
+    .. math::
+
+        P^{imp}_t - P^{exp}_t + P^{uns}_t - P^{sur}_t
+        = \sum_n L_{n,t} + \sum_g P^{light}_{g,t}
+          + \sum_b (P^{ch}_{b,t} - P^{dis}_{b,t})
+          - \sum_u (P^{pv}_{u,t} - P^{cur}_{u,t})
+
+    ======================  ==========================  =====
+    symbol                  attribute                   unit
+    ======================  ==========================  =====
+    :math:`L_{n,t}`         ``inputs.load_kw``          kW
+    :math:`P^{pv}_{u,t}`    ``inputs.pv_kw``            kW
+    ======================  ==========================  =====
+    """
+    const = inputs.load_kw.to_numpy().sum(axis=1) - inputs.pv_kw.to_numpy().sum(axis=1)
+    extra: dict[int, list[tuple[float, Any]]] = {}
+    if inputs.lighting is not None:
+        const = const + inputs.lighting_power_kw(lighting_base_level(inputs, layout)).sum(axis=0)
+    if layout.lighting == "flex":
+        for t in layout.flex_steps:
+            extra.setdefault(t, []).append((-1.0, m.p_light_flex_kw[t]))
+    elif layout.lighting == "level":
+        assert inputs.lighting is not None
+        db = np.asarray(inputs.lighting.dark_frac) * np.asarray(inputs.lighting.b_kw)[:, None]
+        for g, t in layout.light_on:
+            extra.setdefault(t, []).append((-float(db[g, t]), m.level[g, t]))
+    for u, t in layout.curtail_on:
+        extra.setdefault(t, []).append((-1.0, m.p_curtail_kw[u, t]))
+    for t in layout.unserved_steps:
+        extra.setdefault(t, []).append((1.0, m.p_unserved_kw[t]))
+    for t in layout.surplus_steps:
+        extra.setdefault(t, []).append((-1.0, m.p_surplus_kw[t]))
+    storage = [u.id for u in layout.storage]
+    rhs = const.tolist()
+
+    def rule(m: pyo.ConcreteModel, t: int) -> Any:
+        coefs = [1.0, -1.0]
+        xs = [m.p_import_kw[t], m.p_export_kw[t]]
+        for b in storage:
+            coefs += [-1.0, 1.0]
+            xs += [m.p_charge_kw[b, t], m.p_discharge_kw[b, t]]
+        for c, x in extra.get(t, ()):
+            coefs.append(c)
+            xs.append(x)
+        return (rhs[t], LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=xs), rhs[t])
+
+    m.balance = pyo.Constraint(m.T, rule=rule)
+
+
+def define_node_injections(
+    m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout
+) -> None:
+    r"""Net injection per node and step, load convention (+ = drawn from the grid).
+
+    .. math::
+
+        p_{n,t} = L_{n,t} + P^{light}_{n,t} + \sum_{b@n}(P^{ch}_{b,t} - P^{dis}_{b,t})
+                  - \sum_{pv@n} P^{pv}_{t} + P^{cur}_{n,t}
+
+    Exposes ``m.NODES`` and ``m.p_node_kw[n, t]`` [kW] for network constraints
+    (:mod:`energy.optimisation.network`); built only without aggregation.
+    Their sum over the nodes equals the right-hand side of the balance.
+    """
+    nodes = inputs.nodes
+    n = inputs.n_steps
+    const = {node: np.zeros(n) for node in nodes}
+    for col in inputs.load_kw.columns:
+        const[str(col)] += inputs.load_kw[col].to_numpy()
+    for pid in inputs.pv_kw.columns:
+        const[inputs.pv_node[pid]] -= inputs.pv_kw[pid].to_numpy()
+    terms: dict[tuple[str, int], list[tuple[float, Any]]] = {}
+    for unit in layout.storage:
+        assert unit.node is not None
+        for t in range(n):
+            terms.setdefault((unit.node, t), []).extend(
+                [(1.0, m.p_charge_kw[unit.id, t]), (-1.0, m.p_discharge_kw[unit.id, t])]
+            )
+    for node, t in layout.curtail_on:
+        terms.setdefault((node, t), []).append((1.0, m.p_curtail_kw[node, t]))
+    light = inputs.lighting
+    if light is not None:
+        p0 = inputs.lighting_power_kw(lighting_base_level(inputs, layout))
+        db = np.asarray(light.dark_frac) * np.asarray(light.b_kw)[:, None]
+        for g, gid in enumerate(light.group_ids):
+            const[light_node(gid)] += p0[g]
+        for g, t in layout.light_on:
+            terms.setdefault((light_node(light.group_ids[g]), t), []).append(
+                (float(db[g, t]), m.level[g, t])
+            )
+    const_list = {node: arr.tolist() for node, arr in const.items()}
+    m.NODES = pyo.Set(initialize=nodes, ordered=True)
+
+    def rule(m: pyo.ConcreteModel, node: str, t: int) -> Any:
+        pairs = terms.get((node, t), ())
+        return LinearExpression(
+            constant=const_list[node][t],
+            linear_coefs=[c for c, _ in pairs],
+            linear_vars=[x for _, x in pairs],
+        )
+
+    m.p_node_kw = pyo.Expression(m.NODES, m.T, rule=rule)
+
+
+def define_objective(
+    m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout, options: DispatchOptions
+) -> None:
+    r"""Objective: weighted cost, CO2 and import, plus slack penalties.
+
+    .. math::
+
+        \min \sum_t \big[ w_c (\pi_t P^{imp}_t - \phi_t P^{exp}_t)
+             + w_{co2} \gamma_t P^{imp}_t / 1000 + w_i P^{imp}_t \big] \Delta t
+             + w_c \big(\kappa P^{peak} + \sum_{b,t} \theta_b P^{dis}_{b,t} \Delta t\big)
+             + M \sum_t (P^{uns}_t + P^{sur}_t) \Delta t
+
+    With the cost objective (:math:`w_c = 1`, others 0) this is DESIGN.md's
+    ``cost_eur`` exactly, plus the penalty term (zero in a feasible run).
+
+    ======================  =====================================  ========
+    symbol                  attribute                              unit
+    ======================  =====================================  ========
+    :math:`\pi_t`           ``inputs.import_price_eur_per_kwh``    EUR/kWh
+    :math:`\phi_t`          ``inputs.feed_in_eur_per_kwh``         EUR/kWh
+    :math:`\gamma_t`        ``inputs.co2_g_per_kwh``               g/kWh
+    :math:`\kappa`          ``inputs.peak_charge_eur_per_kw``      EUR/kW
+    :math:`\theta_b`        ``throughput_cost_eur_per_kwh``        EUR/kWh
+    :math:`w_c, w_{co2}, w_i`  ``options.term_weights()``          --
+    :math:`M`               ``layout.penalty / dt``                EUR/kWh
+    ======================  =====================================  ========
+    """
+    w_cost = options.term_weights()["cost"]
+    n = inputs.n_steps
+    coefs = layout.c_import.tolist() + layout.c_export.tolist()
+    xs = [m.p_import_kw[t] for t in range(n)] + [m.p_export_kw[t] for t in range(n)]
+    coefs += [layout.penalty] * (len(layout.unserved_steps) + len(layout.surplus_steps))
+    xs += [m.p_unserved_kw[t] for t in layout.unserved_steps]
+    xs += [m.p_surplus_kw[t] for t in layout.surplus_steps]
+    for u in layout.storage:
+        c = w_cost * u.throughput_cost_eur_per_kwh * inputs.dt_h
+        if c > 0:
+            coefs += [c] * n
+            xs += [m.p_discharge_kw[u.id, t] for t in range(n)]
+    if inputs.peak_charge_eur_per_kw > 0:
+        coefs.append(w_cost * inputs.peak_charge_eur_per_kw)
+        xs.append(m.p_peak_kw)
+    m.objective = pyo.Objective(
+        expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=xs),
+        sense=pyo.minimize,
+    )

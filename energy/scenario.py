@@ -1,0 +1,407 @@
+"""One scenario run end to end: district + horizon + options -> schedule, KPIs, savings.
+
+Pipeline (DESIGN.md): weather -> PV, building loads, lighting inputs, tariff
+-> dispatch (Pyomo + HiGHS) -> baselines B0 and B1 on the same inputs -> KPIs
+and savings -> optional AC power-flow check of the optimised schedule. Every
+run records what it used (spec hash, data files with their SHA-256, package
+and solver versions, options, timings, solver status) beside its results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from energy.baselines import baseline_b0, baseline_b1
+from energy.district import DATA_DIR, District
+from energy.errors import InputDataError
+from energy.kpi import compute_kpis, node_injections_kw, savings
+from energy.models.demand import district_loads_kw
+from energy.models.lighting import lighting_inputs
+from energy.models.pv import district_pv_kw
+from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
+from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
+from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, TerminalSoc
+from energy.optimisation.solve import highs_version, optimise, simultaneous_flows, solution_schedule
+from energy.progress import ProgressCallback, no_progress, scaled
+from energy.timeindex import make_index, parse_resolution
+
+logger = logging.getLogger(__name__)
+
+#: Licence of the results this library writes (DESIGN.md "Open data").
+RESULTS_LICENCE = "CC-BY-4.0"
+#: Packages whose versions a run records.
+RECORDED_PACKAGES = (
+    "stadtwerk-energy",
+    "pyomo",
+    "highspy",
+    "numpy",
+    "pandas",
+    "pvlib",
+    "demandlib",
+    "pandapower",
+)
+
+
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """Options of a scenario run (validated on construction).
+
+    ``start`` is the first local day, ``days`` the number of local days,
+    ``resolution`` 15min, 30min or 1h. ``weather``: None for the shipped test
+    reference year mapped onto the horizon, ``"clearsky"``, or a weather or
+    forecast file. ``export_cap_frac`` optionally caps export at that fraction
+    of the installed kWp (e.g. 0.6 for the former German 60 % rule).
+    """
+
+    start: str = "2025-01-01"
+    days: int = 7
+    resolution: str = "1h"
+    objective: str = "cost"
+    weights: dict[str, float] | None = None
+    weather: str | None = None
+    lighting_mode: str = "lp"
+    max_changes_per_night: int | None = None
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    ac_check: bool = True
+    export_cap_frac: float | None = None
+    solver_method: str = "simplex"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.days, int) or not 1 <= self.days <= 366:
+            raise InputDataError(f"days: {self.days} is not allowed; it must be 1..366")
+        parse_resolution(self.resolution)
+        try:
+            pd.Timestamp(self.start)
+        except (ValueError, TypeError) as exc:
+            raise InputDataError(f"start: {self.start!r} is not a date (YYYY-MM-DD)") from exc
+        if self.export_cap_frac is not None and not 0 <= self.export_cap_frac <= 10:
+            raise InputDataError(
+                f"export_cap_frac: {self.export_cap_frac} is not allowed; it must be 0..10"
+            )
+        self.dispatch_options()  # validates objective, weights, lighting, limits, method
+
+    def dispatch_options(self) -> DispatchOptions:
+        """Return the optimiser options these scenario options stand for."""
+        return DispatchOptions(
+            objective=self.objective,  # type: ignore[arg-type]
+            weights=self.weights,
+            lighting_mode=self.lighting_mode,  # type: ignore[arg-type]
+            max_changes_per_night=self.max_changes_per_night,
+            time_limit_s=self.time_limit_s,
+            mip_gap=self.mip_gap,
+            method=self.solver_method,  # type: ignore[arg-type]
+        )
+
+
+@dataclass
+class ScenarioResult:
+    """Results of one scenario run.
+
+    Attributes
+    ----------
+    schedule
+        Optimised schedule (:mod:`energy.kpi` format) on the UTC index.
+    node_p_kw
+        Net power per node [kW], load convention (+ = drawn from the grid).
+    kpis
+        ``{"optimised": {...}, "B0": {...}, "B1": {...}}``.
+    savings
+        ``{"vs_B0": {...}, "vs_B1": {...}}``: baseline minus optimised.
+    metadata
+        Spec hash, data files, versions, options, timings, solver status.
+    grid
+        Summary of the AC power-flow check, when done.
+    """
+
+    schedule: pd.DataFrame
+    node_p_kw: pd.DataFrame
+    kpis: dict[str, dict[str, float]]
+    savings: dict[str, dict[str, float]]
+    metadata: dict[str, Any]
+    grid: dict[str, Any] | None = None
+    baselines: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+
+def inputs_from_district(
+    district: District,
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame,
+    export_cap_kw: float | None = None,
+    terminal_soc: TerminalSoc = "geq_initial",
+    loads_kw: pd.DataFrame | None = None,
+) -> DispatchInputs:
+    """Dispatch inputs of a district on ``index``.
+
+    Parameters
+    ----------
+    district
+        The district spec.
+    index
+        UTC index (e.g. :func:`energy.timeindex.make_index`).
+    weather
+        Canonical weather on ``index`` (:func:`energy.models.weather.weather_for_index`).
+    export_cap_kw
+        Optional export cap [kW] on top of the grid connection's export limit.
+    terminal_soc
+        Terminal state-of-charge rule of the batteries.
+    loads_kw
+        Building loads [kW] if already computed; default the BDEW profiles.
+    """
+    tz = district.site.timezone
+    pv = district_pv_kw(district, weather)
+    loads = loads_kw if loads_kw is not None else district_loads_kw(district, index)
+    light = lighting_inputs(district, index) if district.lighting else None
+    tariff = tariff_series(district.tariff, index, tz)
+    return DispatchInputs(
+        index=index,
+        load_kw=loads,
+        pv_kw=pv,
+        pv_node={p.id: p.building for p in district.pv},
+        pv_curtailable={p.id: p.curtailable for p in district.pv},
+        import_price_eur_per_kwh=tariff["import_price_eur_per_kwh"],
+        feed_in_eur_per_kwh=tariff["feed_in_eur_per_kwh"],
+        co2_g_per_kwh=tariff["co2_g_per_kwh"],
+        import_limit_kw=district.grid.import_limit_effective_kw,
+        export_limit_kw=district.grid.export_limit_effective_kw,
+        export_cap_kw=export_cap_kw,
+        peak_charge_eur_per_kw=district.tariff.peak_charge_eur_per_kw,
+        batteries=tuple(district.batteries),
+        lighting=light,
+        terminal_soc=terminal_soc,
+        timezone=tz,
+    )
+
+
+def _file_record(path: Path) -> dict[str, Any]:
+    """Path and SHA-256 of a data file (or a note that it is missing)."""
+    if not path.is_file():
+        return {"path": str(path), "sha256": None}
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        shown = str(path.resolve().relative_to(DATA_DIR.parent))
+    except ValueError:
+        shown = str(path)
+    return {"path": shown, "sha256": digest}
+
+
+def _data_files(district: District, options: ScenarioOptions) -> dict[str, Any]:
+    files: dict[str, Any] = {}
+    if options.weather is None:
+        files["weather"] = _file_record(DEFAULT_TRY_FILE)
+    elif options.weather.strip().lower() in ("clearsky", "clear_sky"):
+        files["weather"] = {"path": "clearsky (pvlib Ineichen)", "sha256": None}
+    else:
+        files["weather"] = _file_record(Path(options.weather))
+    tariff = district.tariff
+    if tariff.import_kind == "day_ahead" or tariff.feed_in_zero_when_negative:
+        day_ahead = Path(tariff.day_ahead_file or DEFAULT_DAY_AHEAD_FILE)
+        files["day_ahead"] = _file_record(
+            day_ahead if day_ahead.is_absolute() else DATA_DIR / day_ahead
+        )
+    if tariff.co2_file:
+        co2 = Path(tariff.co2_file)
+        files["co2"] = _file_record(co2 if co2.is_absolute() else DATA_DIR / co2)
+    return files
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _ac_check(
+    district: District, node_p_kw: pd.DataFrame, progress: ProgressCallback
+) -> dict[str, Any] | None:
+    """Run the AC power-flow check when :mod:`energy.models.grid` provides it."""
+    try:
+        from energy.models.grid.check import check_schedule
+    except ImportError:
+        logger.info("no AC check: energy.models.grid.check is not available")
+        return None
+    return dict(check_schedule(district, node_p_kw, progress=progress).summary)
+
+
+def run_scenario(
+    district: District,
+    options: ScenarioOptions,
+    progress: ProgressCallback | None = None,
+) -> ScenarioResult:
+    """Run a scenario: forecasts, dispatch, baselines, KPIs, savings, AC check.
+
+    Raises
+    ------
+    InputDataError
+        Bad options or data (e.g. weather that does not cover the horizon).
+    InfeasibleError
+        With a diagnosis in words if the grid limits cannot be met.
+    SolverError
+        If HiGHS fails or stops without a usable solution.
+    """
+    report = progress or no_progress
+    timings: dict[str, float] = {}
+    t_start = time.perf_counter()
+    tz = district.site.timezone
+    index = make_index(options.start, options.days, options.resolution, tz)
+    report(0.0, f"weather and PV for {options.days} days at {options.resolution}")
+    t = time.perf_counter()
+    weather = weather_for_index(index, district.site, options.weather)
+    timings["weather_s"] = time.perf_counter() - t
+    export_cap = (
+        None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
+    )
+    report(0.1, f"PV, building loads, lighting and tariff ({len(district.buildings)} buildings)")
+    t = time.perf_counter()
+    inputs = inputs_from_district(district, index, weather, export_cap_kw=export_cap)
+    timings["inputs_s"] = time.perf_counter() - t
+    dispatch_options = options.dispatch_options()
+    solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
+    result = solution.result
+    timings.update({f"{k}_s": v for k, v in result.timings_s.items()})
+    schedule = solution_schedule(inputs, solution)
+    report(0.7, "baselines B0 and B1")
+    t = time.perf_counter()
+    b0 = baseline_b0(inputs)
+    b1 = baseline_b1(inputs)
+    timings["baselines_s"] = time.perf_counter() - t
+    kpis = {
+        name: compute_kpis(s, inputs.batteries, inputs.peak_charge_eur_per_kw)
+        for name, s in (("optimised", schedule), ("B0", b0.schedule), ("B1", b1.schedule))
+    }
+    saved = {
+        "vs_B0": savings(kpis["B0"], kpis["optimised"]),
+        "vs_B1": savings(kpis["B1"], kpis["optimised"]),
+    }
+    node_p = node_injections_kw(inputs, schedule)
+    grid = None
+    if options.ac_check:
+        report(0.8, f"AC power-flow check of {len(index)} steps")
+        t = time.perf_counter()
+        grid = _ac_check(district, node_p, scaled(report, 0.8, 0.98))
+        timings["ac_check_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - t_start
+    warnings: list[str] = []
+    if result.status != "optimal":
+        warnings.append(f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})")
+    n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
+    if n_sim:
+        warnings.append(f"{n_sim} battery-steps charge and discharge at once")
+    metadata: dict[str, Any] = {
+        "licence": RESULTS_LICENCE,
+        "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
+        "horizon": {
+            "start": str(index[0]),
+            "end": str(index[-1] + (index[1] - index[0]) if len(index) > 1 else index[-1]),
+            "steps": len(index),
+            "dt_h": inputs.dt_h,
+            "timezone": tz,
+        },
+        "options": dataclasses.asdict(options),
+        "data_files": _data_files(district, options),
+        "versions": {**_versions(), "solver": highs_version()},
+        "solver": {
+            "status": result.status,
+            "termination": result.termination,
+            "objective": result.objective,
+            "mip_gap": result.mip_gap,
+            "method": result.method,
+            "variables": result.n_variables,
+            "constraints": result.n_constraints,
+            "integers": result.n_integers,
+            "storage_units": [list(u.members) for u in solution.layout.storage],
+        },
+        "baselines": {"B0": b0.notes, "B1": b1.notes},
+        "timings_s": timings,
+        "warnings": warnings,
+    }
+    report(
+        1.0,
+        f"done: cost {kpis['optimised']['cost_eur']:,.0f} EUR, "
+        f"saves {saved['vs_B0']['cost_eur']:,.0f} EUR vs B0",
+    )
+    return ScenarioResult(
+        schedule=schedule,
+        node_p_kw=node_p,
+        kpis=kpis,
+        savings=saved,
+        metadata=metadata,
+        grid=grid,
+        baselines={"B0": b0.schedule, "B1": b1.schedule},
+    )
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON data: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
+    """Write ``schedule.csv``, ``schedule.parquet``, ``kpis.json``, ``metadata.json``.
+
+    Times are UTC ISO 8601 (interval starts). The licence is recorded in both
+    JSON files and in the Parquet schema metadata.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = result.schedule.copy()
+    frame.index = frame.index.rename("time_utc")
+    csv_path = out / "schedule.csv"
+    frame.to_csv(csv_path, date_format="%Y-%m-%dT%H:%M:%SZ", float_format="%.6g")
+    parquet_path = out / "schedule.parquet"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame)
+    meta = dict(table.schema.metadata or {})
+    meta[b"licence"] = RESULTS_LICENCE.encode()
+    pq.write_table(table.replace_schema_metadata(meta), parquet_path)
+    kpis_path = out / "kpis.json"
+    kpis_path.write_text(
+        json.dumps(
+            _json_safe(
+                {
+                    "licence": RESULTS_LICENCE,
+                    "kpis": result.kpis,
+                    "savings": result.savings,
+                    "grid": result.grid,
+                }
+            ),
+            indent=2,
+            allow_nan=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    meta_path = out / "metadata.json"
+    meta_path.write_text(
+        json.dumps(_json_safe(result.metadata), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    return [csv_path, parquet_path, kpis_path, meta_path]

@@ -1,0 +1,405 @@
+"""pandapower networks: built from a District, or imported (pandapower JSON, SimBench).
+
+Every network handled by :mod:`energy.models.grid` carries a table ``net["node"]``
+that maps the *node ids* of the optimiser and of schedules onto pandapower buses:
+
+* one node per building, named by the building id, at the building's bus;
+* ``"substation"`` at the low-voltage busbar of the transformer (home of
+  substation batteries);
+* ``"light:<group id>"`` per lighting group, at its connection point on the
+  feeder.
+
+Several nodes may share a bus. The table is a plain DataFrame (index
+``node_id``, column ``bus``), so it survives :func:`pandapower.to_json`.
+
+Sign convention of every net power handled here: load convention, positive
+when drawn from the grid [kW]; MW only at the pandapower boundary.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from energy.district import District
+from energy.errors import InputDataError
+
+logger = logging.getLogger(__name__)
+
+#: Node id of the transformer's low-voltage busbar.
+SUBSTATION_NODE = "substation"
+#: Prefix of lighting-group node ids.
+LIGHT_PREFIX = "light:"
+#: Metres per degree of latitude (spherical Earth, R = 6371 km), for schematic coordinates.
+M_PER_DEG_LAT = 111_195.0
+
+
+def lighting_node(group_id: str) -> str:
+    """Return the node id of a lighting group: ``"light:<group id>"``."""
+    return f"{LIGHT_PREFIX}{group_id}"
+
+
+def node_buses(net: pp.pandapowerNet) -> pd.Series:
+    """Return the map node id -> pandapower bus index of ``net``.
+
+    A net without a ``node`` table (a plain pandapower file) gets one node per
+    bus, named by the bus name (or ``"bus <index>"`` where names are missing or
+    repeated).
+    """
+    table = net.get("node")
+    if isinstance(table, pd.DataFrame) and len(table):
+        return table["bus"].astype(int)
+    return pd.Series(
+        net.bus.index.to_numpy(dtype=int), index=element_names(net.bus, "bus"), name="bus"
+    )
+
+
+def set_node_buses(net: pp.pandapowerNet, mapping: dict[str, int] | pd.Series) -> None:
+    """Store the map node id -> bus index in ``net["node"]`` (replacing any old one)."""
+    series = pd.Series(mapping, dtype=int)
+    unknown = sorted(set(series.to_numpy()) - set(net.bus.index))
+    if unknown:
+        raise InputDataError(f"node map: buses {unknown} are not in the network")
+    if series.index.has_duplicates:
+        raise InputDataError("node map: node ids must be unique")
+    frame = pd.DataFrame({"bus": series.to_numpy()}, index=pd.Index(series.index, name="node_id"))
+    net["node"] = frame
+
+
+def element_names(table: pd.DataFrame, kind: str) -> list[str]:
+    """Return unique display names of a pandapower element table.
+
+    The ``name`` column where it is set and unique, else ``"<kind> <index>"``.
+    """
+    if "name" in table and len(table):
+        names = table["name"]
+        if names.notna().all() and names.astype(str).is_unique:
+            return [str(n) for n in names]
+    return [f"{kind} {i}" for i in table.index]
+
+
+def _check_std_type(net: pp.pandapowerNet, name: str, element: str, field: str) -> None:
+    if not pp.std_type_exists(net, name, element):
+        available = ", ".join(pp.available_std_types(net, element).index[:40])
+        raise InputDataError(
+            f"{field}: {name!r} is not a pandapower {element} standard type; available: {available}"
+        )
+
+
+def _point(lon: float, lat: float) -> str:
+    """Return a pandapower 3 geo entry: a GeoJSON Point as a JSON string."""
+    return json.dumps({"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]})
+
+
+def _offset(lat0: float, lon0: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """(lon, lat) of a point ``east_m``/``north_m`` metres from (lat0, lon0), flat-Earth."""
+    lat = lat0 + north_m / M_PER_DEG_LAT
+    lon = lon0 + east_m / (M_PER_DEG_LAT * math.cos(math.radians(lat0)))
+    return lon, lat
+
+
+def build_network(district: District, ext_grid_vm_pu: float = 1.0) -> pp.pandapowerNet:
+    """Build the pandapower net of a district.
+
+    Topology: an external grid (slack, ``ext_grid_vm_pu``) at the medium-voltage
+    bus, the transformer of ``district.grid.transformer`` (a pandapower standard
+    type), the low-voltage busbar, and per feeder a chain of buses at the
+    distinct ``distance_m`` positions of its buildings and lighting groups,
+    linked by segments of the feeder's cable type. Each building hangs on its
+    feeder position through a service cable (``grid.service_cable``,
+    ``grid.service_length_m``; a length of 0 puts the building on the feeder
+    bus). Elements: a load per building (nominal p = annual mean), an sgen per
+    PV system (p = inverter AC rating), a storage per battery (p = 0) and a load
+    per lighting group (p = all luminaires at 100 %). Schedules replace these
+    nominal values: see :func:`energy.models.grid.run_timeseries`.
+
+    Coordinates are schematic: the substation at the site, feeder ``k`` of ``F``
+    along the bearing ``360 k / F`` degrees at its true distances, buildings
+    offset sideways by their service length (at least 5 m).
+
+    Parameters
+    ----------
+    district
+        The district spec.
+    ext_grid_vm_pu
+        Voltage set-point of the upstream medium-voltage grid [pu].
+
+    Returns
+    -------
+    pandapower.pandapowerNet
+        With ``net["node"]`` mapping node ids to buses (see module docstring)
+        and columns ``feeder``/``distance_m`` in ``net.bus`` and ``net.line``.
+    """
+    grid = district.grid
+    tr = grid.transformer
+    net = pp.create_empty_network(name=f"{district.site.name} (energy.models.grid)")
+    _check_std_type(net, tr.std_type, "trafo", "grid.transformer.type")
+    _check_std_type(net, grid.service_cable, "line", "grid.service_cable")
+    for i, feeder in enumerate(grid.feeders):
+        _check_std_type(net, feeder.cable, "line", f"grid.feeders[{i}].cable")
+    std_kva = float(pp.load_std_type(net, tr.std_type, "trafo")["sn_mva"]) * 1000
+    if not math.isclose(std_kva, tr.rating_kva, rel_tol=1e-6):
+        logger.warning(
+            "transformer rating_kva %.0f kVA differs from its standard type %r "
+            "(%.0f kVA); loadings refer to the standard type",
+            tr.rating_kva,
+            tr.std_type,
+            std_kva,
+        )
+    lat0, lon0 = district.site.latitude, district.site.longitude
+    mv = pp.create_bus(net, vn_kv=tr.vn_hv_kv, name="mv", geo=_point(lon0 - 2e-4, lat0))
+    pp.create_ext_grid(net, mv, vm_pu=ext_grid_vm_pu, name="upstream grid")
+    lv = pp.create_bus(net, vn_kv=tr.vn_lv_kv, name="lv busbar", geo=_point(lon0, lat0))
+    pp.create_transformer(net, mv, lv, std_type=tr.std_type, name="transformer")
+    nodes: dict[str, int] = {SUBSTATION_NODE: lv}
+    net.bus["feeder"] = ""
+    net.bus["distance_m"] = 0.0
+    n_feeders = len(grid.feeders)
+    for k, feeder in enumerate(grid.feeders):
+        bearing = 2 * math.pi * k / n_feeders
+        east, north = math.sin(bearing), math.cos(bearing)
+        members = [b for b in district.buildings if b.feeder == feeder.id]
+        lights = [g for g in district.lighting if g.feeder == feeder.id]
+        positions = sorted(
+            ({b.distance_m for b in members} | {g.distance_m for g in lights}) - {0.0}
+        )
+        at: dict[float, int] = {0.0: lv}
+        previous, previous_m = lv, 0.0
+        for d in positions:
+            lon, lat = _offset(lat0, lon0, east * d, north * d)
+            bus = pp.create_bus(
+                net,
+                vn_kv=tr.vn_lv_kv,
+                name=f"{feeder.id}@{d:g}m",
+                geo=_point(lon, lat),
+                feeder=feeder.id,
+                distance_m=d,
+            )
+            pp.create_line(
+                net,
+                previous,
+                bus,
+                length_km=(d - previous_m) / 1000,
+                std_type=feeder.cable,
+                name=f"{feeder.id} {previous_m:g}-{d:g}m",
+                feeder=feeder.id,
+                distance_m=d,
+            )
+            at[d] = bus
+            previous, previous_m = bus, d
+        for j, b in enumerate(members):
+            if grid.service_length_m > 0:
+                side = 1 if j % 2 == 0 else -1
+                off = max(grid.service_length_m, 5.0) * side
+                lon, lat = _offset(
+                    lat0, lon0, east * b.distance_m + north * off, north * b.distance_m - east * off
+                )
+                bus = pp.create_bus(
+                    net,
+                    vn_kv=tr.vn_lv_kv,
+                    name=b.id,
+                    geo=_point(lon, lat),
+                    feeder=feeder.id,
+                    distance_m=b.distance_m,
+                )
+                pp.create_line(
+                    net,
+                    at[b.distance_m],
+                    bus,
+                    length_km=grid.service_length_m / 1000,
+                    std_type=grid.service_cable,
+                    name=f"service {b.id}",
+                    feeder=feeder.id,
+                    distance_m=b.distance_m,
+                )
+            else:
+                bus = at[b.distance_m]
+            nodes[b.id] = bus
+            pp.create_load(net, bus, p_mw=b.annual_kwh / 8760 / 1000, name=b.id)
+        for g in lights:
+            nodes[lighting_node(g.id)] = at[g.distance_m]
+            pp.create_load(
+                net,
+                at[g.distance_m],
+                p_mw=g.luminaires * g.nominal_w / 1e6,
+                name=lighting_node(g.id),
+            )
+    for p in district.pv:
+        pp.create_sgen(
+            net,
+            nodes[p.building],
+            p_mw=p.pac_kw / 1000,
+            sn_mva=p.pac_kw / 1000,
+            name=p.id,
+            type="PV",
+        )
+    for bat in district.batteries:
+        pp.create_storage(
+            net,
+            nodes[bat.at if bat.at != "substation" else SUBSTATION_NODE],
+            p_mw=0.0,
+            max_e_mwh=bat.capacity_kwh / 1000,
+            sn_mva=bat.power_kw / 1000,
+            name=bat.id,
+        )
+    set_node_buses(net, nodes)
+    logger.info(
+        "built network of %s: %d buses, %d lines", district.site.name, len(net.bus), len(net.line)
+    )
+    return net
+
+
+def import_network(source: str | Path) -> pp.pandapowerNet:
+    """Import a pandapower JSON file or a SimBench grid.
+
+    Parameters
+    ----------
+    source
+        Path of a pandapower JSON file (``pandapower.to_json``), or a SimBench
+        code such as ``"1-LV-semiurb4--0-sw"`` (SimBench, Meinecke et al. 2020,
+        https://doi.org/10.3390/en13123290; the data ship with the ``simbench``
+        package, licence ODbL).
+
+    Returns
+    -------
+    pandapower.pandapowerNet
+        The net; without a ``node`` table of its own, one node per bus named by
+        the bus name (see :func:`node_buses`). SimBench nets keep their
+        ``profiles``, see :func:`network_profiles_kw`.
+    """
+    text = str(source)
+    path = Path(text)
+    if path.suffix.lower() == ".json":
+        if not path.is_file():
+            raise InputDataError(f"{path}: file not found")
+        try:
+            net = pp.from_json(str(path))
+        except Exception as exc:  # pandapower raises bare Exceptions on bad files
+            raise InputDataError(f"{path}: not a pandapower JSON network ({exc})") from exc
+    else:
+        import simbench
+
+        try:
+            net = simbench.get_simbench_net(text)
+        except Exception as exc:  # simbench raises bare Exceptions on unknown codes
+            raise InputDataError(
+                f"network: {text!r} is neither a .json file nor a SimBench code such as "
+                f"'1-LV-semiurb4--0-sw' ({exc})"
+            ) from exc
+        net.name = f"SimBench {text}"
+    if not isinstance(net.get("node"), pd.DataFrame) or not len(net["node"]):
+        set_node_buses(net, node_buses(net))
+    return net
+
+
+def network_profiles_kw(
+    net: pp.pandapowerNet, resolution: str = "1h"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Net node injections of a SimBench net's own yearly profiles.
+
+    Loads, static generators and storage of the net take their profile values
+    (``simbench.get_absolute_values``); each node gets the sum over the elements
+    at its bus, load convention (load - generation + storage charging). A bus
+    carrying several nodes gives its sum to the first of them.
+
+    SimBench profiles cover the year 2016 in 15-minute steps. Their time stamps
+    carry no zone; they are read as UTC. Hourly values are the means of four
+    quarter-hours (interval means, labelled at interval start).
+
+    Parameters
+    ----------
+    net
+        A SimBench net (with ``net.profiles``).
+    resolution
+        ``"15min"`` or ``"1h"``.
+
+    Returns
+    -------
+    (p_kw, q_kvar)
+        DataFrames, UTC index x node ids [kW], [kvar].
+    """
+    import simbench
+
+    if "profiles" not in net or not len(net.profiles.get("load", [])):
+        raise InputDataError("network: has no SimBench profiles (net.profiles is empty)")
+    if resolution not in ("15min", "1h"):
+        raise InputDataError(f"resolution: {resolution!r} is not supported; allowed: 15min, 1h")
+    values = simbench.get_absolute_values(net, profiles_instead_of_study_cases=True)
+    n_steps = len(values[("load", "p_mw")])
+    index = pd.date_range("2016-01-01", periods=n_steps, freq="15min", tz="UTC", name="time")
+    bus_node: dict[int, str] = {}
+    for node, bus in node_buses(net).items():
+        bus_node.setdefault(int(bus), str(node))
+    nodes = list(dict.fromkeys(bus_node.values()))
+    col = {n: i for i, n in enumerate(nodes)}
+    p = np.zeros((n_steps, len(nodes)))
+    q = np.zeros((n_steps, len(nodes)))
+    for element, sign in (("load", 1.0), ("sgen", -1.0), ("storage", 1.0)):
+        table = net[element]
+        if not len(table):
+            continue
+        missing = sorted(set(table["bus"].astype(int)) - set(bus_node))
+        if missing:
+            raise InputDataError(f"network: {element} at buses {missing} that carry no node")
+        cols = [col[bus_node[int(b)]] for b in table["bus"]]
+        for key, target in (("p_mw", p), ("q_mvar", q)):
+            frame = values.get((element, key))
+            if frame is None or not frame.shape[1]:
+                continue
+            arr = frame.reindex(columns=table.index).to_numpy(dtype=float)
+            np.add.at(target.T, cols, sign * 1000.0 * arr.T)
+    p_kw = pd.DataFrame(p, index=index, columns=nodes)
+    q_kvar = pd.DataFrame(q, index=index, columns=nodes)
+    if resolution == "1h":
+        p_kw = p_kw.resample("1h").mean()
+        q_kvar = q_kvar.resample("1h").mean()
+    return p_kw, q_kvar
+
+
+def map_to_district(net: pp.pandapowerNet, district: District) -> pp.pandapowerNet:
+    """Map a district's nodes onto an imported net; returns a copy.
+
+    The rule, kept simple on purpose:
+
+    * buildings, in the order of ``district.buildings``, take the buses of the
+      net's loads in the order of ``net.load`` (each bus once; with more
+      buildings than load buses, the buses are used again in turn);
+    * ``"substation"`` is the low-voltage bus of the first transformer;
+    * a lighting group sits at the bus of the building on its feeder whose
+      ``distance_m`` is closest to the group's, else at the substation busbar.
+
+    The net's own loads, generators and storage stay in the copy but are not
+    used when a district schedule is checked: the schedule's node powers
+    replace all injections.
+    """
+    load_buses = list(dict.fromkeys(net.load["bus"].to_numpy(dtype=int)))
+    if not load_buses:
+        raise InputDataError("network: has no loads; cannot place the district's buildings")
+    if len(load_buses) < len(district.buildings):
+        logger.info(
+            "network has %d load buses for %d buildings; buses are shared in turn",
+            len(load_buses),
+            len(district.buildings),
+        )
+    if not len(net.trafo):
+        raise InputDataError("network: has no transformer; cannot place the 'substation' node")
+    nodes: dict[str, int] = {SUBSTATION_NODE: int(net.trafo["lv_bus"].iloc[0])}
+    for i, b in enumerate(district.buildings):
+        nodes[b.id] = int(load_buses[i % len(load_buses)])
+    for g in district.lighting:
+        same = [b for b in district.buildings if b.feeder == g.feeder]
+        if same:
+            near = min(same, key=lambda b: abs(b.distance_m - g.distance_m))
+            nodes[lighting_node(g.id)] = nodes[near.id]
+        else:
+            nodes[lighting_node(g.id)] = nodes[SUBSTATION_NODE]
+    out = copy.deepcopy(net)
+    set_node_buses(out, nodes)
+    return out

@@ -1,0 +1,379 @@
+"""Grid limits, the violation report and the AC check of a schedule.
+
+Limits (defaults):
+
+* voltage band 0.90-1.10 pu at every bus (DIN EN 50160:2020, 10-minute means
+  of the supply voltage within +/-10 % of 230/400 V);
+* voltage rise by generation at most 3 % (VDE-AR-N 4105:2018-11, 5.3.2: the
+  generating units of a low-voltage network may raise the voltage at any
+  connection point by at most 3 % against the voltage without them);
+* lines and transformers at most 100 % of their rated current.
+
+How the 3 % criterion is evaluated here: the rise of a bus in a step is its
+voltage minus its *no-load* voltage (the same network with every node power
+zero: no load, no generation, batteries idle), in % of nominal voltage, and
+counts only where positive. The network operator's planning check of VDE-AR-N
+4105 takes full generation against the voltage without generation at minimal
+load; net node powers already contain the load, so the rise above no-load is
+the rise the step's net feed-in causes. It is a linear criterion on the node
+powers, so the dispatch optimiser can respect it (see
+:mod:`energy.optimisation.network`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from energy.district import District
+from energy.errors import InputDataError
+from energy.models.grid.build import build_network, lighting_node
+from energy.models.grid.powerflow import GridTimeSeriesResult, Method, TimeSeriesRunner
+from energy.progress import ProgressCallback
+from energy.timeindex import require_utc_index, step_hours
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Operating limits of the grid check.
+
+    Parameters
+    ----------
+    v_min_pu, v_max_pu
+        Voltage band [pu] (DIN EN 50160: 0.90-1.10).
+    max_loading_pct
+        Line and transformer loading limit [%].
+    voltage_rise_pct
+        Largest voltage rise above the no-load voltage [% of nominal]
+        (VDE-AR-N 4105: 3); ``None`` switches the criterion off.
+    """
+
+    v_min_pu: float = 0.90
+    v_max_pu: float = 1.10
+    max_loading_pct: float = 100.0
+    voltage_rise_pct: float | None = 3.0
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.v_min_pu < self.v_max_pu <= 1.5:
+            raise InputDataError(
+                f"voltage band: v_min_pu {self.v_min_pu} and v_max_pu {self.v_max_pu} are not "
+                "allowed; they need 0.5 <= v_min_pu < v_max_pu <= 1.5"
+            )
+        if not 0.0 < self.max_loading_pct <= 1000.0:
+            raise InputDataError(
+                f"max_loading_pct: {self.max_loading_pct} % is not allowed; it must be in (0, 1000]"
+            )
+        if self.voltage_rise_pct is not None and not 0.0 < self.voltage_rise_pct <= 50.0:
+            raise InputDataError(
+                f"voltage_rise_pct: {self.voltage_rise_pct} % is not allowed; it must be in "
+                "(0, 50] or None"
+            )
+
+    def violated_rows(
+        self,
+        vm_pu: np.ndarray,
+        vm_noload_pu: np.ndarray,
+        line_loading_pct: np.ndarray,
+        trafo_loading_pct: np.ndarray,
+    ) -> np.ndarray:
+        """Return one bool per row (step): does any element break a limit? NaN never does."""
+        bad = np.zeros(len(vm_pu), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            bad |= (vm_pu < self.v_min_pu).any(axis=1) | (vm_pu > self.v_max_pu).any(axis=1)
+            if self.voltage_rise_pct is not None:
+                rise = (vm_pu - vm_noload_pu[None, :]) * 100.0
+                bad |= (rise > self.voltage_rise_pct).any(axis=1)
+            bad |= (line_loading_pct > self.max_loading_pct).any(axis=1)
+            bad |= (trafo_loading_pct > self.max_loading_pct).any(axis=1)
+        return bad
+
+
+VIOLATION_COLUMNS = [
+    "time_utc",
+    "time_local",
+    "element_type",
+    "element",
+    "kind",
+    "value",
+    "limit",
+    "unit",
+]
+
+
+def violations(
+    result: GridTimeSeriesResult, limits: Limits | None = None, tz: str = "Europe/Berlin"
+) -> pd.DataFrame:
+    """List every limit violation of an AC time series.
+
+    Parameters
+    ----------
+    result
+        The AC time series.
+    limits
+        The limits (default :class:`Limits()`).
+    tz
+        Time zone of the ``time_local`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per element, step and kind, sorted by time and element:
+        ``time_utc``, ``time_local``, ``element_type`` (bus, line, trafo),
+        ``element`` (its name), ``kind`` (undervoltage, overvoltage,
+        voltage_rise, line_overload, trafo_overload), ``value`` and ``limit``
+        in ``unit`` (pu or %).
+    """
+    lim = limits or Limits()
+    parts: list[pd.DataFrame] = []
+
+    def add(
+        frame: pd.DataFrame,
+        mask: np.ndarray,
+        element_type: str,
+        kind: str,
+        values: np.ndarray,
+        limit: float,
+        unit: str,
+    ) -> None:
+        rows, cols = np.nonzero(mask)
+        if not len(rows):
+            return
+        parts.append(
+            pd.DataFrame(
+                {
+                    "time_utc": frame.index[rows],
+                    "element_type": element_type,
+                    "element": frame.columns[cols].astype(str),
+                    "kind": kind,
+                    "value": values[rows, cols],
+                    "limit": limit,
+                    "unit": unit,
+                }
+            )
+        )
+
+    vm = result.vm_pu.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        add(result.vm_pu, vm < lim.v_min_pu, "bus", "undervoltage", vm, lim.v_min_pu, "pu")
+        add(result.vm_pu, vm > lim.v_max_pu, "bus", "overvoltage", vm, lim.v_max_pu, "pu")
+        if lim.voltage_rise_pct is not None:
+            rise = (vm - result.vm_noload_pu.to_numpy(dtype=float)[None, :]) * 100.0
+            add(
+                result.vm_pu,
+                rise > lim.voltage_rise_pct,
+                "bus",
+                "voltage_rise",
+                rise,
+                lim.voltage_rise_pct,
+                "%",
+            )
+        for frame, element_type in (
+            (result.line_loading_pct, "line"),
+            (result.trafo_loading_pct, "trafo"),
+        ):
+            arr = frame.to_numpy(dtype=float)
+            add(
+                frame,
+                arr > lim.max_loading_pct,
+                element_type,
+                f"{element_type}_overload",
+                arr,
+                lim.max_loading_pct,
+                "%",
+            )
+    if not parts:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in VIOLATION_COLUMNS})
+        out["time_utc"] = pd.DatetimeIndex([], tz="UTC")
+        out["time_local"] = pd.DatetimeIndex([], tz=tz)
+        return out
+    out = pd.concat(parts, ignore_index=True)
+    out["time_local"] = pd.DatetimeIndex(out["time_utc"]).tz_convert(tz)
+    out = out.sort_values(["time_utc", "element_type", "element", "kind"], ignore_index=True)
+    return out[VIOLATION_COLUMNS]
+
+
+def _argext(frame: pd.DataFrame, largest: bool) -> tuple[float, str, str]:
+    """(value, column, ISO time) of the largest or smallest entry; NaN-safe."""
+    arr = frame.to_numpy(dtype=float)
+    if arr.size == 0 or np.isnan(arr).all():
+        return float("nan"), "", ""
+    flat = int(np.nanargmax(arr) if largest else np.nanargmin(arr))
+    row, col = divmod(flat, arr.shape[1])
+    return float(arr[row, col]), str(frame.columns[col]), frame.index[row].isoformat()
+
+
+def summarise(result: GridTimeSeriesResult, found: pd.DataFrame) -> dict[str, Any]:
+    """Headline KPIs of an AC time series and its violations.
+
+    Returns a dict: steps, ``dt_h``, extreme voltages (value, bus, UTC time),
+    the largest voltage rise above no-load [%], the largest line and
+    transformer loading [%], violation counts, ``hours_in_violation`` (steps
+    with at least one violation x ``dt_h``), losses, import and export [kWh].
+    """
+    index = result.index
+    dt_h = step_hours(index)
+    v_min, v_min_bus, v_min_time = _argext(result.vm_pu, largest=False)
+    v_max, v_max_bus, v_max_time = _argext(result.vm_pu, largest=True)
+    rise = (result.vm_pu - result.vm_noload_pu) * 100.0
+    rise_max, rise_bus, rise_time = _argext(rise, largest=True)
+    line_max, line_name, line_time = _argext(result.line_loading_pct, largest=True)
+    trafo_max, trafo_name, trafo_time = _argext(result.trafo_loading_pct, largest=True)
+    steps_bad = int(found["time_utc"].nunique()) if len(found) else 0
+    p_ext = result.p_ext_grid_kw
+    return {
+        "steps": len(index),
+        "dt_h": dt_h,
+        "start": index[0].isoformat(),
+        "method": result.method,
+        "elapsed_s": result.elapsed_s,
+        "v_min_pu": v_min,
+        "v_min_bus": v_min_bus,
+        "v_min_time": v_min_time,
+        "v_max_pu": v_max,
+        "v_max_bus": v_max_bus,
+        "v_max_time": v_max_time,
+        "max_voltage_rise_pct": max(rise_max, 0.0),
+        "max_voltage_rise_bus": rise_bus,
+        "max_voltage_rise_time": rise_time,
+        "max_line_loading_pct": line_max,
+        "max_line": line_name,
+        "max_line_time": line_time,
+        "max_trafo_loading_pct": trafo_max,
+        "max_trafo": trafo_name,
+        "max_trafo_time": trafo_time,
+        "violations": len(found),
+        "violating_steps": steps_bad,
+        "hours_in_violation": steps_bad * dt_h,
+        "elements_in_violation": int(found["element"].nunique()) if len(found) else 0,
+        "losses_kwh": float(result.losses_kw.sum() * dt_h),
+        "import_kwh": float(p_ext.clip(lower=0).sum() * dt_h),
+        "export_kwh": float((-p_ext).clip(lower=0).sum() * dt_h),
+        "clean": len(found) == 0,
+    }
+
+
+@dataclass(frozen=True)
+class GridCheckResult:
+    """The AC check of a schedule: KPIs, the violation list and the time series."""
+
+    summary: dict[str, Any]
+    violations: pd.DataFrame
+    timeseries: GridTimeSeriesResult
+    limits: Limits = field(default_factory=Limits)
+
+
+def check_result(
+    result: GridTimeSeriesResult, limits: Limits | None = None, tz: str = "Europe/Berlin"
+) -> GridCheckResult:
+    """Violations and KPIs of an AC time series that was already computed."""
+    lim = limits or Limits()
+    found = violations(result, lim, tz)
+    return GridCheckResult(summarise(result, found), found, result, lim)
+
+
+def check_schedule(
+    district: District,
+    node_p_kw: pd.DataFrame,
+    q_kvar: pd.DataFrame | None = None,
+    cos_phi: float = 1.0,
+    v_min_pu: float = 0.90,
+    v_max_pu: float = 1.10,
+    max_loading_pct: float = 100.0,
+    voltage_rise_pct: float | None = 3.0,
+    net: pp.pandapowerNet | None = None,
+    method: Method = "auto",
+    progress: ProgressCallback | None = None,
+) -> GridCheckResult:
+    """AC check of a district schedule.
+
+    Parameters
+    ----------
+    district
+        The district; its network is built with :func:`build_network` unless
+        ``net`` is given (e.g. an imported net mapped with ``map_to_district``).
+    node_p_kw
+        Net power per node [kW], load convention (+ = drawn from the grid), UTC
+        index x node ids (building ids, ``"substation"``, ``"light:<id>"``).
+    q_kvar, cos_phi
+        Reactive power, see :func:`~energy.models.grid.powerflow.run_timeseries`.
+    v_min_pu, v_max_pu, max_loading_pct, voltage_rise_pct
+        Limits, see :class:`Limits`.
+    net
+        Optional prepared network.
+    method
+        Power-flow method, see :func:`~energy.models.grid.powerflow.run_timeseries`.
+    progress
+        Optional progress callback.
+
+    Returns
+    -------
+    GridCheckResult
+    """
+    limits = Limits(v_min_pu, v_max_pu, max_loading_pct, voltage_rise_pct)
+    grid = net if net is not None else build_network(district)
+    result = TimeSeriesRunner(grid, method).run(node_p_kw, q_kvar, cos_phi, progress)
+    checked = check_result(result, limits, district.site.timezone)
+    logger.info(
+        "grid check: %d violations in %d steps",
+        len(checked.violations),
+        checked.summary["violating_steps"],
+    )
+    return checked
+
+
+def pv_by_building_kw(district: District, pv_kw: pd.DataFrame) -> pd.DataFrame:
+    """Sum PV system outputs [kW] per building (columns: building ids with PV)."""
+    if not district.pv:
+        return pd.DataFrame(index=pv_kw.index)
+    owner = {p.id: p.building for p in district.pv}
+    return pv_kw.T.groupby(owner).sum().T
+
+
+def baseline_node_p_kw(
+    district: District,
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return the unoptimised schedule per node [kW], load convention.
+
+    Building loads (BDEW profiles) minus the building's PV (uncurtailed),
+    lighting at full power while dark (baseline S0), batteries idle: the
+    baseline B0 of DESIGN.md.
+
+    Parameters
+    ----------
+    district
+        The district.
+    index
+        UTC time axis.
+    weather
+        Canonical weather on ``index``; default the shipped test reference year
+        (:func:`energy.models.weather.weather_for_index`).
+    """
+    from energy.models.demand import district_loads_kw
+    from energy.models.lighting import lighting_inputs
+    from energy.models.pv import district_pv_kw
+    from energy.models.weather import weather_for_index
+
+    utc = require_utc_index(index)
+    if weather is None:
+        weather = weather_for_index(utc, district.site)
+    elif not weather.index.equals(utc):
+        raise InputDataError("weather: its index differs from the schedule index")
+    loads = district_loads_kw(district, utc)
+    pv = pv_by_building_kw(district, district_pv_kw(district, weather))
+    nodes = loads.sub(pv.reindex(columns=loads.columns, fill_value=0.0), fill_value=0.0)
+    if district.lighting:
+        light = lighting_inputs(district, utc)
+        power = light.power_kw(np.ones(1))
+        for g, gid in enumerate(light.group_ids):
+            nodes[lighting_node(gid)] = power[g]
+    nodes.columns.name = "node"
+    return nodes

@@ -1,0 +1,1 @@
+"""HTTP API of the planning backend: a thin shell over the energy library."""

@@ -1,0 +1,147 @@
+"""API keys and roles.
+
+A key looks like ``esk_<prefix>_<secret>``: the 8-hex-digit prefix finds the
+row, the SHA-256 of the whole key is all that is stored (the secret has 256
+bits of entropy, so a fast hash is enough; a slow password hash protects
+low-entropy passwords, which these are not).
+
+Roles:
+
+======================  ============================================================
+admin                   everything, in every organisation; manages organisations and keys
+planner                 everything of their organisation; reads published objects
+cooperative             their organisation's scenarios and runs; reads published
+                        districts (and their own organisation's)
+viewer                  published districts, scenarios and results only; never writes
+======================  ============================================================
+
+Objects the caller may not see answer 404 (as if they did not exist); objects
+the caller may see but not change answer 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, true
+from sqlmodel import Session, col, select
+
+from api.schemas import Role, Visibility
+from api.tables import ApiKey, District, Run, Scenario, utcnow
+
+KEY_PREFIX = "esk"
+#: ``last_used_at`` is written at most this often per key, to spare the database.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller (``key_id`` None: the server itself, e.g. when seeding)."""
+
+    key_id: int | None
+    key_name: str
+    role: Role
+    organisation_id: int
+
+    @property
+    def is_admin(self) -> bool:
+        """True for the admin role."""
+        return self.role == Role.admin
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 hex digest of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def generate_key() -> tuple[str, str, str]:
+    """Return a new key, its prefix and its hash: ``(key, prefix, key_hash)``."""
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, hash_key(key)
+
+
+def create_api_key(
+    session: Session, organisation_id: int, name: str, role: Role
+) -> tuple[ApiKey, str]:
+    """Store a new key for ``organisation_id`` and return the row and the key (shown once)."""
+    key, prefix, key_hash = generate_key()
+    row = ApiKey(
+        organisation_id=organisation_id, name=name, role=role, prefix=prefix, key_hash=key_hash
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row, key
+
+
+def authenticate(session: Session, key: str) -> Principal | None:
+    """Return the principal of ``key``, or None for an unknown, malformed or revoked key."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    row = session.exec(select(ApiKey).where(col(ApiKey.prefix) == parts[1])).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.key_hash, hash_key(key)):
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    assert row.id is not None
+    return Principal(
+        key_id=row.id, key_name=row.name, role=Role(row.role), organisation_id=row.organisation_id
+    )
+
+
+# -- who sees what (one place, used by every query) ------------------------------
+
+
+def district_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the districts ``p`` may read."""
+    if p.is_admin:
+        return true()
+    published = col(District.visibility) == Visibility.published
+    if p.role == Role.viewer:
+        return published
+    return or_(col(District.organisation_id) == p.organisation_id, published)
+
+
+def scenario_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the scenarios ``p`` may read."""
+    if p.is_admin:
+        return true()
+    published = col(Scenario.visibility) == Visibility.published
+    if p.role == Role.viewer:
+        return published
+    return or_(col(Scenario.organisation_id) == p.organisation_id, published)
+
+
+def run_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the runs ``p`` may read: those of readable scenarios."""
+    if p.is_admin:
+        return true()
+    return col(Run.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+
+
+def can_write_district(p: Principal, district: District) -> bool:
+    """Admins; planners of the owning organisation."""
+    return p.is_admin or (p.role == Role.planner and district.organisation_id == p.organisation_id)
+
+
+def can_write_scenario(p: Principal, organisation_id: int) -> bool:
+    """Admins; planners and cooperatives of the owning organisation (also for its runs)."""
+    if p.is_admin:
+        return True
+    return p.role in (Role.planner, Role.cooperative) and organisation_id == p.organisation_id
+
+
+def can_manage_keys(p: Principal, organisation_id: int) -> bool:
+    """Admins; planners for their own organisation."""
+    return p.is_admin or (p.role == Role.planner and organisation_id == p.organisation_id)

@@ -1,0 +1,628 @@
+"""Database operations with access control; routers call these and map to schemas.
+
+Every read goes through the visibility conditions of :mod:`api.auth`, so a
+hidden object is "not found" (404) everywhere; an object that is visible but
+not the caller's to change is "forbidden" (403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, SQLModel, col, func, select
+
+from api.auth import (
+    Principal,
+    can_manage_keys,
+    can_write_district,
+    can_write_scenario,
+    create_api_key,
+    district_visible,
+    run_visible,
+    scenario_visible,
+)
+from api.errors import ConflictError, ForbiddenError, NotFoundError
+from api.schemas import (
+    FINAL_STATUSES,
+    ApiKeyCreate,
+    DistrictBase,
+    DistrictUpdate,
+    OrganisationCreate,
+    Page,
+    Role,
+    RunOptions,
+    RunStatus,
+    ScenarioCreate,
+    ScenarioUpdate,
+)
+from api.settings import Settings
+from api.tables import (
+    ApiKey,
+    District,
+    DistrictVersion,
+    Organisation,
+    Run,
+    RunResult,
+    Scenario,
+    utcnow,
+)
+from energy.district import DATA_DIR, district_from_dict
+from energy.district import District as DistrictSpec
+from energy.errors import InputDataError
+from energy.variants import ScenarioChanges, apply_changes
+
+M = TypeVar("M", bound=SQLModel)
+
+ACTIVE_STATUSES = (RunStatus.queued, RunStatus.running)
+
+
+def page(
+    session: Session,
+    model: type[M],
+    condition: ColumnElement[bool],
+    offset: int,
+    limit: int,
+    order: Any,
+) -> Page[M]:
+    """Return one page of ``model`` rows fulfilling ``condition``, with the total count."""
+    total = session.exec(select(func.count()).select_from(model).where(condition)).one()
+    rows = session.exec(
+        select(model).where(condition).order_by(order).offset(offset).limit(limit)
+    ).all()
+    return Page[M](items=list(rows), total=total, offset=offset, limit=limit)
+
+
+def _require_role(p: Principal, *roles: Role, action: str) -> None:
+    if p.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise ForbiddenError(f"{action} needs the role {allowed}; this key is {p.role.value}")
+
+
+# -- organisations and keys ----------------------------------------------------------
+
+
+def create_organisation(session: Session, p: Principal, data: OrganisationCreate) -> Organisation:
+    """Create an organisation (admin only); names are unique."""
+    _require_role(p, Role.admin, action="creating an organisation")
+    if session.exec(select(Organisation).where(col(Organisation.name) == data.name)).first():
+        raise ConflictError(f"name: an organisation named {data.name!r} exists already")
+    org = Organisation.model_validate(data)
+    session.add(org)
+    session.commit()
+    session.refresh(org)
+    return org
+
+
+def list_organisations(
+    session: Session, p: Principal, offset: int, limit: int
+) -> Page[Organisation]:
+    """List all organisations for admins, the own one for everyone else."""
+    condition = sa.true() if p.is_admin else col(Organisation.id) == p.organisation_id
+    return page(session, Organisation, condition, offset, limit, col(Organisation.id))
+
+
+def get_organisation(session: Session, p: Principal, organisation_id: int) -> Organisation:
+    """Return an organisation the caller belongs to (admins: any)."""
+    org = session.get(Organisation, organisation_id)
+    if org is None or not (p.is_admin or org.id == p.organisation_id):
+        raise NotFoundError(f"organisation {organisation_id} not found")
+    return org
+
+
+def create_key(session: Session, p: Principal, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """Create a key; admins anywhere, planners in their organisation (not admin keys)."""
+    organisation_id = data.organisation_id or p.organisation_id
+    get_organisation(session, p, organisation_id)
+    if not can_manage_keys(p, organisation_id):
+        raise ForbiddenError(f"creating keys needs the role admin or planner; this key is {p.role}")
+    if data.role == Role.admin and not p.is_admin:
+        raise ForbiddenError("role: only an admin can create admin keys")
+    return create_api_key(session, organisation_id, data.name, data.role)
+
+
+def list_keys(session: Session, p: Principal, offset: int, limit: int) -> Page[ApiKey]:
+    """List every key (admins), the organisation's (planners) or the own key (others)."""
+    condition: ColumnElement[bool]
+    if p.is_admin:
+        condition = sa.true()
+    elif p.role == Role.planner:
+        condition = col(ApiKey.organisation_id) == p.organisation_id
+    else:
+        condition = col(ApiKey.id) == p.key_id
+    return page(session, ApiKey, condition, offset, limit, col(ApiKey.id))
+
+
+def revoke_key(session: Session, p: Principal, key_id: int) -> ApiKey:
+    """Revoke a key (it stays listed with ``revoked_at``)."""
+    key = session.get(ApiKey, key_id)
+    visible = key is not None and (
+        p.is_admin
+        or key.id == p.key_id
+        or (p.role == Role.planner and key.organisation_id == p.organisation_id)
+    )
+    if key is None or not visible:
+        raise NotFoundError(f"key {key_id} not found")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.commit()
+        session.refresh(key)
+    return key
+
+
+# -- districts ------------------------------------------------------------------------
+
+
+def check_data_paths(spec: DistrictSpec, field: str = "spec") -> None:
+    """Refuse file references in a spec that point outside the shipped data folder.
+
+    A spec from the network may name data files (day-ahead prices, CO2
+    series); they must be relative paths inside ``data/`` that exist, so no
+    caller can make the server read another file.
+    """
+    for name in ("day_ahead_file", "co2_file"):
+        value = getattr(spec.tariff, name)
+        if value is not None:
+            check_data_file(value, f"{field}.tariff.{name}")
+
+
+def check_data_file(value: str, field: str) -> Path:
+    """Return the shipped data file ``value`` names, or raise naming ``field``."""
+    path = Path(value)
+    resolved = (DATA_DIR / path).resolve()
+    if path.is_absolute() or not resolved.is_relative_to(DATA_DIR.resolve()):
+        raise InputDataError(
+            f"{field}: {value!r} is not allowed; name a file inside the data/ folder, "
+            "e.g. prices/smard_dayahead_2023_2024_hourly.csv"
+        )
+    if not resolved.is_file():
+        raise InputDataError(f"{field}: {value!r} does not exist in the data/ folder")
+    return resolved
+
+
+def get_district(session: Session, p: Principal, district_id: int) -> District:
+    """Return a district the caller may read, else NotFoundError."""
+    district = session.exec(
+        select(District).where(col(District.id) == district_id, district_visible(p))
+    ).first()
+    if district is None:
+        raise NotFoundError(f"district {district_id} not found")
+    return district
+
+
+def get_district_for_write(session: Session, p: Principal, district_id: int) -> District:
+    """Return a district the caller may change (404 if hidden, 403 if read-only)."""
+    district = get_district(session, p, district_id)
+    if not can_write_district(p, district):
+        raise ForbiddenError(
+            f"district {district_id}: only planners of its organisation may change it"
+        )
+    return district
+
+
+def list_districts(session: Session, p: Principal, offset: int, limit: int) -> Page[District]:
+    """List the districts the caller may read, newest first."""
+    return page(session, District, district_visible(p), offset, limit, col(District.id).desc())
+
+
+def create_district(
+    session: Session,
+    p: Principal,
+    meta: DistrictBase,
+    spec: DistrictSpec,
+    source: str,
+    network_json: str | None = None,
+    licence: str | None = None,
+) -> District:
+    """Create a district with version 1 of its spec (planners and admins)."""
+    _require_role(p, Role.admin, Role.planner, action="creating a district")
+    check_data_paths(spec)
+    district = District(
+        organisation_id=p.organisation_id,
+        name=meta.name,
+        description=meta.description,
+        visibility=meta.visibility,
+        latest_version=1,
+    )
+    session.add(district)
+    session.flush()
+    assert district.id is not None
+    session.add(_version_row(district.id, 1, spec, source, network_json, licence))
+    session.commit()
+    session.refresh(district)
+    return district
+
+
+def _version_row(
+    district_id: int,
+    version: int,
+    spec: DistrictSpec,
+    source: str,
+    network_json: str | None,
+    licence: str | None,
+) -> DistrictVersion:
+    return DistrictVersion(
+        district_id=district_id,
+        version=version,
+        spec=spec.to_dict(),
+        spec_hash=spec.spec_hash(),
+        source=source,
+        network_json=network_json,
+        licence=licence,
+    )
+
+
+def add_version(
+    session: Session,
+    p: Principal,
+    district_id: int,
+    spec: DistrictSpec,
+    source: str,
+    network_json: str | None = None,
+    licence: str | None = None,
+) -> District:
+    """Store ``spec`` (and an imported network) as the next version of the district."""
+    district = get_district_for_write(session, p, district_id)
+    check_data_paths(spec)
+    assert district.id is not None
+    district.latest_version += 1
+    district.updated_at = utcnow()
+    row = _version_row(district.id, district.latest_version, spec, source, network_json, licence)
+    session.add(row)
+    session.add(district)
+    session.commit()
+    session.refresh(district)
+    return district
+
+
+def update_district(
+    session: Session, p: Principal, district_id: int, data: DistrictUpdate
+) -> District:
+    """Change name, description, visibility; a new spec becomes a new version."""
+    district = get_district_for_write(session, p, district_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"spec"})
+    for key, value in changes.items():
+        if value is None:
+            raise InputDataError(f"{key}: null is not allowed; leave the field out instead")
+        setattr(district, key, value)
+    district.updated_at = utcnow()
+    session.add(district)
+    session.commit()
+    if data.spec is not None:
+        return add_version(session, p, district_id, data.spec, "json")
+    session.refresh(district)
+    return district
+
+
+def delete_district(session: Session, p: Principal, district_id: int) -> None:
+    """Delete a district and its versions; refused while scenarios refer to it."""
+    get_district_for_write(session, p, district_id)
+    used = session.exec(
+        select(func.count()).select_from(Scenario).where(col(Scenario.district_id) == district_id)
+    ).one()
+    if used:
+        raise ConflictError(
+            f"district {district_id} is used by {used} scenario(s); delete them first"
+        )
+    session.exec(sa.delete(DistrictVersion).where(col(DistrictVersion.district_id) == district_id))
+    session.exec(sa.delete(District).where(col(District.id) == district_id))
+    session.commit()
+
+
+def get_version(session: Session, district: District, version: int | None) -> DistrictVersion:
+    """Return version ``version`` (None: the latest) of ``district``."""
+    number = district.latest_version if version is None else version
+    row = session.exec(
+        select(DistrictVersion).where(
+            col(DistrictVersion.district_id) == district.id,
+            col(DistrictVersion.version) == number,
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"district {district.id} has no version {number} (latest: {district.latest_version})"
+        )
+    return row
+
+
+def list_versions(session: Session, district: District) -> list[DistrictVersion]:
+    """List all versions of a district, oldest first."""
+    return list(
+        session.exec(
+            select(DistrictVersion)
+            .where(col(DistrictVersion.district_id) == district.id)
+            .order_by(col(DistrictVersion.version))
+        ).all()
+    )
+
+
+def add_network_version(
+    session: Session,
+    p: Principal,
+    district_id: int,
+    net: Any,
+    source: str,
+    licence: str | None,
+) -> District:
+    """Store an imported pandapower network as the grid of a new version of the district.
+
+    The district's nodes must map onto the net
+    (:func:`energy.models.grid.map_to_district`), else InputDataError.
+    """
+    import pandapower as pp
+
+    from energy.models.grid import map_to_district
+
+    district = get_district_for_write(session, p, district_id)
+    spec = spec_of(get_version(session, district, None))
+    map_to_district(net, spec)
+    return add_version(session, p, district_id, spec, source, pp.to_json(net), licence)
+
+
+def network_of(version: DistrictVersion) -> Any:
+    """Return the pandapower net of a version: the imported one (mapped) or one built from it."""
+    from energy.models.grid import build_network, map_to_district
+
+    spec = spec_of(version)
+    if version.network_json is None:
+        return build_network(spec)
+    import pandapower as pp
+
+    return map_to_district(pp.from_json_string(version.network_json), spec)
+
+
+def spec_of(version: DistrictVersion) -> DistrictSpec:
+    """Return the validated spec of a stored version."""
+    return district_from_dict(version.spec, source=f"district version {version.version}")
+
+
+# -- scenarios ------------------------------------------------------------------------
+
+
+def validate_options(options: RunOptions, field: str = "options") -> None:
+    """Check options the way the library will, so a bad value is a 422 now, not a failed run."""
+    if options.weather is not None and options.weather.strip().lower() not in (
+        "clearsky",
+        "clear_sky",
+    ):
+        check_data_file(options.weather, f"{field}.weather")
+    try:
+        from energy.scenario import ScenarioOptions
+    except ImportError:  # pragma: no cover - the scenario runner is not installed
+        return
+    try:
+        ScenarioOptions(**options.as_kwargs())
+    except (InputDataError, TypeError, ValueError) as exc:
+        raise InputDataError(f"{field}: {exc}") from exc
+
+
+def _check_scenario_inputs(
+    session: Session,
+    district: District,
+    version: int | None,
+    changes: ScenarioChanges,
+    options: RunOptions,
+) -> None:
+    if version is not None and version > district.latest_version:
+        raise InputDataError(
+            f"district_version: {version} does not exist; "
+            f"district {district.id} has versions 1..{district.latest_version}"
+        )
+    if changes.tariff is not None:
+        for name in ("day_ahead_file", "co2_file"):
+            value = getattr(changes.tariff, name)
+            if value is not None:
+                check_data_file(value, f"changes.tariff.{name}")
+    apply_changes(spec_of(get_version(session, district, version)), changes)
+    validate_options(options)
+
+
+def get_scenario(session: Session, p: Principal, scenario_id: int) -> Scenario:
+    """Return a scenario the caller may read, else NotFoundError."""
+    scenario = session.exec(
+        select(Scenario).where(col(Scenario.id) == scenario_id, scenario_visible(p))
+    ).first()
+    if scenario is None:
+        raise NotFoundError(f"scenario {scenario_id} not found")
+    return scenario
+
+
+def get_scenario_for_write(session: Session, p: Principal, scenario_id: int) -> Scenario:
+    """Return a scenario the caller may change (404 if hidden, 403 if read-only)."""
+    scenario = get_scenario(session, p, scenario_id)
+    if not can_write_scenario(p, scenario.organisation_id):
+        raise ForbiddenError(
+            f"scenario {scenario_id}: only planners and cooperatives of its organisation "
+            "may change it or start runs"
+        )
+    return scenario
+
+
+def list_scenarios(
+    session: Session, p: Principal, offset: int, limit: int, district_id: int | None
+) -> Page[Scenario]:
+    """List the scenarios the caller may read, newest first, optionally of one district."""
+    condition = scenario_visible(p)
+    if district_id is not None:
+        condition = sa.and_(condition, col(Scenario.district_id) == district_id)
+    return page(session, Scenario, condition, offset, limit, col(Scenario.id).desc())
+
+
+def create_scenario(session: Session, p: Principal, data: ScenarioCreate) -> Scenario:
+    """Create a scenario on a district the caller may read (planners, cooperatives, admins)."""
+    _require_role(p, Role.admin, Role.planner, Role.cooperative, action="creating a scenario")
+    try:
+        district = get_district(session, p, data.district_id)
+    except NotFoundError as exc:
+        raise InputDataError(f"district_id: {exc}") from exc
+    _check_scenario_inputs(session, district, data.district_version, data.changes, data.options)
+    scenario = Scenario(
+        organisation_id=p.organisation_id,
+        district_id=data.district_id,
+        district_version=data.district_version,
+        name=data.name,
+        description=data.description,
+        visibility=data.visibility,
+        changes=data.changes.model_dump(mode="json"),
+        options=data.options.model_dump(mode="json"),
+        created_by_key_id=p.key_id,
+    )
+    session.add(scenario)
+    session.commit()
+    session.refresh(scenario)
+    return scenario
+
+
+def update_scenario(
+    session: Session, p: Principal, scenario_id: int, data: ScenarioUpdate
+) -> Scenario:
+    """Change a scenario; runs already made keep the inputs they were made with."""
+    scenario = get_scenario_for_write(session, p, scenario_id)
+    fields = data.model_dump(exclude_unset=True)
+    for key in ("name", "description", "visibility", "changes", "options"):
+        if key in fields and fields[key] is None:
+            raise InputDataError(f"{key}: null is not allowed; leave the field out instead")
+    changes = data.changes or ScenarioChanges.model_validate(scenario.changes)
+    options = data.options or RunOptions.model_validate(scenario.options)
+    version = fields.get("district_version", scenario.district_version)
+    district = session.get(District, scenario.district_id)
+    assert district is not None
+    _check_scenario_inputs(session, district, version, changes, options)
+    for key in ("name", "description", "visibility", "district_version"):
+        if key in fields:
+            setattr(scenario, key, fields[key])
+    scenario.changes = changes.model_dump(mode="json")
+    scenario.options = options.model_dump(mode="json")
+    scenario.updated_at = utcnow()
+    session.add(scenario)
+    session.commit()
+    session.refresh(scenario)
+    return scenario
+
+
+def delete_scenario(session: Session, p: Principal, scenario_id: int) -> None:
+    """Delete a scenario with its runs and results; refused while a run is active."""
+    get_scenario_for_write(session, p, scenario_id)
+    runs = session.exec(select(Run).where(col(Run.scenario_id) == scenario_id)).all()
+    active = [r.id for r in runs if r.status in ACTIVE_STATUSES]
+    if active:
+        raise ConflictError(f"scenario {scenario_id} has active runs {active}; cancel them first")
+    run_ids = [r.id for r in runs]
+    session.exec(sa.delete(RunResult).where(col(RunResult.run_id).in_(run_ids)))
+    session.exec(sa.delete(Run).where(col(Run.id).in_(run_ids)))
+    session.exec(sa.delete(Scenario).where(col(Scenario.id) == scenario_id))
+    session.commit()
+
+
+# -- runs -----------------------------------------------------------------------------
+
+
+def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
+    """Store a queued run of the scenario on the exact district version it resolves to."""
+    scenario = get_scenario_for_write(session, p, scenario_id)
+    district = session.get(District, scenario.district_id)
+    assert district is not None
+    version = get_version(session, district, scenario.district_version)
+    changes = ScenarioChanges.model_validate(scenario.changes)
+    effective = apply_changes(spec_of(version), changes)
+    assert version.id is not None and scenario.id is not None
+    run = Run(
+        scenario_id=scenario.id,
+        organisation_id=scenario.organisation_id,
+        district_version_id=version.id,
+        options=dict(scenario.options),
+        changes=dict(scenario.changes),
+        spec_hash=effective.spec_hash(),
+        max_attempts=settings.max_attempts,
+        created_by_key_id=p.key_id,
+    )
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def get_run(session: Session, p: Principal, run_id: int) -> Run:
+    """Return a run the caller may read, else NotFoundError."""
+    run = session.exec(select(Run).where(col(Run.id) == run_id, run_visible(p))).first()
+    if run is None:
+        raise NotFoundError(f"run {run_id} not found")
+    return run
+
+
+def list_runs(
+    session: Session,
+    p: Principal,
+    offset: int,
+    limit: int,
+    scenario_id: int | None = None,
+    status: RunStatus | None = None,
+) -> Page[Run]:
+    """List the runs the caller may read, newest first, optionally of a scenario or status."""
+    condition = run_visible(p)
+    if scenario_id is not None:
+        condition = sa.and_(condition, col(Run.scenario_id) == scenario_id)
+    if status is not None:
+        condition = sa.and_(condition, col(Run.status) == status)
+    return page(session, Run, condition, offset, limit, col(Run.id).desc())
+
+
+def cancel_run(session: Session, p: Principal, run_id: int) -> Run:
+    """Cancel a queued run at once, or ask a running one to stop at its next report."""
+    run = get_run(session, p, run_id)
+    if not can_write_scenario(p, run.organisation_id):
+        raise ForbiddenError(f"run {run_id}: only its organisation may cancel it")
+    if run.status in FINAL_STATUSES:
+        raise ConflictError(f"run {run_id} is already {run.status}")
+    now = utcnow()
+    queued = session.exec(
+        sa.update(Run)
+        .where(col(Run.id) == run_id, col(Run.status) == RunStatus.queued)
+        .values(
+            status=RunStatus.cancelled,
+            cancel_requested=True,
+            finished_at=now,
+            progress_message="cancelled before it started",
+        )
+    )
+    if queued.rowcount == 0:
+        session.exec(
+            sa.update(Run)
+            .where(col(Run.id) == run_id, col(Run.status) == RunStatus.running)
+            .values(cancel_requested=True, progress_message="cancel requested")
+        )
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def get_result(session: Session, p: Principal, run_id: int) -> tuple[Run, RunResult]:
+    """Return a succeeded run and its results (409 while it is not succeeded)."""
+    run = get_run(session, p, run_id)
+    if run.status != RunStatus.succeeded:
+        detail = f"run {run_id} is {run.status}; results exist once it has succeeded"
+        if run.status == RunStatus.failed:
+            detail += f" (it failed: {run.error})"
+        raise ConflictError(detail)
+    result = session.get(RunResult, run_id)
+    if result is None:  # pragma: no cover - written in the same transaction as the status
+        raise NotFoundError(f"run {run_id}: results missing")
+    return run, result
+
+
+def run_version(session: Session, run: Run) -> DistrictVersion:
+    """Return the district version a run used."""
+    version = session.get(DistrictVersion, run.district_version_id)
+    assert version is not None
+    return version
+
+
+def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
+    """Return ``end - start`` in seconds, or None when either is missing."""
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds()

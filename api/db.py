@@ -1,0 +1,83 @@
+"""Database engine, sessions and migrations (Alembic).
+
+SQLite (the embedded default) gets foreign keys, WAL journalling and a busy
+timeout so the API threads and the inline job threads can share one file;
+PostgreSQL gets ``pool_pre_ping`` so a restarted server is survived.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, text
+from sqlalchemy.pool import StaticPool
+from sqlmodel import create_engine
+
+from api.settings import get_settings, is_in_memory_sqlite
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: Key of the PostgreSQL advisory lock held while migrating (any constant works).
+_MIGRATION_LOCK_ID = 0x5354_5744
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the settings its backend needs."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    in_memory = is_in_memory_sqlite(url)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return engine
+
+
+@lru_cache
+def get_engine() -> Engine:
+    """Return the process-wide engine of ``ENERGY_DATABASE_URL``."""
+    return make_engine(get_settings().database_url)
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at :data:`MIGRATIONS_DIR`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database of ``engine`` to ``revision`` (default: the newest).
+
+    On PostgreSQL an advisory lock serialises concurrent migrations, so API
+    replicas starting together do not race.
+    """
+    config = alembic_config()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    logger.info("database migrated to %s", revision)
+
+
+def check_database(engine: Engine) -> None:
+    """Raise if the database cannot answer a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

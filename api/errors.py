@@ -1,0 +1,210 @@
+"""Errors of the API and their JSON answers: never a 500 with a traceback.
+
+Library errors map as the house style says: :class:`~energy.errors.InputDataError`
+-> 422 naming the field, :class:`~energy.errors.InfeasibleError` -> 409 with the
+diagnosis (in runs: a failed run), :class:`~energy.errors.SolverError` -> 503.
+Anything unexpected is logged with its traceback and answered with a 500 that
+carries only a request id to find the log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from energy.errors import InfeasibleError, InputDataError, SolverError
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, raised by crud functions and dependencies."""
+
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(ApiError):
+    """The object does not exist or the caller may not see it (404)."""
+
+    status_code = 404
+
+
+class ForbiddenError(ApiError):
+    """The caller may see the object but not do this (403)."""
+
+    status_code = 403
+
+
+class UnauthorisedError(ApiError):
+    """No valid API key (401)."""
+
+    status_code = 401
+
+
+class ConflictError(ApiError):
+    """The object is in a state that does not allow this (409)."""
+
+    status_code = 409
+
+
+class PayloadTooLargeError(ApiError):
+    """The request body is larger than ``ENERGY_MAX_UPLOAD_BYTES`` (413)."""
+
+    status_code = 413
+
+
+def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic errors as ``{field, message, loc, type}`` with a dotted field path."""
+    out = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        field = ""
+        for part in loc:
+            field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        out.append({"field": field, "message": message, "loc": loc, "type": err.get("type")})
+    return out
+
+
+def _request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", None) or uuid.uuid4().hex
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the JSON error answers on ``app``."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "X-API-Key"} if exc.status_code == 401 else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = field_errors(list(exc.errors()))
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return JSONResponse(
+            jsonable_encoder({"detail": summary, "errors": errors}), status_code=422
+        )
+
+    @app.exception_handler(InputDataError)
+    async def _input(request: Request, exc: InputDataError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(InfeasibleError)
+    async def _infeasible(request: Request, exc: InfeasibleError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "diagnosis": exc.diagnosis}, status_code=409)
+
+    @app.exception_handler(SolverError)
+    async def _solver(request: Request, exc: SolverError) -> JSONResponse:
+        return JSONResponse({"detail": f"solver unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = _request_id(request)
+        logger.error(
+            "unhandled error in %s %s (request %s)",
+            request.method,
+            request.url.path,
+            request_id,
+            exc_info=exc,
+        )
+        return JSONResponse(
+            {
+                "detail": "internal error; the request id names it in the server log",
+                "request_id": request_id,
+            },
+            status_code=500,
+            headers={REQUEST_ID_HEADER: request_id},
+        )
+
+
+class RequestIdMiddleware:
+    """Give every request an id (``X-Request-ID``, taken from the client if sent)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Set ``request.state.request_id`` and echo it in the response headers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode()
+        request_id = sent[:64] if sent.isprintable() and sent else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"x-request-id" for k, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodySizeLimitMiddleware:
+    """Answer 413 for request bodies over ``max_bytes``, declared or streamed.
+
+    A ``Content-Length`` over the limit is refused before the body is read; a
+    chunked body is counted while it arrives and the request fails with
+    :class:`PayloadTooLargeError` once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the declared length, then count the streamed bytes."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLargeError(self._detail())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _detail(self) -> str:
+        return (
+            f"request body: larger than the limit of {self.max_bytes} bytes "
+            "(ENERGY_MAX_UPLOAD_BYTES)"
+        )
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse({"detail": self._detail()}, status_code=413)
+        await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+Handler = Callable[[Request], Awaitable[Any]]

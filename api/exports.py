@@ -1,0 +1,181 @@
+"""Time-series exports (JSON and CSV) with local time, aggregation and licence.
+
+Every export names its licence (CC-BY-4.0 for our results; ODbL as well where
+SimBench grid data went in) and its source. Times are shown in the district's
+local time (Europe/Berlin for Gera) beside UTC; a label is the start of its
+interval.
+
+Aggregation to local hours, days or months (``aggregate=hour|day|month``)
+follows the units in the column names:
+
+* ``*_kw`` (interval-mean power) becomes energy ``*_kwh`` = sum of p x dt_h, and a
+  ``p_`` in the name becomes ``e_`` (``p_import_kw`` -> ``e_import_kwh``);
+* ``*_per_kwh`` (prices, intensities) and any other column: mean over the period;
+* ``*_eur``, ``*_kg``, ``*_g`` (amounts) and ``e_*_kwh`` (energies): sum;
+* other ``*_kwh`` columns (states such as ``soc_kwh``) and ``*_frac``: the last value.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from fastapi.responses import JSONResponse, Response
+
+from energy.timeindex import require_utc_index, step_hours
+
+#: Where the licences are published.
+LICENCE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+_PERIODS = {"hour": "h", "day": "D", "month": "MS"}
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """Licence and provenance written into an export."""
+
+    licence: str
+    attribution: str
+    source: str
+    timezone: str = "Europe/Berlin"
+    data_licences: tuple[str, ...] = field(default_factory=tuple)
+
+    def header_lines(self) -> list[str]:
+        """Lines for the top of a CSV file (without the leading ``#``)."""
+        lines = [
+            f"licence: {self.licence} ({LICENCE_URLS.get(self.licence, '')})",
+            f"attribution: {self.attribution}",
+            f"source: {self.source}",
+        ]
+        lines += [f"contains: {item}" for item in self.data_licences]
+        lines.append(
+            f"time: time_local in {self.timezone} and time_utc; each label is the start "
+            "of its interval; powers are interval means"
+        )
+        return lines
+
+    def http_headers(self) -> dict[str, str]:
+        """HTTP headers naming the licence (RFC 8288 ``Link rel=license``)."""
+        url = LICENCE_URLS.get(self.licence)
+        headers = {"X-Licence": self.licence}
+        if url:
+            headers["Link"] = f'<{url}>; rel="license"'
+        return headers
+
+
+def _rule(column: str) -> str:
+    """Return the aggregation rule of a column by its unit suffix."""
+    name = column.lower()
+    if name.endswith("_per_kwh"):
+        return "mean"
+    if name.endswith("_kw"):
+        return "energy"
+    if name.endswith(("_eur", "_kg", "_g")) or (name.startswith("e_") and name.endswith("_kwh")):
+        return "sum"
+    if name.endswith(("_kwh", "_frac")):
+        return "last"
+    return "mean"
+
+
+def energy_name(power_column: str) -> str:
+    """Return the energy column of a power column: ``p_import_kw`` -> ``e_import_kwh``."""
+    return re.sub(r"(^|[_:.])p_", r"\1e_", power_column, count=1) + "h"
+
+
+def aggregate_frame(frame: pd.DataFrame, aggregate: str, timezone: str) -> pd.DataFrame:
+    """Aggregate a UTC time series frame to local hours, days or months.
+
+    Parameters
+    ----------
+    frame
+        Numeric columns on a tz-aware UTC index, labels at interval start.
+    aggregate
+        ``none``, ``hour``, ``day`` or ``month``.
+    timezone
+        Time zone of the local periods (e.g. ``Europe/Berlin``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        On a UTC index of period starts; ``*_kw`` columns renamed ``*_kwh``.
+    """
+    if aggregate == "none":
+        return frame
+    index = require_utc_index(frame.index, "schedule")
+    dt_h = step_hours(index)
+    local = frame.set_axis(index.tz_convert(timezone))
+    grouped = local.resample(_PERIODS[aggregate])
+    parts = {}
+    for column in frame.columns:
+        rule = _rule(str(column))
+        if rule == "energy":
+            parts[energy_name(str(column))] = grouped[column].sum() * dt_h
+        elif rule == "sum":
+            parts[str(column)] = grouped[column].sum()
+        elif rule == "last":
+            parts[str(column)] = grouped[column].last()
+        else:
+            parts[str(column)] = grouped[column].mean()
+    out = pd.DataFrame(parts)
+    out.index = out.index.tz_convert("UTC")
+    out.index.name = "time"
+    return out
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _time_columns(index: pd.DatetimeIndex, timezone: str) -> tuple[list[str], list[str]]:
+    local = [t.isoformat() for t in index.tz_convert(timezone)]
+    utc = [t.isoformat() for t in index.tz_convert("UTC")]
+    return local, utc
+
+
+def frame_response(
+    frame: pd.DataFrame,
+    fmt: str,
+    info: ExportInfo,
+    extra: dict[str, Any] | None = None,
+    filename: str = "export",
+) -> Response:
+    """Answer a time series as JSON (records) or CSV, with licence and source."""
+    index = require_utc_index(frame.index, "export")
+    local, utc = _time_columns(index, info.timezone)
+    headers = info.http_headers()
+    if fmt == "csv":
+        out = frame.copy()
+        out.insert(0, "time_utc", utc)
+        out.insert(0, "time_local", local)
+        buffer = io.StringIO()
+        buffer.write("".join(f"# {line}\n" for line in info.header_lines()))
+        out.to_csv(buffer, index=False, float_format="%.6g", lineterminator="\n")
+        headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    columns = [str(c) for c in frame.columns]
+    values = frame.to_numpy(dtype=object)
+    rows = [
+        {"time_local": t_local, "time_utc": t_utc}
+        | dict(zip(columns, map(_value, row), strict=True))
+        for t_local, t_utc, row in zip(local, utc, values, strict=True)
+    ]
+    body: dict[str, Any] = {
+        "licence": info.licence,
+        "licence_url": LICENCE_URLS.get(info.licence),
+        "attribution": info.attribution,
+        "source": info.source,
+        "data_licences": list(info.data_licences),
+        "timezone": info.timezone,
+        **(extra or {}),
+        "columns": columns,
+        "rows": rows,
+    }
+    return JSONResponse(body, headers=headers)

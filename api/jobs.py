@@ -1,0 +1,596 @@
+"""Background jobs: one run = one job, executed in-process or by Celery workers.
+
+The job interface :class:`JobExecutor` has two implementations:
+
+* :class:`InlineExecutor` (``ENERGY_QUEUE=inline``, the embedded default): a
+  thread pool inside the API process; a request only inserts the run row and
+  submits its id, so it never waits for an optimisation.
+* :class:`CeleryExecutor` (``ENERGY_QUEUE=celery``): the run id goes to Redis;
+  any number of Celery workers (:mod:`api.worker`) on any number of machines
+  execute it.
+
+Both call :func:`execute_run`, which reads everything it needs from the
+database (the run row, the exact district version, the scenario changes and
+options) and writes status, progress, heartbeat and results back to it.
+
+Never lost, never stuck:
+
+* claiming a run is one conditional UPDATE (queued -> running, attempts + 1),
+  so a task delivered twice runs once;
+* a running job refreshes ``heartbeat_at`` from a side thread every
+  ``heartbeat_interval_s``, also while the solver is busy;
+* the :class:`Reaper` finds running runs whose heartbeat is older than
+  ``heartbeat_timeout_s`` (their worker died) and queues them again, or fails
+  them with the reason once ``max_attempts`` is used up; it also re-sends runs
+  that stayed queued for ``requeue_queued_after_s`` (a broker that lost them);
+* every write of a job is conditional on ``attempts`` (its lease), so a worker
+  presumed dead cannot overwrite the run after another worker took it over;
+* cancelling is cooperative: a queued run is cancelled at once, a running one
+  at its next progress report or heartbeat.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, or_, update
+from sqlmodel import Session, col, select
+
+from api.schemas import RunStatus
+from api.settings import Settings
+from api.tables import DistrictVersion, Run, RunResult, utcnow
+from energy.cli._output import _clean as json_safe_scalars
+from energy.district import District, district_from_dict
+from energy.errors import InfeasibleError, InputDataError, SolverError
+from energy.progress import ProgressCallback
+from energy.variants import ScenarioChanges, apply_changes
+
+if TYPE_CHECKING:
+    from energy.scenario import ScenarioResult
+
+logger = logging.getLogger(__name__)
+
+#: A function that runs a scenario: ``energy.scenario.run_scenario`` or a stand-in in tests.
+Runner = Callable[[District, dict[str, Any], ProgressCallback], "ScenarioResult"]
+
+#: Progress is written at most this often [s] (plus the first and the last report).
+PROGRESS_WRITE_INTERVAL_S = 0.5
+
+
+class Outcome(StrEnum):
+    """What :func:`execute_run` did with a delivered run id."""
+
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+    skipped = "skipped"
+    lost = "lost"
+
+
+class RunCancelledError(Exception):
+    """Raised inside the progress callback when the run was cancelled."""
+
+
+class LeaseLostError(Exception):
+    """Raised when the run row no longer belongs to this execution (reaped, taken over)."""
+
+
+def worker_name() -> str:
+    """Return ``host:pid:thread`` of the calling thread, shown in the run row."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
+
+
+def default_runner(district: District, options: dict[str, Any], progress: ProgressCallback) -> Any:
+    """Run the scenario with :func:`energy.scenario.run_scenario`."""
+    from energy.scenario import ScenarioOptions, run_scenario
+
+    return run_scenario(district, ScenarioOptions(**options), progress=progress)
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` as plain JSON data: NaN -> null, numpy -> Python, others -> str."""
+    return json.loads(json.dumps(json_safe_scalars(value), default=str))
+
+
+def frame_to_parquet(frame: pd.DataFrame) -> bytes:
+    """Serialise a result frame (UTC index kept) to Parquet bytes."""
+    out = frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    buffer = io.BytesIO()
+    out.to_parquet(buffer, engine="pyarrow")
+    return buffer.getvalue()
+
+
+def frame_from_parquet(data: bytes) -> pd.DataFrame:
+    """Read a frame written by :func:`frame_to_parquet`."""
+    return pd.read_parquet(io.BytesIO(data), engine="pyarrow")
+
+
+def load_run_inputs(session: Session, run: Run) -> tuple[District, dict[str, Any]]:
+    """Return the district (exact version with the scenario's changes) and the options."""
+    version = session.get(DistrictVersion, run.district_version_id)
+    if version is None:
+        raise InputDataError(f"district version id {run.district_version_id}: not found")
+    district = district_from_dict(version.spec, source=f"district version {version.version}")
+    district = apply_changes(district, ScenarioChanges.model_validate(run.changes))
+    return district, dict(run.options)
+
+
+# -- claiming, finishing ------------------------------------------------------------
+
+
+def _claim(engine: Engine, run_id: int, settings: Settings, me: str) -> int | None:
+    """Take the run (queued, or running with a stale heartbeat); return the lease or None."""
+    now = utcnow()
+    stale = now - pd.Timedelta(seconds=settings.heartbeat_timeout_s).to_pytimedelta()
+    claimable = or_(
+        col(Run.status) == RunStatus.queued,
+        and_(col(Run.status) == RunStatus.running, col(Run.heartbeat_at) < stale),
+    )
+    with Session(engine) as session:
+        result = session.exec(
+            update(Run)
+            .where(col(Run.id) == run_id, claimable, col(Run.attempts) < col(Run.max_attempts))
+            .values(
+                status=RunStatus.running,
+                attempts=Run.attempts + 1,
+                worker=me,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                progress_frac=0.0,
+                progress_message="started",
+                error=None,
+                diagnosis=[],
+            )
+        )
+        session.commit()
+        if result.rowcount != 1:
+            # Finished, cancelled, in good hands elsewhere, or out of attempts
+            # (the reaper fails those with the reason).
+            return None
+        run = session.get(Run, run_id)
+        assert run is not None
+        return run.attempts
+
+
+def _finish(
+    engine: Engine,
+    run_id: int,
+    lease: int,
+    status: RunStatus,
+    message: str,
+    error: str | None = None,
+    diagnosis: list[str] | None = None,
+    result: RunResult | None = None,
+) -> bool:
+    """Write the final state if this execution still holds the run; return success."""
+    with Session(engine) as session:
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": utcnow(),
+            "progress_message": message,
+            "error": error,
+            "diagnosis": diagnosis or [],
+        }
+        if status == RunStatus.succeeded:
+            values["progress_frac"] = 1.0
+        changed = session.exec(
+            update(Run)
+            .where(
+                col(Run.id) == run_id,
+                col(Run.status) == RunStatus.running,
+                col(Run.attempts) == lease,
+            )
+            .values(**values)
+        )
+        if changed.rowcount != 1:
+            session.rollback()
+            return False
+        if result is not None:
+            old = session.get(RunResult, run_id)
+            if old is not None:
+                session.delete(old)
+                session.flush()
+            session.add(result)
+        session.commit()
+    return True
+
+
+class _Lease:
+    """Heartbeat, progress and cancellation of one execution of a run."""
+
+    def __init__(self, engine: Engine, run_id: int, lease: int, settings: Settings) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.lease = lease
+        self.interval_s = settings.heartbeat_interval_s
+        self.cancelled = threading.Event()
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._last_write = 0.0
+        self._thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-run-{run_id}", daemon=True
+        )
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _touch(self, **values: Any) -> None:
+        """Refresh the heartbeat (and ``values``); note a cancel request or a lost lease."""
+        with Session(self.engine) as session:
+            changed = session.exec(
+                update(Run)
+                .where(
+                    col(Run.id) == self.run_id,
+                    col(Run.status) == RunStatus.running,
+                    col(Run.attempts) == self.lease,
+                )
+                .values(heartbeat_at=utcnow(), **values)
+            )
+            session.commit()
+            if changed.rowcount != 1:
+                self.lost.set()
+                return
+            requested = session.exec(
+                select(Run.cancel_requested).where(col(Run.id) == self.run_id)
+            ).first()
+            if requested:
+                self.cancelled.set()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self._touch()
+            except Exception:  # the database may be briefly away; try again next beat
+                logger.warning("run %s: heartbeat failed", self.run_id, exc_info=True)
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Progress callback handed to the library: stores progress, honours cancel."""
+        now = time.monotonic()
+        if now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or fraction >= 1.0:
+            self._last_write = now
+            self._touch(
+                progress_frac=min(max(float(fraction), 0.0), 1.0), progress_message=message[:500]
+            )
+        if self.lost.is_set():
+            raise LeaseLostError(f"run {self.run_id} was taken over by another worker")
+        if self.cancelled.is_set():
+            raise RunCancelledError(f"run {self.run_id} cancelled")
+
+
+def _result_row(run_id: int, result: ScenarioResult) -> RunResult:
+    node = getattr(result, "node_p_kw", None)
+    return RunResult(
+        run_id=run_id,
+        kpis=json_safe(result.kpis),
+        savings=json_safe(result.savings),
+        run_metadata=json_safe(result.metadata),
+        grid=json_safe(result.grid) if result.grid is not None else None,
+        schedule_parquet=frame_to_parquet(result.schedule),
+        node_p_kw_parquet=frame_to_parquet(node) if node is not None and len(node) else None,
+    )
+
+
+def execute_run(
+    run_id: int,
+    engine: Engine,
+    settings: Settings,
+    runner: Runner | None = None,
+    me: str | None = None,
+) -> Outcome:
+    """Execute run ``run_id`` if it can be claimed; write every outcome to the database.
+
+    Parameters
+    ----------
+    run_id
+        Id of the run row.
+    engine
+        Engine of the run's database.
+    settings
+        Heartbeat timing.
+    runner
+        Function that runs the scenario; default :func:`default_runner`.
+    me
+        Name of this worker (default host:pid:thread).
+
+    Returns
+    -------
+    Outcome
+        ``skipped`` when the run was not claimable (done, cancelled, or
+        executing elsewhere), ``lost`` when another worker took it over.
+    """
+    me = me or worker_name()
+    lease = _claim(engine, run_id, settings, me)
+    if lease is None:
+        logger.info("run %s: not claimable, skipped by %s", run_id, me)
+        return Outcome.skipped
+    logger.info("run %s: attempt %s on %s", run_id, lease, me)
+    run_fn = runner or default_runner
+
+    def finish(status: RunStatus, message: str, **kwargs: Any) -> Outcome:
+        if _finish(engine, run_id, lease, status, message, **kwargs):
+            logger.info("run %s: %s (%s)", run_id, status.value, message)
+            return Outcome(status.value)
+        logger.warning("run %s: lease %s lost before the end; result dropped", run_id, lease)
+        return Outcome.lost
+
+    with _Lease(engine, run_id, lease, settings) as job:
+        try:
+            with Session(engine) as session:
+                run = session.get(Run, run_id)
+                assert run is not None
+                district, options = load_run_inputs(session, run)
+            job.progress(0.0, "inputs loaded")
+            result = run_fn(district, options, job.progress)
+        except RunCancelledError:
+            return finish(RunStatus.cancelled, "cancelled on request")
+        except LeaseLostError:
+            return Outcome.lost
+        except InfeasibleError as exc:
+            return finish(
+                RunStatus.failed,
+                "infeasible",
+                error=str(exc).splitlines()[0],
+                diagnosis=list(exc.diagnosis),
+            )
+        except InputDataError as exc:
+            return finish(RunStatus.failed, "invalid input", error=str(exc))
+        except SolverError as exc:
+            return finish(RunStatus.failed, "solver failed", error=f"solver: {exc}")
+        except Exception as exc:
+            logger.exception("run %s: unexpected error", run_id)
+            return finish(
+                RunStatus.failed,
+                "internal error",
+                error=f"internal error ({type(exc).__name__}): {exc}",
+            )
+        return finish(RunStatus.succeeded, "done", result=_result_row(run_id, result))
+
+
+# -- recovery ------------------------------------------------------------------------
+
+
+def reap_lost_runs(
+    engine: Engine, settings: Settings, submit: Callable[[int], Any]
+) -> dict[str, list[int]]:
+    """Requeue or fail runs whose worker died; re-send runs queued for too long.
+
+    Returns the ids handled, by what was done: ``requeued``, ``failed``,
+    ``cancelled``, ``resent``.
+    """
+    now = utcnow()
+    stale = now - pd.Timedelta(seconds=settings.heartbeat_timeout_s).to_pytimedelta()
+    old_queue = now - pd.Timedelta(seconds=settings.requeue_queued_after_s).to_pytimedelta()
+    done: dict[str, list[int]] = {"requeued": [], "failed": [], "cancelled": [], "resent": []}
+    with Session(engine) as session:
+        lost = session.exec(
+            select(Run).where(
+                col(Run.status) == RunStatus.running,
+                or_(col(Run.heartbeat_at) < stale, col(Run.heartbeat_at).is_(None)),
+            )
+        ).all()
+        for run in lost:
+            assert run.id is not None
+            same = and_(
+                col(Run.id) == run.id,
+                col(Run.status) == RunStatus.running,
+                col(Run.attempts) == run.attempts,
+            )
+            since = run.heartbeat_at.isoformat() if run.heartbeat_at else "never"
+            if run.cancel_requested:
+                values: dict[str, Any] = {
+                    "status": RunStatus.cancelled,
+                    "finished_at": now,
+                    "progress_message": "cancelled (its worker was lost)",
+                }
+                kind = "cancelled"
+            elif run.attempts >= run.max_attempts:
+                values = {
+                    "status": RunStatus.failed,
+                    "finished_at": now,
+                    "error": (
+                        f"worker lost: no heartbeat since {since} on {run.worker}; "
+                        f"attempt {run.attempts} of {run.max_attempts}, not tried again"
+                    ),
+                }
+                kind = "failed"
+            else:
+                values = {
+                    "status": RunStatus.queued,
+                    "queued_at": now,
+                    "worker": None,
+                    "progress_message": (
+                        f"re-queued after attempt {run.attempts}: worker {run.worker} "
+                        f"lost (no heartbeat since {since})"
+                    ),
+                }
+                kind = "requeued"
+            if session.exec(update(Run).where(same).values(**values)).rowcount == 1:
+                done[kind].append(run.id)
+        session.commit()
+        waiting = session.exec(
+            select(Run).where(col(Run.status) == RunStatus.queued, col(Run.queued_at) < old_queue)
+        ).all()
+        for run in waiting:
+            changed = session.exec(
+                update(Run)
+                .where(col(Run.id) == run.id, col(Run.status) == RunStatus.queued)
+                .values(queued_at=now)
+            )
+            if changed.rowcount == 1:
+                assert run.id is not None
+                done["resent"].append(run.id)
+        session.commit()
+    for run_id in done["requeued"] + done["resent"]:
+        submit(run_id)
+    if any(done.values()):
+        logger.warning("reaper: %s", {k: v for k, v in done.items() if v})
+    return done
+
+
+class Reaper:
+    """A daemon thread that calls :func:`reap_lost_runs` every ``reaper_interval_s``."""
+
+    def __init__(self, engine: Engine, settings: Settings, submit: Callable[[int], Any]) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.submit = submit
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="run-reaper", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread (a first sweep runs at once)."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                reap_lost_runs(self.engine, self.settings, self.submit)
+            except Exception:
+                logger.warning("reaper sweep failed", exc_info=True)
+            if self._stop.wait(self.settings.reaper_interval_s):
+                return
+
+
+# -- executors -------------------------------------------------------------------------
+
+
+class JobExecutor(ABC):
+    """Where runs are executed; the API only ever calls :meth:`submit`."""
+
+    name: str
+
+    @abstractmethod
+    def submit(self, run_id: int) -> None:
+        """Hand run ``run_id`` (already stored as queued) to the executor."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise if the queue cannot take runs (for ``/ready``)."""
+
+    def start(self) -> None:  # noqa: B027  (optional hook)
+        """Start background threads (called once when the API starts)."""
+
+    def shutdown(self) -> None:  # noqa: B027  (optional hook)
+        """Stop background threads (called once when the API stops)."""
+
+
+class InlineExecutor(JobExecutor):
+    """Threads inside the API process (``ENERGY_QUEUE=inline``).
+
+    On start it submits every queued run (left over from a previous process)
+    and starts a :class:`Reaper` for runs whose thread died with its process.
+    """
+
+    name = "inline"
+
+    def __init__(self, engine: Engine, settings: Settings, runner: Runner | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.runner = runner
+        self._pool = ThreadPoolExecutor(settings.inline_workers, thread_name_prefix="energy-run")
+        self._reaper: Reaper | None = None
+        self._closed = False
+
+    def submit(self, run_id: int) -> None:
+        """Queue the run on the thread pool."""
+        self._pool.submit(self._execute, run_id)
+
+    def _execute(self, run_id: int) -> Outcome:
+        try:
+            return execute_run(run_id, self.engine, self.settings, self.runner)
+        except Exception:  # logged, the reaper will requeue or fail the run
+            logger.exception("run %s: executor error", run_id)
+            return Outcome.lost
+
+    def check(self) -> None:
+        """Raise when the pool was shut down."""
+        if self._closed:
+            raise RuntimeError("the inline executor is shut down")
+
+    def start(self) -> None:
+        """Resume queued runs and start the reaper."""
+        with Session(self.engine) as session:
+            queued = session.exec(
+                select(Run.id).where(col(Run.status) == RunStatus.queued).order_by(col(Run.id))
+            ).all()
+        for run_id in queued:
+            assert run_id is not None
+            self.submit(run_id)
+        if queued:
+            logger.info("inline executor: resumed %d queued runs", len(queued))
+        self._reaper = Reaper(self.engine, self.settings, self.submit)
+        self._reaper.start()
+
+    def shutdown(self) -> None:
+        """Stop the reaper; running jobs finish, queued ones stay queued in the database."""
+        self._closed = True
+        if self._reaper is not None:
+            self._reaper.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class CeleryExecutor(JobExecutor):
+    """Celery workers on Redis (``ENERGY_QUEUE=celery``); see :mod:`api.worker`."""
+
+    name = "celery"
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        from api.worker import make_celery
+
+        self.engine = engine
+        self.settings = settings
+        self.app = make_celery(settings)
+        self._reaper: Reaper | None = None
+
+    def submit(self, run_id: int) -> None:
+        """Send the run id to the queue."""
+        from api.worker import TASK_NAME
+
+        self.app.send_task(TASK_NAME, args=[run_id], queue=self.settings.celery_queue_name)
+
+    def check(self) -> None:
+        """Connect to the broker (raises when Redis is unreachable)."""
+        with self.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+
+    def start(self) -> None:
+        """Start a reaper in the API process too (workers run their own)."""
+        self._reaper = Reaper(self.engine, self.settings, self.submit)
+        self._reaper.start()
+
+    def shutdown(self) -> None:
+        """Stop the reaper."""
+        if self._reaper is not None:
+            self._reaper.stop()
+
+
+def make_executor(engine: Engine, settings: Settings) -> JobExecutor:
+    """Return the executor that ``ENERGY_QUEUE`` names."""
+    if settings.queue == "celery":
+        return CeleryExecutor(engine, settings)
+    return InlineExecutor(engine, settings)

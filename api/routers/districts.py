@@ -1,0 +1,286 @@
+"""Districts: create (JSON, YAML, file), list, get, update as new versions, delete, grids."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+
+from api import crud
+from api.deps import CurrentKey, Limit, Offset, SessionDep
+from api.errors import ApiError
+from api.schemas import (
+    DistrictBase,
+    DistrictCreate,
+    DistrictDetail,
+    DistrictPublic,
+    DistrictUpdate,
+    DistrictVersionPublic,
+    Page,
+    SimbenchImport,
+    Visibility,
+    public_page,
+)
+from api.tables import District, DistrictVersion
+from api.uploads import (
+    SIMBENCH_LICENCE,
+    YAML_MEDIA_TYPES,
+    network_from_upload,
+    spec_from_upload,
+)
+from energy.district import GERA_DISTRICT_FILE, parse_district
+from energy.errors import InputDataError
+
+router = APIRouter(prefix="/districts", tags=["districts"])
+
+_GERA_YAML_HEAD = "".join(GERA_DISTRICT_FILE.read_text(encoding="utf-8").splitlines(True)[:40])
+
+
+class UnsupportedMediaTypeError(ApiError):
+    """The body is neither YAML nor what the endpoint documents (415)."""
+
+    status_code = 415
+
+
+def version_public(version: DistrictVersion) -> DistrictVersionPublic:
+    """Map a version row to its public form."""
+    return DistrictVersionPublic(
+        version=version.version,
+        spec_hash=version.spec_hash,
+        source=version.source,
+        has_network=version.network_json is not None,
+        created_at=version.created_at,
+    )
+
+
+def district_detail(district: District, version: DistrictVersion) -> DistrictDetail:
+    """Map a district and one of its versions to the detailed public form."""
+    return DistrictDetail.model_validate(
+        DistrictPublic.model_validate(district, from_attributes=True).model_dump()
+        | {"version": version_public(version), "spec": version.spec, "licence": version.licence}
+    )
+
+
+async def yaml_body(request: Request) -> str:
+    """Return a YAML request body as text (415 for other media types)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in YAML_MEDIA_TYPES:
+        raise UnsupportedMediaTypeError(
+            f"content-type: {media or 'missing'}; send the spec as application/yaml "
+            "(JSON goes to POST /districts)"
+        )
+    try:
+        return (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputDataError(f"body: not UTF-8 text (byte {exc.start})") from exc
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictDetail,
+    summary="Create a district from a JSON body (planner, admin)",
+    responses={422: {"description": "The spec is invalid; the message names the field"}},
+)
+def create_district(
+    session: SessionDep, principal: CurrentKey, body: DistrictCreate
+) -> DistrictDetail:
+    """Create a district; its spec becomes version 1. YAML: ``POST /districts/yaml``."""
+    district = crud.create_district(session, principal, body, body.spec, "json")
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.post(
+    "/yaml",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictDetail,
+    summary="Create a district from a YAML body (planner, admin)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/yaml": {
+                    "schema": {"type": "string"},
+                    "example": _GERA_YAML_HEAD,
+                }
+            },
+        }
+    },
+)
+def create_district_yaml(
+    session: SessionDep,
+    principal: CurrentKey,
+    text: Annotated[str, Depends(yaml_body)],
+    name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    visibility: Visibility = Visibility.private,
+    description: Annotated[str, Query(max_length=2000)] = "",
+) -> DistrictDetail:
+    """Create a district from a spec in YAML (as in data/gera/district.yaml)."""
+    spec = parse_district(text, "yaml", source="body")
+    meta = DistrictBase(name=name or spec.site.name, visibility=visibility, description=description)
+    district = crud.create_district(session, principal, meta, spec, "yaml")
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.post(
+    "/upload",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictDetail,
+    summary="Create a district from an uploaded YAML or JSON file (planner, admin)",
+    responses={413: {"description": "The file is larger than ENERGY_MAX_UPLOAD_BYTES"}},
+)
+def upload_district(
+    session: SessionDep,
+    principal: CurrentKey,
+    file: Annotated[UploadFile, File(description="district.yaml, .yml or .json")],
+    name: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+    visibility: Annotated[Visibility, Form()] = Visibility.private,
+    description: Annotated[str, Form(max_length=2000)] = "",
+) -> DistrictDetail:
+    """Create a district from a spec file; the name defaults to the site's name."""
+    spec = spec_from_upload(file)
+    meta = DistrictBase(name=name or spec.site.name, visibility=visibility, description=description)
+    district = crud.create_district(session, principal, meta, spec, "upload")
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.get("", response_model=Page[DistrictPublic], summary="List districts")
+def list_districts(
+    session: SessionDep, principal: CurrentKey, offset: Offset = 0, limit: Limit = 50
+) -> Page[DistrictPublic]:
+    """List the districts the caller may read (own organisation's and published), newest first."""
+    return public_page(crud.list_districts(session, principal, offset, limit), DistrictPublic)
+
+
+@router.get("/{district_id}", response_model=DistrictDetail, summary="Get a district and its spec")
+def get_district(
+    session: SessionDep,
+    principal: CurrentKey,
+    district_id: int,
+    version: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
+) -> DistrictDetail:
+    """Return a district with the spec of one version."""
+    district = crud.get_district(session, principal, district_id)
+    return district_detail(district, crud.get_version(session, district, version))
+
+
+@router.get(
+    "/{district_id}/versions",
+    response_model=list[DistrictVersionPublic],
+    summary="List the versions of a district",
+)
+def list_versions(
+    session: SessionDep, principal: CurrentKey, district_id: int
+) -> list[DistrictVersionPublic]:
+    """List every stored version (runs refer to exactly one of them)."""
+    district = crud.get_district(session, principal, district_id)
+    return [version_public(v) for v in crud.list_versions(session, district)]
+
+
+@router.patch(
+    "/{district_id}",
+    response_model=DistrictDetail,
+    summary="Update a district; a new spec makes a new version (planner, admin)",
+)
+def update_district(
+    session: SessionDep, principal: CurrentKey, district_id: int, body: DistrictUpdate
+) -> DistrictDetail:
+    """Change name, description or visibility; a ``spec`` is stored as the next version."""
+    district = crud.update_district(session, principal, district_id, body)
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.post(
+    "/{district_id}/versions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictDetail,
+    summary="Upload a spec file as the next version (planner, admin)",
+)
+def upload_version(
+    session: SessionDep,
+    principal: CurrentKey,
+    district_id: int,
+    file: Annotated[UploadFile, File(description="district.yaml, .yml or .json")],
+) -> DistrictDetail:
+    """Store an uploaded YAML or JSON spec as the district's next version."""
+    spec = spec_from_upload(file)
+    district = crud.add_version(session, principal, district_id, spec, "upload")
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.delete(
+    "/{district_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a district (planner, admin)",
+    responses={409: {"description": "Scenarios still refer to the district"}},
+)
+def delete_district(session: SessionDep, principal: CurrentKey, district_id: int) -> Response:
+    """Delete a district and all its versions; refused while scenarios use it."""
+    crud.delete_district(session, principal, district_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{district_id}/network",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictDetail,
+    summary="Import a pandapower JSON network as the district's grid (planner, admin)",
+)
+def import_pandapower(
+    session: SessionDep,
+    principal: CurrentKey,
+    district_id: int,
+    file: Annotated[UploadFile, File(description="A network saved with pandapower.to_json")],
+) -> DistrictDetail:
+    """Store the uploaded network with the latest spec as the next version."""
+    crud.get_district_for_write(session, principal, district_id)
+    net = network_from_upload(file)
+    district = crud.add_network_version(session, principal, district_id, net, "pandapower", None)
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.post(
+    "/{district_id}/network/simbench",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictDetail,
+    summary="Import a SimBench grid as the district's grid (planner, admin)",
+)
+def import_simbench(
+    session: SessionDep, principal: CurrentKey, district_id: int, body: SimbenchImport
+) -> DistrictDetail:
+    """Store a SimBench low-voltage grid (ODbL) with the latest spec as the next version."""
+    crud.get_district_for_write(session, principal, district_id)
+    from energy.models.grid import import_network
+
+    net = import_network(body.code)
+    district = crud.add_network_version(
+        session, principal, district_id, net, "simbench", SIMBENCH_LICENCE
+    )
+    return district_detail(district, crud.get_version(session, district, None))
+
+
+@router.get(
+    "/{district_id}/grid.geojson",
+    summary="The district's grid as GeoJSON",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def grid_geojson(
+    session: SessionDep,
+    principal: CurrentKey,
+    district_id: int,
+    version: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
+) -> JSONResponse:
+    """Return buses, lines and the transformer as a GeoJSON FeatureCollection (WGS84)."""
+    district = crud.get_district(session, principal, district_id)
+    row = crud.get_version(session, district, version)
+    from energy.models.grid import to_geojson
+
+    collection: dict[str, Any] = to_geojson(crud.network_of(row))
+    collection["properties"] = collection.get("properties", {}) | {
+        "district_id": district.id,
+        "version": row.version,
+        "licence": row.licence or "CC-BY-4.0",
+    }
+    return JSONResponse(collection, media_type="application/geo+json")

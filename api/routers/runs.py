@@ -1,0 +1,294 @@
+"""Runs: start (202 + Location), status and progress, cancel, results and schedules."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlmodel import Session, col, select
+
+from api import crud
+from api.deps import CurrentKey, ExecutorDep, Limit, Offset, SessionDep, SettingsDep
+from api.errors import ApiError, NotFoundError
+from api.exports import ExportInfo, aggregate_frame, frame_response
+from api.jobs import frame_from_parquet
+from api.schemas import (
+    Aggregate,
+    ExportFormat,
+    Page,
+    RunPublic,
+    RunResults,
+    RunStatus,
+)
+from api.settings import Settings
+from api.tables import DistrictVersion, Run, RunResult, utcnow
+from energy.errors import InputDataError
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["runs"])
+
+
+class QueueUnavailableError(ApiError):
+    """The job queue did not take the run (503)."""
+
+    status_code = 503
+
+
+def runs_public(session: Session, runs: list[Run]) -> list[RunPublic]:
+    """Map run rows to their public form (district versions read in one query)."""
+    ids = {r.district_version_id for r in runs}
+    versions = {
+        v.id: v
+        for v in session.exec(select(DistrictVersion).where(col(DistrictVersion.id).in_(ids)))
+    }
+    out = []
+    for run in runs:
+        version = versions[run.district_version_id]
+        done = run.status == RunStatus.succeeded
+        out.append(
+            RunPublic(
+                id=run.id or 0,
+                scenario_id=run.scenario_id,
+                organisation_id=run.organisation_id,
+                district_id=version.district_id,
+                district_version=version.version,
+                status=RunStatus(run.status),
+                progress_frac=run.progress_frac,
+                progress_message=run.progress_message,
+                attempts=run.attempts,
+                max_attempts=run.max_attempts,
+                cancel_requested=run.cancel_requested,
+                error=run.error,
+                diagnosis=list(run.diagnosis),
+                options=run.options,
+                changes=run.changes,
+                spec_hash=run.spec_hash,
+                created_at=run.created_at,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                heartbeat_at=run.heartbeat_at,
+                queue_wait_s=crud.seconds_between(run.created_at, run.started_at),
+                duration_s=crud.seconds_between(run.started_at, run.finished_at),
+                results_url=f"/runs/{run.id}/results" if done else None,
+            )
+        )
+    return out
+
+
+def run_public(session: Session, run: Run) -> RunPublic:
+    """Map one run row to its public form."""
+    return runs_public(session, [run])[0]
+
+
+def export_info(session: Session, run: Run, settings: Settings) -> ExportInfo:
+    """Licence, attribution and provenance of a run's exports."""
+    version = crud.run_version(session, run)
+    timezone = str(version.spec.get("site", {}).get("timezone", "Europe/Berlin"))
+    source = (
+        f"run {run.id} of scenario {run.scenario_id}: district {version.district_id} "
+        f"version {version.version}, spec sha256 {run.spec_hash}"
+    )
+    return ExportInfo(
+        licence=settings.result_licence,
+        attribution=settings.result_attribution,
+        source=source,
+        timezone=timezone,
+        data_licences=(version.licence,) if version.licence else (),
+    )
+
+
+@router.post(
+    "/scenarios/{scenario_id}/runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RunPublic,
+    tags=["runs"],
+    summary="Start a run of a scenario (background job)",
+    responses={
+        202: {"description": "Accepted; poll the Location for status and progress"},
+        503: {"description": "The job queue is unreachable; nothing was started"},
+    },
+)
+def start_run(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: int,
+    response: Response,
+) -> RunPublic:
+    """Queue an optimisation plus AC check of the scenario; answers at once with the run id.
+
+    The run refers to the exact district version the scenario resolves to now;
+    later versions of the district do not change it.
+    """
+    run = crud.create_run(session, principal, scenario_id, settings)
+    assert run.id is not None
+    try:
+        executor.submit(run.id)
+    except Exception as exc:
+        logger.exception("run %s: the queue did not take it", run.id)
+        run.status = RunStatus.failed
+        run.error = f"the job queue ({executor.name}) was unreachable: {type(exc).__name__}"
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+        raise QueueUnavailableError(f"run {run.id} not started: {run.error}") from exc
+    response.headers["Location"] = f"/runs/{run.id}"
+    return run_public(session, run)
+
+
+@router.get(
+    "/scenarios/{scenario_id}/runs", response_model=Page[RunPublic], summary="Runs of a scenario"
+)
+def list_scenario_runs(
+    session: SessionDep,
+    principal: CurrentKey,
+    scenario_id: int,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[RunPublic]:
+    """List the runs of one scenario, newest first."""
+    crud.get_scenario(session, principal, scenario_id)
+    rows = crud.list_runs(session, principal, offset, limit, scenario_id=scenario_id)
+    return Page[RunPublic](
+        items=runs_public(session, rows.items), total=rows.total, offset=offset, limit=limit
+    )
+
+
+@router.get("/runs", response_model=Page[RunPublic], summary="List runs")
+def list_runs(
+    session: SessionDep,
+    principal: CurrentKey,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    scenario_id: int | None = None,
+    run_status: Annotated[RunStatus | None, Query(alias="status")] = None,
+) -> Page[RunPublic]:
+    """List the runs the caller may read, newest first; filter by scenario or status."""
+    rows = crud.list_runs(session, principal, offset, limit, scenario_id, run_status)
+    return Page[RunPublic](
+        items=runs_public(session, rows.items), total=rows.total, offset=offset, limit=limit
+    )
+
+
+@router.get("/runs/{run_id}", response_model=RunPublic, summary="Status, progress and timings")
+def get_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
+    """Return status (queued, running, succeeded, failed, cancelled), progress and timings.
+
+    A failed run carries ``error`` and, when the optimisation was infeasible,
+    a ``diagnosis``: one sentence per violated limit, naming the hour.
+    """
+    return run_public(session, crud.get_run(session, principal, run_id))
+
+
+@router.post(
+    "/runs/{run_id}/cancel",
+    response_model=RunPublic,
+    summary="Cancel a queued or running run",
+    responses={409: {"description": "The run has already ended"}},
+)
+def cancel_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
+    """Cancel a queued run at once; a running one stops at its next progress report."""
+    return run_public(session, crud.cancel_run(session, principal, run_id))
+
+
+@router.get(
+    "/runs/{run_id}/results",
+    response_model=RunResults,
+    summary="KPIs and savings of a succeeded run",
+    responses={409: {"description": "The run has not succeeded (yet)"}},
+)
+def get_results(
+    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
+) -> RunResults:
+    """Return the KPIs of the optimum and the baselines B0 and B1, and the savings against both."""
+    run, result = crud.get_result(session, principal, run_id)
+    info = export_info(session, run, settings)
+    return RunResults(
+        run_id=run_id,
+        scenario_id=run.scenario_id,
+        kpis=result.kpis,
+        savings=result.savings,
+        metadata=result.run_metadata | {"source": info.source},
+        grid=result.grid,
+        licence=info.licence,
+        attribution=info.attribution,
+    )
+
+
+def _series_response(
+    session: Session,
+    settings: Settings,
+    run: Run,
+    result: RunResult,
+    which: str,
+    fmt: str,
+    aggregate: str,
+    columns: str | None,
+) -> Response:
+    data = result.schedule_parquet if which == "schedule" else result.node_p_kw_parquet
+    if data is None:
+        raise NotFoundError(f"run {run.id} has no {which} (no AC check was made)")
+    frame = frame_from_parquet(data)
+    if columns:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown:
+            raise InputDataError(
+                f"columns: {unknown} are not columns of the {which}; "
+                f"allowed: {', '.join(map(str, frame.columns))}"
+            )
+        frame = frame[wanted]
+    info = export_info(session, run, settings)
+    out = aggregate_frame(frame, aggregate, info.timezone)
+    return frame_response(
+        out,
+        fmt,
+        info,
+        extra={"run_id": run.id, "table": which, "aggregate": aggregate},
+        filename=f"run-{run.id}-{which}-{aggregate}",
+    )
+
+
+@router.get(
+    "/runs/{run_id}/schedule",
+    summary="The optimised schedule as JSON or CSV, optionally aggregated",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+def get_schedule(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    run_id: int,
+    format: ExportFormat = "json",
+    aggregate: Aggregate = "none",
+    columns: Annotated[str | None, Query(description="Comma-separated column names")] = None,
+) -> Response:
+    """Return the schedule with local (Europe/Berlin) and UTC times, licence CC-BY-4.0.
+
+    ``aggregate=hour|day|month`` sums powers to energies (``*_kw`` -> ``*_kwh``)
+    over local periods; see :mod:`api.exports` for the rule of each column.
+    """
+    run, result = crud.get_result(session, principal, run_id)
+    return _series_response(session, settings, run, result, "schedule", format, aggregate, columns)
+
+
+@router.get(
+    "/runs/{run_id}/node-power",
+    summary="Net power per grid node as JSON or CSV (load convention)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+def get_node_power(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    run_id: int,
+    format: ExportFormat = "json",
+    aggregate: Aggregate = "none",
+    columns: Annotated[str | None, Query(description="Comma-separated node ids")] = None,
+) -> Response:
+    """Return each node's net power [kW], positive when drawn from the grid."""
+    run, result = crud.get_result(session, principal, run_id)
+    return _series_response(session, settings, run, result, "node_p_kw", format, aggregate, columns)

@@ -1,0 +1,350 @@
+"""Request and response models: one family per entity (Base, Create, Update, Public).
+
+Tables (:mod:`api.tables`) extend the ``*Base`` models; routes accept
+``*Create``/``*Update`` and answer ``*Public``, never a table, so a column
+added to a table is never exposed by accident (full-stack-fastapi-template,
+``backend/app/models.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import SQLModel
+
+from energy.district import District
+from energy.variants import ScenarioChanges
+
+
+class Role(StrEnum):
+    """Role of an API key; see :mod:`api.auth` for what each may do."""
+
+    admin = "admin"
+    planner = "planner"
+    cooperative = "cooperative"
+    viewer = "viewer"
+
+
+class Visibility(StrEnum):
+    """Private objects are seen by their organisation only; published ones by everyone."""
+
+    private = "private"
+    published = "published"
+
+
+class RunStatus(StrEnum):
+    """Life cycle of a run: queued -> running -> succeeded | failed | cancelled."""
+
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        """True for succeeded, failed and cancelled."""
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled})
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items`` from ``offset``, ``total`` items in all."""
+
+    items: list[T]
+    total: int = Field(description="Number of items visible to the caller in all")
+    offset: int
+    limit: int
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def public_page(rows: Page[Any], schema: type[S]) -> Page[S]:
+    """Map a page of table rows to a page of ``schema`` (validated from attributes)."""
+    return Page[S](
+        items=[schema.model_validate(row, from_attributes=True) for row in rows.items],
+        total=rows.total,
+        offset=rows.offset,
+        limit=rows.limit,
+    )
+
+
+class Message(BaseModel):
+    """A plain message."""
+
+    detail: str
+
+
+# -- organisations and keys ---------------------------------------------------
+
+
+class OrganisationBase(SQLModel):
+    """A utility, a city office, a cooperative: the owner of private objects."""
+
+    name: str = Field(min_length=1, max_length=200, description="Unique name")
+    description: str = Field("", max_length=2000)
+
+
+class OrganisationCreate(OrganisationBase):
+    """Body of ``POST /organisations``."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
+class OrganisationPublic(OrganisationBase):
+    """An organisation as the API shows it."""
+
+    id: int
+    created_at: dt.datetime
+
+
+class ApiKeyBase(SQLModel):
+    """An API key: a name for people and a role."""
+
+    name: str = Field(min_length=1, max_length=200, description="What the key is for")
+    role: Role = Field(description="admin, planner, cooperative or viewer")
+
+
+class ApiKeyCreate(ApiKeyBase):
+    """Body of ``POST /keys``; ``organisation_id`` defaults to the caller's."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    organisation_id: int | None = None
+
+
+class ApiKeyPublic(ApiKeyBase):
+    """A key without its secret."""
+
+    id: int
+    organisation_id: int
+    prefix: str = Field(description="Public part of the key, shown in logs")
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    """A new key; ``key`` is shown this once and stored only as a hash."""
+
+    key: str = Field(description="Send it as the X-API-Key header; it is not shown again")
+
+
+class Me(BaseModel):
+    """The caller: key, role and organisation."""
+
+    key_id: int
+    key_name: str
+    role: Role
+    organisation_id: int
+    organisation_name: str
+
+
+# -- districts ------------------------------------------------------------------
+
+
+class DistrictBase(SQLModel):
+    """Name and visibility of a district; its spec lives in versions."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    visibility: Visibility = Field(
+        Visibility.private, description="private: own organisation only; published: everyone"
+    )
+
+
+class DistrictCreate(DistrictBase):
+    """Body of ``POST /districts`` (JSON); a YAML body is the spec alone."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    spec: District = Field(description="The district spec, as in data/gera/district.yaml")
+
+
+class DistrictUpdate(SQLModel):
+    """Body of ``PATCH /districts/{id}``; a new ``spec`` makes a new version."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    visibility: Visibility | None = None
+    spec: District | None = None
+
+
+class SimbenchImport(BaseModel):
+    """Body of ``POST /districts/{id}/network/simbench``: a SimBench grid code."""
+
+    code: str = Field(
+        min_length=5,
+        max_length=80,
+        pattern=r"^[0-9]-[A-Za-z0-9]+(-[A-Za-z0-9]*)*-(sw|no_sw)$",
+        description="SimBench code, e.g. 1-LV-semiurb4--0-sw (data licence ODbL)",
+        examples=["1-LV-semiurb4--0-sw"],
+    )
+
+
+class DistrictPublic(DistrictBase):
+    """A district without its spec."""
+
+    id: int
+    organisation_id: int
+    latest_version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DistrictVersionPublic(BaseModel):
+    """One stored version of a district's spec."""
+
+    version: int
+    spec_hash: str = Field(description="SHA-256 of the canonical JSON spec")
+    source: str = Field(description="json, yaml, upload, pandapower or simbench")
+    has_network: bool = Field(description="An imported pandapower network is stored")
+    created_at: dt.datetime
+
+
+class DistrictDetail(DistrictPublic):
+    """A district with the spec of one version (the latest unless asked)."""
+
+    version: DistrictVersionPublic
+    spec: dict[str, Any]
+    licence: str | None = Field(None, description="Licence of imported grid data, if any")
+
+
+# -- scenarios ------------------------------------------------------------------
+
+
+class RunOptions(BaseModel):
+    """Horizon, resolution, weather, objective and solver options of a run.
+
+    Field by field the keyword arguments of ``energy.scenario.ScenarioOptions``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: dt.date = Field(dt.date(2025, 1, 1), description="First local day (Europe/Berlin)")
+    days: int = Field(7, ge=1, le=366, description="Number of local days")
+    resolution: Literal["15min", "30min", "1h"] = "1h"
+    objective: str = Field("cost", min_length=1, max_length=40, description="cost, co2, ...")
+    weights: dict[str, float] | None = Field(None, description="Weights of a mixed objective")
+    weather: str | None = Field(
+        None, max_length=400, description="Weather source; default: the district's typical year"
+    )
+    lighting_mode: str = Field("lp", min_length=1, max_length=20)
+    max_changes_per_night: int | None = Field(None, ge=0, le=100)
+    time_limit_s: float | None = Field(None, gt=0, le=86400, description="Solver limit [s]")
+    mip_gap: float | None = Field(None, ge=0, le=1, description="Relative MIP gap [0..1]")
+    ac_check: bool = Field(True, description="Check the schedule with an AC power flow")
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``ScenarioOptions`` (the start as ``YYYY-MM-DD``)."""
+        return self.model_dump(mode="json")
+
+
+class ScenarioBase(SQLModel):
+    """Name, visibility and district of a scenario."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    visibility: Visibility = Visibility.private
+    district_id: int
+    district_version: int | None = Field(
+        None, ge=1, description="Pinned version; null: the latest version when a run starts"
+    )
+
+
+class ScenarioCreate(ScenarioBase):
+    """Body of ``POST /scenarios``."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    changes: ScenarioChanges = Field(default_factory=ScenarioChanges)
+    options: RunOptions = Field(default_factory=RunOptions)
+
+
+class ScenarioUpdate(SQLModel):
+    """Body of ``PATCH /scenarios/{id}``: the fields to change."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    visibility: Visibility | None = None
+    district_version: int | None = Field(None, ge=1)
+    changes: ScenarioChanges | None = None
+    options: RunOptions | None = None
+
+
+class ScenarioPublic(ScenarioBase):
+    """A scenario as the API shows it."""
+
+    id: int
+    organisation_id: int
+    changes: ScenarioChanges
+    options: RunOptions
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# -- runs -----------------------------------------------------------------------
+
+
+class RunPublic(BaseModel):
+    """Status, progress and timings of a run; a failed run carries its diagnosis."""
+
+    id: int
+    scenario_id: int
+    organisation_id: int
+    district_id: int
+    district_version: int
+    status: RunStatus
+    progress_frac: float = Field(description="0..1")
+    progress_message: str
+    attempts: int
+    max_attempts: int
+    cancel_requested: bool
+    error: str | None = Field(description="Why the run failed, in words")
+    diagnosis: list[str] = Field(description="For an infeasible run: one sentence per cause")
+    options: dict[str, Any]
+    changes: dict[str, Any]
+    spec_hash: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    queue_wait_s: float | None = Field(description="From creation to the last start [s]")
+    duration_s: float | None = Field(description="From the last start to the end [s]")
+    results_url: str | None = Field(description="Where the results are, once succeeded")
+
+
+class RunResults(BaseModel):
+    """KPIs of the optimum and both baselines, savings against them, metadata."""
+
+    run_id: int
+    scenario_id: int
+    kpis: dict[str, dict[str, float | None]] = Field(description="optimised, B0, B1")
+    savings: dict[str, dict[str, float | None]] = Field(description="vs_B0, vs_B1")
+    metadata: dict[str, Any]
+    grid: dict[str, Any] | None
+    licence: str
+    attribution: str
+
+
+Aggregate = Literal["none", "hour", "day", "month"]
+ExportFormat = Literal["json", "csv"]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a message and, for 500, a request id for the logs."""
+
+    detail: Any
+    request_id: str | None = None

@@ -1,0 +1,101 @@
+"""Scenarios: CRUD, changes checked against the district, options validated."""
+
+from __future__ import annotations
+
+from tests.api.conftest import World
+
+
+def test_crud(world: World) -> None:
+    c = world.client
+    district_id = world.create_district()
+    body = {
+        "name": "Genossenschaft 300 kWp",
+        "district_id": district_id,
+        "changes": {
+            "pv_added_total_kwp": 300,
+            "batteries": [{"capacity_kwh": 400, "power_kw": 200}],
+            "lighting": [{"group": "L1", "lowest_class": "P6"}],
+        },
+        "options": {"start": "2025-06-02", "days": 2, "resolution": "15min"},
+    }
+    r = c.post("/scenarios", json=body, headers=world.h("cooperative_a"))
+    assert r.status_code == 201, r.text
+    scenario = r.json()
+    assert scenario["organisation_id"] == world.org_ids["a"]
+    assert scenario["changes"]["pv_added_total_kwp"] == 300
+    assert scenario["options"]["resolution"] == "15min"
+    assert scenario["district_version"] is None
+    sid = scenario["id"]
+    r = c.patch(
+        f"/scenarios/{sid}",
+        json={"name": "neu", "district_version": 1, "visibility": "published"},
+        headers=world.h("cooperative_a"),
+    )
+    assert r.status_code == 200
+    assert (r.json()["name"], r.json()["district_version"]) == ("neu", 1)
+    assert r.json()["changes"]["pv_added_total_kwp"] == 300  # untouched fields stay
+    listed = c.get(f"/scenarios?district_id={district_id}", headers=world.h("planner_a")).json()
+    assert [s["id"] for s in listed["items"]] == [sid]
+    assert (
+        c.get(f"/scenarios?district_id={district_id + 1}", headers=world.h("planner_a")).json()[
+            "total"
+        ]
+        == 0
+    )
+    assert c.get(f"/scenarios/{sid}", headers=world.h("viewer_b")).status_code == 200
+    assert c.delete(f"/scenarios/{sid}", headers=world.h("cooperative_a")).status_code == 204
+    assert c.get(f"/scenarios/{sid}", headers=world.h("cooperative_a")).status_code == 404
+
+
+def test_422_names_the_field(world: World) -> None:
+    c = world.client
+    district_id = world.create_district()
+    h = world.h("planner_a")
+
+    def post(**fields):
+        return c.post(
+            "/scenarios", json={"name": "s", "district_id": district_id} | fields, headers=h
+        )
+
+    r = post(changes={"pv": [{"building": "NOPE", "kwp": 5}]})
+    assert r.status_code == 422 and "changes.pv[0].building" in r.json()["detail"]
+    r = post(changes={"batteries": [{"capacity_kwh": -1, "power_kw": 5}]})
+    assert r.status_code == 422
+    assert "body.changes.batteries[0].capacity_kwh" in r.json()["detail"]
+    r = post(options={"days": 0})
+    assert r.status_code == 422 and "body.options.days" in r.json()["detail"]
+    r = post(options={"resolution": "5min"})
+    assert r.status_code == 422 and "body.options.resolution" in r.json()["detail"]
+    r = post(options={"weather": "../../etc/passwd"})
+    assert r.status_code == 422 and "options.weather" in r.json()["detail"]
+    r = post(options={"weather": "weather/TRY2015_Chemnitz_region09_Jahr.dat"})
+    assert r.status_code == 201
+    r = post(district_version=5)
+    assert r.status_code == 422 and "district_version" in r.json()["detail"]
+    r = post(visibilty="published")  # a typo is an error, not silently private
+    assert r.status_code == 422 and "body.visibilty" in r.json()["detail"]
+    r = post(options={"dayz": 3})
+    assert r.status_code == 422 and "body.options.dayz" in r.json()["detail"]
+    r = c.post("/scenarios", json={"name": "s", "district_id": 999}, headers=h)
+    assert r.status_code == 422 and "district_id" in r.json()["detail"]
+    sid = post().json()["id"]
+    r = c.patch(f"/scenarios/{sid}", json={"changes": {"lighting": [{"group": "X"}]}}, headers=h)
+    assert r.status_code == 422 and "changes.lighting[0].group" in r.json()["detail"]
+
+
+def test_viewer_cannot_create(world: World) -> None:
+    district_id = world.create_district(visibility="published")
+    r = world.client.post(
+        "/scenarios", json={"name": "s", "district_id": district_id}, headers=world.h("viewer_a")
+    )
+    assert r.status_code == 403
+
+
+def test_cooperative_scenario_on_a_published_district_of_another_org(world: World) -> None:
+    c = world.client
+    district_id = world.create_district(visibility="published")
+    sid = world.create_scenario(district_id, who="cooperative_b")
+    # private to the cooperative: the district's owner does not see it
+    assert c.get(f"/scenarios/{sid}", headers=world.h("planner_a")).status_code == 404
+    assert c.get(f"/scenarios/{sid}", headers=world.h("planner_b")).status_code == 200
+    assert world.start_run(sid, who="cooperative_b") > 0

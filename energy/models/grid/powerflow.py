@@ -210,6 +210,11 @@ class TimeSeriesRunner:
                     raise PowerFlowError(f"lightsim2grid cannot take this network: {exc}") from exc
                 logger.warning("lightsim2grid unavailable for this net (%s); using pandapower", exc)
 
+    @property
+    def vm_noload_by_bus(self) -> pd.Series:
+        """No-load voltage of every bus of the original net [pu], by bus name."""
+        return pd.Series(self.vm_noload[self.bus_pos], index=self.bus_names, name="vm_noload_pu")
+
     # -- set-up -------------------------------------------------------------
     def _runpp(self, **kwargs: Any) -> None:
         pp.runpp(
@@ -444,9 +449,7 @@ class TimeSeriesRunner:
             ),
             losses_kw=pd.Series(raw.losses_mw * 1000.0, index=index, name="losses_kw"),
             p_ext_grid_kw=pd.Series(raw.p_ext_mw * 1000.0, index=index, name="p_ext_grid_kw"),
-            vm_noload_pu=pd.Series(
-                self.vm_noload[self.bus_pos], index=self.bus_names, name="vm_noload_pu"
-            ),
+            vm_noload_pu=self.vm_noload_by_bus,
             bus_vn_kv=pd.Series(vn, index=self.bus_names, name="vn_kv"),
             method=self.method,
             elapsed_s=elapsed_s,

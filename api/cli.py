@@ -262,3 +262,7 @@ def demo(
         )
     )
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -58,6 +58,8 @@ from energy.variants import ScenarioChanges, apply_changes
 M = TypeVar("M", bound=SQLModel)
 
 ACTIVE_STATUSES = (RunStatus.queued, RunStatus.running)
+#: Weather sources that name no file.
+CLEAR_SKY_NAMES = ("clearsky", "clear_sky")
 
 
 def page(
@@ -385,15 +387,10 @@ def spec_of(version: DistrictVersion) -> DistrictSpec:
 
 def validate_options(options: RunOptions, field: str = "options") -> None:
     """Check options the way the library will, so a bad value is a 422 now, not a failed run."""
-    if options.weather is not None and options.weather.strip().lower() not in (
-        "clearsky",
-        "clear_sky",
-    ):
+    if options.weather is not None and options.weather.strip().lower() not in CLEAR_SKY_NAMES:
         check_data_file(options.weather, f"{field}.weather")
-    try:
-        from energy.scenario import ScenarioOptions
-    except ImportError:  # pragma: no cover - the scenario runner is not installed
-        return
+    from energy.scenario import ScenarioOptions
+
     try:
         ScenarioOptions(**options.as_kwargs())
     except (InputDataError, TypeError, ValueError) as exc:

@@ -6,7 +6,8 @@ local time (Europe/Berlin for Gera) beside UTC; a label is the start of its
 interval.
 
 Aggregation to local hours, days or months (``aggregate=hour|day|month``)
-follows the units in the column names:
+follows the unit in the quantity part of a column name (before any
+``:asset`` suffix, as in ``p_charge_kw:BAT-Q``):
 
 * ``*_kw`` (interval-mean power) becomes energy ``*_kwh`` = sum of p x dt_h, and a
   ``p_`` in the name becomes ``e_`` (``p_import_kw`` -> ``e_import_kwh``);
@@ -70,8 +71,8 @@ class ExportInfo:
 
 
 def _rule(column: str) -> str:
-    """Return the aggregation rule of a column by its unit suffix."""
-    name = column.lower()
+    """Return the aggregation rule of a column by the unit suffix of its quantity."""
+    name = column.partition(":")[0].lower()
     if name.endswith("_per_kwh"):
         return "mean"
     if name.endswith("_kw"):
@@ -84,8 +85,9 @@ def _rule(column: str) -> str:
 
 
 def energy_name(power_column: str) -> str:
-    """Return the energy column of a power column: ``p_import_kw`` -> ``e_import_kwh``."""
-    return re.sub(r"(^|[_:.])p_", r"\1e_", power_column, count=1) + "h"
+    """Return the energy column of a power column: ``p_charge_kw:B1`` -> ``e_charge_kwh:B1``."""
+    quantity, sep, asset = power_column.partition(":")
+    return re.sub(r"(^|[_.])p_", r"\1e_", quantity, count=1) + "h" + sep + asset
 
 
 def aggregate_frame(frame: pd.DataFrame, aggregate: str, timezone: str) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def frame_response(
         out.insert(0, "time_local", local)
         buffer = io.StringIO()
         buffer.write("".join(f"# {line}\n" for line in info.header_lines()))
-        out.to_csv(buffer, index=False, float_format="%.6g", lineterminator="\n")
+        out.to_csv(buffer, index=False, float_format="%.9g", lineterminator="\n")
         headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
     columns = [str(c) for c in frame.columns]

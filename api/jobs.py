@@ -48,10 +48,10 @@ import pandas as pd
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
+from api.crud import CLEAR_SKY_NAMES, check_data_file
 from api.schemas import RunStatus
 from api.settings import Settings
 from api.tables import DistrictVersion, Run, RunResult, utcnow
-from energy.cli._output import _clean as json_safe_scalars
 from energy.district import District, district_from_dict
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.progress import ProgressCallback
@@ -101,7 +101,9 @@ def default_runner(district: District, options: dict[str, Any], progress: Progre
 
 def json_safe(value: Any) -> Any:
     """Return ``value`` as plain JSON data: NaN -> null, numpy -> Python, others -> str."""
-    return json.loads(json.dumps(json_safe_scalars(value), default=str))
+    from energy.scenario import _json_safe
+
+    return json.loads(json.dumps(_json_safe(value), default=str))
 
 
 def frame_to_parquet(frame: pd.DataFrame) -> bytes:
@@ -125,7 +127,11 @@ def load_run_inputs(session: Session, run: Run) -> tuple[District, dict[str, Any
         raise InputDataError(f"district version id {run.district_version_id}: not found")
     district = district_from_dict(version.spec, source=f"district version {version.version}")
     district = apply_changes(district, ScenarioChanges.model_validate(run.changes))
-    return district, dict(run.options)
+    options = dict(run.options)
+    weather = options.get("weather")
+    if weather is not None and weather.strip().lower() not in CLEAR_SKY_NAMES:
+        options["weather"] = str(check_data_file(weather, "options.weather"))
+    return district, options
 
 
 # -- claiming, finishing ------------------------------------------------------------

@@ -226,7 +226,10 @@ class DistrictDetail(DistrictPublic):
 class RunOptions(BaseModel):
     """Horizon, resolution, weather, objective and solver options of a run.
 
-    Field by field the keyword arguments of ``energy.scenario.ScenarioOptions``.
+    Field by field the keyword arguments of ``energy.scenario.ScenarioOptions``,
+    which checks them once more (e.g. the objective's name) when a scenario is
+    stored. ``weather`` is None (the shipped test reference year), ``clearsky``
+    or a file inside the data/ folder.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -244,6 +247,10 @@ class RunOptions(BaseModel):
     time_limit_s: float | None = Field(None, gt=0, le=86400, description="Solver limit [s]")
     mip_gap: float | None = Field(None, ge=0, le=1, description="Relative MIP gap [0..1]")
     ac_check: bool = Field(True, description="Check the schedule with an AC power flow")
+    export_cap_frac: float | None = Field(
+        None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
+    )
+    solver_method: str = Field("simplex", min_length=1, max_length=20, description="HiGHS method")
 
     def as_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of ``ScenarioOptions`` (the start as ``YYYY-MM-DD``)."""

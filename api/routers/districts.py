@@ -275,12 +275,11 @@ def grid_geojson(
     """Return buses, lines and the transformer as a GeoJSON FeatureCollection (WGS84)."""
     district = crud.get_district(session, principal, district_id)
     row = crud.get_version(session, district, version)
-    from energy.models.grid import to_geojson
+    from energy.models.grid.geojson import to_geojson
 
     collection: dict[str, Any] = to_geojson(crud.network_of(row))
-    collection["properties"] = collection.get("properties", {}) | {
+    collection["metadata"] = collection.get("metadata", {}) | {
         "district_id": district.id,
         "version": row.version,
-        "licence": row.licence or "CC-BY-4.0",
     }
     return JSONResponse(collection, media_type="application/geo+json")

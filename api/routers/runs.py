@@ -241,6 +241,8 @@ def _series_response(
                 f"allowed: {', '.join(map(str, frame.columns))}"
             )
         frame = frame[wanted]
+    if which == "node_p_kw":
+        frame = frame.rename(columns=lambda node: f"p_kw:{node}")
     info = export_info(session, run, settings)
     out = aggregate_frame(frame, aggregate, info.timezone)
     return frame_response(

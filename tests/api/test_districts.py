@@ -162,3 +162,54 @@ def test_only_planners_and_admins_create_districts(world: World) -> None:
         r = c.post("/districts", json={"name": "x", "spec": small_spec()}, headers=world.h(who))
         assert r.status_code == 403
     assert world.create_district(who="admin") > 0
+
+
+def test_grid_geojson_and_network_imports(world: World) -> None:
+    import pandapower as pp
+
+    from energy.models.grid import build_network
+
+    c = world.client
+    h = world.h("planner_a")
+    district_id = world.create_district()
+    r = c.get(f"/districts/{district_id}/grid.geojson", headers=h)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+    geo = r.json()
+    assert geo["type"] == "FeatureCollection"
+    kinds = {f["properties"]["element_type"] for f in geo["features"]}
+    assert {"bus", "line", "trafo"} <= kinds
+    assert geo["metadata"]["licence"] == "CC-BY-4.0" and geo["metadata"]["version"] == 1
+    # a pandapower JSON network (here: the district's own, with one line longer)
+    net = build_network(district_from_dict(small_spec()))
+    net.line.loc[net.line.index[0], "length_km"] = 0.5
+    files = {"file": ("net.json", pp.to_json(net), "application/json")}
+    r = c.post(f"/districts/{district_id}/network", files=files, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["version"]["has_network"] and r.json()["version"]["source"] == "pandapower"
+    geo = c.get(f"/districts/{district_id}/grid.geojson", headers=h).json()
+    lengths = [
+        f["properties"]["length_m"]
+        for f in geo["features"]
+        if f["properties"]["element_type"] == "line"
+    ]
+    assert 500.0 in lengths
+    files = {"file": ("net.json", '{"not": "a net"}', "application/json")}
+    r = c.post(f"/districts/{district_id}/network", files=files, headers=h)
+    assert r.status_code == 422 and "not a pandapower JSON network" in r.json()["detail"]
+    r = c.post(
+        f"/districts/{district_id}/network/simbench", json={"code": "../../x.json"}, headers=h
+    )
+    assert r.status_code == 422 and "body.code" in r.json()["detail"]
+
+
+def test_simbench_import_carries_odbl(world: World) -> None:
+    c = world.client
+    h = world.h("planner_a")
+    district_id = world.create_district()
+    r = c.post(
+        f"/districts/{district_id}/network/simbench", json={"code": "1-LV-rural1--0-sw"}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["licence"].startswith("ODbL-1.0")
+    geo = c.get(f"/districts/{district_id}/grid.geojson", headers=h).json()
+    assert geo["metadata"]["licence"] == "ODbL-1.0"

@@ -37,7 +37,12 @@ def test_day_sums_follow_local_days_across_dst() -> None:
 
 
 def test_rules_by_unit_suffix() -> None:
-    out = aggregate_frame(frame("2025-06-02", 2), "day", "Europe/Berlin")
+    data = frame("2025-06-02", 2)
+    data["soc_kwh:BAT1"] = data["soc_kwh"]
+    data["level:L1"] = 0.5
+    out = aggregate_frame(data, "day", "Europe/Berlin")
+    assert out["soc_kwh:BAT1"].tolist() == [23.0, 47.0]
+    assert out["level:L1"].tolist() == pytest.approx([0.5, 0.5])
     # states: the last value of the day (steps 0..23 -> 23, 24..47 -> 47)
     assert out["soc_kwh"].tolist() == [23.0, 47.0]
     # prices: the mean of alternating 0.2 / 0.4 -> 0.3
@@ -65,7 +70,13 @@ def test_month_and_none() -> None:
 
 @pytest.mark.parametrize(
     ("power", "energy"),
-    [("p_import_kw", "e_import_kwh"), ("PV1_p_kw", "PV1_e_kwh"), ("load_kw", "load_kwh")],
+    [
+        ("p_import_kw", "e_import_kwh"),
+        ("PV1_p_kw", "PV1_e_kwh"),
+        ("load_kw", "load_kwh"),
+        ("p_charge_kw:BAT-Q", "e_charge_kwh:BAT-Q"),
+        ("lighting_kw:L-1", "lighting_kwh:L-1"),
+    ],
 )
 def test_energy_names(power: str, energy: str) -> None:
     assert energy_name(power) == energy

@@ -85,8 +85,8 @@ def test_schedule_json_csv_aggregated(
     r = c.get(f"/runs/{run_id}/schedule?aggregate=week", headers=h)
     assert r.status_code == 422 and "query.aggregate" in r.json()["detail"]
     nodes = c.get(f"/runs/{run_id}/node-power?aggregate=day", headers=h).json()
-    assert nodes["columns"] == ["B1", "B2"]
-    assert nodes["rows"][0]["B1"] == pytest.approx(4.0)  # no unit suffix: the mean
+    assert nodes["columns"] == ["e_kwh:B1", "e_kwh:B2"]
+    assert nodes["rows"][0]["e_kwh:B1"] == pytest.approx(4.0 * 23)  # 4 kW x 23 h
 
 
 def test_cancel_queued_and_running(

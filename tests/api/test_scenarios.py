@@ -99,3 +99,25 @@ def test_cooperative_scenario_on_a_published_district_of_another_org(world: Worl
     assert c.get(f"/scenarios/{sid}", headers=world.h("planner_a")).status_code == 404
     assert c.get(f"/scenarios/{sid}", headers=world.h("planner_b")).status_code == 200
     assert world.start_run(sid, who="cooperative_b") > 0
+
+
+def test_run_options_mirror_the_library_options() -> None:
+    import dataclasses
+
+    from api.schemas import RunOptions
+    from energy.scenario import ScenarioOptions
+
+    assert set(RunOptions.model_fields) == {f.name for f in dataclasses.fields(ScenarioOptions)}
+    defaults = ScenarioOptions(**RunOptions(start="2025-01-01").as_kwargs())
+    assert defaults == ScenarioOptions()
+
+
+def test_library_checks_options_at_creation(world: World) -> None:
+    district_id = world.create_district()
+    r = world.client.post(
+        "/scenarios",
+        json={"name": "s", "district_id": district_id, "options": {"objective": "happiness"}},
+        headers=world.h("planner_a"),
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("options:") and "objective" in r.json()["detail"]

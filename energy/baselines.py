@@ -78,7 +78,10 @@ def self_consumption_rule(
     Charge from surplus (``net_kw < 0``), discharge to cover deficit
     (``net_kw > 0``), within power, SoC limits and efficiencies; SoC follows
     ``E' = E (1 - sigma)^dt + eta_ch P_ch dt - P_dis dt / eta_dis`` as in
-    :func:`energy.optimisation.dispatch.define_battery`.
+    :func:`energy.optimisation.dispatch.define_battery`. A battery at its
+    minimum SoC is trickle-charged for its self-discharge, as a battery
+    management system holds the minimum (and the optimiser must). With
+    ``net_kw = 0`` this is an idle battery.
 
     Parameters
     ----------
@@ -106,16 +109,15 @@ def self_consumption_rule(
     soc = bat.soc_initial_frac * bat.capacity_kwh
     for t, net in enumerate(net_kw.tolist()):
         kept = soc * k
-        if net < 0.0:
-            p = min(-net, p_max, max(hi - kept, 0.0) / (eta_c * dt_h))
-            ch[t] = p
-            soc = kept + eta_c * p * dt_h
-        elif net > 0.0:
-            p = min(net, p_max, max(kept - lo, 0.0) * eta_d / dt_h)
+        trickle = max(lo - kept, 0.0) / (eta_c * dt_h)
+        if net > 0.0 and trickle == 0.0:
+            p = min(net, p_max, (kept - lo) * eta_d / dt_h)
             dis[t] = p
             soc = kept - p * dt_h / eta_d
         else:
-            soc = kept
+            p = max(min(-net, p_max, max(hi - kept, 0.0) / (eta_c * dt_h)), trickle)
+            ch[t] = p
+            soc = kept + eta_c * p * dt_h
         soc_end[t] = soc
     return np.array(ch), np.array(dis), np.array(soc_end)
 
@@ -217,13 +219,13 @@ def _simulate(
     order = sorted(range(nb), key=lambda i: inputs.batteries[i].at == SUBSTATION)
     for i in order:
         bat = inputs.batteries[i]
-        if rule:
-            sees = district_net if bat.at == SUBSTATION else node_net.get(bat.at, np.zeros(n))
-            ch[i], dis[i], soc[i] = self_consumption_rule(bat, sees, dt)
+        if not rule:
+            sees = np.zeros(n)  # idle
+        elif bat.at == SUBSTATION:
+            sees = district_net
         else:
-            soc[i] = (
-                bat.soc_initial_frac * bat.capacity_kwh * _decay(bat, dt) ** np.arange(1, n + 1)
-            )
+            sees = node_net.get(bat.at, np.zeros(n))
+        ch[i], dis[i], soc[i] = self_consumption_rule(bat, sees, dt)
         target = _terminal_target(inputs, bat)
         if target is not None and soc[i, -1] < target - 1e-9:
             recharge += restore_terminal_soc(bat, ch[i], dis[i], soc[i], dt, target)
@@ -256,7 +258,7 @@ def _dark_levels(inputs: DispatchInputs, level_t: np.ndarray) -> np.ndarray:
 
 
 def baseline_b0(inputs: DispatchInputs) -> BaselineResult:
-    """B0: batteries idle (recharged at the end for self-discharge), lighting S0."""
+    """B0: batteries idle (held at their minimum SoC, refilled at the end), lighting S0."""
     level = _dark_levels(inputs, baseline_level_s0(inputs.index).to_numpy())
     return _simulate(inputs, "B0", level, rule=False, notes={"lighting_raised_group_h": 0.0})
 

@@ -563,7 +563,8 @@ def make_layout(
     penalty = (options.penalty_eur_per_kwh or 1000.0 * max(scale, 1e-3)) * dt
     nonconvex: tuple[int, ...] = ()
     if options.exclusive_flows:
-        nonconvex = tuple(np.flatnonzero((c_import + c_export < 0) | (c_import < 0)).tolist())
+        # ties (sum exactly 0) included: a free two-way flow is as unphysical as a paid one
+        nonconvex = tuple(np.flatnonzero((c_import + c_export <= 0) | (c_import <= 0)).tolist())
     demand_min, demand_max = inputs.demand_bounds_kw()
     p_bat = sum(u.power_kw for u in storage)
     tol = 1e-9
@@ -673,9 +674,10 @@ def define_grid_exchange(
         0 \le P^{exp}_t \le \min(\bar P^{exp}, \bar P^{cap}), \quad
         P^{peak} \ge P^{imp}_t
 
-    Simultaneous import and export is physically one flow; it would pay only
-    where the import coefficient plus the export coefficient of the objective
-    is negative (e.g. a negative import price while feed-in earns >= 0). In
+    Simultaneous import and export is physically one flow; it would pay (or
+    cost nothing) only where the import coefficient plus the export
+    coefficient of the objective is <= 0 (e.g. a negative import price while
+    feed-in earns >= 0, or feed-in paid at the import price). In
     those steps (``layout.nonconvex_steps``) a binary :math:`u_t` selects the
     direction: :math:`P^{imp}_t \le \bar P^{imp} u_t`,
     :math:`P^{exp}_t \le \bar P^{exp} (1 - u_t)`.
@@ -753,7 +755,7 @@ def define_battery(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
 
     Simultaneous charge and discharge burns energy in the losses; it pays only
     where energy has a negative value, i.e. where the import coefficient is
-    negative. In those steps binaries :math:`v_{b,t}` forbid it
+    <= 0. In those steps binaries :math:`v_{b,t}` forbid it
     (:math:`P^{ch} \le \bar P v`, :math:`P^{dis} \le \bar P (1-v)`);
     :func:`energy.optimisation.solve.simultaneous_flows` counts any that
     remain elsewhere (e.g. to dissipate surplus when curtailment is off).

@@ -1,0 +1,132 @@
+"""``energy optimise``: dispatch a district, compare with the baselines, write the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.district import load_district
+from energy.scenario import ScenarioOptions, run_scenario, write_outputs
+
+#: KPI rows of the table: (key, label, number format).
+TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("cost_eur", "cost [EUR]", "{:,.2f}"),
+    ("e_import_kwh", "import [kWh]", "{:,.1f}"),
+    ("e_export_kwh", "export [kWh]", "{:,.1f}"),
+    ("co2_kg", "CO2 [kg]", "{:,.1f}"),
+    ("self_sufficiency", "self-sufficiency [%]", "pct"),
+    ("self_consumption", "self-consumption [%]", "pct"),
+    ("peak_import_kw", "peak import [kW]", "{:,.1f}"),
+    ("e_lighting_kwh", "lighting [kWh]", "{:,.1f}"),
+    ("e_curtailed_kwh", "curtailed PV [kWh]", "{:,.1f}"),
+    ("battery_cycles", "battery full cycles", "{:,.2f}"),
+)
+
+
+def _fmt(value: float, fmt: str) -> str:
+    if value != value:  # NaN
+        return "-"
+    return f"{100 * value:,.1f}" if fmt == "pct" else fmt.format(value)
+
+
+def optimise(
+    file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
+    start: Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")] = (
+        "2025-01-01"
+    ),
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Local days")] = 7,
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Time step: 15min, 30min or 1h")
+    ] = "1h",
+    objective: Annotated[
+        str, typer.Option("--objective", help="cost, co2 or import (autarky)")
+    ] = "cost",
+    lighting: Annotated[
+        str, typer.Option("--lighting", help="lp (continuous dim levels) or milp (discrete)")
+    ] = "lp",
+    max_changes: Annotated[
+        int | None,
+        typer.Option("--max-changes", min=0, help="MILP: level changes per night and group"),
+    ] = None,
+    weather: Annotated[
+        str | None,
+        typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.001, help="Solver time limit [s]")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for schedule.csv/.parquet, kpis.json")
+    ] = None,
+    ac_check: Annotated[
+        bool, typer.Option("--ac-check/--no-ac-check", help="AC power-flow check of the result")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Optimise batteries and street lighting; compare with baselines B0 and B1."""
+    with friendly_errors():
+        district = load_district(file)
+        options = ScenarioOptions(
+            start=start,
+            days=days,
+            resolution=resolution,
+            objective=objective,
+            weather=weather,
+            lighting_mode=lighting,
+            max_changes_per_night=max_changes,
+            time_limit_s=time_limit,
+            ac_check=ac_check,
+        )
+        result = run_scenario(district, options, progress_printer(True))
+        written = write_outputs(result, out) if out is not None else []
+    status = result.metadata["solver"]["status"]
+    if as_json:
+        print_json(
+            {
+                "file": str(file),
+                "status": status,
+                "kpis": result.kpis,
+                "savings": result.savings,
+                "grid": result.grid,
+                "warnings": result.metadata["warnings"],
+                "outputs": [str(p) for p in written],
+            }
+        )
+        return
+    rows: list[list[Any]] = []
+    for key, label, fmt in TABLE_ROWS:
+        k = result.kpis
+        s = result.savings
+        rows.append(
+            [
+                label,
+                _fmt(k["optimised"][key], fmt),
+                _fmt(k["B0"][key], fmt),
+                _fmt(k["B1"][key], fmt),
+                _fmt(s["vs_B0"][key], fmt),
+                _fmt(s["vs_B1"][key], fmt),
+            ]
+        )
+    print_table(
+        f"{district.site.name}: {days} days from {start} at {resolution}, objective {objective}"
+        f" ({status})",
+        ["KPI", "optimised", "B0", "B1", "saved vs B0", "saved vs B1"],
+        rows,
+    )
+    for warning in result.metadata["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+    if result.grid is not None:
+        typer.echo(
+            f"AC check: {result.grid.get('violations', 0)} violations in "
+            f"{result.grid.get('violating_steps', 0)} steps"
+        )
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``optimise`` command to ``app``."""
+    app.command("optimise")(optimise)

@@ -1,11 +1,20 @@
 """The low-voltage grid: pandapower network, AC time series, violations, hosting capacity.
 
-Public API (see each module):
+Modules:
 
-* :mod:`~energy.models.grid.build`: :func:`build_network`, :func:`import_network`,
-  :func:`map_to_district`, :func:`network_profiles_kw`, :func:`node_buses`;
-* :mod:`~energy.models.grid.powerflow`: :func:`run_timeseries`,
-  :class:`GridTimeSeriesResult`, :class:`TimeSeriesRunner`;
+* :mod:`~energy.models.grid.build`: the net of a district (:func:`build_network`),
+  imported nets (:func:`import_network`, :func:`map_to_district`,
+  :func:`network_profiles_kw`), the node map (:func:`node_buses`);
+* :mod:`~energy.models.grid.powerflow`: year-long AC time series
+  (:func:`run_timeseries`, :class:`TimeSeriesRunner`, :class:`GridTimeSeriesResult`);
+* :mod:`~energy.models.grid.check`: limits, violations, KPIs
+  (:class:`Limits`, :func:`violations`, :func:`check_schedule`, :class:`GridCheckResult`,
+  :func:`baseline_node_p_kw`);
+* :mod:`~energy.models.grid.hosting`: PV hosting capacity (:func:`hosting_capacity`,
+  :func:`district_hosting_capacity`);
+* :mod:`~energy.models.grid.geojson`: map export (:func:`to_geojson`).
+
+The linearised limits for grid-aware dispatch live in :mod:`energy.optimisation.network`.
 """
 
 from energy.models.grid.build import (
@@ -19,14 +28,36 @@ from energy.models.grid.build import (
     node_buses,
     set_node_buses,
 )
+from energy.models.grid.check import (
+    GridCheckResult,
+    Limits,
+    baseline_node_p_kw,
+    check_result,
+    check_schedule,
+    violations,
+)
+from energy.models.grid.geojson import to_geojson
+from energy.models.grid.hosting import (
+    HostingCapacityResult,
+    district_hosting_capacity,
+    hosting_capacity,
+)
 from energy.models.grid.powerflow import GridTimeSeriesResult, TimeSeriesRunner, run_timeseries
 
 __all__ = [
     "LIGHT_PREFIX",
     "SUBSTATION_NODE",
+    "GridCheckResult",
     "GridTimeSeriesResult",
+    "HostingCapacityResult",
+    "Limits",
     "TimeSeriesRunner",
+    "baseline_node_p_kw",
     "build_network",
+    "check_result",
+    "check_schedule",
+    "district_hosting_capacity",
+    "hosting_capacity",
     "import_network",
     "lighting_node",
     "map_to_district",
@@ -34,4 +65,6 @@ __all__ = [
     "node_buses",
     "run_timeseries",
     "set_node_buses",
+    "to_geojson",
+    "violations",
 ]

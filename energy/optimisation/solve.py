@@ -29,6 +29,7 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from energy.errors import InfeasibleError, SolverError
@@ -179,7 +180,16 @@ def hand_over(model: pyo.ConcreteModel) -> HighsHandover:
 
     Row senses of the mixed form: bound type 0 is ``row == rhs``, +1 is
     ``row <= rhs``, -1 is ``row >= rhs`` (the rows are not negated).
+
+    The Python garbage collector is paused meanwhile: the loops below create
+    many small objects next to the millions of the model, and full collections
+    then cost more than the work itself (PERFORMANCE.md).
     """
+    with PauseGC():
+        return _hand_over(model)
+
+
+def _hand_over(model: pyo.ConcreteModel) -> HighsHandover:
     info = LinearStandardFormCompiler().write(model, mixed_form=True)
     columns = info.columns
     n_cols = len(columns)
@@ -246,11 +256,20 @@ def _set_options(h: highspy.Highs, options: DispatchOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
+#: HiGHS IIS strategy "elastic LP" (2) and its time limit [s]: the light default test
+#: finds nothing once presolve has proved infeasibility.
+IIS_STRATEGY = 2
+IIS_TIME_LIMIT_S = 30.0
+
+
 def _iis_names(hand: HighsHandover) -> list[str]:
-    """Names of the constraints of an irreducible infeasible subset, if HiGHS finds one."""
+    """Name the constraints of an irreducible infeasible subset (at most 10), if found."""
+    h = hand.highs
     try:
-        status, iis = hand.highs.getIis()
-        rows = list(getattr(iis, "row_index_", []) or getattr(iis, "row_index", []))
+        h.setOptionValue("iis_strategy", IIS_STRATEGY)
+        h.setOptionValue("iis_time_limit", IIS_TIME_LIMIT_S)
+        status, iis = h.getIis()
+        rows = list(iis.row_index_)
     except (AttributeError, RuntimeError, TypeError):
         return []
     if status == highspy.HighsStatus.kError:

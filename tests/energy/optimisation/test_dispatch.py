@@ -421,6 +421,25 @@ def test_surplus_without_curtailment_is_explained() -> None:
     assert s["pv_curtailed_kw"].iloc[0] == pytest.approx(50.0, abs=1e-9)
 
 
+def test_hard_infeasibility_names_the_conflicting_constraints() -> None:
+    # x + y >= 3 with x <= 1 and y <= 1 (rows): no solution; x - y <= 5 is not involved.
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 10))
+    m.y = pyo.Var(bounds=(0, 10))
+    m.need = pyo.Constraint(expr=m.x + m.y >= 3)
+    m.cap_x = pyo.Constraint(expr=m.x <= 1)
+    m.cap_y = pyo.Constraint(expr=m.y <= 1)
+    m.spread = pyo.Constraint(expr=m.x - m.y <= 5)
+    m.obj = pyo.Objective(expr=m.x)
+    with pytest.raises(InfeasibleError) as err:
+        solve(m)
+    assert sorted(err.value.diagnosis) == [
+        "conflicting constraint: cap_x",
+        "conflicting constraint: cap_y",
+        "conflicting constraint: need",
+    ]
+
+
 def test_time_limit_is_never_reported_as_optimal() -> None:
     index = tiny_index(200)
     rng = np.random.default_rng(0)

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from energy.errors import EnergyError
@@ -44,11 +45,13 @@ def print_table(
     number_format: str = "{:,.1f}",
 ) -> None:
     """Print a rich table; floats are formatted with ``number_format``."""
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right")
+        table.add_column(escape(col), justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*[number_format.format(v) if isinstance(v, float) else str(v) for v in row])
+        table.add_row(
+            *[escape(number_format.format(v) if isinstance(v, float) else str(v)) for v in row]
+        )
     console.print(table)
 
 

@@ -32,6 +32,13 @@ def _fmt(value: float, fmt: str) -> str:
     return f"{100 * value:,.1f}" if fmt == "pct" else fmt.format(value)
 
 
+def _fmt_saving(value: float, fmt: str) -> str:
+    """Format a saving; for fractions show the gain in percentage points (optimised - baseline)."""
+    if fmt == "pct" and value == value:
+        return f"{-100 * value:+,.1f} pp"
+    return _fmt(value, fmt)
+
+
 def optimise(
     file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
     start: Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")] = (
@@ -106,8 +113,8 @@ def optimise(
                 _fmt(k["optimised"][key], fmt),
                 _fmt(k["B0"][key], fmt),
                 _fmt(k["B1"][key], fmt),
-                _fmt(s["vs_B0"][key], fmt),
-                _fmt(s["vs_B1"][key], fmt),
+                _fmt_saving(s["vs_B0"][key], fmt),
+                _fmt_saving(s["vs_B1"][key], fmt),
             ]
         )
     print_table(

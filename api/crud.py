@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
+from sqlalchemy.orm import defer
 from sqlmodel import Session, SQLModel, col, func, select
 
 from api.auth import (
@@ -605,7 +606,11 @@ def get_result(session: Session, p: Principal, run_id: int) -> tuple[Run, RunRes
         if run.status == RunStatus.failed:
             detail += f" (it failed: {run.error})"
         raise ConflictError(detail)
-    result = session.get(RunResult, run_id)
+    result = session.exec(
+        select(RunResult)
+        .where(col(RunResult.run_id) == run_id)
+        .options(defer(RunResult.schedule_parquet), defer(RunResult.node_p_kw_parquet))  # type: ignore[arg-type]
+    ).first()  # the time series load on first access only
     if result is None:  # pragma: no cover - written in the same transaction as the status
         raise NotFoundError(f"run {run_id}: results missing")
     return run, result

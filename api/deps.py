@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from api.auth import Principal, authenticate
 from api.errors import UnauthorisedError
+from api.exports import ExportCache
 from api.jobs import JobExecutor
 from api.settings import Settings
 
@@ -54,8 +55,15 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_export_cache(request: Request) -> ExportCache:
+    """Return the app's cache of rendered exports."""
+    cache: ExportCache = request.app.state.export_cache
+    return cache
+
+
 CurrentKey = Annotated[Principal, Depends(get_current_key)]
 ExecutorDep = Annotated[JobExecutor, Depends(get_executor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+ExportCacheDep = Annotated[ExportCache, Depends(get_export_cache)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]

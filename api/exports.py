@@ -21,6 +21,9 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,22 +115,57 @@ def aggregate_frame(frame: pd.DataFrame, aggregate: str, timezone: str) -> pd.Da
     index = require_utc_index(frame.index, "schedule")
     dt_h = step_hours(index)
     local = frame.set_axis(index.tz_convert(timezone))
+    local.columns = [str(c) for c in local.columns]
+    rules = {c: _rule(c) for c in local.columns}
     grouped = local.resample(_PERIODS[aggregate])
-    parts = {}
-    for column in frame.columns:
-        rule = _rule(str(column))
-        if rule == "energy":
-            parts[energy_name(str(column))] = grouped[column].sum() * dt_h
-        elif rule == "sum":
-            parts[str(column)] = grouped[column].sum()
-        elif rule == "last":
-            parts[str(column)] = grouped[column].last()
-        else:
-            parts[str(column)] = grouped[column].mean()
-    out = pd.DataFrame(parts)
+    by_rule = {}
+    for rule, how in (("energy", "sum"), ("sum", "sum"), ("last", "last"), ("mean", "mean")):
+        columns = [c for c in local.columns if rules[c] == rule]
+        if columns:
+            by_rule[rule] = getattr(grouped[columns], how)()
+    if "energy" in by_rule:
+        energy = by_rule["energy"] * dt_h
+        by_rule["energy"] = energy.rename(columns=energy_name)
+    out = pd.concat(by_rule.values(), axis=1)
+    names = [energy_name(c) if rules[c] == "energy" else c for c in local.columns]
+    out = out[names]
     out.index = out.index.tz_convert("UTC")
     out.index.name = "time"
     return out
+
+
+class ExportCache:
+    """Rendered exports of succeeded runs, which never change; least recently used goes first.
+
+    Keys must identify the stored result exactly (run id and the result's
+    creation time) and the request (table, format, aggregation, columns).
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, tuple[bytes, str | None, dict[str, str]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Response | None:
+        """Return a fresh response with the cached body, or None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+        body, media_type, headers = entry
+        return Response(body, media_type=media_type, headers=headers)
+
+    def put(self, key: Hashable, response: Response) -> None:
+        """Store the body, media type and headers of ``response``."""
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        with self._lock:
+            self._entries[key] = (bytes(response.body), response.media_type, headers)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
 
 def _value(v: Any) -> Any:

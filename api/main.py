@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from api.db import make_engine, migrate
 from api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
+from api.exports import ExportCache
 from api.jobs import JobExecutor, make_executor
 from api.routers import districts, forecasts, health, organisations, runs, scenarios
 from api.settings import Settings, get_settings
@@ -90,6 +91,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.executor = executor
+    app.state.export_cache = ExportCache()
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

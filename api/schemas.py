@@ -319,6 +319,7 @@ class RunPublic(BaseModel):
     attempts: int
     max_attempts: int
     cancel_requested: bool
+    worker: str | None = Field(description="Worker of the last attempt (host:pid)")
     error: str | None = Field(description="Why the run failed, in words")
     diagnosis: list[str] = Field(description="For an infeasible run: one sentence per cause")
     options: dict[str, Any]

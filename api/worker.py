@@ -85,7 +85,12 @@ def _start_reaper(**_: Any) -> None:
     settings = get_settings()
 
     def resend(run_id: int) -> None:
-        celery_app.send_task(TASK_NAME, args=[run_id], queue=settings.celery_queue_name)
+        # the reaper thread publishes on a connection of its own (kombu connections
+        # are not shared between threads)
+        with celery_app.connection_for_write() as connection:
+            celery_app.send_task(
+                TASK_NAME, args=[run_id], queue=settings.celery_queue_name, connection=connection
+            )
 
     reaper = Reaper(get_engine(), settings, resend)
     reaper.start()

@@ -9,9 +9,17 @@ from fastapi import APIRouter, Query, Response, status
 from sqlmodel import Session, col, select
 
 from api import crud
-from api.deps import CurrentKey, ExecutorDep, Limit, Offset, SessionDep, SettingsDep
+from api.deps import (
+    CurrentKey,
+    ExecutorDep,
+    ExportCacheDep,
+    Limit,
+    Offset,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import ApiError, NotFoundError
-from api.exports import ExportInfo, aggregate_frame, frame_response
+from api.exports import ExportCache, ExportInfo, aggregate_frame, frame_response
 from api.jobs import frame_from_parquet
 from api.schemas import (
     Aggregate,
@@ -60,6 +68,7 @@ def runs_public(session: Session, runs: list[Run]) -> list[RunPublic]:
                 attempts=run.attempts,
                 max_attempts=run.max_attempts,
                 cancel_requested=run.cancel_requested,
+                worker=run.worker,
                 error=run.error,
                 diagnosis=list(run.diagnosis),
                 options=run.options,
@@ -221,6 +230,7 @@ def get_results(
 def _series_response(
     session: Session,
     settings: Settings,
+    cache: ExportCache,
     run: Run,
     result: RunResult,
     which: str,
@@ -228,6 +238,10 @@ def _series_response(
     aggregate: str,
     columns: str | None,
 ) -> Response:
+    key = (run.id, result.created_at, which, fmt, aggregate, columns)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     data = result.schedule_parquet if which == "schedule" else result.node_p_kw_parquet
     if data is None:
         raise NotFoundError(f"run {run.id} has no {which} (no AC check was made)")
@@ -245,13 +259,15 @@ def _series_response(
         frame = frame.rename(columns=lambda node: f"p_kw:{node}")
     info = export_info(session, run, settings)
     out = aggregate_frame(frame, aggregate, info.timezone)
-    return frame_response(
+    response = frame_response(
         out,
         fmt,
         info,
         extra={"run_id": run.id, "table": which, "aggregate": aggregate},
         filename=f"run-{run.id}-{which}-{aggregate}",
     )
+    cache.put(key, response)
+    return response
 
 
 @router.get(
@@ -263,6 +279,7 @@ def get_schedule(
     session: SessionDep,
     principal: CurrentKey,
     settings: SettingsDep,
+    cache: ExportCacheDep,
     run_id: int,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
@@ -274,7 +291,9 @@ def get_schedule(
     over local periods; see :mod:`api.exports` for the rule of each column.
     """
     run, result = crud.get_result(session, principal, run_id)
-    return _series_response(session, settings, run, result, "schedule", format, aggregate, columns)
+    return _series_response(
+        session, settings, cache, run, result, "schedule", format, aggregate, columns
+    )
 
 
 @router.get(
@@ -286,6 +305,7 @@ def get_node_power(
     session: SessionDep,
     principal: CurrentKey,
     settings: SettingsDep,
+    cache: ExportCacheDep,
     run_id: int,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
@@ -293,4 +313,6 @@ def get_node_power(
 ) -> Response:
     """Return each node's net power [kW], positive when drawn from the grid."""
     run, result = crud.get_result(session, principal, run_id)
-    return _series_response(session, settings, run, result, "node_p_kw", format, aggregate, columns)
+    return _series_response(
+        session, settings, cache, run, result, "node_p_kw", format, aggregate, columns
+    )

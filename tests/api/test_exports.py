@@ -80,3 +80,20 @@ def test_month_and_none() -> None:
 )
 def test_energy_names(power: str, energy: str) -> None:
     assert energy_name(power) == energy
+
+
+def test_export_cache_is_lru_and_returns_fresh_responses() -> None:
+    from fastapi.responses import Response
+
+    from api.exports import ExportCache
+
+    cache = ExportCache(max_entries=2)
+    cache.put("a", Response(b"A", media_type="text/csv", headers={"X-Licence": "CC-BY-4.0"}))
+    cache.put("b", Response(b"B"))
+    first = cache.get("a")  # "a" is now the most recently used
+    assert first is not None and first.body == b"A"
+    assert first.headers["X-Licence"] == "CC-BY-4.0" and first.media_type == "text/csv"
+    assert first is not cache.get("a")
+    cache.put("c", Response(b"C"))  # evicts "b"
+    assert cache.get("b") is None
+    assert cache.get("a") is not None and cache.get("c") is not None

@@ -1,0 +1,333 @@
+"""Benchmark of the API (prints figures, never asserts).
+
+1. Result reads: a uvicorn server on 127.0.0.1 (one process, SQLite file) with
+   one succeeded one-week Gera run; 50 concurrent httpx clients read
+   ``/runs/{id}/results`` and ``/runs/{id}/schedule?aggregate=day``; p50/p95
+   latency and throughput per endpoint.
+2. Jobs: 20 runs of the one-week Gera scenario through the API on Celery
+   workers (PostgreSQL + Redis of this machine), with 1 and with 2 workers
+   (concurrency 1 each, warmed up first); wall time, runs per minute, and the
+   speed-up.
+
+Run: ``.venv/bin/python benchmarks/bench_api.py [--requests 2000] [--runs 20]
+[--skip-celery]``. Traffic goes to 127.0.0.1 only; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import psycopg
+import redis
+from sqlmodel import Session
+
+from api.auth import create_api_key
+from api.cli import seed_reference
+from api.db import make_engine, migrate
+from api.jobs import execute_run
+from api.schemas import Role
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_DB = 14
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start uvicorn (one process) on a free port of 127.0.0.1; return it and its URL."""
+    port = free_port()
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    wait_http(f"{base}/health")
+    return server, base
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a process started in its own session and wait for it."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=60)
+
+
+@contextmanager
+def server_stopped(server: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Stop ``server`` when the block ends, also on errors."""
+    try:
+        yield
+    finally:
+        stop(server)
+
+
+def wait_http(url: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout_s} s")
+
+
+async def hammer(
+    url: str, headers: dict[str, str], clients: int, total: int
+) -> tuple[list[float], float, int]:
+    """Send ``total`` GETs from ``clients`` concurrent clients: latencies [s], wall, errors."""
+    latencies: list[float] = []
+    errors = 0
+    remaining = total
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal remaining, errors
+        while remaining > 0:
+            remaining -= 1
+            t = time.perf_counter()
+            r = await client.get(url, headers=headers)
+            latencies.append(time.perf_counter() - t)
+            errors += r.status_code != 200
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        wall = time.perf_counter() - t0
+    return latencies, wall, errors
+
+
+def bench_reads(tmp: Path, clients: int, total: int) -> None:
+    db_url = f"sqlite:///{tmp / 'reads.db'}"
+    settings = Settings(database_url=db_url)
+    engine = make_engine(db_url)
+    migrate(engine)
+    seeded = seed_reference(engine, settings, days=7)
+    assert seeded.run_id is not None
+    t = time.perf_counter()
+    outcome = execute_run(seeded.run_id, engine, settings)
+    print(f"reference run (one week, Gera): {outcome.value} in {time.perf_counter() - t:.1f} s")
+    with Session(engine) as session:
+        _, key = create_api_key(session, seeded.organisation_id, "bench", Role.viewer)
+    engine.dispose()
+    env = dict(os.environ) | {"ENERGY_DATABASE_URL": db_url, "ENERGY_QUEUE": "inline"}
+    server, base = start_server(env, tmp / "uvicorn-reads.log")
+    with server_stopped(server):
+        headers = {"X-API-Key": key}
+        print(
+            f"\nresult reads: {clients} concurrent clients, {total} requests per endpoint, "
+            "uvicorn (1 process), SQLite"
+        )
+        print(f"{'endpoint':<44} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'errors':>7}")
+        for path in (
+            f"/runs/{seeded.run_id}/results",
+            f"/runs/{seeded.run_id}/schedule?aggregate=day",
+            f"/runs/{seeded.run_id}/schedule?format=csv",
+        ):
+            asyncio.run(hammer(base + path, headers, clients, min(total, 200)))  # warm-up
+            lat, wall, errors = asyncio.run(hammer(base + path, headers, clients, total))
+            ms = np.array(lat) * 1000
+            print(
+                f"{path:<44} {np.percentile(ms, 50):8.1f} {np.percentile(ms, 95):8.1f} "
+                f"{len(lat) / wall:8.0f} {errors:7d}"
+            )
+
+
+class Workers:
+    """N Celery worker processes (concurrency 1 each)."""
+
+    def __init__(self, n: int, env: dict[str, str], tmp: Path) -> None:
+        self.procs = []
+        self.logs = []
+        for i in range(n):
+            path = tmp / f"worker-{n}-{i}.log"
+            log = path.open("w")
+            self.logs.append((path, log))
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "api.cli",
+                        "worker",
+                        "--concurrency",
+                        "1",
+                        "--hostname",
+                        f"bench{n}-{i}@%h",
+                        "--loglevel",
+                        "INFO",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        deadline = time.monotonic() + 120
+        for path, _ in self.logs:
+            while " ready." not in path.read_text():
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"worker not ready: {path.read_text()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            stop(proc)
+        for _, log in self.logs:
+            log.close()
+
+
+def run_batch(client: Any, headers: dict[str, str], scenario_id: int, n: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    ids = []
+    for _ in range(n):
+        r = client.post(f"/scenarios/{scenario_id}/runs", headers=headers)
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["id"])
+    pending = set(ids)
+    durations: list[float] = []
+    workers: set[str] = set()
+    deadline = time.monotonic() + 60 * n
+    while pending and time.monotonic() < deadline:
+        for run_id in sorted(pending):
+            run = client.get(f"/runs/{run_id}", headers=headers).json()
+            if run["status"] in ("succeeded", "failed", "cancelled"):
+                pending.discard(run_id)
+                if run["status"] != "succeeded":
+                    print(f"  run {run_id}: {run['status']} {run['error']}")
+                durations.append(run["duration_s"] or 0.0)
+                workers.add((run["worker"] or "").split("@")[0])
+        time.sleep(0.2)
+    return {
+        "wall_s": time.perf_counter() - t0,
+        "durations": durations,
+        "workers": workers,
+        "unfinished": len(pending),
+    }
+
+
+def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+        redis.Redis.from_url(f"redis://127.0.0.1:6379/{REDIS_DB}").ping()
+    except Exception as exc:
+        print(f"\nCelery benchmark skipped: PostgreSQL or Redis unreachable ({exc})")
+        return
+    name = f"energy_bench_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
+    redis.Redis.from_url(redis_url).flushdb()
+    settings = Settings(
+        database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+        queue="celery",
+        redis_url=redis_url,
+        celery_queue_name=f"bench-{uuid.uuid4().hex[:6]}",
+    )
+    env = dict(os.environ) | {
+        "ENERGY_DATABASE_URL": settings.database_url,
+        "ENERGY_QUEUE": "celery",
+        "ENERGY_REDIS_URL": redis_url,
+        "ENERGY_CELERY_QUEUE_NAME": settings.celery_queue_name,
+    }
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        seeded = seed_reference(engine, settings, days=7, start_run=False)
+        with Session(engine) as session:
+            _, key = create_api_key(session, seeded.organisation_id, "bench", Role.planner)
+        headers = {"X-API-Key": key}
+        results: dict[int, dict[str, Any]] = {}
+        print(f"\njobs: {runs} runs of the one-week Gera scenario, Celery on Redis, PostgreSQL")
+        server, base = start_server(env, tmp / "uvicorn-celery.log")
+        with httpx.Client(base_url=base, timeout=60) as client, server_stopped(server):
+            for n in counts:
+                workers = Workers(n, env, tmp)
+                try:
+                    warm = run_batch(client, headers, seeded.scenario_id, n)  # imports, JIT
+                    print(f"  {n} worker(s): warm-up of {n} run(s) {warm['wall_s']:.1f} s")
+                    results[n] = run_batch(client, headers, seeded.scenario_id, runs)
+                finally:
+                    workers.stop()
+        print(
+            f"{'workers':>8} {'wall s':>8} {'runs/min':>9} {'mean run s':>11} "
+            f"{'workers used':>13} {'unfinished':>11}"
+        )
+        for n, res in results.items():
+            print(
+                f"{n:8d} {res['wall_s']:8.1f} {60 * runs / res['wall_s']:9.1f} "
+                f"{statistics.mean(res['durations']):11.2f} {len(res['workers']):13d} "
+                f"{res['unfinished']:11d}"
+            )
+        if 1 in results and 2 in results:
+            print(
+                f"speed-up 2 workers vs 1: {results[1]['wall_s'] / results[2]['wall_s']:.2f}x "
+                f"(machine: {os.cpu_count()} cores, shared)"
+            )
+    finally:
+        engine.dispose()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        redis.Redis.from_url(redis_url).flushdb()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--skip-celery", action="store_true")
+    args = parser.parse_args()
+    print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.skip_reads:
+            bench_reads(Path(tmp), args.clients, args.requests)
+        if not args.skip_celery:
+            bench_celery(Path(tmp), args.runs, [1, 2])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+"""``energy compare``, ``energy sweep`` and ``energy savings``: scenarios side by side.
+
+* ``energy compare A.yaml B.yaml ...`` runs each district over the same horizon
+  and prints KPIs, savings against B0/B1 and economics side by side.
+* ``energy sweep FILE --pv-kwp 0,100,200 --battery-kwh 0,200,400`` runs a grid of
+  PV and battery additions on a local process pool and prints the table, the
+  best points and the heat-map grids of self-sufficiency and NPV.
+* ``energy savings DIR_OR_FILE --period month`` prints savings per local period,
+  split by source, from a run folder (``--out`` of ``energy compare``) or by
+  running a district file first.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.compare import Comparison, compare, row_info
+from energy.district import District, load_district
+from energy.errors import InputDataError
+from energy.progress import ProgressCallback, scaled
+from energy.savings import (
+    BASELINES,
+    PERIODS,
+    SOURCES,
+    SavingsReport,
+    baselines_for_run,
+    load_run,
+    savings_report,
+    write_baselines,
+)
+from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
+from energy.sweep import SweepSpec, run_sweep
+
+StartOpt = Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")]
+DaysOpt = Annotated[int, typer.Option("--days", min=1, max=366, help="Number of local days")]
+ResolutionOpt = Annotated[str, typer.Option("--resolution", help="15min, 30min or 1h")]
+ObjectiveOpt = Annotated[str, typer.Option("--objective", help="cost, co2 or import")]
+AcCheckOpt = Annotated[
+    bool, typer.Option("--ac-check/--no-ac-check", help="AC power-flow check of each run")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for the CSV/JSON files")]
+
+
+def _number_list(text: str, option: str) -> list[float]:
+    """Parse ``"0,100,200"`` into floats, naming the option on error."""
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputDataError(
+            f"{option}: {text!r} is not a comma-separated list of numbers, e.g. 0,100,200"
+        ) from None
+
+
+def _names(files: list[Path]) -> list[str]:
+    """Scenario names from file names: the stem, made unique with -2, -3, ..."""
+    names: list[str] = []
+    for path in files:
+        name, n = path.stem, 1
+        while name in names:
+            n += 1
+            name = f"{path.stem}-{n}"
+        names.append(name)
+    return names
+
+
+#: Short metric names of the savings table.
+METRIC_LABELS = {
+    "cost_eur": "EUR",
+    "e_import_kwh": "import kWh",
+    "co2_kg": "CO2 kg",
+    "self_sufficiency_points": "autarky points",
+}
+
+
+def _labelled(progress: ProgressCallback, label: str) -> ProgressCallback:
+    """Prefix every progress message with ``label``."""
+
+    def report(fraction: float, message: str) -> None:
+        progress(fraction, f"{label}: {message}")
+
+    return report
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if unit == "fraction":
+        return f"{100 * value:,.1f} %"
+    if unit == "fraction per year":
+        return f"{100 * value:,.1f} %/a"
+    if unit in ("years", "EUR/kWh", "cycles", "percentage points"):
+        return f"{value:,.2f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def _print_comparison(comparison: Comparison, title: str) -> None:
+    info = row_info()
+    rows = [
+        [f"{info[key][0]} [{info[key][1]}]", *(_fmt(v, info[key][1]) for v in values)]
+        for key, values in comparison.frame.iterrows()
+    ]
+    print_table(title, ["indicator", *map(str, comparison.frame.columns)], rows)
+
+
+def compare_command(
+    files: Annotated[list[Path], typer.Argument(help="District YAML or JSON files")],
+    start: StartOpt = "2025-01-01",
+    days: DaysOpt = 7,
+    resolution: ResolutionOpt = "1h",
+    objective: ObjectiveOpt = "cost",
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="Scenario name (file stem) for incremental economics; "
+            "default: each against nothing built",
+        ),
+    ] = None,
+    ac_check: AcCheckOpt = False,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Run districts over the same horizon and compare KPIs, savings and economics."""
+    report = progress_printer(True)
+    with friendly_errors():
+        options = ScenarioOptions(
+            start=start, days=days, resolution=resolution, objective=objective, ac_check=ac_check
+        )
+        names = _names(files)
+        districts = {name: load_district(path) for name, path in zip(names, files, strict=True)}
+        results: dict[str, ScenarioResult] = {}
+        for i, name in enumerate(names):
+            part = scaled(report, i / len(names), (i + 1) / len(names))
+            results[name] = run_scenario(districts[name], options, _labelled(part, name))
+        comparison = compare(results, districts, reference=reference)
+        written: list[Path] = []
+        if out is not None:
+            written = comparison.write(out)
+            for name, result in results.items():
+                written += write_outputs(result, out / name)
+                written += write_baselines(result, out / name)
+    if as_json:
+        print_json({**comparison.to_dict(), "outputs": [str(p) for p in written]})
+        return
+    _print_comparison(
+        comparison,
+        f"{len(names)} scenarios: {days} days from {start} at {resolution}, objective "
+        f"{objective}; economics {'vs ' + reference if reference else 'vs nothing built'}",
+    )
+    if any(comparison.frame.loc["annual_savings_is_estimate"]):
+        typer.echo(
+            f"note: annual figures are {days}-day results scaled to a year (estimates)", err=True
+        )
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def sweep_command(
+    file: Annotated[Path, typer.Argument(help="Base district YAML or JSON file")],
+    pv_kwp: Annotated[
+        str, typer.Option("--pv-kwp", help="PV kWp added, comma-separated, e.g. 0,100,200")
+    ] = "0",
+    battery_kwh: Annotated[
+        str,
+        typer.Option("--battery-kwh", help="Battery kWh added at the substation, e.g. 0,200,400"),
+    ] = "0",
+    c_rate: Annotated[
+        float, typer.Option("--c-rate", help="Power per kWh of an added battery [kW/kWh]")
+    ] = 0.5,
+    start: StartOpt = "2025-01-01",
+    days: DaysOpt = 7,
+    resolution: ResolutionOpt = "1h",
+    objective: ObjectiveOpt = "cost",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes")] = 2,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Sweep PV and battery additions; table, best points, heat maps of autarky and NPV."""
+    with friendly_errors():
+        spec = SweepSpec(
+            district=load_district(file),
+            grid={
+                "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp"),
+                "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh"),
+            },
+            options=ScenarioOptions(
+                start=start, days=days, resolution=resolution, objective=objective, ac_check=False
+            ),
+            battery_c_rate=c_rate,
+        )
+        result = run_sweep(spec, progress=progress_printer(True), workers=workers)
+        written = result.write(out) if out is not None else []
+    if as_json:
+        print_json({**result.to_dict(), "outputs": [str(p) for p in written]})
+        return
+    columns = (
+        ("pv_kwp_added", "PV added [kWp]", "{:,.0f}"),
+        ("battery_kwh_added", "battery added [kWh]", "{:,.0f}"),
+        ("cost_eur", "cost [EUR]", "{:,.0f}"),
+        ("self_sufficiency", "self-sufficiency [%]", "pct"),
+        ("capex_eur", "investment [EUR]", "{:,.0f}"),
+        ("annual_savings_eur", "annual savings [EUR/a]", "{:,.0f}"),
+        ("npv_eur", "NPV [EUR]", "{:,.0f}"),
+        ("payback_discounted_years", "payback disc. [a]", "{:,.1f}"),
+    )
+    rows = [
+        [
+            "-"
+            if row[key] is None or row[key] != row[key]
+            else f"{100 * row[key]:.1f}"
+            if fmt == "pct"
+            else fmt.format(row[key])
+            for key, _, fmt in columns
+        ]
+        for _, row in result.table.iterrows()
+    ]
+    print_table(
+        f"sweep of {file.name}: {days} days from {start}, economics vs the base "
+        "(annual figures scaled from the horizon)",
+        [label for _, label, _ in columns],
+        rows,
+    )
+    for metric, label in (("npv_eur", "NPV"), ("self_sufficiency", "self-sufficiency")):
+        best = result.best(metric)
+        typer.echo(
+            f"best by {label}: +{best['pv_kwp_added']:g} kWp PV, "
+            f"+{best['battery_kwh_added']:g} kWh battery"
+        )
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def _savings_source(
+    path: Path, district_file: Path | None, options: ScenarioOptions
+) -> ScenarioResult:
+    """Load a run folder (recomputing missing baselines) or run a district file."""
+    if path.is_dir():
+        result = load_run(path)
+        if set(BASELINES) - set(result.baselines):
+            if district_file is None:
+                raise InputDataError(
+                    f"{path}: has no baseline_B0.parquet / baseline_B1.parquet; give the "
+                    "district with --district to recompute them, or write the run with "
+                    "energy compare --out"
+                )
+            result.baselines = baselines_for_run(load_district(district_file), result.metadata)
+        return result
+    district: District = load_district(path)
+    return run_scenario(district, options, progress_printer(True))
+
+
+def savings_command(
+    path: Annotated[
+        Path, typer.Argument(help="Run folder (energy compare --out DIR/NAME) or district file")
+    ],
+    period: Annotated[
+        str, typer.Option("--period", help="day, week, month, year or horizon")
+    ] = "month",
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="B0 or B1; default both")
+    ] = None,
+    district_file: Annotated[
+        Path | None,
+        typer.Option("--district", help="District of a run folder without baseline files"),
+    ] = None,
+    start: StartOpt = "2025-01-01",
+    days: DaysOpt = 7,
+    resolution: ResolutionOpt = "1h",
+    objective: ObjectiveOpt = "cost",
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with licence header")] = False,
+) -> None:
+    """Show savings per day, week, month or year by source (PV, battery, lighting)."""
+    with friendly_errors():
+        if period not in PERIODS:
+            raise InputDataError(f"--period: {period!r} is not allowed; allowed: {list(PERIODS)}")
+        if baseline is not None and baseline not in BASELINES:
+            raise InputDataError(f"--baseline: {baseline!r} is not allowed; allowed: B0, B1")
+        if as_json and as_csv:
+            raise InputDataError("--json and --csv: give one of them")
+        options = ScenarioOptions(
+            start=start, days=days, resolution=resolution, objective=objective, ac_check=False
+        )
+        result = _savings_source(path, district_file, options)
+        report: SavingsReport = savings_report(
+            result, period, (baseline,) if baseline else BASELINES
+        )
+    if as_json:
+        print_json(report.to_dict())
+        return
+    if as_csv:
+        sys.stdout.write(report.to_csv())
+        return
+    wide = report.frame.pivot_table(
+        index=["period", "baseline", "metric"], columns="source", values="value", sort=False
+    )
+    shown = [*SOURCES, "total"]
+    rows = [
+        [key[0], key[1], METRIC_LABELS[key[2]], *(float(wide.loc[key, s]) for s in shown)]
+        for key in wide.index
+    ]
+    print_table(
+        f"savings by {period} ({report.timezone}); pv and total against the baseline without PV",
+        ["period", "baseline", "metric", *shown],
+        rows,
+        number_format="{:,.2f}",
+    )
+    typer.echo(f"licence: {report.info['licence']}; source: {report.info['source']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``compare``, ``sweep`` and ``savings`` commands to ``app``."""
+    app.command("compare")(compare_command)
+    app.command("sweep")(sweep_command)
+    app.command("savings")(savings_command)

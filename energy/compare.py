@@ -1,0 +1,475 @@
+"""Scenarios side by side: KPIs, savings against B0 and B1, and economics.
+
+:func:`compare` puts N scenario results in one table (rows: indicators,
+columns: scenarios) and a JSON-ready dict. Economics come from
+:func:`energy.economics.evaluate`; this module decides what the investment is
+compared with and how a short horizon becomes a year.
+
+What the investment is compared with
+------------------------------------
+* **Whole-system view** (default, ``reference=None``): the investment is
+  everything the scenario's district has (all PV systems, all batteries, a
+  dimming controller on every luminaire, :func:`investment_items_from_district`),
+  and the savings are those against **nothing built**: no PV, no battery and
+  street lighting at full power whenever dark (S0), every kWh imported, i.e.
+  ``import = building load + B0 lighting`` per step at the same prices
+  (:func:`no_investment_kpis`). This suits a quarter that is planned from
+  scratch, as Gera's is.
+* **Incremental view** (``reference="<name>"``): the investment is what a
+  scenario's district has beyond the reference scenario's (PV systems,
+  batteries and lighting groups with new ids, and added luminaires of a group,
+  :func:`added_items`), and the savings are the reference's optimised cost
+  minus the scenario's optimised cost. This is the cooperative's question
+  "what does adding 300 kWp and 400 kWh bring?"; the reference itself shows
+  zero investment.
+
+Both compare optimised operation with optimised (or no) operation, so the
+savings of smart operation of existing assets are not credited to a new
+investment.
+
+From the horizon to a year
+--------------------------
+``annual = horizon value x 8760 h / horizon hours``. Unless the horizon
+covers a year (at least 8759 h, i.e. 365 local days with a DST day), this is
+an **estimate** flagged as such (``annual_savings_is_estimate``): one week
+scaled up carries that week's weather and prices (a June week overstates PV,
+a January week understates it). A peak charge in the horizon's cost is scaled
+like the rest (it is treated as a charge per horizon). The first-year savings
+are then appraised by :func:`energy.economics.evaluate` (NPV with
+replacements and residual value, IRR, simple and discounted payback) and the
+PV's LCOE by :func:`energy.economics.lcoe` over the PV lifetime with the
+annualised PV generation (after curtailment; in the incremental view the
+generation added).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from energy.district import District
+from energy.economics import (
+    EconomicAssumptions,
+    InvestmentItems,
+    evaluate,
+    investment_items_from_district,
+    lcoe,
+)
+from energy.errors import InputDataError
+from energy.savings import (
+    BASELINES,
+    export_info,
+    header_lines,
+    peak_rate_eur_per_kw,
+    write_csv_with_header,
+    write_json,
+)
+from energy.scenario import ScenarioResult, _json_safe
+from energy.timeindex import step_hours
+
+logger = logging.getLogger(__name__)
+
+#: Hours of a (non-leap) year, the unit of annual figures.
+HOURS_PER_YEAR = 8760.0
+#: A horizon at least this long counts as a year (365 local days incl. a 23-h DST day).
+YEAR_MIN_HOURS = 8759.0
+
+#: Optimised KPIs shown: key, label, unit.
+KPI_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("cost_eur", "cost", "EUR"),
+    ("e_import_kwh", "import", "kWh"),
+    ("e_export_kwh", "export", "kWh"),
+    ("co2_kg", "CO2", "kg"),
+    ("e_consumption_kwh", "consumption", "kWh"),
+    ("e_generation_kwh", "PV generation", "kWh"),
+    ("self_sufficiency", "self-sufficiency", "fraction"),
+    ("self_consumption", "self-consumption", "fraction"),
+    ("peak_import_kw", "peak import", "kW"),
+    ("e_lighting_kwh", "lighting", "kWh"),
+    ("e_curtailed_kwh", "curtailed PV", "kWh"),
+    ("battery_cycles", "battery full cycles", "cycles"),
+)
+#: Savings against each baseline (DESIGN.md: baseline - optimised): key, label, unit.
+SAVING_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("cost_eur", "cost saved", "EUR"),
+    ("e_import_kwh", "import saved", "kWh"),
+    ("co2_kg", "CO2 saved", "kg"),
+    ("self_sufficiency_points", "self-sufficiency gained", "percentage points"),
+)
+#: Economic rows: key, label, unit.
+ECONOMIC_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("capex_eur", "investment", "EUR"),
+    ("capex_pv_eur", "investment PV", "EUR"),
+    ("capex_battery_eur", "investment batteries", "EUR"),
+    ("capex_controllers_eur", "investment lighting controllers", "EUR"),
+    ("opex_eur_per_year", "operation and maintenance", "EUR/year"),
+    ("horizon_savings_eur", "savings in the horizon vs economic reference", "EUR"),
+    ("annualisation_factor", "horizon-to-year factor", "1"),
+    ("annual_savings_eur", "annual savings", "EUR/year"),
+    ("annual_savings_is_estimate", "annual savings extrapolated (estimate)", "yes/no"),
+    ("npv_eur", "net present value", "EUR"),
+    ("irr_frac", "internal rate of return", "fraction per year"),
+    ("payback_simple_years", "payback (simple)", "years"),
+    ("payback_discounted_years", "payback (discounted)", "years"),
+    ("lcoe_pv_eur_per_kwh", "LCOE of PV", "EUR/kWh"),
+)
+
+
+def row_info() -> dict[str, tuple[str, str]]:
+    """Label and unit of every row key of :func:`compare`'s table."""
+    info = {"horizon_h": ("horizon", "h")}
+    info.update({k: (label, unit) for k, label, unit in KPI_ROWS})
+    for name in BASELINES:
+        info.update(
+            {f"{k}_vs_{name}": (f"{label} vs {name}", unit) for k, label, unit in SAVING_ROWS}
+        )
+    info.update({k: (label, unit) for k, label, unit in ECONOMIC_ROWS})
+    return info
+
+
+# -- annualisation and references ----------------------------------------------------------
+def horizon_hours(result: ScenarioResult) -> float:
+    """Length of a run's horizon [h]."""
+    return len(result.schedule) * step_hours(result.schedule.index)
+
+
+def annualisation(horizon_h: float) -> tuple[float, bool]:
+    """Return the horizon-to-year factor ``8760 / horizon_h`` and whether it is an estimate."""
+    if not horizon_h > 0:
+        raise InputDataError(f"horizon_h: {horizon_h} h is not allowed; it must be > 0")
+    return HOURS_PER_YEAR / horizon_h, horizon_h < YEAR_MIN_HOURS
+
+
+def no_investment_kpis(result: ScenarioResult) -> dict[str, float]:
+    """Cost, import and CO2 with nothing built (module docstring).
+
+    Every step imports the building load plus the B0 lighting (S0, full power
+    while dark) at the run's prices; a peak charge at the rate of the B0
+    schedule applies to the maximum.
+    """
+    b0 = result.baselines.get("B0")
+    if b0 is None:
+        raise InputDataError(
+            "result: holds no B0 schedule; the whole-system economics need it "
+            "(energy.scenario.run_scenario keeps it)"
+        )
+    dt = step_hours(b0.index)
+    imp = b0["load_kw"].to_numpy() + b0["lighting_kw"].to_numpy()
+    energy = float((b0["import_price_eur_per_kwh"].to_numpy() * imp).sum() * dt)
+    peak = float(imp.max())
+    return {
+        "cost_eur": energy + peak_rate_eur_per_kw(result.kpis["B0"]) * peak,
+        "e_import_kwh": float(imp.sum() * dt),
+        "co2_kg": float((b0["co2_g_per_kwh"].to_numpy() * imp).sum() * dt / 1000.0),
+        "e_generation_kwh": 0.0,
+        "peak_import_kw": peak,
+    }
+
+
+def added_items(district: District, reference: District) -> InvestmentItems:
+    """Investment items ``district`` has beyond ``reference`` (matched by id).
+
+    PV systems and batteries whose id is not in the reference are added in
+    full; luminaires count for new lighting groups in full and for a group of
+    the reference by the number added. Items the scenario removed are not
+    credited.
+
+    Raises
+    ------
+    InputDataError
+        A PV system or battery with the same id has a different size (the
+        incremental view cannot tell what was bought); compare in the
+        whole-system view (no reference) instead.
+    """
+    ref_pv = {p.id: p.kwp for p in reference.pv}
+    ref_bat = {b.id: (b.capacity_kwh, b.power_kw) for b in reference.batteries}
+    ref_light = {g.id: g.luminaires for g in reference.lighting}
+    errors = [
+        f"pv {p.id}: {p.kwp} kWp here, {ref_pv[p.id]} kWp in the reference"
+        for p in district.pv
+        if p.id in ref_pv and not math.isclose(p.kwp, ref_pv[p.id])
+    ] + [
+        f"battery {b.id}: {b.capacity_kwh} kWh / {b.power_kw} kW here, "
+        f"{ref_bat[b.id][0]} kWh / {ref_bat[b.id][1]} kW in the reference"
+        for b in district.batteries
+        if b.id in ref_bat and not np.allclose((b.capacity_kwh, b.power_kw), ref_bat[b.id])
+    ]
+    if errors:
+        raise InputDataError(
+            "reference: same id, different size, so the added investment is unclear ("
+            + "; ".join(errors)
+            + "); give new ids to new systems or compare without a reference"
+        )
+    new_bats = [b for b in district.batteries if b.id not in ref_bat]
+    return InvestmentItems(
+        pv_kwp=tuple(p.kwp for p in district.pv if p.id not in ref_pv),
+        battery_kwh=tuple(b.capacity_kwh for b in new_bats),
+        battery_kw=tuple(b.power_kw for b in new_bats),
+        luminaires=sum(max(g.luminaires - ref_light.get(g.id, 0), 0) for g in district.lighting),
+    )
+
+
+def appraise(
+    items: InvestmentItems,
+    horizon_savings_eur: float,
+    horizon_h: float,
+    generation_kwh: float,
+    assumptions: EconomicAssumptions | None = None,
+) -> dict[str, Any]:
+    """Appraise an investment from the savings of a horizon (module docstring).
+
+    Parameters
+    ----------
+    items
+        What is bought.
+    horizon_savings_eur
+        Savings against the economic reference over the horizon [EUR].
+    horizon_h
+        Length of the horizon [h].
+    generation_kwh
+        PV generation the investment brings in the horizon [kWh] (for the LCOE).
+    assumptions
+        Prices, lifetimes, rate; German defaults if omitted.
+
+    Returns
+    -------
+    dict
+        The rows of :data:`ECONOMIC_ROWS` and ``appraisal`` (the full
+        :class:`energy.economics.Appraisal`, with cash flows).
+    """
+    a = assumptions or EconomicAssumptions()
+    factor, estimate = annualisation(horizon_h)
+    annual = horizon_savings_eur * factor
+    appraisal = evaluate(items, annual, a)
+    capex = appraisal["capex_by_component_eur"]
+    energy = generation_kwh * factor
+    lcoe_pv = (
+        lcoe(
+            capex["pv"],
+            capex["pv"] * a.pv_opex_frac_per_year,
+            energy,
+            a.discount_rate_frac,
+            a.pv_lifetime_years,
+        )
+        if capex["pv"] > 0 and energy > 0
+        else None
+    )
+    return {
+        "capex_eur": appraisal["capex_eur"],
+        "capex_pv_eur": capex["pv"],
+        "capex_battery_eur": capex["battery"],
+        "capex_controllers_eur": capex["controllers"],
+        "opex_eur_per_year": appraisal["opex_eur_per_year"],
+        "horizon_savings_eur": horizon_savings_eur,
+        "annualisation_factor": factor,
+        "annual_savings_eur": annual,
+        "annual_savings_is_estimate": estimate,
+        "npv_eur": appraisal["npv_eur"],
+        "irr_frac": appraisal["irr_frac"],
+        "payback_simple_years": appraisal["payback_simple_years"],
+        "payback_discounted_years": appraisal["payback_discounted_years"],
+        "lcoe_pv_eur_per_kwh": lcoe_pv,
+        "appraisal": appraisal,
+    }
+
+
+def scenario_economics(
+    result: ScenarioResult,
+    district: District,
+    assumptions: EconomicAssumptions | None = None,
+    reference: tuple[ScenarioResult, District] | None = None,
+) -> dict[str, Any]:
+    """Economics of one scenario, whole-system or incremental (module docstring).
+
+    Parameters
+    ----------
+    result, district
+        The scenario's result and district.
+    assumptions
+        Economic assumptions; German defaults if omitted.
+    reference
+        ``(result, district)`` of the reference scenario for the incremental
+        view; ``None`` for the whole-system view against nothing built.
+    """
+    kpis = result.kpis["optimised"]
+    if reference is None:
+        items = investment_items_from_district(district)
+        base = no_investment_kpis(result)
+        view = "whole system against nothing built (no PV, no battery, lighting S0)"
+    else:
+        ref_result, ref_district = reference
+        if not ref_result.schedule.index.equals(result.schedule.index):
+            raise InputDataError(
+                "reference: its horizon differs from the scenario's; run both with the "
+                "same start, days and resolution"
+            )
+        items = added_items(district, ref_district)
+        base = ref_result.kpis["optimised"]
+        view = "incremental against the reference scenario"
+    out = appraise(
+        items,
+        base["cost_eur"] - kpis["cost_eur"],
+        horizon_hours(result),
+        kpis["e_generation_kwh"] - base["e_generation_kwh"],
+        assumptions,
+    )
+    out["view"] = view
+    out["items"] = dataclasses.asdict(items)
+    return out
+
+
+# -- the comparison ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Comparison:
+    """N scenarios side by side.
+
+    Attributes
+    ----------
+    frame
+        Rows: indicator keys (:func:`row_info` gives label and unit); columns:
+        scenario names. Fractions as fractions, savings positive when saved.
+    economics
+        Per scenario the full :func:`scenario_economics` dict.
+    reference
+        Name of the reference scenario of the incremental view, or None.
+    assumptions
+        The economic assumptions used.
+    info
+        Licence and provenance (:func:`energy.savings.export_info`).
+    """
+
+    frame: pd.DataFrame
+    economics: dict[str, dict[str, Any]]
+    reference: str | None
+    assumptions: EconomicAssumptions
+    info: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: rows with label, unit and a value per scenario, economics, notes."""
+        labels = row_info()
+        rows = [
+            {
+                "key": key,
+                "label": labels[key][0],
+                "unit": labels[key][1],
+                "values": {str(c): self.frame.loc[key, c] for c in self.frame.columns},
+            }
+            for key in self.frame.index
+        ]
+        return _json_safe(
+            {
+                **self.info,
+                "scenarios": [str(c) for c in self.frame.columns],
+                "economic_reference": self.reference or "nothing built",
+                "assumptions": dataclasses.asdict(self.assumptions),
+                "notes": NOTES,
+                "rows": rows,
+                "economics": self.economics,
+            }
+        )
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Write ``comparison.csv`` (with licence header lines) and ``comparison.json``."""
+        out = Path(out_dir)
+        labels = row_info()
+        frame = self.frame.copy()
+        frame.insert(0, "unit", [labels[k][1] for k in frame.index])
+        frame.insert(0, "label", [labels[k][0] for k in frame.index])
+        frame.insert(0, "key", frame.index)
+        lines = [*header_lines(self.info), *NOTES]
+        return [
+            write_csv_with_header(frame, out / "comparison.csv", lines),
+            write_json(self.to_dict(), out / "comparison.json"),
+        ]
+
+
+#: Notes carried in every export of a comparison.
+NOTES = [
+    "savings vs B0/B1: baseline minus optimised on the same inputs (DESIGN.md); "
+    "self-sufficiency gained in percentage points",
+    "economics: whole-system view against nothing built (no PV, no battery, lighting S0), "
+    "or incremental against the named reference scenario (energy.compare)",
+    "annual savings = horizon savings x 8760 h / horizon hours; an estimate unless the "
+    "horizon covers a year",
+]
+
+
+def compare(
+    results: Mapping[str, ScenarioResult],
+    districts: Mapping[str, District],
+    assumptions: EconomicAssumptions | None = None,
+    reference: str | None = None,
+) -> Comparison:
+    """Compare scenarios: KPIs, savings against B0 and B1, economics.
+
+    Parameters
+    ----------
+    results
+        Scenario name -> result (with baselines), in the order of the columns.
+    districts
+        Scenario name -> the district the result was run on (for the
+        investment items); one for every result.
+    assumptions
+        Economic assumptions; German defaults if omitted.
+    reference
+        Name of the reference scenario for the incremental economic view;
+        ``None``: whole-system view against nothing built (module docstring).
+
+    Raises
+    ------
+    InputDataError
+        No results, a result without its district, an unknown reference, or
+        a reference with a different horizon.
+    """
+    if not results:
+        raise InputDataError("results: empty; give at least one scenario")
+    missing = [name for name in results if name not in districts]
+    if missing:
+        raise InputDataError(f"districts: no district for the scenarios {missing}")
+    if reference is not None and reference not in results:
+        raise InputDataError(
+            f"reference: {reference!r} is not a scenario; allowed: {list(results)}"
+        )
+    a = assumptions or EconomicAssumptions()
+    columns: dict[str, dict[str, Any]] = {}
+    economics: dict[str, dict[str, Any]] = {}
+    for name, result in results.items():
+        col: dict[str, Any] = {"horizon_h": horizon_hours(result)}
+        col.update({k: result.kpis["optimised"][k] for k, _, _ in KPI_ROWS})
+        for base in BASELINES:
+            saved = result.savings[f"vs_{base}"]
+            for key, _, _ in SAVING_ROWS:
+                col[f"{key}_vs_{base}"] = (
+                    -100.0 * saved["self_sufficiency"]
+                    if key == "self_sufficiency_points"
+                    else saved[key]
+                )
+        ref = None if reference is None else (results[reference], districts[reference])
+        econ = scenario_economics(result, districts[name], a, ref)
+        col.update({k: econ[k] for k, _, _ in ECONOMIC_ROWS})
+        columns[str(name)] = col
+        economics[str(name)] = econ
+    frame = pd.DataFrame(columns, dtype=object)
+    first = next(iter(results.values()))
+    names = ", ".join(map(str, results))
+    info = export_info(
+        first.metadata,
+        source=f"comparison of scenarios {names} (energy.compare); "
+        f"first: {export_info(first.metadata)['source']}",
+    )
+    for result in results.values():
+        for item in export_info(result.metadata)["data_licences"]:
+            if item not in info["data_licences"]:
+                info["data_licences"].append(item)
+    logger.debug("compared %d scenarios (reference %s)", len(results), reference)
+    return Comparison(
+        frame=frame, economics=economics, reference=reference, assumptions=a, info=info
+    )

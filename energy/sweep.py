@@ -1,0 +1,425 @@
+"""Parameter sweeps: a grid of PV and battery additions, each point a scenario run.
+
+A cooperative asks "how much PV and how big a battery?". A :class:`SweepSpec`
+names a base district, a grid such as ``{"pv_kwp_added": [0, 100, 200, 300],
+"battery_kwh_added": [0, 200, 400]}`` and the run options. Every grid point
+becomes a :class:`~energy.variants.ScenarioChanges` (:func:`points`) and a run
+(:func:`run_point`, a top-level function of plain arguments, so that a process
+pool or a Celery task can run it). :func:`summarise_sweep` turns the point
+records into a table, the best points and heat-map grids; :func:`run_sweep`
+does all of it on a local process pool.
+
+Parameters of the grid
+----------------------
+``pv_kwp_added``
+    PV added over the district [kWp], split over the buildings by annual
+    demand (:func:`energy.variants.split_total_kwp`), south-facing 30 deg.
+``battery_kwh_added``
+    A battery added at ``SweepSpec.battery_at`` (default the substation) of
+    this capacity [kWh] and ``capacity x battery_c_rate`` power [kW] (default
+    0.5 C, as the Gera community battery), efficiencies 0.95.
+
+Economics
+---------
+Incremental against the base district run with the same options (the point
+with nothing added; run as an extra job if the grid has no such point): the
+investment is what a point adds (:func:`energy.compare.added_items`), the
+savings are the base's optimised cost minus the point's, annualised as in
+:mod:`energy.compare` (an estimate unless the horizon is a year). The base
+point has zero investment and NPV 0, so a point with a positive NPV is worth
+building under the assumptions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from energy.compare import added_items, appraise
+from energy.district import District, district_from_dict
+from energy.economics import EconomicAssumptions, InvestmentItems
+from energy.errors import InputDataError
+from energy.progress import ProgressCallback, no_progress
+from energy.savings import export_info, header_lines, write_csv_with_header, write_json
+from energy.scenario import ScenarioOptions, _json_safe, run_scenario
+from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
+
+logger = logging.getLogger(__name__)
+
+#: Grid parameters a sweep understands (module docstring).
+PARAMETERS = ("pv_kwp_added", "battery_kwh_added")
+#: Most points a sweep may have.
+MAX_POINTS = 400
+#: Worker processes of the default local pool.
+DEFAULT_WORKERS = 2
+#: Optimised KPIs kept per point.
+POINT_KPIS = (
+    "cost_eur",
+    "co2_kg",
+    "e_import_kwh",
+    "e_export_kwh",
+    "e_consumption_kwh",
+    "e_generation_kwh",
+    "self_sufficiency",
+    "self_consumption",
+    "peak_import_kw",
+    "e_curtailed_kwh",
+    "battery_cycles",
+)
+#: Heat-map metrics of :meth:`SweepResult.to_dict`.
+HEATMAP_METRICS = ("self_sufficiency", "npv_eur")
+
+
+def _default_options() -> ScenarioOptions:
+    return ScenarioOptions(days=7, ac_check=False)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep: base district, parameter grid, run options and economics.
+
+    Attributes
+    ----------
+    district
+        The base district.
+    grid
+        Parameter name (:data:`PARAMETERS`) -> values (>= 0); the points are
+        the Cartesian product, the first parameter varying slowest.
+    options
+        Run options of every point (default one week, no AC check).
+    assumptions
+        Economic assumptions; German defaults if None.
+    battery_c_rate
+        Power of an added battery per kWh of capacity [kW/kWh].
+    battery_at
+        Where an added battery sits: ``substation`` or a building id.
+    """
+
+    district: District
+    grid: Mapping[str, Sequence[float]]
+    options: ScenarioOptions = field(default_factory=_default_options)
+    assumptions: EconomicAssumptions | None = None
+    battery_c_rate: float = 0.5
+    battery_at: str = "substation"
+
+    def __post_init__(self) -> None:
+        if not self.grid:
+            raise InputDataError(
+                f"grid: empty; give values for at least one of {', '.join(PARAMETERS)}"
+            )
+        clean: dict[str, tuple[float, ...]] = {}
+        for name, values in self.grid.items():
+            if name not in PARAMETERS:
+                raise InputDataError(
+                    f"grid: {name!r} is not a sweep parameter; allowed: {', '.join(PARAMETERS)}"
+                )
+            if len(values) == 0:
+                raise InputDataError(f"grid.{name}: no values; give at least one")
+            checked = []
+            for i, v in enumerate(values):
+                if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1e5:
+                    raise InputDataError(
+                        f"grid.{name}[{i}]: {v!r} is not allowed; it must be 0..1e5"
+                    )
+                checked.append(float(v))
+            if len(set(checked)) != len(checked):
+                raise InputDataError(f"grid.{name}: {checked} repeats a value")
+            clean[name] = tuple(checked)
+        n = math.prod(len(v) for v in clean.values())
+        if n > MAX_POINTS:
+            raise InputDataError(f"grid: {n} points; at most {MAX_POINTS} are allowed")
+        if not 0 < self.battery_c_rate <= 10:
+            raise InputDataError(
+                f"battery_c_rate: {self.battery_c_rate} kW/kWh is not allowed; "
+                "it must be in (0, 10]"
+            )
+        object.__setattr__(self, "grid", clean)
+
+    @property
+    def parameters(self) -> list[str]:
+        """Names of the grid's parameters, in grid order."""
+        return list(self.grid)
+
+
+def changes_for(spec: SweepSpec, point: Mapping[str, float]) -> ScenarioChanges:
+    """Return the scenario changes one grid point stands for (module docstring)."""
+    pv = float(point.get("pv_kwp_added", 0.0))
+    kwh = float(point.get("battery_kwh_added", 0.0))
+    batteries = (
+        [
+            BatteryAddition(
+                at=spec.battery_at,
+                capacity_kwh=kwh,
+                power_kw=kwh * spec.battery_c_rate,
+                id=f"BAT-SWEEP-{spec.battery_at}",
+            )
+        ]
+        if kwh > 0
+        else []
+    )
+    return ScenarioChanges(pv_added_total_kwp=pv, batteries=batteries)
+
+
+def points(spec: SweepSpec) -> list[tuple[dict[str, float], ScenarioChanges]]:
+    """All grid points with their scenario changes, first parameter varying slowest."""
+    names = spec.parameters
+    out = []
+    for values in itertools.product(*(spec.grid[n] for n in names)):
+        point = dict(zip(names, values, strict=True))
+        out.append((point, changes_for(spec, point)))
+    return out
+
+
+def run_point(
+    district: District | Mapping[str, Any],
+    changes: ScenarioChanges | Mapping[str, Any],
+    options: ScenarioOptions | Mapping[str, Any],
+) -> dict[str, Any]:
+    """Run one sweep point: apply the changes, run the scenario, keep its figures.
+
+    A top-level function of plain arguments: a process pool pickles the
+    objects; a Celery task can pass their JSON forms instead
+    (``district.to_dict()``, ``changes.model_dump(mode="json")``,
+    ``dataclasses.asdict(options)``).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``status`` (solver), ``horizon_h``, the optimised KPIs of
+        :data:`POINT_KPIS`, ``cost_eur_vs_B0`` and ``cost_eur_vs_B1`` (cost
+        saved against the baselines), ``added`` (investment items the changes
+        add, as lists), ``spec_hash`` of the changed district and
+        ``run_s`` (wall time of the run).
+    """
+    base = district if isinstance(district, District) else district_from_dict(dict(district))
+    change = (
+        changes if isinstance(changes, ScenarioChanges) else ScenarioChanges.model_validate(changes)
+    )
+    opts = options if isinstance(options, ScenarioOptions) else ScenarioOptions(**options)
+    changed = apply_changes(base, change)
+    result = run_scenario(changed, opts)
+    kpis = result.kpis["optimised"]
+    record: dict[str, Any] = {
+        "status": result.metadata["solver"]["status"],
+        "horizon_h": float(len(result.schedule) * result.metadata["horizon"]["dt_h"]),
+    }
+    record.update({k: float(kpis[k]) for k in POINT_KPIS})
+    for name in ("B0", "B1"):
+        record[f"cost_eur_vs_{name}"] = float(result.savings[f"vs_{name}"]["cost_eur"])
+    record["added"] = dataclasses.asdict(added_items(changed, base))
+    record["spec_hash"] = changed.spec_hash()
+    record["run_s"] = float(result.metadata["timings_s"]["total_s"])
+    return _json_safe(record)
+
+
+# -- summary -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepResult:
+    """Table, best points and heat maps of a sweep.
+
+    Attributes
+    ----------
+    table
+        One row per grid point (grid order): the parameters, the KPIs of
+        :func:`run_point`, ``added_pv_kwp``, ``added_battery_kwh`` and the
+        economic rows of :func:`energy.compare.appraise` (incremental against
+        the base).
+    parameters
+        The grid's parameter names.
+    reference
+        The base run's record (nothing added).
+    info
+        Licence and provenance.
+    """
+
+    table: pd.DataFrame
+    parameters: list[str]
+    reference: dict[str, Any]
+    info: dict[str, Any]
+
+    def best(self, metric: str = "npv_eur") -> dict[str, Any]:
+        """Return the row with the largest ``metric`` (first in grid order on ties)."""
+        if metric not in self.table.columns:
+            raise InputDataError(f"metric: {metric!r} is not a column of the sweep table")
+        values = pd.to_numeric(self.table[metric], errors="coerce")
+        if values.isna().all():
+            raise InputDataError(f"metric: {metric!r} has no values")
+        return dict(self.table.loc[values.idxmax()])
+
+    def heatmap(self, metric: str) -> pd.DataFrame:
+        """Return a 2-D grid of ``metric``: rows the first parameter, columns the second.
+
+        A one-parameter sweep gives a single column named after the metric.
+        """
+        if metric not in self.table.columns:
+            raise InputDataError(f"metric: {metric!r} is not a column of the sweep table")
+        if len(self.parameters) == 1:
+            p = self.parameters[0]
+            return self.table.set_index(p)[[metric]]
+        rows, cols = self.parameters[:2]
+        return self.table.pivot(index=rows, columns=cols, values=metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: parameters, points, best points, heat maps, reference, licence."""
+        heatmaps = {}
+        for metric in HEATMAP_METRICS:
+            grid = self.heatmap(metric)
+            heatmaps[metric] = {
+                "rows": {"parameter": grid.index.name, "values": list(grid.index)},
+                "columns": {
+                    "parameter": grid.columns.name or metric,
+                    "values": list(grid.columns),
+                },
+                "values": grid.to_numpy().tolist(),
+            }
+        return _json_safe(
+            {
+                **self.info,
+                "parameters": self.parameters,
+                "economic_reference": "the base district, nothing added, same options",
+                "points": self.table.to_dict(orient="records"),
+                "best_by_npv": self.best("npv_eur"),
+                "best_by_self_sufficiency": self.best("self_sufficiency"),
+                "heatmaps": heatmaps,
+                "reference": self.reference,
+            }
+        )
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Write ``sweep.csv``, ``sweep.json`` and ``heatmap_<metric>.csv`` (licence headers)."""
+        out = Path(out_dir)
+        lines = header_lines(self.info)
+        paths = [
+            write_csv_with_header(self.table, out / "sweep.csv", lines),
+            write_json(self.to_dict(), out / "sweep.json"),
+        ]
+        for metric in HEATMAP_METRICS:
+            grid = self.heatmap(metric).reset_index()
+            paths.append(
+                write_csv_with_header(
+                    grid,
+                    out / f"heatmap_{metric}.csv",
+                    [*lines, f"{metric}: rows {self.parameters[0]}, columns {self.parameters[-1]}"],
+                )
+            )
+        return paths
+
+
+def summarise_sweep(
+    spec: SweepSpec,
+    records: Sequence[Mapping[str, Any]],
+    reference: Mapping[str, Any] | None = None,
+) -> SweepResult:
+    """Build the sweep table with incremental economics from the point records.
+
+    Parameters
+    ----------
+    spec
+        The sweep.
+    records
+        :func:`run_point` results in the order of :func:`points`.
+    reference
+        Record of the base district with nothing added; needed only when no
+        grid point adds nothing.
+    """
+    grid_points = points(spec)
+    if len(records) != len(grid_points):
+        raise InputDataError(f"records: {len(records)} given for {len(grid_points)} grid points")
+    if reference is None:
+        empty = [i for i, (_, changes) in enumerate(grid_points) if changes.is_empty]
+        if not empty:
+            raise InputDataError(
+                "reference: the grid has no point with nothing added; run the base district "
+                "(run_point with empty ScenarioChanges) and pass its record"
+            )
+        reference = records[empty[0]]
+    rows = []
+    for (point, _), rec in zip(grid_points, records, strict=True):
+        added = rec["added"]
+        items = InvestmentItems(
+            pv_kwp=tuple(added["pv_kwp"]),
+            battery_kwh=tuple(added["battery_kwh"]),
+            battery_kw=tuple(added["battery_kw"]),
+            luminaires=int(added["luminaires"]),
+        )
+        econ = appraise(
+            items,
+            float(reference["cost_eur"]) - float(rec["cost_eur"]),
+            float(rec["horizon_h"]),
+            float(rec["e_generation_kwh"]) - float(reference["e_generation_kwh"]),
+            spec.assumptions,
+        )
+        econ.pop("appraisal")
+        row = {**point}
+        row.update({k: v for k, v in rec.items() if k not in ("added", "spec_hash")})
+        row["added_pv_kwp"] = math.fsum(items.pv_kwp)
+        row["added_battery_kwh"] = math.fsum(items.battery_kwh)
+        row.update(econ)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    info = export_info(
+        {"district": {"name": spec.district.site.name, "spec_hash": spec.district.spec_hash()}},
+        source=(
+            f"sweep over {', '.join(spec.parameters)} of district {spec.district.site.name!r} "
+            f"(spec sha256 {spec.district.spec_hash()}), {spec.options.days} days from "
+            f"{spec.options.start} at {spec.options.resolution}, objective "
+            f"{spec.options.objective} (energy.sweep)"
+        ),
+    )
+    return SweepResult(
+        table=table, parameters=spec.parameters, reference=dict(reference), info=info
+    )
+
+
+def run_sweep(
+    spec: SweepSpec,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> SweepResult:
+    """Run every grid point (and the base if the grid lacks it) and summarise.
+
+    Parameters
+    ----------
+    spec
+        The sweep.
+    executor
+        Where the points run (any :class:`concurrent.futures.Executor`);
+        default a local process pool of ``workers`` processes.
+    progress
+        Called with the fraction done and a message after each point.
+    workers
+        Processes of the default pool.
+    """
+    report = progress or no_progress
+    jobs: list[ScenarioChanges] = [changes for _, changes in points(spec)]
+    needs_base = not any(c.is_empty for c in jobs)
+    if needs_base:
+        jobs.append(ScenarioChanges())
+    own = executor is None
+    pool: Executor = executor or ProcessPoolExecutor(max_workers=workers)
+    records: list[dict[str, Any] | None] = [None] * len(jobs)
+    try:
+        futures: dict[Future[dict[str, Any]], int] = {
+            pool.submit(run_point, spec.district, changes, spec.options): i
+            for i, changes in enumerate(jobs)
+        }
+        report(0.0, f"{len(jobs)} runs of {spec.options.days} days submitted")
+        for done, future in enumerate(as_completed(futures), start=1):
+            records[futures[future]] = future.result()
+            report(done / len(jobs), f"run {done}/{len(jobs)} done")
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
+    finished = [r for r in records if r is not None]
+    reference = finished.pop() if needs_base else None
+    return summarise_sweep(spec, finished, reference)

@@ -59,6 +59,7 @@ from energy.timeindex import require_utc_index, step_hours
 
 if TYPE_CHECKING:
     from energy.models.lighting import LightingInputs
+    from energy.optimisation.sizing import SizingSpec
 
 logger = logging.getLogger(__name__)
 
@@ -619,6 +620,21 @@ def make_layout(
     )
 
 
+@dataclass(frozen=True)
+class ExtraTerms:
+    """Terms an optional block adds to the model (:mod:`energy.optimisation.sizing`).
+
+    ``injection[(node, t)]`` holds ``(coefficient, variable)`` pairs of the net
+    power of ``node`` in step ``t`` [kW], load convention (+ = drawn from the
+    grid); they enter the balance (:func:`define_balance`) and the node
+    injections (:func:`define_node_injections`). ``cost`` holds
+    ``(coefficient, variable)`` pairs added to the objective.
+    """
+
+    injection: Mapping[tuple[str, int], Sequence[tuple[float, Any]]]
+    cost: Sequence[tuple[float, Any]]
+
+
 # ---------------------------------------------------------------------------------------
 # The model
 # ---------------------------------------------------------------------------------------
@@ -628,6 +644,7 @@ def build_model(
     inputs: DispatchInputs,
     options: DispatchOptions | None = None,
     network: Any | None = None,
+    sizing: SizingSpec | None = None,
 ) -> pyo.ConcreteModel:
     """Build the dispatch model; it is not solved here.
 
@@ -641,6 +658,9 @@ def build_model(
         Optional network description for
         :func:`energy.optimisation.network.define_network_constraints`; it
         disables aggregation so that every node keeps its own injection.
+    sizing
+        Optional candidate PV and battery whose capacities become variables
+        (:func:`energy.optimisation.sizing.define_sizing`).
 
     Returns
     -------
@@ -659,14 +679,19 @@ def build_model(
         define_battery(m, inputs, layout)
         define_pv(m, layout)
         define_lighting(m, inputs, layout, options)
-        define_balance(m, inputs, layout)
+        extra = None
+        if sizing is not None:
+            from energy.optimisation.sizing import define_sizing
+
+            extra = define_sizing(m, inputs, layout, options, sizing)
+        define_balance(m, inputs, layout, extra)
         if not layout.aggregated:
-            define_node_injections(m, inputs, layout)
+            define_node_injections(m, inputs, layout, extra)
         if network is not None:
             from energy.optimisation.network import define_network_constraints
 
             define_network_constraints(m, inputs, network)
-        define_objective(m, inputs, layout, options)
+        define_objective(m, inputs, layout, options, extra)
     m.build_time_s = time.perf_counter() - start
     logger.debug("dispatch model built in %.2f s", m.build_time_s)
     return m
@@ -1024,7 +1049,12 @@ def lighting_base_level(inputs: DispatchInputs, layout: DispatchLayout) -> np.nd
     return np.zeros(np.shape(light.dark_frac))
 
 
-def define_balance(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout) -> None:
+def define_balance(
+    m: pyo.ConcreteModel,
+    inputs: DispatchInputs,
+    layout: DispatchLayout,
+    extra_terms: ExtraTerms | None = None,
+) -> None:
     r"""District energy balance at the transformer, one row per step.
 
     .. math::
@@ -1040,6 +1070,8 @@ def define_balance(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
     :math:`L_{n,t}`         ``inputs.load_kw``          kW
     :math:`P^{pv}_{u,t}`    ``inputs.pv_kw``            kW
     ======================  ==========================  =====
+
+    ``extra_terms.injection`` (load convention) joins the right-hand side.
     """
     const = inputs.load_kw.to_numpy().sum(axis=1) - inputs.pv_kw.to_numpy().sum(axis=1)
     extra: dict[int, list[tuple[float, Any]]] = {}
@@ -1059,6 +1091,9 @@ def define_balance(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
         extra.setdefault(t, []).append((1.0, m.p_unserved_kw[t]))
     for t in layout.surplus_steps:
         extra.setdefault(t, []).append((-1.0, m.p_surplus_kw[t]))
+    if extra_terms is not None:
+        for (_, t), pairs in extra_terms.injection.items():
+            extra.setdefault(t, []).extend((-c, x) for c, x in pairs)
     storage = [u.id for u in layout.storage]
     rhs = const.tolist()
 
@@ -1077,7 +1112,10 @@ def define_balance(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
 
 
 def define_node_injections(
-    m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout
+    m: pyo.ConcreteModel,
+    inputs: DispatchInputs,
+    layout: DispatchLayout,
+    extra_terms: ExtraTerms | None = None,
 ) -> None:
     r"""Net injection per node and step, load convention (+ = drawn from the grid).
 
@@ -1088,7 +1126,8 @@ def define_node_injections(
 
     Exposes ``m.NODES`` and ``m.p_node_kw[n, t]`` [kW] for network constraints
     (:mod:`energy.optimisation.network`); built only without aggregation.
-    Their sum over the nodes equals the right-hand side of the balance.
+    Their sum over the nodes equals the right-hand side of the balance;
+    ``extra_terms.injection`` joins its nodes.
     """
     nodes = inputs.nodes
     n = inputs.n_steps
@@ -1116,6 +1155,9 @@ def define_node_injections(
             terms.setdefault((light_node(light.group_ids[g]), t), []).append(
                 (float(db[g, t]), m.level[g, t])
             )
+    if extra_terms is not None:
+        for key, pairs in extra_terms.injection.items():
+            terms.setdefault(key, []).extend(pairs)
     const_list = {node: arr.tolist() for node, arr in const.items()}
     m.NODES = pyo.Set(initialize=nodes, ordered=True)
 
@@ -1131,7 +1173,11 @@ def define_node_injections(
 
 
 def define_objective(
-    m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout, options: DispatchOptions
+    m: pyo.ConcreteModel,
+    inputs: DispatchInputs,
+    layout: DispatchLayout,
+    options: DispatchOptions,
+    extra_terms: ExtraTerms | None = None,
 ) -> None:
     r"""Objective: weighted cost, CO2 and import, plus slack penalties.
 
@@ -1143,7 +1189,8 @@ def define_objective(
              + M \sum_t (P^{uns}_t + P^{sur}_t) \Delta t
 
     With the cost objective (:math:`w_c = 1`, others 0) this is DESIGN.md's
-    ``cost_eur`` exactly, plus the penalty term (zero in a feasible run).
+    ``cost_eur`` exactly, plus the penalty term (zero in a feasible run) and
+    ``extra_terms.cost`` (e.g. annualised capacity costs of sizing).
 
     ======================  =====================================  ========
     symbol                  attribute                              unit
@@ -1172,6 +1219,9 @@ def define_objective(
     if inputs.peak_charge_eur_per_kw > 0:
         coefs.append(w_cost * inputs.peak_charge_eur_per_kw)
         xs.append(m.p_peak_kw)
+    if extra_terms is not None:
+        coefs += [c for c, _ in extra_terms.cost]
+        xs += [x for _, x in extra_terms.cost]
     m.objective = pyo.Objective(
         expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=xs),
         sense=pyo.minimize,

@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import highspy
 import numpy as np
@@ -41,6 +41,9 @@ from energy.optimisation.dispatch import (
     build_model,
 )
 from energy.progress import ProgressCallback, no_progress
+
+if TYPE_CHECKING:
+    from energy.optimisation.sizing import SizingSpec
 
 logger = logging.getLogger(__name__)
 
@@ -579,8 +582,13 @@ def optimise(
     options: DispatchOptions | None = None,
     network: Any | None = None,
     progress: ProgressCallback | None = None,
+    sizing: SizingSpec | None = None,
 ) -> DispatchSolution:
     """Pre-check, build, solve and read back a dispatch; explain failures in words.
+
+    With ``sizing`` the capacities of its candidates are variables too; their
+    solved values are in ``solution.result.values`` (read them with
+    :func:`energy.optimisation.sizing.read_capacities`).
 
     Raises
     ------
@@ -593,7 +601,7 @@ def optimise(
     report = progress or no_progress
     precheck(inputs, options.curtailment)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    model = build_model(inputs, options, network)
+    model = build_model(inputs, options, network, sizing)
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve(model, options)
     solution = read_solution(model, inputs, result)

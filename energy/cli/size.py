@@ -1,0 +1,225 @@
+"""``energy size``: how much battery (and PV) is worth it for a district."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.district import load_district, save_district
+from energy.economics import EconomicAssumptions
+from energy.errors import InputDataError
+from energy.optimisation.sizing import BatteryCandidate, PVCandidate, SizingResult, SizingSpec, size
+from energy.scenario import ScenarioOptions
+
+#: KPI rows: (key, label, number format).
+KPI_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("cost_eur", "energy cost [EUR]", "{:,.2f}"),
+    ("e_import_kwh", "import [kWh]", "{:,.1f}"),
+    ("e_export_kwh", "export [kWh]", "{:,.1f}"),
+    ("self_sufficiency", "self-sufficiency [%]", "pct"),
+    ("self_consumption", "self-consumption [%]", "pct"),
+    ("battery_cycles", "battery full cycles", "{:,.2f}"),
+)
+
+
+def _fmt(value: float | None, fmt: str) -> str:
+    if value is None or value != value:  # None or NaN
+        return "-"
+    return f"{100 * value:,.1f}" if fmt == "pct" else fmt.format(value)
+
+
+def _floats(text: str | None, option: str) -> tuple[float, ...]:
+    if not text:
+        return ()
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise InputDataError(
+            f"{option}: {text!r} is not a comma-separated list of numbers"
+        ) from None
+
+
+def _print(result: SizingResult, title: str) -> None:
+    caps = result.capacities
+    c = result.costs
+    rows: list[list[Any]] = []
+    if caps.battery_kwh is not None:
+        rows.append(["battery [kWh]", _fmt(caps.battery_kwh, "{:,.1f}")])
+        rows.append(["battery power [kW]", _fmt(caps.battery_kw, "{:,.1f}")])
+    if caps.pv_kwp is not None:
+        rows.append(["PV [kWp]", _fmt(caps.pv_kwp, "{:,.1f}")])
+    rows += [
+        ["investment [EUR]", _fmt(c["capex_eur"], "{:,.0f}")],
+        ["annuity + O&M [EUR/a]", _fmt(c["annual_cost_eur_per_year"], "{:,.0f}")],
+        ["capacity cost in horizon [EUR]", _fmt(c["horizon_cost_eur"], "{:,.2f}")],
+        ["energy cost in horizon [EUR]", _fmt(c["energy_cost_eur"], "{:,.2f}")],
+        ["total in horizon [EUR]", _fmt(c["total_cost_eur"], "{:,.2f}")],
+    ]
+    if "reference_cost_eur" in c:
+        rows.append(["without the candidates [EUR]", _fmt(c["reference_cost_eur"], "{:,.2f}")])
+        rows.append(["saved [EUR]", _fmt(c["savings_eur"], "{:,.2f}")])
+    print_table(title, ["sizing", "optimum"], rows)
+    ref = result.reference_kpis
+    kpi_rows = [
+        [label, _fmt(result.kpis[key], fmt), _fmt(ref[key] if ref else None, fmt)]
+        for key, label, fmt in KPI_ROWS
+    ]
+    print_table("KPIs", ["KPI", "sized", "without candidates"], kpi_rows)
+    if result.sweep is not None:
+        sweep_rows = [
+            [
+                _fmt(row["battery_kwh"], "{:,.0f}"),
+                _fmt(row["pv_kwp"], "{:,.0f}"),
+                _fmt(row["energy_cost_eur"], "{:,.2f}"),
+                _fmt(row["horizon_cost_eur"], "{:,.2f}"),
+                _fmt(row["total_cost_eur"], "{:,.2f}"),
+            ]
+            for row in result.sweep.to_dict(orient="records")
+        ]
+        print_table(
+            "Fixed sizes (the same model)",
+            ["battery [kWh]", "PV [kWp]", "energy [EUR]", "capacity [EUR]", "total [EUR]"],
+            sweep_rows,
+        )
+
+
+def size_command(
+    file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
+    battery_kwh_max: Annotated[
+        float | None,
+        typer.Option("--battery-kwh-max", min=0, help="Largest battery to consider [kWh]"),
+    ] = None,
+    battery_kwh_min: Annotated[
+        float, typer.Option("--battery-kwh-min", min=0, help="Smallest battery [kWh]")
+    ] = 0.0,
+    battery_at: Annotated[
+        str, typer.Option("--battery-at", help="'substation' or a building id")
+    ] = "substation",
+    c_rate: Annotated[
+        float, typer.Option("--c-rate", min=0.01, help="Battery power per kWh [kW/kWh]")
+    ] = 0.5,
+    battery_capex: Annotated[
+        float | None,
+        typer.Option("--battery-capex", min=0, help="Battery price [EUR/kWh] (default by size)"),
+    ] = None,
+    pv_kwp_max: Annotated[
+        float | None, typer.Option("--pv-kwp-max", min=0, help="Largest new PV system [kWp]")
+    ] = None,
+    pv_kwp_min: Annotated[float, typer.Option("--pv-kwp-min", min=0, help="Smallest [kWp]")] = 0.0,
+    pv_building: Annotated[
+        str | None, typer.Option("--pv-building", help="Building of the new PV system")
+    ] = None,
+    pv_like: Annotated[
+        str | None,
+        typer.Option("--pv-like", help="Copy orientation and parameters of this PV system id"),
+    ] = None,
+    pv_tilt: Annotated[float, typer.Option("--pv-tilt", help="Tilt [deg]")] = 30.0,
+    pv_azimuth: Annotated[float, typer.Option("--pv-azimuth", help="Azimuth [deg, 180 = S]")] = (
+        180.0
+    ),
+    pv_capex: Annotated[
+        float | None,
+        typer.Option("--pv-capex", min=0, help="PV price [EUR/kWp] (default by size band)"),
+    ] = None,
+    discount_rate: Annotated[
+        float | None, typer.Option("--discount-rate", help="Real discount rate [fraction/a]")
+    ] = None,
+    start: Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")] = (
+        "2025-01-01"
+    ),
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Local days")] = 7,
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Time step: 15min, 30min or 1h")
+    ] = "1h",
+    weather: Annotated[
+        str | None,
+        typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
+    ] = None,
+    sweep_kwh: Annotated[
+        str | None,
+        typer.Option("--sweep-kwh", help="Also solve these fixed battery sizes, e.g. 0,200,400"),
+    ] = None,
+    sweep_kwp: Annotated[
+        str | None, typer.Option("--sweep-kwp", help="Also solve these fixed PV sizes [kWp]")
+    ] = None,
+    reference: Annotated[
+        bool,
+        typer.Option("--reference/--no-reference", help="Also solve without the candidates"),
+    ] = True,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save-district", help="Write the district with the optimal sizes"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Size a new battery and/or PV system: capacity and dispatch in one optimisation.
+
+    The capacities' annuity and O&M (German defaults of energy.economics) are
+    charged for the horizon's share of a year; a horizon shorter than a year
+    gives a seasonal answer.
+    """
+    with friendly_errors():
+        if battery_kwh_max is None and pv_kwp_max is None:
+            raise InputDataError(
+                "give --battery-kwh-max and/or --pv-kwp-max: there is nothing to size"
+            )
+        district = load_district(file)
+        assumptions = EconomicAssumptions()
+        if discount_rate is not None:
+            assumptions = dataclasses.replace(assumptions, discount_rate_frac=discount_rate)
+        battery = (
+            None
+            if battery_kwh_max is None
+            else BatteryCandidate(
+                kwh_max=battery_kwh_max,
+                kwh_min=battery_kwh_min,
+                at=battery_at,
+                power_kw_per_kwh=c_rate,
+                capex_eur_per_kwh=battery_capex,
+            )
+        )
+        pv = (
+            None
+            if pv_kwp_max is None
+            else PVCandidate(
+                kwp_max=pv_kwp_max,
+                kwp_min=pv_kwp_min,
+                building=pv_building,
+                like=pv_like,
+                tilt_deg=pv_tilt,
+                azimuth_deg=pv_azimuth,
+                capex_eur_per_kwp=pv_capex,
+            )
+        )
+        spec = SizingSpec(pv=pv, battery=battery, assumptions=assumptions)
+        options = ScenarioOptions(
+            start=start, days=days, resolution=resolution, weather=weather, ac_check=False
+        )
+        result = size(
+            district,
+            options,
+            spec,
+            progress_printer(True),
+            reference=reference,
+            sweep_battery_kwh=_floats(sweep_kwh, "--sweep-kwh"),
+            sweep_pv_kwp=_floats(sweep_kwp, "--sweep-kwp"),
+        )
+        if save is not None and result.district is not None:
+            save_district(result.district, save)
+    if as_json:
+        print_json({"file": str(file), **result.to_dict()})
+        return
+    _print(result, f"{district.site.name}: {days} days from {start} at {resolution}")
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if save is not None:
+        typer.echo(f"wrote {save}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``size`` command to ``app``."""
+    app.command("size")(size_command)

@@ -383,16 +383,27 @@ def period_table(index: pd.DatetimeIndex, period: str, tz: str) -> pd.DataFrame:
     freq = PERIODS[period]
     if freq is None:
         dt = index[1] - index[0] if len(index) > 1 else pd.Timedelta(hours=1)
-        starts = pd.Series([local[0]] * len(index), index=index)
-        ends = pd.Series([(index[-1] + dt).tz_convert(tz)] * len(index), index=index)
+        keys = np.zeros(len(index), dtype=int)
+        bounds = {0: (local[0], (index[-1] + dt).tz_convert(tz))}
     else:
         periods = local.tz_localize(None).to_period(freq)
-        first = {p: _localize(p.start_time, tz) for p in periods.unique()}
-        after = {p: _localize((p + 1).start_time, tz) for p in periods.unique()}
-        starts = pd.Series([first[p] for p in periods], index=index)
-        ends = pd.Series([after[p] for p in periods], index=index)
-    labels = [_period_label(period, s) for s in starts]
-    return pd.DataFrame({"period_start": starts, "period_end": ends, "period": labels}, index=index)
+        unique = periods.unique()
+        keys = unique.get_indexer(periods)
+        bounds = {
+            i: (_localize(p.start_time, tz), _localize((p + 1).start_time, tz))
+            for i, p in enumerate(unique)
+        }
+    starts = pd.Series([bounds[k][0] for k in range(len(bounds))])
+    ends = pd.Series([bounds[k][1] for k in range(len(bounds))])
+    labels = pd.Series([_period_label(period, t) for t in starts])
+    return pd.DataFrame(
+        {
+            "period_start": starts.to_numpy()[keys],
+            "period_end": ends.to_numpy()[keys],
+            "period": labels.to_numpy()[keys],
+        },
+        index=index,
+    )
 
 
 # -- the report ----------------------------------------------------------------------------

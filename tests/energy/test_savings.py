@@ -17,6 +17,7 @@ from energy.savings import (
     baselines_for_run,
     export_info,
     load_run,
+    period_table,
     savings_report,
     step_savings,
     write_baselines,
@@ -335,3 +336,19 @@ def test_run_folder_round_trip(gera_run: ScenarioResult, gera: District, tmp_pat
     with pytest.raises(InputDataError, match="spec hash"):
         baselines_for_run(other, without.metadata)
     assert math.isfinite(loaded.kpis["optimised"]["cost_eur"])
+
+
+def test_local_periods_on_dst_days() -> None:
+    # 30 March 2025 has 23 local hours, 26 October 25; days start at local midnight
+    for start, hours in (("2025-03-29", [24, 23, 24]), ("2025-10-25", [24, 25, 24])):
+        index = make_index(start, 3, "15min", TZ)
+        table = period_table(index, "day", TZ)
+        counts = table.groupby("period", sort=False).size()
+        assert list(counts / 4) == hours
+        first = table["period_start"].iloc[0]
+        assert first.hour == 0 and str(first.tz) == TZ
+        lengths = (table["period_end"] - table["period_start"]).dt.total_seconds() / 3600
+        assert sorted(set(lengths)) == sorted(set(hours))
+    # ISO weeks: Monday 29 December 2025 starts week 1 of 2026
+    table = period_table(make_index("2025-12-28", 2, "1h", TZ), "week", TZ)
+    assert list(table["period"].unique()) == ["2025-W52", "2026-W01"]

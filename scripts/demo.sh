@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: install, migrate a SQLite database, load the
-# shipped Gera reference district, queue a one-week reference run (in-process job)
-# and serve the API at http://127.0.0.1:8000/docs until Ctrl+C.
-# Environment: ENERGY_DATABASE_URL (default sqlite:///./stadtwerk.db), ENERGY_QUEUE (default inline).
+# The main job on the embedded default: install (if needed), load the Gera reference
+# district into SQLite (./stadtwerk.db), create an admin key, start the API on
+# http://127.0.0.1:8000 and queue a reference one-week run. Prints the key and the
+# URLs (/docs, /runs/{id}). Stop with Ctrl+C; run again to continue where you left off.
+# Usage: scripts/demo.sh [--port 8000] [--days 7]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install.sh
-exec .venv/bin/energy-api demo "$@"
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import api.cli" 2>/dev/null; then
+  scripts/install.sh
+fi
+exec .venv/bin/python -m api.cli demo "$@"

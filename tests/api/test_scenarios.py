@@ -70,6 +70,8 @@ def test_422_names_the_field(world: World) -> None:
     assert r.status_code == 422 and "options.weather" in r.json()["detail"]
     r = post(options={"weather": "weather/TRY2015_Chemnitz_region09_Jahr.dat"})
     assert r.status_code == 201
+    r = post(changes={"tariff": {"import_kind": "day_ahead", "day_ahead_file": "/etc/passwd"}})
+    assert r.status_code == 422 and "changes.tariff.day_ahead_file" in r.json()["detail"]
     r = post(district_version=5)
     assert r.status_code == 422 and "district_version" in r.json()["detail"]
     r = post(visibilty="published")  # a typo is an error, not silently private

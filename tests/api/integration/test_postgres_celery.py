@@ -108,9 +108,22 @@ class Worker:
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "worker", "--concurrency", "1",
-             "--hostname", f"{name}@%h", "--loglevel", "INFO"],
-            cwd=ROOT, env=worker_env(settings), stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "worker",
+                "--concurrency",
+                "1",
+                "--hostname",
+                f"{name}@%h",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=worker_env(settings),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -166,17 +179,19 @@ def api(settings: Settings) -> Iterator[tuple[TestClient, Any]]:
 def gera_scenario(client: TestClient, world: Any, days: int) -> int:
     h = world.h("planner_a")
     if not hasattr(world, "gera_id"):
-        r = client.post("/districts/yaml?visibility=published",
-                        content=GERA_DISTRICT_FILE.read_bytes(),
-                        headers=h | {"Content-Type": "application/yaml"})
+        r = client.post(
+            "/districts/yaml?visibility=published",
+            content=GERA_DISTRICT_FILE.read_bytes(),
+            headers=h | {"Content-Type": "application/yaml"},
+        )
         assert r.status_code == 201, r.text
         world.gera_id = r.json()["id"]
-    return int(world.create_scenario(world.gera_id, options={"start": "2025-06-02",
-                                                              "days": days}))
+    return int(world.create_scenario(world.gera_id, options={"start": "2025-06-02", "days": days}))
 
 
-def wait_for(client: TestClient, world: Any, run_id: int, done: Callable[[dict], bool],
-             timeout_s: float) -> dict[str, Any]:
+def wait_for(
+    client: TestClient, world: Any, run_id: int, done: Callable[[dict], bool], timeout_s: float
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     run: dict[str, Any] = {}
     while time.monotonic() < deadline:
@@ -206,8 +221,9 @@ def test_ready_checks_postgres_and_redis(api: Any) -> None:
     assert r.json()["checks"] == {"database": "ok", "queue": "ok (celery)"}
 
 
-def test_a_real_run_on_a_celery_worker(api: Any, settings: Settings,
-                                        start_worker: Callable[[str], Worker]) -> None:
+def test_a_real_run_on_a_celery_worker(
+    api: Any, settings: Settings, start_worker: Callable[[str], Worker]
+) -> None:
     client, world = api
     sid = gera_scenario(client, world, days=2)
     # queued before any worker exists: nothing is lost, the worker picks it up later
@@ -215,8 +231,10 @@ def test_a_real_run_on_a_celery_worker(api: Any, settings: Settings,
     assert r.status_code == 202
     run_id = r.json()["id"]
     cancelled = client.post(f"/scenarios/{sid}/runs", headers=world.h("planner_a")).json()["id"]
-    assert client.post(f"/runs/{cancelled}/cancel",
-                       headers=world.h("planner_a")).json()["status"] == "cancelled"
+    assert (
+        client.post(f"/runs/{cancelled}/cancel", headers=world.h("planner_a")).json()["status"]
+        == "cancelled"
+    )
     start_worker("alpha")
     run = wait_for(client, world, run_id, final, timeout_s=240)
     assert run["status"] == "succeeded", run
@@ -236,21 +254,25 @@ def test_a_real_run_on_a_celery_worker(api: Any, settings: Settings,
     engine.dispose()
 
 
-def test_worker_killed_mid_run_is_recovered(api: Any, settings: Settings,
-                                             start_worker: Callable[[str], Worker]) -> None:
+def test_worker_killed_mid_run_is_recovered(
+    api: Any, settings: Settings, start_worker: Callable[[str], Worker]
+) -> None:
     client, world = api
     sid = gera_scenario(client, world, days=28)
     doomed = start_worker("doomed")
     run_id = client.post(f"/scenarios/{sid}/runs", headers=world.h("planner_a")).json()["id"]
-    running = wait_for(client, world, run_id,
-                       lambda r: r["status"] == "running" and r["progress_frac"] > 0.0,
-                       timeout_s=180)
+    running = wait_for(
+        client,
+        world,
+        run_id,
+        lambda r: r["status"] == "running" and r["progress_frac"] > 0.0,
+        timeout_s=180,
+    )
     assert running["attempts"] == 1
     doomed.kill()
     time.sleep(2 * settings.heartbeat_interval_s)
     # nothing moves the run while no worker lives: it still says running
-    assert client.get(f"/runs/{run_id}", headers=world.h("planner_a")).json()[
-        "status"] == "running"
+    assert client.get(f"/runs/{run_id}", headers=world.h("planner_a")).json()["status"] == "running"
     start_worker("rescuer")
     run = wait_for(client, world, run_id, final, timeout_s=300)
     if run["status"] == "failed":  # allowed, if with a reason
@@ -264,6 +286,7 @@ def test_worker_killed_mid_run_is_recovered(api: Any, settings: Settings,
             assert row is not None and (row.worker or "").startswith("rescuer@")
             assert session.exec(select(RunResult).where(RunResult.run_id == run_id)).one()
         engine.dispose()
-        rows = client.get(f"/runs/{run_id}/schedule?aggregate=day",
-                          headers=world.h("planner_a")).json()["rows"]
+        rows = client.get(
+            f"/runs/{run_id}/schedule?aggregate=day", headers=world.h("planner_a")
+        ).json()["rows"]
         assert len(rows) == 28

@@ -72,7 +72,8 @@ from energy.savings import (
     write_csv_with_header,
     write_json,
 )
-from energy.scenario import ScenarioResult, _json_safe
+from energy.scenario import ScenarioResult
+from energy.serialise import json_safe
 from energy.timeindex import step_hours
 
 logger = logging.getLogger(__name__)
@@ -364,7 +365,7 @@ class Comparison:
             }
             for key in self.frame.index
         ]
-        return _json_safe(
+        return json_safe(
             {
                 **self.info,
                 "scenarios": [str(c) for c in self.frame.columns],

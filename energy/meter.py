@@ -61,7 +61,8 @@ from energy.errors import InputDataError
 from energy.kpi import compute_kpis
 from energy.kpi import savings as kpi_savings
 from energy.savings import BASELINES, export_info
-from energy.scenario import ScenarioResult, _json_safe
+from energy.scenario import ScenarioResult
+from energy.serialise import json_safe
 from energy.timeindex import require_utc_index, step_hours
 
 logger = logging.getLogger(__name__)
@@ -382,7 +383,7 @@ class MeterComparison:
         savings: dict[str, Any] = {}
         for (name, metric), row in self.savings.iterrows():
             savings.setdefault(name, {})[metric] = row.to_dict()
-        return _json_safe(
+        return json_safe(
             {
                 **self.info,
                 "notes": self.measured.metadata["measured"],

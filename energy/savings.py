@@ -89,15 +89,9 @@ import pandas as pd
 from energy.baselines import baseline_b0, baseline_b1
 from energy.district import District
 from energy.errors import InputDataError
-from energy.models.weather import weather_for_index
-from energy.scenario import (
-    RESULTS_LICENCE,
-    ScenarioOptions,
-    ScenarioResult,
-    _json_safe,
-    inputs_from_district,
-)
-from energy.timeindex import make_index, require_utc_index, step_hours
+from energy.scenario import BASELINE_FILE, ScenarioOptions, ScenarioResult, scenario_inputs
+from energy.serialise import RESULTS_LICENCE, json_safe
+from energy.timeindex import require_utc_index, step_hours
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +124,11 @@ LICENCE_URLS = {
 #: Named in every export (as the API's default attribution).
 ATTRIBUTION = "Digitales Stadtwerk Gera planning backend"
 SIMBENCH_NOTE = "ODbL-1.0: SimBench grid data (Meinecke et al. 2020, https://simbench.de)"
-#: Baseline schedule files written beside a run's ``schedule.parquet``.
-BASELINE_FILE = "baseline_{name}.parquet"
 
 
 # -- licence and provenance ----------------------------------------------------------------
 def _mentions_simbench(value: Any) -> bool:
-    return "simbench" in json.dumps(_json_safe(value), default=str).lower()
+    return "simbench" in json.dumps(json_safe(value), default=str).lower()
 
 
 def export_info(metadata: Mapping[str, Any], source: str | None = None) -> dict[str, Any]:
@@ -210,7 +202,7 @@ def write_json(data: Any, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        json.dumps(_json_safe(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n",
+        json.dumps(json_safe(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
     return path
@@ -461,7 +453,7 @@ class SavingsReport:
                     )
                 rows.append(entry)
             out["baselines"][str(name)] = rows
-        return _json_safe(out)
+        return json_safe(out)
 
     def to_csv_frame(self) -> pd.DataFrame:
         """Return the tidy table with ``period_start`` as ISO 8601 text with offset."""
@@ -581,31 +573,6 @@ def savings_report(
 
 
 # -- runs on disk --------------------------------------------------------------------------
-def write_baselines(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """Write the baseline schedules as ``baseline_B0.parquet``, ``baseline_B1.parquet``.
-
-    Same format as :func:`energy.scenario.write_outputs`' ``schedule.parquet``
-    (UTC index ``time_utc``, licence in the schema metadata), so that
-    :func:`load_run` can rebuild the result with its baselines.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, schedule in result.baselines.items():
-        frame = schedule.copy()
-        frame.index = frame.index.rename("time_utc")
-        table = pa.Table.from_pandas(frame)
-        meta = dict(table.schema.metadata or {})
-        meta[b"licence"] = RESULTS_LICENCE.encode()
-        path = out / BASELINE_FILE.format(name=name)
-        pq.write_table(table.replace_schema_metadata(meta), path)
-        paths.append(path)
-    return paths
-
-
 def _read_schedule(path: Path) -> pd.DataFrame:
     frame = pd.read_parquet(path)
     frame.index = require_utc_index(frame.index, str(path))
@@ -619,7 +586,7 @@ def load_run(directory: Path) -> ScenarioResult:
     Reads ``schedule.parquet``, ``kpis.json`` and ``metadata.json`` (written
     by :func:`energy.scenario.write_outputs`) and the baseline schedules
     ``baseline_B0.parquet`` / ``baseline_B1.parquet`` (written by
-    :func:`write_baselines`) where present. ``node_p_kw`` is not stored and
+    :func:`energy.scenario.write_outputs`) where present. ``node_p_kw`` is not stored and
     comes back empty.
 
     Raises
@@ -682,10 +649,5 @@ def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[s
     options = ScenarioOptions(
         **{k: v for k, v in metadata.get("options", {}).items() if k in known}
     )
-    index = make_index(options.start, options.days, options.resolution, district.site.timezone)
-    weather = weather_for_index(index, district.site, options.weather)
-    export_cap = (
-        None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
-    )
-    inputs = inputs_from_district(district, index, weather, export_cap_kw=export_cap)
+    inputs = scenario_inputs(district, options)
     return {"B0": baseline_b0(inputs).schedule, "B1": baseline_b1(inputs).schedule}

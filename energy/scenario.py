@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import math
 import platform
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from energy.baselines import baseline_b0, baseline_b1
@@ -36,12 +34,11 @@ from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
 from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, TerminalSoc
 from energy.optimisation.solve import highs_version, optimise, simultaneous_flows, solution_schedule
 from energy.progress import ProgressCallback, no_progress, scaled
+from energy.serialise import RESULTS_LICENCE, json_safe, write_parquet
 from energy.timeindex import make_index, parse_resolution
 
 logger = logging.getLogger(__name__)
 
-#: Licence of the results this library writes (DESIGN.md "Open data").
-RESULTS_LICENCE = "CC-BY-4.0"
 #: Packages whose versions a run records.
 RECORDED_PACKAGES = (
     "stadtwerk-energy",
@@ -186,6 +183,20 @@ def inputs_from_district(
     )
 
 
+def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInputs:
+    """Dispatch inputs of a scenario: its horizon, weather and export cap applied.
+
+    The one place where a run's inputs are built, so that a run's baselines
+    can be recomputed later from its recorded options.
+    """
+    index = make_index(options.start, options.days, options.resolution, district.site.timezone)
+    weather = weather_for_index(index, district.site, options.weather)
+    export_cap = (
+        None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
+    )
+    return inputs_from_district(district, index, weather, export_cap_kw=export_cap)
+
+
 def _file_record(path: Path) -> dict[str, Any]:
     """Path and SHA-256 of a data file (or a note that it is missing)."""
     if not path.is_file():
@@ -260,17 +271,10 @@ def run_scenario(
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
     tz = district.site.timezone
-    index = make_index(options.start, options.days, options.resolution, tz)
-    report(0.0, f"weather and PV for {options.days} days at {options.resolution}")
+    report(0.0, f"weather, PV, loads, lighting and tariff for {options.days} days")
     t = time.perf_counter()
-    weather = weather_for_index(index, district.site, options.weather)
-    timings["weather_s"] = time.perf_counter() - t
-    export_cap = (
-        None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
-    )
-    report(0.1, f"PV, building loads, lighting and tariff ({len(district.buildings)} buildings)")
-    t = time.perf_counter()
-    inputs = inputs_from_district(district, index, weather, export_cap_kw=export_cap)
+    inputs = scenario_inputs(district, options)
+    index = inputs.index
     timings["inputs_s"] = time.perf_counter() - t
     dispatch_options = options.dispatch_options()
     solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
@@ -348,26 +352,19 @@ def run_scenario(
     )
 
 
-def _json_safe(value: Any) -> Any:
-    """Plain JSON data: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
+#: File name of a baseline schedule in a run folder.
+BASELINE_FILE = "baseline_{name}.parquet"
 
 
 def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """Write ``schedule.csv``, ``schedule.parquet``, ``kpis.json``, ``metadata.json``.
+    """Write a run folder: schedules, node powers, KPIs and metadata.
 
-    Times are UTC ISO 8601 (interval starts). The licence is recorded in both
-    JSON files and in the Parquet schema metadata.
+    Files: ``schedule.csv`` and ``schedule.parquet`` (optimised schedule),
+    ``node_p_kw.parquet`` (net power per grid node, load convention, for
+    ``energy grid check --schedule``), ``baseline_B0.parquet`` and
+    ``baseline_B1.parquet``, ``kpis.json`` and ``metadata.json``. Times are UTC
+    ISO 8601 interval starts. The licence is recorded in both JSON files and
+    in the Parquet schema metadata.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -375,18 +372,15 @@ def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
     frame.index = frame.index.rename("time_utc")
     csv_path = out / "schedule.csv"
     frame.to_csv(csv_path, date_format="%Y-%m-%dT%H:%M:%SZ", float_format="%.6g")
-    parquet_path = out / "schedule.parquet"
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(frame)
-    meta = dict(table.schema.metadata or {})
-    meta[b"licence"] = RESULTS_LICENCE.encode()
-    pq.write_table(table.replace_schema_metadata(meta), parquet_path)
+    written = [csv_path, write_parquet(result.schedule, out / "schedule.parquet")]
+    if len(result.node_p_kw.columns):
+        written.append(write_parquet(result.node_p_kw, out / "node_p_kw.parquet"))
+    for name, schedule in result.baselines.items():
+        written.append(write_parquet(schedule, out / BASELINE_FILE.format(name=name)))
     kpis_path = out / "kpis.json"
     kpis_path.write_text(
         json.dumps(
-            _json_safe(
+            json_safe(
                 {
                     "licence": RESULTS_LICENCE,
                     "kpis": result.kpis,
@@ -402,6 +396,7 @@ def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
     )
     meta_path = out / "metadata.json"
     meta_path.write_text(
-        json.dumps(_json_safe(result.metadata), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        json.dumps(json_safe(result.metadata), indent=2, allow_nan=False) + "\n",
+        encoding="utf-8",
     )
-    return [csv_path, parquet_path, kpis_path, meta_path]
+    return [*written, kpis_path, meta_path]

@@ -50,7 +50,8 @@ from energy.economics import EconomicAssumptions, InvestmentItems
 from energy.errors import InputDataError
 from energy.progress import ProgressCallback, no_progress
 from energy.savings import export_info, header_lines, write_csv_with_header, write_json
-from energy.scenario import ScenarioOptions, _json_safe, run_scenario
+from energy.scenario import ScenarioOptions, run_scenario
+from energy.serialise import json_safe
 from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
 
 logger = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def run_point(
     record["added"] = dataclasses.asdict(added_items(changed, base))
     record["spec_hash"] = changed.spec_hash()
     record["run_s"] = float(result.metadata["timings_s"]["total_s"])
-    return _json_safe(record)
+    return json_safe(record)
 
 
 # -- summary -------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ class SweepResult:
                 },
                 "values": grid.to_numpy().tolist(),
             }
-        return _json_safe(
+        return json_safe(
             {
                 **self.info,
                 "parameters": self.parameters,

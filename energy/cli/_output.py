@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,27 +14,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from energy.errors import EnergyError
+from energy.serialise import json_safe
 
 console = Console()
 err_console = Console(stderr=True)
 
 
-def _clean(value: Any) -> Any:
-    """Make ``value`` JSON-safe: NaN/inf become null, numpy scalars become Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout."""
-    sys.stdout.write(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def print_table(

@@ -31,7 +31,6 @@ from energy.savings import (
     baselines_for_run,
     load_run,
     savings_report,
-    write_baselines,
 )
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
 from energy.sweep import SweepSpec, run_sweep
@@ -146,7 +145,6 @@ def compare_command(
             written = comparison.write(out)
             for name, result in results.items():
                 written += write_outputs(result, out / name)
-                written += write_baselines(result, out / name)
     if as_json:
         print_json({**comparison.to_dict(), "outputs": [str(p) for p in written]})
         return

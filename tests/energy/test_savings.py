@@ -20,7 +20,6 @@ from energy.savings import (
     period_table,
     savings_report,
     step_savings,
-    write_baselines,
 )
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
 from energy.timeindex import make_index
@@ -321,14 +320,16 @@ def test_gera_pv_savings_second_method(gera_run: ScenarioResult) -> None:
 
 def test_run_folder_round_trip(gera_run: ScenarioResult, gera: District, tmp_path: Path) -> None:
     write_outputs(gera_run, tmp_path)
+    assert (tmp_path / "baseline_B0.parquet").is_file()
+    loaded = load_run(tmp_path)
+    for name in ("B0", "B1"):
+        (tmp_path / f"baseline_{name}.parquet").unlink()
     without = load_run(tmp_path)
     assert without.baselines == {}
     # recomputed from the district and the recorded options: the same schedules
     again = baselines_for_run(gera, without.metadata)
     for name in ("B0", "B1"):
         pd.testing.assert_frame_equal(again[name], gera_run.baselines[name], check_freq=False)
-    write_baselines(gera_run, tmp_path)
-    loaded = load_run(tmp_path)
     a = savings_report(loaded, "day").frame
     b = savings_report(gera_run, "day").frame
     assert np.allclose(a["value"], b["value"], rtol=1e-12, atol=1e-9, equal_nan=True)

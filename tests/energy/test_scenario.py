@@ -87,7 +87,7 @@ def test_metadata(result: ScenarioResult, gera: District) -> None:
     assert meta["data_files"]["day_ahead"]["sha256"]
     assert meta["options"]["days"] == 2
     assert meta["licence"] == "CC-BY-4.0"
-    for key in ("weather_s", "inputs_s", "build_s", "handover_s", "solve_s", "baselines_s"):
+    for key in ("inputs_s", "build_s", "handover_s", "solve_s", "baselines_s"):
         assert meta["timings_s"][key] >= 0
     fractions = [f for f, _ in meta["_reports"]]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -99,6 +99,9 @@ def test_write_outputs(result: ScenarioResult, tmp_path: Path) -> None:
     assert [p.name for p in paths] == [
         "schedule.csv",
         "schedule.parquet",
+        "node_p_kw.parquet",
+        "baseline_B0.parquet",
+        "baseline_B1.parquet",
         "kpis.json",
         "metadata.json",
     ]
@@ -109,11 +112,16 @@ def test_write_outputs(result: ScenarioResult, tmp_path: Path) -> None:
     )
     table = pq.read_table(paths[1])
     assert table.schema.metadata[b"licence"] == b"CC-BY-4.0"
-    kpis = json.loads(paths[2].read_text())
+    nodes = pd.read_parquet(paths[2])
+    # node powers (load convention) add up to the district's net exchange in every step
+    net_kw = result.schedule["p_import_kw"] - result.schedule["p_export_kw"]
+    assert nodes.sum(axis=1).to_numpy() == pytest.approx(net_kw.to_numpy(), abs=1e-6)
+    assert pq.read_table(paths[3]).schema.metadata[b"licence"] == b"CC-BY-4.0"
+    kpis = json.loads(paths[5].read_text())
     assert kpis["kpis"]["optimised"]["cost_eur"] == pytest.approx(
         result.kpis["optimised"]["cost_eur"]
     )
-    meta = json.loads(paths[3].read_text())
+    meta = json.loads(paths[6].read_text())
     assert meta["solver"]["status"] == "optimal"
 
 

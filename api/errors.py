@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,6 +58,18 @@ class ConflictError(ApiError):
     """The object is in a state that does not allow this (409)."""
 
     status_code = 409
+
+
+class UnsupportedMediaTypeError(ApiError):
+    """The body is not of a media type the endpoint reads (415)."""
+
+    status_code = 415
+
+
+class QueueUnavailableError(ApiError):
+    """The job queue did not take the run (503)."""
+
+    status_code = 503
 
 
 class PayloadTooLargeError(ApiError):
@@ -205,6 +216,3 @@ class BodySizeLimitMiddleware:
 
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
-
-
-Handler = Callable[[Request], Awaitable[Any]]

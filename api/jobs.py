@@ -55,6 +55,7 @@ from api.tables import DistrictVersion, Run, RunResult, utcnow
 from energy.district import District, district_from_dict
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.progress import ProgressCallback
+from energy.serialise import json_safe as plain_json
 from energy.variants import ScenarioChanges, apply_changes
 
 if TYPE_CHECKING:
@@ -101,9 +102,7 @@ def default_runner(district: District, options: dict[str, Any], progress: Progre
 
 def json_safe(value: Any) -> Any:
     """Return ``value`` as plain JSON data: NaN -> null, numpy -> Python, others -> str."""
-    from energy.scenario import _json_safe
-
-    return json.loads(json.dumps(_json_safe(value), default=str))
+    return json.loads(json.dumps(plain_json(value), default=str))
 
 
 def frame_to_parquet(frame: pd.DataFrame) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,6 +19,7 @@ from api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_err
 from api.exports import ExportCache
 from api.jobs import JobExecutor, make_executor
 from api.routers import districts, forecasts, health, organisations, runs, scenarios
+from api.schemas import ErrorBody
 from api.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,14 @@ TAGS = [
     {"name": "organisations and keys", "description": "Who may see and change what"},
     {"name": "health", "description": "Liveness and readiness"},
 ]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing, unknown or revoked X-API-Key"},
+    403: {"model": ErrorBody, "description": "Visible, but not yours to change"},
+    404: {"model": ErrorBody, "description": "Not found, or not visible to you"},
+    422: {"model": ErrorBody, "description": "Invalid input; the message names the field"},
+}
 
 
 def create_app(
@@ -102,6 +112,7 @@ def create_app(
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for module in (health, organisations, districts, forecasts, scenarios, runs):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (organisations, districts, forecasts, scenarios, runs):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

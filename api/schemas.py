@@ -54,6 +54,44 @@ FINAL_STATUSES = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.can
 
 T = TypeVar("T")
 
+#: A two-building district for the OpenAPI examples.
+EXAMPLE_SPEC: dict[str, Any] = {
+    "site": {"name": "Testquartier", "latitude": 50.88, "longitude": 12.08, "altitude_m": 200},
+    "grid": {"feeders": [{"id": "F1"}]},
+    "buildings": [
+        {
+            "id": "B1",
+            "kind": "multi_family",
+            "annual_kwh": 30000,
+            "profile": "H0",
+            "feeder": "F1",
+            "distance_m": 50,
+        },
+        {
+            "id": "B2",
+            "kind": "school",
+            "annual_kwh": 10000,
+            "profile": "G1",
+            "feeder": "F1",
+            "distance_m": 120,
+        },
+    ],
+    "pv": [{"id": "PV1", "building": "B1", "kwp": 20}],
+    "batteries": [{"id": "BAT1", "at": "substation", "capacity_kwh": 50, "power_kw": 25}],
+    "lighting": [
+        {
+            "id": "L1",
+            "road": "Teststrasse",
+            "design_class": "P3",
+            "lowest_class": "P5",
+            "luminaires": 10,
+            "nominal_w": 40,
+            "feeder": "F1",
+            "distance_m": 80,
+        },
+    ],
+}
+
 
 class Page(BaseModel, Generic[T]):
     """One page of a list: ``items`` from ``offset``, ``total`` items in all."""
@@ -77,12 +115,6 @@ def public_page(rows: Page[Any], schema: type[S]) -> Page[S]:
     )
 
 
-class Message(BaseModel):
-    """A plain message."""
-
-    detail: str
-
-
 # -- organisations and keys ---------------------------------------------------
 
 
@@ -96,7 +128,12 @@ class OrganisationBase(SQLModel):
 class OrganisationCreate(OrganisationBase):
     """Body of ``POST /organisations``."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "BürgerEnergie Gera eG", "description": "Cooperative"}]
+        },
+    )
 
 
 class OrganisationPublic(OrganisationBase):
@@ -116,7 +153,10 @@ class ApiKeyBase(SQLModel):
 class ApiKeyCreate(ApiKeyBase):
     """Body of ``POST /keys``; ``organisation_id`` defaults to the caller's."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "city dashboard", "role": "viewer"}]},
+    )
 
     organisation_id: int | None = None
 
@@ -164,7 +204,18 @@ class DistrictBase(SQLModel):
 class DistrictCreate(DistrictBase):
     """Body of ``POST /districts`` (JSON); a YAML body is the spec alone."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Testquartier",
+                    "visibility": "private",
+                    "spec": EXAMPLE_SPEC,
+                }
+            ]
+        },
+    )
 
     spec: District = Field(description="The district spec, as in data/gera/district.yaml")
 
@@ -272,7 +323,23 @@ class ScenarioBase(SQLModel):
 class ScenarioCreate(ScenarioBase):
     """Body of ``POST /scenarios``."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "+300 kWp PV, +400 kWh battery",
+                    "district_id": 1,
+                    "changes": {
+                        "pv_added_total_kwp": 300,
+                        "batteries": [{"at": "substation", "capacity_kwh": 400, "power_kw": 200}],
+                        "lighting": [{"group": "L-Lindenweg", "lowest_class": "P5"}],
+                    },
+                    "options": {"start": "2025-06-02", "days": 7, "objective": "cost"},
+                }
+            ]
+        },
+    )
 
     changes: ScenarioChanges = Field(default_factory=ScenarioChanges)
     options: RunOptions = Field(default_factory=RunOptions)

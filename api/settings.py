@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from energy.serialise import RESULTS_LICENCE
+
 #: Passwords that ship in examples and must never reach a real deployment.
 PLACEHOLDER_PASSWORDS = frozenset({"changethis", "postgres", "password", "secret"})
 
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
         description="Redis re-delivers an unacknowledged task after this long [s]",
     )
     celery_queue_name: str = Field("energy-runs", description="Celery queue of the runs")
-    result_licence: str = Field("CC-BY-4.0", description="Licence of exported results")
+    result_licence: str = Field(RESULTS_LICENCE, description="Licence of exported results")
     result_attribution: str = Field(
         "Digitales Stadtwerk Gera planning backend",
         description="Attribution named in every export",

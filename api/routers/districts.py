@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api import crud
 from api.deps import CurrentKey, Limit, Offset, SessionDep
-from api.errors import ApiError
+from api.errors import UnsupportedMediaTypeError
 from api.schemas import (
     DistrictBase,
     DistrictCreate,
@@ -35,12 +35,6 @@ from energy.errors import InputDataError
 router = APIRouter(prefix="/districts", tags=["districts"])
 
 _GERA_YAML_HEAD = "".join(GERA_DISTRICT_FILE.read_text(encoding="utf-8").splitlines(True)[:40])
-
-
-class UnsupportedMediaTypeError(ApiError):
-    """The body is neither YAML nor what the endpoint documents (415)."""
-
-    status_code = 415
 
 
 def version_public(version: DistrictVersion) -> DistrictVersionPublic:

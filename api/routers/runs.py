@@ -18,7 +18,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import ApiError, NotFoundError
+from api.errors import NotFoundError, QueueUnavailableError
 from api.exports import ExportCache, ExportInfo, aggregate_frame, frame_response
 from api.jobs import frame_from_parquet
 from api.schemas import (
@@ -36,12 +36,6 @@ from energy.errors import InputDataError
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["runs"])
-
-
-class QueueUnavailableError(ApiError):
-    """The job queue did not take the run (503)."""
-
-    status_code = 503
 
 
 def runs_public(session: Session, runs: list[Run]) -> list[RunPublic]:

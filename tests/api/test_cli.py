@@ -102,6 +102,10 @@ def test_demo_serves_a_reference_run(tmp_path: Path) -> None:
             except httpx.TransportError:
                 time.sleep(0.5)
                 continue
+            assert r.status_code == 200, (
+                f"GET {run_url}: HTTP {r.status_code} {r.text[:500]}\n"
+                + (tmp_path / "demo.log").read_text()[-3000:]
+            )
             status = r.json()["status"]
             if status in ("succeeded", "failed"):
                 break

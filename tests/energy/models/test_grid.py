@@ -272,6 +272,105 @@ def test_build_network_topology_by_hand() -> None:
     assert net.trafo["std_type"].iloc[0] == "0.63 MVA 20/0.4 kV"
 
 
+def _reference_net(service_m: float) -> pp.pandapowerNet:
+    """small_district() built element by element (pandapower's one-row creators).
+
+    Bus positions, lengths and powers by hand: F1 (bearing 0, due north) has buses at
+    50, 80 and 120 m (A and B at 50 m, the light at 80 m, C at 120 m); F2 (bearing 180
+    degrees, due south) only has D at 0 m, i.e. at the busbar. With service cables, the
+    k-th building of a feeder sits 15 m to the right (k even) or left (k odd) of its
+    feeder bus. Loads: annual mean [MW] = annual_kwh / 8760 / 1000; light 10 x 50 W.
+    Schematic coordinates: 111 195 m per degree latitude, times cos(latitude) east.
+    """
+    lat0, lon0 = 50.88, 12.08
+
+    def point(lon: float, lat: float) -> str:
+        return json.dumps({"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]})
+
+    def geo(east_m: float, north_m: float) -> str:
+        lon = lon0 + east_m / (111_195.0 * math.cos(math.radians(lat0)))
+        return point(lon, lat0 + north_m / 111_195.0)
+
+    district = small_district()
+    net = pp.create_empty_network(name="Test (energy.models.grid)")
+    mv = pp.create_bus(net, 20.0, name="mv", geo=point(lon0 - 2e-4, lat0))  # 2e-4 degrees west
+    pp.create_ext_grid(net, mv, vm_pu=1.0, name="upstream grid")
+    lv = pp.create_bus(net, 0.4, name="lv busbar", geo=geo(0, 0))
+    pp.create_transformer(net, mv, lv, std_type="0.63 MVA 20/0.4 kV", name="transformer")
+    net.bus["feeder"] = ""
+    net.bus["distance_m"] = 0.0
+    f1 = {}
+    for d_m, prev_m in ((50, 0), (80, 50), (120, 80)):
+        f1[d_m] = pp.create_bus(
+            net, 0.4, name=f"F1@{d_m}m", geo=geo(0, d_m), feeder="F1", distance_m=d_m
+        )
+        pp.create_line(
+            net,
+            f1.get(prev_m, lv),
+            f1[d_m],
+            (d_m - prev_m) / 1000,
+            "NAYY 4x150 SE",
+            name=f"F1 {prev_m}-{d_m}m",
+            feeder="F1",
+            distance_m=d_m,
+        )
+    at = {"A": f1[50], "B": f1[50], "C": f1[120], "D": lv}
+    if service_m:
+        for bid, feeder, east, north, d_m in (
+            ("A", "F1", 15, 50, 50),
+            ("B", "F1", -15, 50, 50),
+            ("C", "F1", 15, 120, 120),
+            ("D", "F2", -15, 0, 0),
+        ):
+            bus = pp.create_bus(
+                net, 0.4, name=bid, geo=geo(east, north), feeder=feeder, distance_m=d_m
+            )
+            cable = "NAYY 4x50 SE"
+            pp.create_line(
+                net,
+                at[bid],
+                bus,
+                0.015,
+                cable,
+                name=f"service {bid}",
+                feeder=feeder,
+                distance_m=d_m,
+            )
+            at[bid] = bus
+    for bid, kwh in (("A", 4000), ("B", 4000), ("C", 40000)):
+        pp.create_load(net, at[bid], p_mw=kwh / 8760 / 1000, name=bid)
+    pp.create_load(net, f1[80], p_mw=10 * 50 / 1e6, name="light:L1")
+    pp.create_load(net, at["D"], p_mw=9000 / 8760 / 1000, name="D")
+    pac_mw = district.pv[0].pac_kw / 1000
+    pp.create_sgen(net, at["C"], p_mw=pac_mw, sn_mva=pac_mw, name="PV-C", type="PV")
+    pp.create_storage(net, lv, p_mw=0.0, max_e_mwh=0.1, sn_mva=0.05, name="BAT")
+    pp.create_storage(net, at["A"], p_mw=0.0, max_e_mwh=0.01, sn_mva=0.005, name="BAT-A")
+    nodes = {"substation": lv, "A": at["A"], "B": at["B"], "C": at["C"], "light:L1": f1[80]}
+    set_node_buses(net, {**nodes, "D": at["D"]})
+    return net
+
+
+@pytest.mark.parametrize("service_m", [15.0, 0.0])
+def test_build_network_equals_element_by_element_reference(service_m: float) -> None:
+    # build_network creates each table in one vectorised call; the net must equal the
+    # one pandapower's per-element creators give: same rows, order, values, dtypes and
+    # columns. The one allowed difference: create_sgens (unlike create_sgen) writes
+    # pandapower's default generator_type "current_source" into a column of its own.
+    data = small_district().to_dict()
+    data["grid"]["service_length_m"] = service_m
+    net = build_network(district_from_dict(data))
+    ref = _reference_net(service_m)
+    assert net.name == ref.name
+    assert net.std_types == ref.std_types
+    assert (net.sgen["generator_type"] == "current_source").all()
+    net.sgen = net.sgen.drop(columns="generator_type")
+    tables = {k for k in ref if isinstance(ref[k], pd.DataFrame)}
+    assert tables == {k for k in net if isinstance(net[k], pd.DataFrame)}
+    for key in sorted(tables):
+        pd.testing.assert_frame_equal(net[key], ref[key], check_exact=True, obj=key)
+    assert len(net.bus) == (9 if service_m else 5)
+
+
 def test_bad_cable_type_names_field() -> None:
     data = small_district().to_dict()
     data["grid"]["feeders"][0]["cable"] = "NAYY 4x999"

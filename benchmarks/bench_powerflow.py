@@ -6,6 +6,9 @@ For the Gera reference district (unoptimised schedule: loads - PV + lighting)
 and SimBench ``1-LV-semiurb4--0-sw`` (its own profiles, hourly means), it
 times, side by side in one process:
 
+* building the Gera net (:func:`energy.models.grid.build_network`), first call
+  and warm, and the whole :func:`energy.models.grid.check.check_schedule` of
+  the Gera year (build, AC time series, violations, KPIs);
 * ours: :class:`energy.models.grid.powerflow.TimeSeriesRunner` (lightsim2grid
   ``TimeSeriesCPP`` on the whole year), set-up and run separately;
 * ours with the pandapower fallback (``runpp`` loop with ``init="results"``),
@@ -29,9 +32,9 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
-from energy.district import GERA_DISTRICT_FILE, load_district
+from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.grid import build_network, import_network, network_profiles_kw
-from energy.models.grid.check import baseline_node_p_kw
+from energy.models.grid.check import baseline_node_p_kw, check_schedule
 from energy.models.grid.powerflow import TimeSeriesRunner
 from energy.timeindex import year_index
 
@@ -93,6 +96,24 @@ def bench(
     return {"setup_s": setup_s, "run_s": run_s, "loop_ms": loop_step * 1e3, "ratio": ratio}
 
 
+def bench_build(district: District, repeat: int = 5) -> pp.pandapowerNet:
+    """Time build_network: the first call (creates pandapower's empty-net template) and warm."""
+    t0 = time.perf_counter()
+    net = build_network(district)
+    first_s = time.perf_counter() - t0
+    warm = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        net = build_network(district)
+        warm.append(time.perf_counter() - t0)
+    print(
+        f"build_network: {len(net.bus)} buses, {len(net.line)} lines, {len(net.load)} loads, "
+        f"{len(net.sgen)} sgens, {len(net.storage)} storages; first call {first_s * 1e3:.0f} ms, "
+        f"then median {np.median(warm) * 1e3:.0f} ms of {repeat}"
+    )
+    return net
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=200, help="runpp loop sample size")
@@ -116,7 +137,14 @@ def main() -> None:
     t0 = time.perf_counter()
     nodes = baseline_node_p_kw(district, index)
     print(f"Gera schedule (loads, PV, lighting) for 2025: {time.perf_counter() - t0:.2f} s")
-    bench("Gera reference district", build_network(district), nodes, None, args.sample)
+    net = bench_build(district)
+    bench("Gera reference district", net, nodes, None, args.sample)
+    t0 = time.perf_counter()
+    checked = check_schedule(district, nodes)
+    print(
+        f"check_schedule (build + AC year + violations + KPIs): "
+        f"{time.perf_counter() - t0:.3f} s, {checked.summary['violations']} violations"
+    )
 
     sb = import_network("1-LV-semiurb4--0-sw")
     p_kw, q_kvar = network_profiles_kw(sb, "1h")

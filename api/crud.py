@@ -8,6 +8,8 @@ not the caller's to change is "forbidden" (403).
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,26 +31,33 @@ from api.auth import (
 from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.schemas import (
     FINAL_STATUSES,
+    MAX_SWEEP_POINTS,
     ApiKeyCreate,
     DistrictBase,
     DistrictUpdate,
     OrganisationCreate,
     Page,
     Role,
+    RunKind,
     RunOptions,
     RunStatus,
     ScenarioCreate,
     ScenarioUpdate,
+    SizingCreate,
+    SweepCreate,
+    economic_assumptions,
 )
 from api.settings import Settings
 from api.tables import (
     ApiKey,
     District,
     DistrictVersion,
+    MeterData,
     Organisation,
     Run,
     RunResult,
     Scenario,
+    Sweep,
     utcnow,
 )
 from energy.district import DATA_DIR, district_from_dict
@@ -519,37 +528,73 @@ def delete_scenario(session: Session, p: Principal, scenario_id: int) -> None:
 # -- runs -----------------------------------------------------------------------------
 
 
-def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
-    """Store a queued run of the scenario on the exact district version it resolves to."""
+@dataclass(frozen=True)
+class JobInputs:
+    """What a new job of a scenario refers to: the scenario, the exact version, the district."""
+
+    scenario: Scenario
+    version: DistrictVersion
+    district: DistrictSpec  # the version's spec with the scenario's changes applied
+
+    def new_job(self, p: Principal, settings: Settings, **values: Any) -> Run:
+        """Return a queued (unsaved) job row of the scenario; ``values`` set kind, params...
+
+        and may replace the scenario's ``options``.
+        """
+        assert self.version.id is not None and self.scenario.id is not None
+        fields: dict[str, Any] = {
+            "scenario_id": self.scenario.id,
+            "organisation_id": self.scenario.organisation_id,
+            "district_version_id": self.version.id,
+            "options": dict(self.scenario.options),
+            "changes": dict(self.scenario.changes),
+            "spec_hash": self.district.spec_hash(),
+            "max_attempts": settings.max_attempts,
+            "created_by_key_id": p.key_id,
+        }
+        return Run(**(fields | values))
+
+
+def job_inputs(session: Session, p: Principal, scenario_id: int) -> JobInputs:
+    """Resolve a scenario the caller may run to its exact district version and district."""
     scenario = get_scenario_for_write(session, p, scenario_id)
     district = session.get(District, scenario.district_id)
     assert district is not None
     version = get_version(session, district, scenario.district_version)
     changes = ScenarioChanges.model_validate(scenario.changes)
-    effective = apply_changes(spec_of(version), changes)
-    assert version.id is not None and scenario.id is not None
-    run = Run(
-        scenario_id=scenario.id,
-        organisation_id=scenario.organisation_id,
-        district_version_id=version.id,
-        options=dict(scenario.options),
-        changes=dict(scenario.changes),
-        spec_hash=effective.spec_hash(),
-        max_attempts=settings.max_attempts,
-        created_by_key_id=p.key_id,
-    )
+    return JobInputs(scenario, version, apply_changes(spec_of(version), changes))
+
+
+def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
+    """Store a queued run of the scenario on the exact district version it resolves to."""
+    run = job_inputs(session, p, scenario_id).new_job(p, settings)
     session.add(run)
     session.commit()
     session.refresh(run)
     return run
 
 
-def get_run(session: Session, p: Principal, run_id: int) -> Run:
-    """Return a run the caller may read, else NotFoundError."""
-    run = session.exec(select(Run).where(col(Run.id) == run_id, run_visible(p))).first()
+#: How each kind of job is named in messages.
+JOB_NOUNS = {
+    RunKind.scenario: "run",
+    RunKind.sweep_point: "sweep point",
+    RunKind.sizing: "sizing job",
+}
+
+
+def get_job(session: Session, p: Principal, run_id: int, kind: RunKind) -> Run:
+    """Return a job row of ``kind`` the caller may read, else NotFoundError."""
+    run = session.exec(
+        select(Run).where(col(Run.id) == run_id, col(Run.kind) == kind, run_visible(p))
+    ).first()
     if run is None:
-        raise NotFoundError(f"run {run_id} not found")
+        raise NotFoundError(f"{JOB_NOUNS[kind]} {run_id} not found")
     return run
+
+
+def get_run(session: Session, p: Principal, run_id: int) -> Run:
+    """Return a scenario run the caller may read, else NotFoundError."""
+    return get_job(session, p, run_id, RunKind.scenario)
 
 
 def list_runs(
@@ -560,8 +605,11 @@ def list_runs(
     scenario_id: int | None = None,
     status: RunStatus | None = None,
 ) -> Page[Run]:
-    """List the runs the caller may read, newest first, optionally of a scenario or status."""
-    condition = run_visible(p)
+    """List the scenario runs the caller may read, newest first, optionally of a scenario or status.
+
+    Sweep points and sizing jobs are listed with their sweep and sizing.
+    """
+    condition = sa.and_(run_visible(p), col(Run.kind) == RunKind.scenario)
     if scenario_id is not None:
         condition = sa.and_(condition, col(Run.scenario_id) == scenario_id)
     if status is not None:
@@ -569,30 +617,35 @@ def list_runs(
     return page(session, Run, condition, offset, limit, col(Run.id).desc())
 
 
-def cancel_run(session: Session, p: Principal, run_id: int) -> Run:
-    """Cancel a queued run at once, or ask a running one to stop at its next report."""
-    run = get_run(session, p, run_id)
-    if not can_write_scenario(p, run.organisation_id):
-        raise ForbiddenError(f"run {run_id}: only its organisation may cancel it")
-    if run.status in FINAL_STATUSES:
-        raise ConflictError(f"run {run_id} is already {run.status}")
-    now = utcnow()
-    queued = session.exec(
+def cancel_jobs(session: Session, which: ColumnElement[bool]) -> None:
+    """Cancel the queued jobs of ``which`` at once; ask the running ones to stop (no commit)."""
+    session.exec(
         sa.update(Run)
-        .where(col(Run.id) == run_id, col(Run.status) == RunStatus.queued)
+        .where(which, col(Run.status) == RunStatus.queued)
         .values(
             status=RunStatus.cancelled,
             cancel_requested=True,
-            finished_at=now,
+            finished_at=utcnow(),
             progress_message="cancelled before it started",
         )
     )
-    if queued.rowcount == 0:
-        session.exec(
-            sa.update(Run)
-            .where(col(Run.id) == run_id, col(Run.status) == RunStatus.running)
-            .values(cancel_requested=True, progress_message="cancel requested")
-        )
+    session.exec(
+        sa.update(Run)
+        .where(which, col(Run.status) == RunStatus.running)
+        .values(cancel_requested=True, progress_message="cancel requested")
+    )
+
+
+def cancel_run(
+    session: Session, p: Principal, run_id: int, kind: RunKind = RunKind.scenario
+) -> Run:
+    """Cancel a queued run (or sizing job) at once, or ask a running one to stop."""
+    run = get_job(session, p, run_id, kind)
+    if not can_write_scenario(p, run.organisation_id):
+        raise ForbiddenError(f"{JOB_NOUNS[kind]} {run_id}: only its organisation may cancel it")
+    if run.status in FINAL_STATUSES:
+        raise ConflictError(f"{JOB_NOUNS[kind]} {run_id} is already {run.status}")
+    cancel_jobs(session, col(Run.id) == run_id)
     session.commit()
     session.refresh(run)
     return run
@@ -609,7 +662,17 @@ def get_result(session: Session, p: Principal, run_id: int) -> tuple[Run, RunRes
     result = session.exec(
         select(RunResult)
         .where(col(RunResult.run_id) == run_id)
-        .options(defer(RunResult.schedule_parquet), defer(RunResult.node_p_kw_parquet))  # type: ignore[arg-type]
+        .options(
+            *(
+                defer(getattr(RunResult, column))
+                for column in (
+                    "schedule_parquet",
+                    "node_p_kw_parquet",
+                    "baseline_b0_parquet",
+                    "baseline_b1_parquet",
+                )
+            )
+        )
     ).first()  # the time series load on first access only
     if result is None:  # pragma: no cover - written in the same transaction as the status
         raise NotFoundError(f"run {run_id}: results missing")
@@ -628,3 +691,292 @@ def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float
     if start is None or end is None:
         return None
     return (end - start).total_seconds()
+
+
+# -- sweeps -----------------------------------------------------------------------------
+
+
+def sweep_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the sweeps ``p`` may read: those of readable scenarios."""
+    if p.is_admin:
+        return sa.true()
+    return col(Sweep.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+
+
+def create_sweep(
+    session: Session, p: Principal, scenario_id: int, data: SweepCreate, settings: Settings
+) -> tuple[Sweep, list[Run]]:
+    """Store a sweep of the scenario and one queued job per grid point (and the base run).
+
+    The points are ``energy.sweep.points`` of the scenario's district (exact
+    version with the scenario's changes); when no point adds nothing, a base
+    run is added as the economic reference. Refused with InputDataError (422)
+    naming the field: an invalid or too large grid, an unknown ``battery_at``,
+    unknown economic assumptions.
+    """
+    from energy.scenario import ScenarioOptions
+    from energy.sweep import SweepSpec, changes_for, points
+
+    inputs = job_inputs(session, p, scenario_id)
+    n_points = math.prod(len(values) for values in data.grid.values())
+    if n_points > MAX_SWEEP_POINTS:
+        sizes = " x ".join(str(len(v)) for v in data.grid.values())
+        raise InputDataError(
+            f"grid: {n_points} points ({sizes}); at most {MAX_SWEEP_POINTS} are allowed per sweep"
+        )
+    options = dict(inputs.scenario.options) | {"ac_check": data.ac_check}
+    spec = SweepSpec(
+        district=inputs.district,
+        grid=data.grid,
+        options=ScenarioOptions(**options),
+        assumptions=economic_assumptions(data.assumptions),
+        battery_c_rate=data.battery_c_rate,
+        battery_at=data.battery_at,
+    )
+    largest = {name: max(values) for name, values in spec.grid.items()}
+    try:
+        apply_changes(inputs.district, changes_for(spec, largest))
+    except InputDataError as exc:
+        raise InputDataError(f"battery_at: {exc}") from exc
+    assert inputs.version.id is not None and inputs.scenario.id is not None
+    sweep = Sweep(
+        scenario_id=inputs.scenario.id,
+        organisation_id=inputs.scenario.organisation_id,
+        district_version_id=inputs.version.id,
+        grid={name: list(values) for name, values in spec.grid.items()},
+        battery_c_rate=data.battery_c_rate,
+        battery_at=data.battery_at,
+        options=options,
+        changes=dict(inputs.scenario.changes),
+        assumptions=data.assumptions,
+        spec_hash=inputs.district.spec_hash(),
+        created_by_key_id=p.key_id,
+    )
+    session.add(sweep)
+    session.flush()
+    grid_points = points(spec)
+    jobs: list[tuple[int | None, dict[str, Any]]] = [
+        (i, {"point": point, "changes": changes.model_dump(mode="json")})
+        for i, (point, changes) in enumerate(grid_points)
+    ]
+    if not any(changes.is_empty for _, changes in grid_points):
+        base = {name: 0.0 for name in spec.parameters}
+        jobs.append((None, {"point": base, "changes": {}, "reference": True}))
+    runs = [
+        inputs.new_job(
+            p,
+            settings,
+            kind=RunKind.sweep_point,
+            sweep_id=sweep.id,
+            point_index=index,
+            params=params,
+            options=options,
+        )
+        for index, params in jobs
+    ]
+    session.add_all(runs)
+    session.commit()
+    session.refresh(sweep)
+    for run in runs:
+        session.refresh(run)
+    return sweep, runs
+
+
+def get_sweep(session: Session, p: Principal, sweep_id: int) -> Sweep:
+    """Return a sweep the caller may read, else NotFoundError."""
+    sweep = session.exec(select(Sweep).where(col(Sweep.id) == sweep_id, sweep_visible(p))).first()
+    if sweep is None:
+        raise NotFoundError(f"sweep {sweep_id} not found")
+    return sweep
+
+
+def list_sweeps(
+    session: Session, p: Principal, offset: int, limit: int, scenario_id: int | None = None
+) -> Page[Sweep]:
+    """List the sweeps the caller may read, newest first, optionally of one scenario."""
+    condition = sweep_visible(p)
+    if scenario_id is not None:
+        condition = sa.and_(condition, col(Sweep.scenario_id) == scenario_id)
+    return page(session, Sweep, condition, offset, limit, col(Sweep.id).desc())
+
+
+def sweep_jobs(session: Session, sweep_ids: list[int]) -> dict[int, list[Run]]:
+    """Return the point jobs of each sweep in grid order (the base run last)."""
+    rows = session.exec(
+        select(Run)
+        .where(col(Run.sweep_id).in_(sweep_ids))
+        .order_by(col(Run.point_index).is_(None), col(Run.point_index), col(Run.id))
+    ).all()
+    out: dict[int, list[Run]] = {i: [] for i in sweep_ids}
+    for run in rows:
+        assert run.sweep_id is not None
+        out[run.sweep_id].append(run)
+    return out
+
+
+@dataclass(frozen=True)
+class SweepState:
+    """Job counts by status and the latest end of a sweep's jobs."""
+
+    counts: dict[RunStatus, int]
+    last_finished_at: dt.datetime | None
+
+    @property
+    def total(self) -> int:
+        """Number of jobs."""
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        """Number of jobs that have ended."""
+        return sum(n for s, n in self.counts.items() if s in FINAL_STATUSES)
+
+
+def sweep_states(session: Session, sweep_ids: list[int]) -> dict[int, SweepState]:
+    """Return the state of each sweep's jobs (one grouped query)."""
+    rows = session.exec(
+        select(Run.sweep_id, Run.status, func.count(), func.max(Run.finished_at))
+        .where(col(Run.sweep_id).in_(sweep_ids))
+        .group_by(col(Run.sweep_id), col(Run.status))
+    ).all()
+    counts: dict[int, dict[RunStatus, int]] = {i: dict.fromkeys(RunStatus, 0) for i in sweep_ids}
+    last: dict[int, dt.datetime | None] = dict.fromkeys(sweep_ids)
+    for sweep_id, run_status, n, finished in rows:
+        assert sweep_id is not None
+        counts[sweep_id][RunStatus(run_status)] = n
+        if finished is not None:
+            previous = last[sweep_id]
+            last[sweep_id] = finished if previous is None else max(previous, finished)
+    return {i: SweepState(counts[i], last[i]) for i in sweep_ids}
+
+
+def cancel_sweep(session: Session, p: Principal, sweep_id: int) -> Sweep:
+    """Cancel the queued points of a sweep at once; running ones stop after their point."""
+    sweep = get_sweep(session, p, sweep_id)
+    if not can_write_scenario(p, sweep.organisation_id):
+        raise ForbiddenError(f"sweep {sweep_id}: only its organisation may cancel it")
+    active = session.exec(
+        select(func.count())
+        .select_from(Run)
+        .where(col(Run.sweep_id) == sweep_id, col(Run.status).in_(ACTIVE_STATUSES))
+    ).one()
+    if not active:
+        raise ConflictError(f"sweep {sweep_id} has already ended")
+    sweep.cancel_requested = True
+    session.add(sweep)
+    cancel_jobs(session, col(Run.sweep_id) == sweep_id)
+    session.commit()
+    session.refresh(sweep)
+    return sweep
+
+
+# -- sizing ------------------------------------------------------------------------------
+
+
+def create_sizing(
+    session: Session, p: Principal, scenario_id: int, data: SizingCreate, settings: Settings
+) -> Run:
+    """Store a queued sizing job of the scenario (bounds checked against its district)."""
+    inputs = job_inputs(session, p, scenario_id)
+    data.spec()  # bounds, prices and assumptions; InputDataError names the field
+    district = inputs.district
+    buildings = {b.id for b in district.buildings}
+    pv_ids = {pv.id for pv in district.pv}
+    checks = [
+        (
+            "pv_building",
+            data.pv_building,
+            data.pv_building is None or data.pv_building in buildings,
+            "a building id",
+        ),
+        ("pv_like", data.pv_like, data.pv_like is None or data.pv_like in pv_ids, "a PV id"),
+        (
+            "battery_at",
+            data.battery_at,
+            data.battery_kwh_max is None or data.battery_at in buildings | {"substation"},
+            "'substation' or a building id",
+        ),
+    ]
+    for field, value, ok, allowed in checks:
+        if not ok:
+            raise InputDataError(
+                f"{field}: {value!r} is not {allowed} of the scenario's district "
+                f"{district.site.name!r}"
+            )
+    run = inputs.new_job(p, settings, kind=RunKind.sizing, params=data.model_dump(mode="json"))
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+# -- meter data --------------------------------------------------------------------------
+
+
+def meter_data_visible(p: Principal) -> ColumnElement[bool]:
+    """Meter data are their organisation's (viewers excepted) and admins' only."""
+    if p.is_admin:
+        return sa.true()
+    if p.role == Role.viewer:
+        return sa.false()
+    return col(MeterData.organisation_id) == p.organisation_id
+
+
+def check_meter_upload(session: Session, p: Principal, district_id: int) -> District:
+    """Return the district if the caller may upload meter data for it (404 hidden, 403 role)."""
+    district = get_district(session, p, district_id)
+    _require_role(p, Role.admin, Role.planner, Role.cooperative, action="uploading meter data")
+    return district
+
+
+def create_meter_data(
+    session: Session,
+    p: Principal,
+    district: District,
+    name: str,
+    frame: Any,
+    series_parquet: bytes,
+) -> MeterData:
+    """Store meter data (a ``energy.meter.read_meter_csv`` frame) of a district.
+
+    ``district`` comes from :func:`check_meter_upload`.
+    """
+    assert district.id is not None
+    step = frame.index[1] - frame.index[0]
+    row = MeterData(
+        district_id=district.id,
+        organisation_id=p.organisation_id,
+        name=name[:200],
+        start=frame.index[0].to_pydatetime(),
+        end=(frame.index[-1] + step).to_pydatetime(),
+        step_s=step.total_seconds(),
+        rows=len(frame),
+        columns=[str(c) for c in frame.columns],
+        series_parquet=series_parquet,
+        created_by_key_id=p.key_id,
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def get_meter_data(session: Session, p: Principal, meter_data_id: int) -> MeterData:
+    """Return meter data the caller may read, else NotFoundError."""
+    row = session.exec(
+        select(MeterData)
+        .where(col(MeterData.id) == meter_data_id, meter_data_visible(p))
+        .options(defer(MeterData.series_parquet))  # type: ignore[arg-type]
+    ).first()
+    if row is None:
+        raise NotFoundError(f"meter data {meter_data_id} not found")
+    return row
+
+
+def list_meter_data(
+    session: Session, p: Principal, district_id: int, offset: int, limit: int
+) -> Page[MeterData]:
+    """List the meter data of a district the caller may read, newest first."""
+    get_district(session, p, district_id)
+    condition = sa.and_(meter_data_visible(p), col(MeterData.district_id) == district_id)
+    return page(session, MeterData, condition, offset, limit, col(MeterData.id).desc())

@@ -11,7 +11,10 @@ The job interface :class:`JobExecutor` has two implementations:
 
 Both call :func:`execute_run`, which reads everything it needs from the
 database (the run row, the exact district version, the scenario changes and
-options) and writes status, progress, heartbeat and results back to it.
+options) and writes status, progress, heartbeat and results back to it. A job
+row is a scenario run, one point of a sweep or a sizing (``Run.kind``); all
+kinds share everything below and differ only in the work done
+(:func:`_work`) and where the output goes (``run_results`` or ``Run.output``).
 
 Never lost, never stuck:
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import os
 import socket
 import threading
@@ -49,7 +53,7 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
 from api.crud import CLEAR_SKY_NAMES, check_data_file
-from api.schemas import RunStatus
+from api.schemas import RunKind, RunStatus, SizingCreate
 from api.settings import Settings
 from api.tables import DistrictVersion, Run, RunResult, utcnow
 from energy.district import District, district_from_dict
@@ -60,6 +64,9 @@ from energy.variants import ScenarioChanges, apply_changes
 
 if TYPE_CHECKING:
     from energy.scenario import ScenarioResult
+
+#: Columns of :class:`RunResult` holding the baseline schedules, by baseline name.
+BASELINE_COLUMNS = {"B0": "baseline_b0_parquet", "B1": "baseline_b1_parquet"}
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +187,9 @@ def _finish(
     error: str | None = None,
     diagnosis: list[str] | None = None,
     result: RunResult | None = None,
+    output: dict[str, Any] | None = None,
 ) -> bool:
-    """Write the final state if this execution still holds the run; return success."""
+    """Write the final state (and ``output``) if this execution still holds the run."""
     with Session(engine) as session:
         values: dict[str, Any] = {
             "status": status,
@@ -189,6 +197,7 @@ def _finish(
             "progress_message": message,
             "error": error,
             "diagnosis": diagnosis or [],
+            "output": output,
         }
         if status == RunStatus.succeeded:
             values["progress_frac"] = 1.0
@@ -283,7 +292,8 @@ class _Lease:
 
 def _result_row(run_id: int, result: ScenarioResult) -> RunResult:
     node = getattr(result, "node_p_kw", None)
-    return RunResult(
+    baselines = getattr(result, "baselines", {})
+    row = RunResult(
         run_id=run_id,
         kpis=json_safe(result.kpis),
         savings=json_safe(result.savings),
@@ -292,6 +302,82 @@ def _result_row(run_id: int, result: ScenarioResult) -> RunResult:
         schedule_parquet=frame_to_parquet(result.schedule),
         node_p_kw_parquet=frame_to_parquet(node) if node is not None and len(node) else None,
     )
+    for name, column in BASELINE_COLUMNS.items():
+        if name in baselines:
+            setattr(row, column, frame_to_parquet(baselines[name]))
+    return row
+
+
+def scenario_result(row: RunResult, district: District | None = None) -> ScenarioResult:
+    """Rebuild the :class:`~energy.scenario.ScenarioResult` of a stored run (inverse of storing).
+
+    Null KPIs come back as NaN. Runs stored before the baselines were kept get
+    them recomputed from ``district`` (the run's, with its changes) by
+    :func:`energy.savings.baselines_for_run`; without a district they stay empty.
+    """
+    from energy.scenario import ScenarioResult
+
+    schedule = frame_from_parquet(row.schedule_parquet)
+    baselines = {
+        name: frame_from_parquet(data)
+        for name, column in BASELINE_COLUMNS.items()
+        if (data := getattr(row, column)) is not None
+    }
+    if not baselines and district is not None:
+        from energy.savings import baselines_for_run
+
+        logger.info("run %s: no stored baselines; recomputing them", row.run_id)
+        baselines = baselines_for_run(district, row.run_metadata)
+    return ScenarioResult(
+        schedule=schedule,
+        node_p_kw=(
+            frame_from_parquet(row.node_p_kw_parquet)
+            if row.node_p_kw_parquet is not None
+            else pd.DataFrame(index=schedule.index)
+        ),
+        kpis={
+            name: {k: math.nan if v is None else float(v) for k, v in values.items()}
+            for name, values in row.kpis.items()
+        },
+        savings=row.savings,
+        metadata=dict(row.run_metadata),
+        grid=row.grid,
+        baselines=baselines,
+    )
+
+
+def _work(
+    run: Run,
+    district: District,
+    options: dict[str, Any],
+    progress: ProgressCallback,
+    runner: Runner,
+) -> tuple[RunResult | None, dict[str, Any] | None]:
+    """Do the work of a job row by its kind; return the results row or the output."""
+    if run.kind == RunKind.sweep_point:
+        from energy.sweep import run_point
+
+        assert run.params is not None
+        record = run_point(district, run.params["changes"], options)
+        progress(1.0, f"point done: {record['status']}")
+        return None, record
+    if run.kind == RunKind.sizing:
+        from energy.optimisation.sizing import size
+        from energy.scenario import ScenarioOptions
+
+        request = SizingCreate.model_validate(run.params)
+        sized = size(
+            district,
+            ScenarioOptions(**options),
+            request.spec(),
+            progress=progress,
+            reference=request.reference,
+            sweep_battery_kwh=request.sweep_battery_kwh,
+            sweep_pv_kwp=request.sweep_pv_kwp,
+        )
+        return None, json_safe(sized.to_dict())
+    assert run.id is not None
+    return _result_row(run.id, runner(district, options, progress)), None
 
 
 def execute_run(
@@ -344,7 +430,7 @@ def execute_run(
                 assert run is not None
                 district, options = load_run_inputs(session, run)
             job.progress(0.0, "inputs loaded")
-            result = run_fn(district, options, job.progress)
+            result, output = _work(run, district, options, job.progress, run_fn)
         except RunCancelledError:
             return finish(RunStatus.cancelled, "cancelled on request")
         except LeaseLostError:
@@ -367,7 +453,7 @@ def execute_run(
                 "internal error",
                 error=f"internal error ({type(exc).__name__}): {exc}",
             )
-        return finish(RunStatus.succeeded, "done", result=_result_row(run_id, result))
+        return finish(RunStatus.succeeded, "done", result=result, output=output)
 
 
 # -- recovery ------------------------------------------------------------------------

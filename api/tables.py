@@ -20,6 +20,7 @@ from api.schemas import (
     DistrictBase,
     OrganisationBase,
     Role,
+    RunKind,
     RunStatus,
     ScenarioBase,
     Visibility,
@@ -145,7 +146,14 @@ class Scenario(ScenarioBase, table=True):
 
 
 class Run(SQLModel, table=True):
-    """A job: one execution of a scenario on an exact district version."""
+    """A job: one execution of a scenario on an exact district version.
+
+    ``kind`` says what it executes: a scenario run (results in
+    :class:`RunResult`), one point of a :class:`Sweep` (``params`` holds the
+    point's changes, ``output`` its record) or a sizing (``params`` holds the
+    bounds, ``output`` the result). All kinds share the claiming, heartbeat,
+    reaper and cancelling of :mod:`api.jobs`.
+    """
 
     __tablename__ = "runs"
 
@@ -171,6 +179,13 @@ class Run(SQLModel, table=True):
     started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     heartbeat_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    kind: RunKind = _enum_column(RunKind, default=RunKind.scenario, index=True)
+    sweep_id: int | None = Field(
+        default=None, foreign_key="sweeps.id", index=True, ondelete="CASCADE"
+    )
+    point_index: int | None = None
+    params: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    output: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
 class RunResult(SQLModel, table=True):
@@ -185,4 +200,49 @@ class RunResult(SQLModel, table=True):
     grid: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     schedule_parquet: bytes = Field(sa_type=sa.LargeBinary)
     node_p_kw_parquet: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    baseline_b0_parquet: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    baseline_b1_parquet: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    created_at: dt.datetime = _created()
+
+
+class Sweep(SQLModel, table=True):
+    """A parameter sweep of a scenario; its points are :class:`Run` rows of kind sweep_point."""
+
+    __tablename__ = "sweeps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenarios.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    district_version_id: int = Field(foreign_key="district_versions.id")
+    grid: dict[str, Any] = Field(sa_type=sa.JSON)
+    battery_c_rate: float
+    battery_at: str = Field(max_length=100)
+    options: dict[str, Any] = Field(sa_type=sa.JSON)
+    changes: dict[str, Any] = Field(sa_type=sa.JSON)
+    assumptions: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    spec_hash: str = Field(max_length=64)
+    cancel_requested: bool = False
+    created_by_key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    created_at: dt.datetime = _created()
+
+
+class MeterData(SQLModel, table=True):
+    """Measured meter data of a district, as interval-mean powers [kW] in Parquet.
+
+    Visible to the organisation that uploaded them (and admins) only.
+    """
+
+    __tablename__ = "meter_data"
+
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="districts.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    name: str = Field(max_length=200)
+    start: dt.datetime = Field(sa_type=UTCDateTime)
+    end: dt.datetime = Field(sa_type=UTCDateTime)
+    step_s: float
+    rows: int
+    columns: list[str] = Field(sa_type=sa.JSON)
+    series_parquet: bytes = Field(sa_type=sa.LargeBinary)
+    created_by_key_id: int | None = Field(default=None, foreign_key="api_keys.id")
     created_at: dt.datetime = _created()

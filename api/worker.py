@@ -65,7 +65,11 @@ celery_app = make_celery(get_settings())
 
 @celery_app.task(name=TASK_NAME, bind=True)
 def execute_run_task(self: Task, run_id: int) -> str:
-    """Execute run ``run_id``; the outcome is in the database, this returns its name."""
+    """Execute job ``run_id`` (a run, a sweep point or a sizing); returns the outcome's name.
+
+    The outcome is in the database. Every point of a sweep is a task of its
+    own, so the workers share a sweep's points.
+    """
     me = f"{self.request.hostname or 'celery'}:{os.getpid()}"
     outcome: Outcome = execute_run(run_id, get_engine(), get_settings(), me=me)
     return outcome.value

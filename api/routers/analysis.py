@@ -1,0 +1,441 @@
+"""Analyses of succeeded runs: savings by period and source, comparisons, meter data.
+
+* ``GET /runs/{id}/savings``: :func:`energy.savings.savings_report` of a run,
+  per local day, week, month, year or the horizon, against B0 and/or B1,
+  split by source (PV, battery, lighting, total), as JSON or CSV;
+* ``GET /compare?runs=1,2,3``: :func:`energy.compare.compare` of runs side by
+  side (KPIs, savings, economics), each on the exact district version it used;
+* ``POST /districts/{id}/meter-data``: measured consumption and generation
+  (:func:`energy.meter.read_meter_csv` format), stored in the database;
+  ``GET /runs/{id}/meter-comparison?meter_data=``: plan against measurement
+  (:func:`energy.meter.compare_with_plan`).
+
+Every answer names its licence (CC-BY-4.0, plus ODbL where SimBench grid data
+went in) in the body or CSV header and in ``X-Licence`` / ``Link``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from api import crud
+from api.deps import CurrentKey, ExportCacheDep, Limit, Offset, SessionDep, SettingsDep
+from api.exports import ExportInfo
+from api.jobs import frame_from_parquet, frame_to_parquet, load_run_inputs, scenario_result
+from api.routers.runs import export_info
+from api.schemas import ExportFormat, MeterDataPublic, Page
+from api.settings import Settings
+from api.tables import MeterData, Run, RunResult, Scenario
+from api.uploads import upload_text
+from energy.district import District
+from energy.errors import InputDataError
+from energy.scenario import ScenarioResult
+from energy.serialise import json_safe
+
+router = APIRouter(tags=["analyses"])
+
+#: Most runs one comparison takes.
+MAX_COMPARED_RUNS = 10
+SavingsPeriod = Literal["day", "week", "month", "year", "horizon"]
+Baseline = Literal["B0", "B1"]
+
+SAVINGS_EXAMPLE: dict[str, Any] = {
+    "licence": "CC-BY-4.0",
+    "licence_url": "https://creativecommons.org/licenses/by/4.0/",
+    "attribution": "Digitales Stadtwerk Gera planning backend",
+    "source": "run 7 of scenario 3: district 1 version 1, spec sha256 9f2c...",
+    "data_licences": [],
+    "timezone": "Europe/Berlin",
+    "period": "day",
+    "units": {
+        "cost_eur": "EUR",
+        "e_import_kwh": "kWh",
+        "co2_kg": "kg CO2",
+        "self_sufficiency_points": "percentage points",
+    },
+    "sources": ["pv", "battery", "lighting", "total"],
+    "definitions": {"total": "pv + battery + lighting = savings against the baseline without PV"},
+    "run_id": 7,
+    "baselines": ["B0"],
+    "rows": [
+        {
+            "period_start": "2025-06-02T00:00:00+02:00",
+            "period": "2025-06-02",
+            "baseline": "B0",
+            "source": "pv",
+            "metric": "cost_eur",
+            "value": 412.5,
+        },
+        {
+            "period_start": "2025-06-02T00:00:00+02:00",
+            "period": "2025-06-02",
+            "baseline": "B0",
+            "source": "total",
+            "metric": "cost_eur",
+            "value": 498.1,
+        },
+    ],
+    "totals": {
+        "B0": {
+            "cost_eur": {"pv": 2870.2, "battery": 410.9, "lighting": 57.3, "total": 3338.4},
+            "e_import_kwh": {"pv": 14002.0, "battery": 1203.5, "lighting": 248.0, "total": 15453.5},
+            "co2_kg": {"pv": 5320.8, "battery": 451.3, "lighting": 94.2, "total": 5866.3},
+            "self_sufficiency_points": {
+                "pv": 56.3,
+                "battery": 4.8,
+                "lighting": 0.6,
+                "total": 61.7,
+            },
+        }
+    },
+    "by_baseline": {
+        "B0": [
+            {
+                "period": "2025-06-02",
+                "period_start": "2025-06-02T00:00:00+02:00",
+                "hours": 24.0,
+                "complete": True,
+                "cost_eur": {"pv": 412.5, "battery": 70.2, "lighting": 15.4, "total": 498.1},
+            }
+        ]
+    },
+}
+
+
+def stored_result(
+    session: Session, settings: Settings, run: Run, row: RunResult
+) -> tuple[ScenarioResult, District, ExportInfo]:
+    """Return a succeeded run's result (with baselines), its district and export info.
+
+    The district is the exact version the run used with the run's changes; the
+    export info's data licences (e.g. ODbL of an imported SimBench grid) are put
+    into the result's metadata, where :func:`energy.savings.export_info` finds them.
+    """
+    district, _ = load_run_inputs(session, run)
+    result = scenario_result(row, district)
+    info = export_info(session, run, settings)
+    result.metadata["data_licences"] = list(info.data_licences)
+    return result, district, info
+
+
+def csv_response(text: str, info: ExportInfo, filename: str) -> Response:
+    """Answer CSV text with the licence headers and a download name."""
+    headers = info.http_headers() | {
+        "Content-Disposition": f'attachment; filename="{filename}.csv"'
+    }
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+# -- savings ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/runs/{run_id}/savings",
+    summary="Savings per day, week, month or year, by source, against B0 and B1",
+    responses={
+        200: {
+            "description": "The savings (JSON) or the tidy table (CSV with licence header lines)",
+            "content": {"application/json": {"example": SAVINGS_EXAMPLE}, "text/csv": {}},
+        },
+        409: {"description": "The run has not succeeded (yet)"},
+    },
+)
+def get_savings(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: int,
+    period: Annotated[
+        SavingsPeriod, Query(description="Local day, ISO week, month, year or the horizon")
+    ] = "month",
+    baseline: Annotated[Baseline | None, Query(description="Default: both")] = None,
+    format: ExportFormat = "json",
+) -> Response:
+    """Return what the optimised operation and the PV saved, per local period and source.
+
+    Computed by ``energy.savings.savings_report`` from the run's optimised and
+    baseline schedules (definitions in the ``definitions`` field). JSON shape:
+
+    * the licence fields (``licence``, ``licence_url``, ``attribution``,
+      ``source``, ``data_licences``), ``timezone``, ``period``, ``units``,
+      ``sources``, ``definitions`` and ``run_id``;
+    * ``baselines``: the baselines reported, e.g. ``["B0", "B1"]``;
+    * ``rows``: the tidy table, one row per period, baseline, source and metric:
+      ``period_start`` (ISO 8601, local time with offset), ``period`` (label
+      such as ``2025-06-02``, ``2025-W23``, ``2025-06``, ``2025``,
+      ``horizon``), ``baseline``, ``source`` (``pv``, ``battery``,
+      ``lighting``, ``total``), ``metric`` (``cost_eur``, ``e_import_kwh``,
+      ``co2_kg``, ``self_sufficiency_points``), ``value``; in each period the
+      three sources add up to ``total``;
+    * ``totals``: baseline -> metric -> source -> value over the whole horizon;
+    * ``by_baseline``: the same per period in the wide form of
+      ``SavingsReport.to_dict()`` (baseline -> list of periods with ``hours``
+      inside the horizon, ``complete`` and metric -> source -> value).
+
+    Savings are positive when the optimised schedule costs, imports or emits
+    less. Self-sufficiency points of a period are a ratio of its sums: they do
+    not add up over periods; the other metrics do. CSV: the tidy table.
+    """
+    from energy.savings import BASELINES, savings_report
+
+    run, row = crud.get_result(session, principal, run_id)
+    key = (run.id, row.created_at, "savings", period, baseline, format)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result, _, info = stored_result(session, settings, run, row)
+    names = (baseline,) if baseline else BASELINES
+    report = savings_report(result, period, names, timezone=info.timezone, source=info.source)
+    if format == "csv":
+        response = csv_response(report.to_csv(), info, f"run-{run.id}-savings-{period}")
+    else:
+        horizon = report if period == "horizon" else savings_report(result, "horizon", names)
+        wide = report.to_dict()
+        totals = {
+            name: {
+                metric: values
+                for metric, values in periods[0].items()
+                if metric not in ("period", "period_start", "hours", "complete")
+            }
+            for name, periods in horizon.to_dict()["baselines"].items()
+        }
+        body = {k: v for k, v in wide.items() if k != "baselines"} | {
+            "run_id": run.id,
+            "baselines": list(names),
+            "rows": json_safe(report.to_csv_frame().to_dict(orient="records")),
+            "totals": totals,
+            "by_baseline": wide["baselines"],
+        }
+        response = JSONResponse(body, headers=info.http_headers())
+    cache.put(key, response)
+    return response
+
+
+# -- comparison ---------------------------------------------------------------------------
+
+
+def _run_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputDataError(
+            f"runs: {text!r} is not a comma-separated list of run ids, e.g. 1,2,3"
+        ) from None
+    if not 1 <= len(ids) <= MAX_COMPARED_RUNS:
+        raise InputDataError(f"runs: {len(ids)} ids; give 1 to {MAX_COMPARED_RUNS}")
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise InputDataError(f"runs: {repeated} repeated; name each run once")
+    return ids
+
+
+@router.get(
+    "/compare",
+    summary="Runs side by side: KPIs, savings against B0 and B1, economics",
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+        409: {"description": "A run has not succeeded (yet)"},
+    },
+)
+def compare_runs(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    runs: Annotated[
+        str,
+        Query(description=f"Comma-separated run ids (1..{MAX_COMPARED_RUNS})", examples=["1,2"]),
+    ],
+    reference: Annotated[
+        int | None,
+        Query(description="Run id of the economic reference (incremental view); one of runs"),
+    ] = None,
+    format: ExportFormat = "json",
+) -> Response:
+    """Compare succeeded runs with ``energy.compare.compare``, each on its own district version.
+
+    Without ``reference`` the economics are the whole-system view (everything
+    a run's district has, against nothing built); with it, what a run adds
+    beyond the reference run (same horizon needed). Annual figures are scaled
+    from the horizon (an estimate unless it is a year).
+
+    JSON: ``Comparison.to_dict()`` (licence fields, ``scenarios`` = column
+    names, ``rows`` = ``{key, label, unit, values: {name: value}}``,
+    ``economics`` per name, ``assumptions``, ``notes``) plus ``runs``: for each
+    run its ``id``, ``scenario_id``, ``scenario_name`` and the column ``name``
+    it has in ``scenarios`` and ``values`` (``"<scenario name> (run <id>)"``).
+    CSV: one row per indicator, one column per run, licence header lines.
+    """
+    from energy.compare import compare
+
+    ids = _run_ids(runs)
+    if reference is not None and reference not in ids:
+        raise InputDataError(f"reference: run {reference} is not among runs {ids}")
+    results: dict[str, ScenarioResult] = {}
+    districts: dict[str, District] = {}
+    listed: list[dict[str, Any]] = []
+    names: dict[int, str] = {}
+    info: ExportInfo | None = None
+    for run_id in ids:
+        run, row = crud.get_result(session, principal, run_id)
+        scenario = session.get(Scenario, run.scenario_id)
+        assert scenario is not None
+        name = f"{scenario.name} (run {run_id})"
+        result, district, run_info = stored_result(session, settings, run, row)
+        info = info or run_info
+        results[name], districts[name], names[run_id] = result, district, name
+        listed.append(
+            {
+                "id": run_id,
+                "scenario_id": run.scenario_id,
+                "scenario_name": scenario.name,
+                "name": name,
+            }
+        )
+    assert info is not None
+    comparison = compare(
+        results, districts, reference=None if reference is None else names[reference]
+    )
+    if format == "csv":
+        with tempfile.TemporaryDirectory() as tmp:
+            csv_path = comparison.write(Path(tmp))[0]
+            text = csv_path.read_text(encoding="utf-8")
+        return csv_response(text, info, "comparison-runs-" + "-".join(map(str, ids)))
+    return JSONResponse(comparison.to_dict() | {"runs": listed}, headers=info.http_headers())
+
+
+# -- meter data ---------------------------------------------------------------------------
+
+
+def meter_public(row: MeterData) -> MeterDataPublic:
+    """Map a meter data row to its public form."""
+    return MeterDataPublic(
+        id=row.id or 0,
+        district_id=row.district_id,
+        organisation_id=row.organisation_id,
+        name=row.name,
+        start=row.start,
+        end=row.end,
+        step_minutes=row.step_s / 60.0,
+        rows=row.rows,
+        columns=row.columns,
+        created_at=row.created_at,
+    )
+
+
+@router.post(
+    "/districts/{district_id}/meter-data",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeterDataPublic,
+    tags=["analyses"],
+    summary="Upload measured consumption and generation (CSV) of a district",
+    responses={
+        413: {"description": "The file is larger than ENERGY_MAX_UPLOAD_BYTES"},
+        422: {"description": "The file is invalid; the message names the line and column"},
+    },
+)
+def upload_meter_data(
+    session: SessionDep,
+    principal: CurrentKey,
+    district_id: int,
+    response: Response,
+    file: Annotated[UploadFile, File(description="Meter CSV (energy.meter format)")],
+) -> MeterDataPublic:
+    """Store meter data for comparison with runs of the district.
+
+    CSV, comma or semicolon separated, ``#`` comments allowed: ``time`` (ISO
+    8601 with UTC offset, interval start, regular steps), ``consumption_kw``
+    (required), ``generation_kw``, ``import_kw`` and ``export_kw`` (both or
+    neither), ``lighting_kw`` (interval means [kW]), or their energies
+    ``e_<name>_kwh`` per interval. Visible to the uploading organisation only.
+    """
+    from energy.meter import read_meter_csv
+
+    district = crud.check_meter_upload(session, principal, district_id)
+    text = upload_text(file)
+    if "\n" not in text:  # one line; also keeps read_meter_csv from taking it for a path
+        text += "\n"
+    frame = read_meter_csv(text, name=f"file {file.filename!r}")
+    name = file.filename or "meter.csv"
+    row = crud.create_meter_data(session, principal, district, name, frame, frame_to_parquet(frame))
+    response.headers["Location"] = f"/meter-data/{row.id}"
+    return meter_public(row)
+
+
+@router.get(
+    "/districts/{district_id}/meter-data",
+    response_model=Page[MeterDataPublic],
+    summary="Meter data of a district",
+)
+def list_meter_data(
+    session: SessionDep,
+    principal: CurrentKey,
+    district_id: int,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[MeterDataPublic]:
+    """List the meter data of the district that the caller's organisation uploaded."""
+    rows = crud.list_meter_data(session, principal, district_id, offset, limit)
+    return Page[MeterDataPublic](
+        items=[meter_public(r) for r in rows.items], total=rows.total, offset=offset, limit=limit
+    )
+
+
+@router.get("/meter-data/{meter_data_id}", response_model=MeterDataPublic, summary="Meter data")
+def get_meter_data(
+    session: SessionDep, principal: CurrentKey, meter_data_id: int
+) -> MeterDataPublic:
+    """Return the period, step and quantities of stored meter data."""
+    return meter_public(crud.get_meter_data(session, principal, meter_data_id))
+
+
+@router.get(
+    "/runs/{run_id}/meter-comparison",
+    summary="Planned against measured: KPIs and savings",
+    responses={409: {"description": "The run has not succeeded (yet)"}},
+)
+def meter_comparison(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    run_id: int,
+    meter_data: Annotated[int, Query(description="Id of meter data of the run's district")],
+) -> JSONResponse:
+    """Compare a run's plan with measured meter data (``energy.meter.compare_with_plan``).
+
+    The measured building load and PV replace the planned ones in the
+    optimised schedule and in both baselines (battery flows and lighting stay
+    planned; a grid meter's import and export are used for the optimised
+    schedule). JSON: licence fields, ``notes`` (what was measured, what
+    derived), ``kpis`` (KPI -> planned, measured, difference) and ``savings``
+    (baseline -> metric -> planned, measured, difference), ``run_id``,
+    ``meter_data_id``. The meter data must cover the run's horizon.
+    """
+    from energy.meter import compare_with_plan
+
+    run, row = crud.get_result(session, principal, run_id)
+    meter = crud.get_meter_data(session, principal, meter_data)
+    version = crud.run_version(session, run)
+    if meter.district_id != version.district_id:
+        raise InputDataError(
+            f"meter_data: meter data {meter_data} belong to district {meter.district_id}; "
+            f"run {run_id} is of district {version.district_id}"
+        )
+    result, district, info = stored_result(session, settings, run, row)
+    try:
+        comparison = compare_with_plan(
+            result,
+            frame_from_parquet(meter.series_parquet),
+            district,
+            source=f"{info.source}; measured: meter data {meter_data} ({meter.name})",
+        )
+    except InputDataError as exc:
+        raise InputDataError(f"meter_data: {exc}") from exc
+    body = comparison.to_dict() | {"run_id": run_id, "meter_data_id": meter_data}
+    return JSONResponse(body, headers=info.http_headers())

@@ -1,0 +1,361 @@
+"""Sweeps over PV and battery additions, and capacity sizing, as background jobs.
+
+A sweep is one job per grid point (``Run`` rows of kind ``sweep_point``), so
+the inline executor or any number of Celery workers share its points, and a
+point whose worker dies is queued again by the reaper like any run. Each point
+runs :func:`energy.sweep.run_point` and stores its record; once every point
+has succeeded, :func:`energy.sweep.summarise_sweep` gives the table, the best
+points and the heat maps. A sizing (``Run`` of kind ``sizing``) runs
+:func:`energy.optimisation.sizing.size` and stores ``SizingResult.to_dict()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from api import crud
+from api.deps import (
+    CurrentKey,
+    ExecutorDep,
+    ExportCacheDep,
+    Limit,
+    Offset,
+    SessionDep,
+    SettingsDep,
+)
+from api.errors import ConflictError, QueueUnavailableError
+from api.exports import ExportInfo
+from api.jobs import JobExecutor, load_run_inputs
+from api.routers.analysis import csv_response
+from api.routers.runs import run_public
+from api.schemas import (
+    ExportFormat,
+    Page,
+    RunKind,
+    RunStatus,
+    SizingCreate,
+    SizingPublic,
+    SweepCreate,
+    SweepPointPublic,
+    SweepPublic,
+    economic_assumptions,
+)
+from api.tables import DistrictVersion, Run, Sweep, utcnow
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["sweeps and sizing"])
+
+
+def submit_jobs(session: Session, executor: JobExecutor, runs: list[Run]) -> None:
+    """Hand stored jobs to the executor; if the queue refuses, fail the rest and answer 503."""
+    for i, run in enumerate(runs):
+        assert run.id is not None
+        try:
+            executor.submit(run.id)
+        except Exception as exc:
+            logger.exception("job %s: the queue did not take it", run.id)
+            error = f"the job queue ({executor.name}) was unreachable: {type(exc).__name__}"
+            for rest in runs[i:]:
+                rest.status = RunStatus.failed
+                rest.error = error
+                rest.finished_at = utcnow()
+                session.add(rest)
+            session.commit()
+            raise QueueUnavailableError(
+                f"{len(runs) - i} of {len(runs)} jobs not started: {error}"
+            ) from exc
+
+
+# -- sweeps ----------------------------------------------------------------------------------
+
+
+def sweep_status(sweep: Sweep, state: crud.SweepState) -> RunStatus:
+    """Status of a sweep from its jobs: running until every job has ended."""
+    counts = state.counts
+    if state.done < state.total:
+        started = counts[RunStatus.running] or state.done
+        return RunStatus.running if started else RunStatus.queued
+    if counts[RunStatus.succeeded] == state.total:
+        return RunStatus.succeeded
+    if counts[RunStatus.failed] and not sweep.cancel_requested:
+        return RunStatus.failed
+    return RunStatus.cancelled
+
+
+def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
+    """Summarise a sweep whose points all succeeded (``energy.sweep.SweepResult``)."""
+    from energy.scenario import ScenarioOptions
+    from energy.sweep import SweepSpec, summarise_sweep
+
+    district, options = load_run_inputs(session, jobs[0])
+    spec = SweepSpec(
+        district=district,
+        grid=sweep.grid,
+        options=ScenarioOptions(**options),
+        assumptions=economic_assumptions(sweep.assumptions),
+        battery_c_rate=sweep.battery_c_rate,
+        battery_at=sweep.battery_at,
+    )
+    records = [job.output or {} for job in jobs if job.point_index is not None]
+    reference = next((job.output for job in jobs if job.point_index is None), None)
+    result = summarise_sweep(spec, records, reference)
+    licence = session.get(DistrictVersion, sweep.district_version_id)
+    if licence is not None and licence.licence:
+        result.info["data_licences"].append(licence.licence)
+    return result
+
+
+def point_public(job: Run) -> SweepPointPublic:
+    """Map a sweep point job to its public form."""
+    params = job.params or {}
+    return SweepPointPublic(
+        index=job.point_index,
+        point=params.get("point", {}),
+        is_reference=bool(params.get("reference", False)),
+        job_id=job.id or 0,
+        status=RunStatus(job.status),
+        attempts=job.attempts,
+        worker=job.worker,
+        error=job.error,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        record=job.output,
+    )
+
+
+def sweep_public(
+    session: Session, sweep: Sweep, state: crud.SweepState, jobs: list[Run] | None = None
+) -> SweepPublic:
+    """Map a sweep to its public form; with ``jobs`` also the points and, if done, the summary."""
+    version = session.get(DistrictVersion, sweep.district_version_id)
+    assert version is not None and sweep.id is not None
+    status_ = sweep_status(sweep, state)
+    summary = None
+    if jobs is not None and status_ == RunStatus.succeeded:
+        summary = sweep_result(session, sweep, jobs).to_dict()
+    return SweepPublic(
+        id=sweep.id,
+        scenario_id=sweep.scenario_id,
+        organisation_id=sweep.organisation_id,
+        district_id=version.district_id,
+        district_version=version.version,
+        status=status_,
+        cancel_requested=sweep.cancel_requested,
+        grid=sweep.grid,
+        battery_c_rate=sweep.battery_c_rate,
+        battery_at=sweep.battery_at,
+        options=sweep.options,
+        assumptions=sweep.assumptions,
+        points_total=state.total,
+        points_done=state.done,
+        progress_frac=state.done / state.total if state.total else 0.0,
+        counts={s.value: n for s, n in state.counts.items()},
+        created_at=sweep.created_at,
+        finished_at=state.last_finished_at if state.done == state.total else None,
+        points=None if jobs is None else [point_public(job) for job in jobs],
+        summary=summary,
+    )
+
+
+def sweep_detail(session: Session, sweep: Sweep) -> SweepPublic:
+    """Return the full public form of one sweep: state, points and summary."""
+    assert sweep.id is not None
+    state = crud.sweep_states(session, [sweep.id])[sweep.id]
+    return sweep_public(session, sweep, state, crud.sweep_jobs(session, [sweep.id])[sweep.id])
+
+
+@router.post(
+    "/scenarios/{scenario_id}/sweeps",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SweepPublic,
+    summary="Start a sweep over PV and battery additions (one job per point)",
+    responses={
+        202: {"description": "Accepted; poll the Location for progress and the summary"},
+        422: {"description": "The grid is invalid or too large; the message names the field"},
+        503: {"description": "The job queue is unreachable"},
+    },
+)
+def start_sweep(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: int,
+    body: SweepCreate,
+    response: Response,
+) -> SweepPublic:
+    """Queue one run per grid point of the scenario (plus the base run if no point is empty).
+
+    Each point is the scenario with ``pv_kwp_added`` kWp of PV split over the
+    buildings by demand and a battery of ``battery_kwh_added`` kWh at
+    ``battery_at`` with ``battery_c_rate`` kW per kWh; its economics are
+    incremental against the scenario with nothing added, annualised from the
+    horizon (an estimate unless it is a year). The points run with the
+    scenario's options, without an AC check unless ``ac_check`` is true.
+    """
+    sweep, jobs = crud.create_sweep(session, principal, scenario_id, body, settings)
+    submit_jobs(session, executor, jobs)
+    response.headers["Location"] = f"/sweeps/{sweep.id}"
+    return sweep_detail(session, sweep)
+
+
+@router.get("/sweeps", response_model=Page[SweepPublic], summary="List sweeps")
+def list_sweeps(
+    session: SessionDep,
+    principal: CurrentKey,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    scenario_id: Annotated[int | None, Query(description="Only this scenario's")] = None,
+) -> Page[SweepPublic]:
+    """List the sweeps the caller may read with status and progress (no points), newest first."""
+    rows = crud.list_sweeps(session, principal, offset, limit, scenario_id)
+    states = crud.sweep_states(session, [s.id for s in rows.items if s.id is not None])
+    return Page[SweepPublic](
+        items=[sweep_public(session, s, states[s.id or 0]) for s in rows.items],
+        total=rows.total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/sweeps/{sweep_id}",
+    response_model=SweepPublic,
+    summary="Status, progress, per-point records and, when done, the summary",
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+        409: {"description": "CSV asked for before every point has succeeded"},
+    },
+)
+def get_sweep(
+    session: SessionDep,
+    principal: CurrentKey,
+    cache: ExportCacheDep,
+    sweep_id: int,
+    format: ExportFormat = "json",
+) -> Response:
+    """Return the sweep; once every point has succeeded, ``summary`` holds the result.
+
+    ``summary`` is ``energy.sweep.SweepResult.to_dict()``: ``points`` (the
+    table: parameters, KPIs, savings, ``npv_eur``, ``payback_*``, ...),
+    ``best_by_npv``, ``best_by_self_sufficiency``, ``heatmaps`` of
+    ``self_sufficiency`` and ``npv_eur`` (``rows``/``columns``: parameter and
+    values, ``values``: the grid), ``reference`` and the licence fields.
+    ``format=csv``: the table with licence header lines (409 until done).
+    """
+    sweep = crud.get_sweep(session, principal, sweep_id)
+    key = ("sweep", sweep_id, sweep.created_at, format)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    state = crud.sweep_states(session, [sweep_id])[sweep_id]
+    jobs = crud.sweep_jobs(session, [sweep_id])[sweep_id]
+    if format == "csv":
+        current = sweep_status(sweep, state)
+        if current != RunStatus.succeeded:
+            raise ConflictError(
+                f"sweep {sweep_id} is {current.value}; its table exists once every "
+                "point has succeeded"
+            )
+        from energy.savings import csv_with_header, header_lines
+
+        result = sweep_result(session, sweep, jobs)
+        info = ExportInfo(
+            licence=result.info["licence"],
+            attribution=result.info["attribution"],
+            source=result.info["source"],
+        )
+        answer = csv_response(
+            csv_with_header(result.table, header_lines(result.info)), info, f"sweep-{sweep_id}"
+        )
+    else:
+        detail = sweep_public(session, sweep, state, jobs)
+        answer = JSONResponse(detail.model_dump(mode="json"))
+    if state.done == state.total:
+        cache.put(key, answer)
+    return answer
+
+
+@router.post(
+    "/sweeps/{sweep_id}/cancel",
+    response_model=SweepPublic,
+    summary="Cancel a sweep",
+    responses={409: {"description": "The sweep has already ended"}},
+)
+def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: int) -> SweepPublic:
+    """Cancel the queued points at once; running points stop when they end."""
+    return sweep_detail(session, crud.cancel_sweep(session, principal, sweep_id))
+
+
+# -- sizing ----------------------------------------------------------------------------------
+
+
+def sizing_public(session: Session, job: Run) -> SizingPublic:
+    """Map a sizing job to its public form (the result once it has succeeded)."""
+    done = job.status == RunStatus.succeeded
+    return SizingPublic(
+        **run_public(session, job).model_dump()
+        | {
+            "results_url": f"/sizing/{job.id}" if done else None,
+            "params": job.params or {},
+            "result": job.output if done else None,
+        }
+    )
+
+
+@router.post(
+    "/scenarios/{scenario_id}/sizing",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SizingPublic,
+    summary="Size a new battery and/or PV system (background job)",
+    responses={
+        202: {"description": "Accepted; poll the Location for status and the result"},
+        503: {"description": "The job queue is unreachable"},
+    },
+)
+def start_sizing(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: int,
+    body: SizingCreate,
+    response: Response,
+) -> SizingPublic:
+    """Queue a sizing of the scenario: capacities and dispatch in one optimisation.
+
+    The capacities' annuity and O&M (``energy.economics`` defaults unless
+    ``assumptions`` or prices are given) are charged for the horizon's share of
+    a year; a horizon shorter than a year gives a seasonal answer (a note in
+    the result says so). The result is ``SizingResult.to_dict()``:
+    ``capacities`` (``pv_kwp``, ``battery_kwh``, ``battery_kw``), ``costs``,
+    ``kpis``, ``reference_kpis``, ``sweep`` (fixed sizes asked for), ``notes``,
+    ``metadata`` and ``licence``.
+    """
+    job = crud.create_sizing(session, principal, scenario_id, body, settings)
+    submit_jobs(session, executor, [job])
+    response.headers["Location"] = f"/sizing/{job.id}"
+    return sizing_public(session, job)
+
+
+@router.get("/sizing/{job_id}", response_model=SizingPublic, summary="Status and result")
+def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
+    """Return status and progress of a sizing job, and its result once it has succeeded."""
+    return sizing_public(session, crud.get_job(session, principal, job_id, RunKind.sizing))
+
+
+@router.post(
+    "/sizing/{job_id}/cancel",
+    response_model=SizingPublic,
+    summary="Cancel a sizing job",
+    responses={409: {"description": "The job has already ended"}},
+)
+def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
+    """Cancel a queued sizing at once; a running one stops at its next progress report."""
+    return sizing_public(session, crud.cancel_run(session, principal, job_id, RunKind.sizing))

@@ -1,0 +1,342 @@
+"""Sweeps (``/scenarios/{id}/sweeps``, ``/sweeps/{id}``) and sizing jobs (``/sizing/{id}``).
+
+Sweep points and sizings are job rows of the runs table (``Run.kind``), so
+they are claimed, heart-beaten, reaped and cancelled like runs. Points run the
+real optimiser on one local day of the two-building test district.
+Investments are checked against hand calculations with the German defaults of
+``energy.economics`` (PV 1,500 EUR/kWp up to 10 kWp, 1,200 up to 100 kWp;
+batteries above 30 kWh 500 EUR/kWh).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlmodel import Session, select
+
+from api.db import make_engine, migrate
+from api.jobs import InlineExecutor, Outcome, reap_lost_runs
+from api.schemas import RunKind, RunStatus
+from api.tables import Run
+from tests.api.conftest import TestClient, build_app, build_world, make_settings
+from tests.api.test_access import OUTSIDERS
+from tests.api.test_savings_api import RealWorld, real_world
+
+ONE_DAY = {"start": "2025-06-02", "days": 1, "ac_check": False}
+GRID = {"pv_kwp_added": [0, 20], "battery_kwh_added": [0, 40]}
+
+
+@dataclass
+class Setup:
+    real: RealWorld
+    scenario: int
+    private: dict[str, int]
+    published: dict[str, int]
+
+    def post(self, path: str, who: str = "planner_a", **kwargs: Any) -> Any:
+        return self.real.world.client.post(path, headers=self.real.world.h(who), **kwargs)
+
+    def get(self, path: str, who: str = "planner_a", **params: Any) -> Any:
+        return self.real.world.client.get(path, params=params, headers=self.real.world.h(who))
+
+
+@pytest.fixture(scope="module")
+def setup() -> Iterator[Setup]:
+    """Private and published scenarios, each with a (queued) sweep and a sizing job."""
+    with real_world() as real:
+        world = real.world
+        made: dict[str, dict[str, int]] = {}
+        for visibility in ("private", "published"):
+            district = world.create_district(visibility=visibility)
+            sid = world.create_scenario(district, visibility=visibility, options=ONE_DAY)
+            h = world.h("planner_a")
+            sweep = world.client.post(
+                f"/scenarios/{sid}/sweeps", json={"grid": {"pv_kwp_added": [10]}}, headers=h
+            )
+            sizing = world.client.post(
+                f"/scenarios/{sid}/sizing", json={"battery_kwh_max": 100}, headers=h
+            )
+            assert sweep.status_code == sizing.status_code == 202, (sweep.text, sizing.text)
+            made[visibility] = {
+                "district": district,
+                "scenario": sid,
+                "sweep": sweep.json()["id"],
+                "sizing": sizing.json()["id"],
+            }
+        real.executor.submitted.clear()  # these stay queued
+        scenario = world.create_scenario(world.create_district(), options=ONE_DAY)
+        yield Setup(real, scenario, made["private"], made["published"])
+
+
+def test_a_sweep_through_the_inline_executor(tmp_path: Path) -> None:
+    """Four points on a thread of the API process; the best point is the max-NPV record."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sweep.db'}")
+    migrate(engine)
+    settings = make_settings()
+    executor = InlineExecutor(engine, settings)
+    with TestClient(build_app(engine, settings, executor)) as client:
+        world = build_world(client, engine)
+        h = world.h("planner_a")
+        sid = world.create_scenario(world.create_district(), options=ONE_DAY)
+        r = client.post(f"/scenarios/{sid}/sweeps", json={"grid": GRID}, headers=h)
+        assert r.status_code == 202, r.text
+        assert r.headers["Location"] == f"/sweeps/{r.json()['id']}"
+        assert r.json()["points_total"] == 4
+        deadline = time.monotonic() + 120
+        sweep = r.json()
+        while sweep["status"] not in ("succeeded", "failed", "cancelled"):
+            assert time.monotonic() < deadline, sweep
+            time.sleep(0.1)
+            sweep = client.get(r.headers["Location"], headers=h).json()
+        csv = client.get(r.headers["Location"], params={"format": "csv"}, headers=h)
+    engine.dispose()
+    assert sweep["status"] == "succeeded", sweep
+    assert sweep["points_done"] == 4 and sweep["progress_frac"] == 1.0
+    assert sweep["counts"]["succeeded"] == 4 and sweep["finished_at"] is not None
+    assert [p["status"] for p in sweep["points"]] == ["succeeded"] * 4
+    assert [p["point"] for p in sweep["points"]] == [
+        {"pv_kwp_added": 0.0, "battery_kwh_added": 0.0},
+        {"pv_kwp_added": 0.0, "battery_kwh_added": 40.0},
+        {"pv_kwp_added": 20.0, "battery_kwh_added": 0.0},
+        {"pv_kwp_added": 20.0, "battery_kwh_added": 40.0},
+    ]
+    summary = sweep["summary"]
+    table = pd.DataFrame(summary["points"])
+    best = summary["best_by_npv"]
+    assert best == summary["points"][int(table["npv_eur"].idxmax())]
+    assert best["npv_eur"] == table["npv_eur"].max()
+    top = summary["best_by_self_sufficiency"]
+    assert top["self_sufficiency"] == table["self_sufficiency"].max()
+    # nothing added: no investment, no savings against itself -> NPV 0
+    assert table.loc[0, "capex_eur"] == 0.0 and table.loc[0, "npv_eur"] == pytest.approx(0.0)
+    # 40 kWh x 500 EUR/kWh = 20,000; 20 kWp split 15 + 5 kWp = 15 x 1,200 + 5 x 1,500 = 25,500
+    assert table["capex_eur"].tolist() == pytest.approx([0.0, 20_000.0, 25_500.0, 45_500.0])
+    # the record of each point is the table's row (same run, same figures)
+    for point, row in zip(sweep["points"], summary["points"], strict=True):
+        assert point["record"]["cost_eur"] == row["cost_eur"]
+    heat = summary["heatmaps"]["npv_eur"]
+    assert heat["rows"] == {"parameter": "pv_kwp_added", "values": [0.0, 20.0]}
+    assert heat["columns"] == {"parameter": "battery_kwh_added", "values": [0.0, 40.0]}
+    assert heat["values"] == [table["npv_eur"].tolist()[:2], table["npv_eur"].tolist()[2:]]
+    assert set(summary["heatmaps"]) == {"self_sufficiency", "npv_eur"}
+    assert csv.status_code == 200 and csv.headers["X-Licence"] == "CC-BY-4.0"
+    assert csv.text.startswith("# licence: CC-BY-4.0")
+    assert len(pd.read_csv(io.StringIO(csv.text), comment="#")) == 4
+
+
+def test_a_grid_without_an_empty_point_gets_a_base_run(setup: Setup) -> None:
+    r = setup.post(f"/scenarios/{setup.scenario}/sweeps", json={"grid": {"pv_kwp_added": [10, 20]}})
+    assert r.status_code == 202, r.text
+    sweep = r.json()
+    assert sweep["points_total"] == 3 and sweep["status"] == "queued"
+    assert [(p["index"], p["is_reference"]) for p in sweep["points"]] == [
+        (0, False),
+        (1, False),
+        (None, True),
+    ]
+    assert sweep["points"][2]["point"] == {"pv_kwp_added": 0.0}
+    assert setup.real.executor.drain() == [Outcome.succeeded] * 3
+    done = setup.get(f"/sweeps/{sweep['id']}").json()
+    assert done["status"] == "succeeded"
+    summary = done["summary"]
+    assert [p["pv_kwp_added"] for p in summary["points"]] == [10.0, 20.0]
+    # economics against the base run: savings = base cost - point cost
+    base = summary["reference"]["cost_eur"]
+    for row in summary["points"]:
+        assert row["horizon_savings_eur"] == pytest.approx(base - row["cost_eur"], rel=1e-12)
+    # 10 kWp split 7.5 + 2.5 kWp, both up to 10 kWp: 10 x 1,500 = 15,000 EUR
+    assert summary["points"][0]["capex_eur"] == pytest.approx(15_000.0)
+
+
+def test_sweep_points_are_not_runs(setup: Setup) -> None:
+    point = setup.get(f"/sweeps/{setup.private['sweep']}").json()["points"][0]["job_id"]
+    assert setup.get(f"/runs/{point}").status_code == 404
+    assert setup.get(f"/runs/{setup.private['sizing']}").status_code == 404
+    listed = {run["id"] for run in setup.get("/runs", limit=200).json()["items"]}
+    assert point not in listed and setup.private["sizing"] not in listed
+
+
+def test_a_point_whose_worker_died_is_queued_again(setup: Setup) -> None:
+    sweep = setup.post(
+        f"/scenarios/{setup.scenario}/sweeps", json={"grid": {"battery_kwh_added": [0]}}
+    ).json()
+    job_id = sweep["points"][0]["job_id"]
+    settings = make_settings()
+    with Session(setup.real.engine) as session:
+        job = session.get(Run, job_id)
+        assert job is not None and job.kind == RunKind.sweep_point
+        job.status, job.attempts, job.heartbeat_at = RunStatus.running, 1, None
+        session.add(job)
+        session.commit()
+    resent: list[int] = []
+    done = reap_lost_runs(setup.real.engine, settings, resent.append)
+    assert job_id in done["requeued"] and job_id in resent
+    assert setup.get(f"/sweeps/{sweep['id']}").json()["points"][0]["status"] == "queued"
+    setup.real.executor.submitted.clear()
+
+
+def test_cancel_a_sweep(setup: Setup) -> None:
+    sweep = setup.post(
+        f"/scenarios/{setup.scenario}/sweeps", json={"grid": {"pv_kwp_added": [0, 5]}}
+    ).json()
+    r = setup.post(f"/sweeps/{sweep['id']}/cancel")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "cancelled" and body["cancel_requested"] is True
+    assert body["counts"]["cancelled"] == 2 and body["summary"] is None
+    # delivered anyway (a broker that still had them): skipped, not run
+    assert setup.real.executor.drain() == [Outcome.skipped, Outcome.skipped]
+    assert setup.post(f"/sweeps/{sweep['id']}/cancel").status_code == 409
+    r = setup.get(f"/sweeps/{sweep['id']}", format="csv")
+    assert r.status_code == 409 and "cancelled" in r.json()["detail"]
+
+
+def test_an_unreachable_queue_fails_the_points(setup: Setup) -> None:
+    setup.real.executor.fail_submit = True
+    try:
+        r = setup.post(
+            f"/scenarios/{setup.scenario}/sweeps", json={"grid": {"pv_kwp_added": [0, 5]}}
+        )
+    finally:
+        setup.real.executor.fail_submit = False
+    assert r.status_code == 503 and "2 of 2 jobs not started" in r.json()["detail"]
+    sweeps = setup.get("/sweeps", scenario_id=setup.scenario).json()["items"]
+    assert sweeps[0]["status"] == "failed" and sweeps[0]["counts"]["failed"] == 2
+    assert sweeps[0]["points"] is None  # lists carry no points
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"grid": {"pv_kwp_added": list(range(11)), "battery_kwh_added": list(range(10))}}, "grid"),
+        ({"grid": {"wind_kw_added": [1]}}, "grid"),
+        ({"grid": {"pv_kwp_added": [-5]}}, "grid.pv_kwp_added[0]"),
+        ({"grid": {"pv_kwp_added": []}}, "grid.pv_kwp_added"),
+        ({"grid": {"pv_kwp_added": [5, 5]}}, "grid.pv_kwp_added"),
+        ({"grid": {}}, "grid"),
+        ({"grid": {"pv_kwp_added": ["viel"]}}, "grid.pv_kwp_added"),
+        ({"grid": {"battery_kwh_added": [10]}, "battery_at": "Rathaus"}, "battery_at"),
+        ({"grid": {"battery_kwh_added": [10]}, "battery_c_rate": 0}, "battery_c_rate"),
+        ({"grid": {"pv_kwp_added": [1]}, "assumptions": {"rate": 0.1}}, "assumptions"),
+        (
+            {"grid": {"pv_kwp_added": [1]}, "assumptions": {"discount_rate_frac": 5}},
+            "assumptions.discount_rate_frac",
+        ),
+        ({"grid": {"pv_kwp_added": [1]}, "extra": 1}, "extra"),
+    ],
+)
+def test_bad_sweeps_are_refused_naming_the_field(
+    setup: Setup, body: dict[str, Any], field: str
+) -> None:
+    r = setup.post(f"/scenarios/{setup.scenario}/sweeps", json=body)
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"]
+
+
+def test_a_sizing_job(setup: Setup) -> None:
+    r = setup.post(
+        f"/scenarios/{setup.scenario}/sizing",
+        json={"battery_kwh_max": 100, "battery_capex_eur_per_kwh": 0},
+    )
+    assert r.status_code == 202, r.text
+    assert r.headers["Location"] == f"/sizing/{r.json()['id']}"
+    assert r.json()["status"] == "queued" and r.json()["result"] is None
+    assert setup.real.executor.drain() == [Outcome.succeeded]
+    job = setup.get(r.headers["Location"]).json()
+    assert job["status"] == "succeeded" and job["results_url"] == r.headers["Location"]
+    result = job["result"]
+    assert result["licence"] == "CC-BY-4.0"
+    assert job["params"]["battery_kwh_max"] == 100
+    caps, costs = result["capacities"], result["costs"]
+    assert 0.0 <= caps["battery_kwh"] <= 100.0 + 1e-6 and caps["pv_kwp"] is None
+    # a free battery can only help: the sized optimum is never dearer than the reference
+    # dispatch without it (which the optimiser could have chosen with 0 kWh)
+    assert costs["total_cost_eur"] <= costs["reference_cost_eur"] + 1e-6
+    assert costs["capex_eur"] == 0.0
+    assert setup.post(f"/sizing/{job['id']}/cancel").status_code == 409
+
+
+def test_cancel_a_sizing_job(setup: Setup) -> None:
+    r = setup.post(f"/scenarios/{setup.scenario}/sizing", json={"pv_kwp_max": 10, "pv_like": "PV1"})
+    assert r.status_code == 202, r.text
+    cancelled = setup.post(f"/sizing/{r.json()['id']}/cancel").json()
+    assert cancelled["status"] == "cancelled"
+    assert setup.real.executor.drain() == [Outcome.skipped]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "battery_kwh_max, pv_kwp_max"),
+        ({"battery_kwh_max": -1}, "battery_kwh_max"),
+        ({"battery_kwh_max": 10, "battery_kwh_min": 20}, "battery.kwh"),
+        ({"pv_kwp_max": 10}, "pv.building"),
+        ({"pv_kwp_max": 10, "pv_building": "Rathaus"}, "pv_building"),
+        ({"pv_kwp_max": 10, "pv_like": "PV9"}, "pv_like"),
+        ({"battery_kwh_max": 10, "battery_at": "Rathaus"}, "battery_at"),
+        ({"battery_kwh_max": 10, "assumptions": {"horizon_years": 0}}, "assumptions"),
+    ],
+)
+def test_bad_sizings_are_refused_naming_the_field(
+    setup: Setup, body: dict[str, Any], field: str
+) -> None:
+    r = setup.post(f"/scenarios/{setup.scenario}/sizing", json=body)
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"]
+
+
+# (method, path template, request keyword arguments); the writes carry valid bodies
+READS = [
+    ("GET", "/sweeps/{sweep}", {}),
+    ("GET", "/sweeps/{sweep}", {"params": {"format": "csv"}}),
+    ("GET", "/sizing/{sizing}", {}),
+]
+WRITES = [
+    ("POST", "/scenarios/{scenario}/sweeps", {"json": {"grid": {"pv_kwp_added": [5]}}}),
+    ("POST", "/sweeps/{sweep}/cancel", {}),
+    ("POST", "/scenarios/{scenario}/sizing", {"json": {"battery_kwh_max": 10}}),
+    ("POST", "/sizing/{sizing}/cancel", {}),
+]
+
+
+def call(setup: Setup, who: str, method: str, path: str, kwargs: dict[str, Any], ids: Any) -> Any:
+    return setup.real.world.client.request(
+        method, path.format(**ids), headers=setup.real.world.h(who), **kwargs
+    )
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+@pytest.mark.parametrize(("method", "path", "kwargs"), READS + WRITES)
+def test_private_sweeps_and_sizings_are_hidden(
+    setup: Setup, who: str, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    r = call(setup, who, method, path, kwargs, setup.private)
+    assert r.status_code == 404, r.text
+    assert "not found" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("who", ["planner_b", "cooperative_b", "viewer_b"])
+@pytest.mark.parametrize(("method", "path", "kwargs"), WRITES)
+def test_published_sweeps_and_sizings_are_read_only_for_others(
+    setup: Setup, who: str, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    r = call(setup, who, method, path, kwargs, setup.published)
+    assert r.status_code == 403, r.text
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_lists_hold_only_visible_sweeps(setup: Setup, who: str) -> None:
+    ids = {s["id"] for s in setup.get("/sweeps", who=who, limit=200).json()["items"]}
+    assert setup.private["sweep"] not in ids and setup.published["sweep"] in ids
+    assert setup.get(f"/sweeps/{setup.published['sweep']}", who=who).status_code == 200
+    assert setup.get(f"/sizing/{setup.published['sizing']}", who=who).status_code == 200
+    with Session(setup.real.engine) as session:
+        mine = session.exec(select(Run).where(Run.sweep_id == setup.private["sweep"])).all()
+    assert mine and all(job.status == RunStatus.queued for job in mine)  # untouched

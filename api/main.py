@@ -18,7 +18,16 @@ from api.db import make_engine, migrate
 from api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
 from api.exports import ExportCache
 from api.jobs import JobExecutor, make_executor
-from api.routers import districts, forecasts, health, organisations, runs, scenarios
+from api.routers import (
+    analysis,
+    districts,
+    forecasts,
+    health,
+    organisations,
+    runs,
+    scenarios,
+    sweeps,
+)
 from api.schemas import ErrorBody
 from api.settings import Settings, get_settings
 
@@ -113,6 +122,6 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
-    for module in (organisations, districts, forecasts, scenarios, runs):
+    for module in (organisations, districts, forecasts, scenarios, runs, analysis, sweeps):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

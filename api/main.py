@@ -20,6 +20,7 @@ from api.exports import ExportCache
 from api.jobs import JobExecutor, make_executor
 from api.routers import (
     analysis,
+    dashboard,
     districts,
     forecasts,
     health,
@@ -122,6 +123,7 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(dashboard.router, responses=ERROR_RESPONSES)
     for module in (organisations, districts, forecasts, scenarios, runs, analysis, sweeps):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

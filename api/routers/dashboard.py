@@ -1,0 +1,242 @@
+"""The dashboard page at ``/dashboard`` and the two read-only views only it needs.
+
+The page is hand-written HTML, CSS and JavaScript (ES modules, no build step,
+no third-party code) in ``api/static/dashboard/``; it reads the JSON endpoints
+of the API with the caller's key (``X-API-Key``) and draws its charts and the
+grid map as inline SVG. Files are served from an allow-list (every file of
+that folder, read at start-up), never from a path the client names.
+
+Besides the page, this router adds two read-only views of a succeeded run:
+
+* ``GET /runs/{id}/lighting``: street-lighting energy per group and local hour
+  of the day, optimised and baseline (B0 or B1, the stored baseline schedule,
+  :func:`api.routers.analysis.stored_result`), and the energy saved per group;
+* ``GET /runs/{id}/grid.geojson``: the district grid with the AC results of
+  the run (largest loading per line and transformer, voltage band per bus),
+  recomputed from the stored node powers exactly as the run's AC check made
+  them (:func:`energy.models.grid.check.check_schedule`), since the run stores
+  only the check's summary.
+
+Both are cached per run in the app's :class:`~api.exports.ExportCache`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+
+from api import crud
+from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep
+from api.errors import NotFoundError
+from api.exports import LICENCE_URLS
+from api.jobs import frame_from_parquet, load_run_inputs
+from api.routers.analysis import stored_result
+from api.routers.runs import export_info
+from energy.errors import InputDataError
+from energy.timeindex import require_utc_index, step_hours
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+#: Folder of the page's files.
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "dashboard"
+#: Media types of the page's files, by suffix (JavaScript modules need a JS type).
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+#: Every file the page may load: name -> path (read once, so no client path reaches the disk).
+ASSETS = {
+    p.name: p for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in MEDIA_TYPES
+}
+#: Same-origin only: the page loads nothing from elsewhere; no referrer (a kiosk key may
+#: sit in the URL).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+#: Lighting schedule columns: ``lighting_kw:<group>``.
+LIGHTING_PREFIX = "lighting_kw:"
+
+
+def _file(name: str) -> FileResponse:
+    path = ASSETS.get(name)
+    if path is None:
+        raise NotFoundError(f"dashboard file {name!r} not found")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=SECURITY_HEADERS)
+
+
+@router.get("/dashboard", include_in_schema=False)
+def dashboard_redirect(request: Request) -> RedirectResponse:
+    """Redirect to ``/dashboard/`` (keeping the query), so the page's relative URLs resolve."""
+    query = request.url.query
+    return RedirectResponse(f"{request.url.path}/" + (f"?{query}" if query else ""))
+
+
+@router.get("/dashboard/", include_in_schema=False)
+def dashboard_page() -> FileResponse:
+    """Serve the dashboard page (no key needed: the page asks for one)."""
+    return _file("index.html")
+
+
+@router.get("/dashboard/{name}", include_in_schema=False)
+def dashboard_asset(name: str) -> FileResponse:
+    """Serve a file of the page: scripts, style sheet, icon."""
+    return _file(name)
+
+
+def lighting_by_hour(
+    optimised: pd.DataFrame, baseline: pd.DataFrame, timezone: str
+) -> list[dict[str, Any]]:
+    """Street-lighting energy per group and local hour of the day [kWh].
+
+    Parameters
+    ----------
+    optimised, baseline
+        Schedules (:mod:`energy.kpi`) on the same UTC index, with
+        ``lighting_kw:<group>`` columns (interval-mean power [kW]).
+    timezone
+        Time zone of the hours of the day (e.g. ``Europe/Berlin``).
+
+    Returns
+    -------
+    list of dict
+        Per group: ``group``, ``e_kwh_by_hour`` and ``e_baseline_kwh_by_hour``
+        (24 sums over the horizon of p x dt_h for local hours 0..23; on the
+        autumn DST day hour 2 occurs twice and both count), ``e_kwh``,
+        ``e_baseline_kwh`` and ``e_saved_kwh`` = baseline - optimised.
+    """
+    index = require_utc_index(optimised.index, "schedule")
+    if not index.equals(baseline.index):
+        raise InputDataError(
+            f"baseline: {len(baseline)} steps on another time index than the schedule's "
+            f"{len(optimised)}; both must share one index"
+        )
+    dt_h = step_hours(index)
+    hours = index.tz_convert(timezone).hour
+    out = []
+    for column in [c for c in optimised.columns if str(c).startswith(LIGHTING_PREFIX)]:
+        sums = {}
+        for name, frame in (("opt", optimised), ("base", baseline)):
+            e_kwh = pd.Series(frame[column].to_numpy() * dt_h, index=hours)
+            by_hour = e_kwh.groupby(level=0).sum().reindex(range(24), fill_value=0.0)
+            sums[name] = by_hour.to_numpy(dtype=float)
+        out.append(
+            {
+                "group": str(column)[len(LIGHTING_PREFIX) :],
+                "e_kwh_by_hour": [round(float(v), 6) for v in sums["opt"]],
+                "e_baseline_kwh_by_hour": [round(float(v), 6) for v in sums["base"]],
+                "e_kwh": float(np.sum(sums["opt"])),
+                "e_baseline_kwh": float(np.sum(sums["base"])),
+                "e_saved_kwh": float(np.sum(sums["base"]) - np.sum(sums["opt"])),
+            }
+        )
+    return out
+
+
+@router.get(
+    "/runs/{run_id}/lighting",
+    tags=["runs"],
+    summary="Street-lighting energy per group and hour of the day, with the baseline",
+    responses={409: {"description": "The run has not succeeded (yet)"}},
+)
+def run_lighting(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: int,
+    baseline: Literal["B0", "B1"] = "B0",
+) -> Response:
+    """Return per lighting group the energy by local hour of the day [kWh] and the savings.
+
+    Both schedules are the run's stored ones (baseline B0: full power while
+    dark; B1: 50 % from 22:00 to 06:00). Licence CC-BY-4.0 (results).
+    """
+    run, result = crud.get_result(session, principal, run_id)
+    key = (run.id, result.created_at, "lighting", baseline)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    stored, _, info = stored_result(session, settings, run, result)
+    body = {
+        "licence": info.licence,
+        "licence_url": LICENCE_URLS.get(info.licence),
+        "attribution": info.attribution,
+        "source": info.source,
+        "data_licences": list(info.data_licences),
+        "timezone": info.timezone,
+        "run_id": run.id,
+        "baseline": baseline,
+        "days": int(run.options.get("days", 0)),
+        "groups": lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone),
+    }
+    response = JSONResponse(body, headers=info.http_headers())
+    cache.put(key, response)
+    return response
+
+
+@router.get(
+    "/runs/{run_id}/grid.geojson",
+    tags=["runs"],
+    summary="The grid with the run's AC results (loadings, voltages) as GeoJSON",
+    responses={
+        200: {"content": {"application/geo+json": {}}},
+        404: {"description": "The run made no AC check"},
+        409: {"description": "The run has not succeeded (yet)"},
+    },
+)
+def run_grid_geojson(
+    session: SessionDep,
+    principal: CurrentKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: int,
+) -> Response:
+    """Return buses, lines and the transformer with the run's largest loadings and voltages.
+
+    The AC time series is recomputed from the stored net power per node with
+    the same network and limits as the run's check, so the largest loadings
+    equal the run's ``grid`` summary.
+    """
+    run, result = crud.get_result(session, principal, run_id)
+    key = (run.id, result.created_at, "grid.geojson")
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    if result.node_p_kw_parquet is None or result.grid is None:
+        raise NotFoundError(f"run {run_id} made no AC check, so it has no grid results")
+    from energy.models.grid import build_network
+    from energy.models.grid.check import check_schedule
+    from energy.models.grid.geojson import to_geojson
+
+    district, _ = load_run_inputs(session, run)
+    net = build_network(district)
+    checked = check_schedule(district, frame_from_parquet(result.node_p_kw_parquet), net=net)
+    info = export_info(session, run, settings)
+    collection: dict[str, Any] = to_geojson(net, checked.timeseries)
+    collection["metadata"] |= {
+        "run_id": run.id,
+        "district_id": crud.run_version(session, run).district_id,
+        "results_licence": info.licence,
+        "data_licences": list(info.data_licences),
+    }
+    response = JSONResponse(
+        collection, media_type="application/geo+json", headers=info.http_headers()
+    )
+    cache.put(key, response)
+    return response

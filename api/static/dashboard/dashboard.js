@@ -1,0 +1,858 @@
+// The dashboard: reads the planning API with the caller's key and draws the views.
+// Plain ES modules, no build step, no third-party code.
+
+import {
+  dataTable,
+  heatMap,
+  horizontalBars,
+  htmlEl,
+  legend,
+  simpleBars,
+  stackedBars,
+} from "./charts.js";
+import { LOCALES, STRINGS } from "./i18n.js";
+import { gridMap } from "./map.js";
+
+const API_ROOT = new URL("../", document.baseURI);
+const KEY_STORE = "stadtwerk-dashboard-key";
+const LANG_STORE = "stadtwerk-dashboard-lang";
+const SOURCES = ["pv", "battery", "lighting"];
+const PERIODS = ["day", "week", "month"];
+const BASELINES = ["B0", "B1"];
+const METRICS = ["cost_eur", "e_import_kwh", "co2_kg"];
+const METRIC_UNIT = { cost_eur: "unit_eur", e_import_kwh: "unit_kwh", co2_kg: "unit_kg" };
+/** Rows of the comparison table: key in the API's answer, i18n key, display factor,
+ * decimals (null: by the size of the row's values). */
+const COMPARE_ROWS = [
+  ["self_sufficiency", "cmp_self_sufficiency", 100, 1],
+  ["cost_eur", "cmp_cost_eur", 1, null],
+  ["e_import_kwh", "cmp_e_import_kwh", 1, null],
+  ["co2_kg", "cmp_co2_kg", 1, null],
+  ["cost_eur_vs_{baseline}", "cmp_cost_eur_vs", 1, null],
+  ["e_import_kwh_vs_{baseline}", "cmp_e_import_kwh_vs", 1, null],
+  ["co2_kg_vs_{baseline}", "cmp_co2_kg_vs", 1, null],
+  ["capex_eur", "cmp_capex_eur", 1, 0],
+  ["annual_savings_eur", "cmp_annual_savings_eur", 1, 0],
+  ["npv_eur", "cmp_npv_eur", 1, 0],
+  ["payback_simple_years", "cmp_payback_simple_years", 1, 1],
+];
+
+const state = {
+  lang: "de",
+  key: null,
+  runs: [],
+  scenarios: new Map(),
+  runId: null,
+  period: "day",
+  baseline: "B0",
+  metric: "cost_eur",
+  compareIds: [],
+  data: {},
+  loadToken: 0,
+  status: null,
+  error: null,
+};
+const cache = new Map();
+
+const $ = (id) => document.getElementById(id);
+
+// -- words and numbers -------------------------------------------------------------
+
+function t(key, params = {}) {
+  const text = STRINGS[state.lang][key] ?? STRINGS.de[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+function num(value, digits = 0) {
+  if (!Number.isFinite(value)) return t("not_available");
+  return new Intl.NumberFormat(LOCALES[state.lang], {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(value);
+}
+
+/** Digits that suit values of this size: 0 from 100, 1 from 10, else 2. */
+function digitsFor(values) {
+  const big = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
+  if (big >= 100) return 0;
+  if (big >= 10) return 1;
+  return 2;
+}
+
+function euro(value) {
+  if (!Number.isFinite(value)) return t("not_available");
+  return new Intl.NumberFormat(LOCALES[state.lang], {
+    style: "currency",
+    currency: "EUR",
+    maximumFractionDigits: Math.abs(value) >= 100 ? 0 : 2,
+  }).format(value);
+}
+
+/** The local calendar date of an ISO time with offset, as a UTC Date at midnight. */
+function localDate(iso) {
+  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+function dateText(date, opts = { day: "numeric", month: "long", year: "numeric" }) {
+  return new Intl.DateTimeFormat(LOCALES[state.lang], { ...opts, timeZone: "UTC" }).format(date);
+}
+
+/** ISO week number and its year of a UTC date. */
+function isoWeek(date) {
+  const d = new Date(date);
+  const day = (d.getUTCDay() + 6) % 7; // Monday = 0
+  d.setUTCDate(d.getUTCDate() - day + 3); // Thursday of this week
+  const year = d.getUTCFullYear();
+  const jan4 = new Date(Date.UTC(year, 0, 4));
+  const week = 1 + Math.round((d - jan4) / 86400000 / 7 - ((jan4.getUTCDay() + 6) % 7 - 3) / 7);
+  return { week, year };
+}
+
+/** Start (local date) of the period that contains ``date``. */
+function periodStart(date, period) {
+  if (period === "week") {
+    const d = new Date(date);
+    d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+    return d;
+  }
+  if (period === "month") return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
+  return date;
+}
+
+function periodText(date, period) {
+  if (period === "week") return t("week_label", isoWeek(date));
+  if (period === "month") return dateText(date, { month: "long", year: "numeric" });
+  return dateText(date, { day: "numeric", month: "short" });
+}
+
+// -- the API -------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail || `HTTP ${status}`);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function errorText(err) {
+  if (!(err instanceof ApiError)) return t("err_other", { status: "", detail: String(err.message || err) });
+  if (err.status === 0) return t("err_network");
+  if ([401, 403, 404, 409].includes(err.status)) return t(`err_${err.status}`);
+  if (err.status === 422) return t("err_422", { detail: err.detail });
+  if (err.status >= 500) return t("err_5xx", { status: err.status });
+  return t("err_other", { status: err.status, detail: err.detail });
+}
+
+async function fetchJson(url) {
+  let response;
+  try {
+    response = await fetch(url, { headers: { "X-API-Key": state.key, Accept: "application/json" } });
+  } catch (e) {
+    throw new ApiError(0, String(e));
+  }
+  if (!response.ok) {
+    let detail = "";
+    try {
+      const body = await response.json();
+      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    } catch {
+      detail = response.statusText;
+    }
+    throw new ApiError(response.status, detail);
+  }
+  return response.json();
+}
+
+/** GET a JSON endpoint of the API (relative path), cached per key for the session. */
+function api(path, params = {}) {
+  const url = new URL(path, API_ROOT);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const id = url.toString();
+  if (!cache.has(id)) {
+    const promise = fetchJson(url);
+    cache.set(id, promise);
+    promise.catch(() => cache.delete(id));
+  }
+  return cache.get(id);
+}
+
+// -- loading -------------------------------------------------------------------------
+
+/** Show a message in the live region; ``make`` builds its words, again on a language switch. */
+function setStatus(make) {
+  state.status = make;
+  $("status").textContent = make ? make() : "";
+}
+
+/** Show an error (role=alert); ``make`` builds its words, again on a language switch. */
+function setError(make) {
+  state.error = make;
+  $("error").textContent = make ? make() : "";
+}
+
+/** Show the key field, or (with a working key) only the button that forgets it. */
+function showKeyField(show) {
+  $("key-field").hidden = !show;
+  $("key-active").hidden = show;
+}
+
+async function connect() {
+  if (!state.key) {
+    setError(() => t("need_key"));
+    return;
+  }
+  setError(null);
+  setStatus(() => t("loading"));
+  try {
+    const [runs, scenarios] = await Promise.all([
+      api("runs", { status: "succeeded", limit: 200 }),
+      api("scenarios", { limit: 200 }),
+    ]);
+    state.runs = runs.items;
+    state.scenarios = new Map(scenarios.items.map((s) => [s.id, s]));
+  } catch (err) {
+    setStatus(null);
+    setError(() => errorText(err));
+    $("view-form").hidden = true;
+    $("views").hidden = true;
+    if (err instanceof ApiError && err.status === 401) {
+      showKeyField(true);
+      $("key").focus();
+    }
+    return;
+  }
+  showKeyField(false);
+  const wanted = Number(new URLSearchParams(location.search).get("run"));
+  const ids = state.runs.map((r) => r.id);
+  state.runId = ids.includes(wanted) ? wanted : ids[0] ?? null;
+  state.compareIds = defaultComparison();
+  fillRunSelect();
+  fillCompareChoice();
+  $("view-form").hidden = false;
+  if (state.runId === null) {
+    setStatus(() => t("run_none"));
+    $("views").hidden = true;
+    return;
+  }
+  await loadRun();
+}
+
+/** The chosen run and the newest run of up to two other scenarios. */
+function defaultComparison() {
+  const out = state.runId === null ? [] : [state.runId];
+  const seen = new Set(out.map((id) => runById(id).scenario_id));
+  for (const r of state.runs) {
+    if (out.length >= 3) break;
+    if (!seen.has(r.scenario_id)) {
+      out.push(r.id);
+      seen.add(r.scenario_id);
+    }
+  }
+  for (const r of state.runs) {
+    if (out.length >= 2) break;
+    if (!out.includes(r.id)) out.push(r.id);
+  }
+  return out;
+}
+
+function runById(id) {
+  return state.runs.find((r) => r.id === id);
+}
+
+async function settle(promise) {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error };
+  }
+}
+
+async function loadRun() {
+  const token = ++state.loadToken;
+  const run = runById(state.runId);
+  setError(null);
+  setStatus(() => t("loading"));
+  $("views").hidden = false;
+  const id = state.runId;
+  const results = settle(api(`runs/${id}/results`));
+  const parts = {
+    results,
+    savings: settle(api(`runs/${id}/savings`, { period: state.period, baseline: state.baseline, format: "json" })),
+    schedule: settle(
+      api(`runs/${id}/schedule`, {
+        aggregate: "day",
+        format: "json",
+        columns: "p_import_kw,load_kw,lighting_kw",
+      }),
+    ),
+    lighting: settle(api(`runs/${id}/lighting`, { baseline: state.baseline })),
+    grid: results.then((r) =>
+      settle(
+        r.value && r.value.grid
+          ? api(`runs/${id}/grid.geojson`)
+          : api(`districts/${run.district_id}/grid.geojson`, { version: run.district_version }),
+      ),
+    ),
+    compare: loadCompare(),
+  };
+  state.data = {};
+  $("views").setAttribute("aria-busy", "true");
+  for (const [name, , view] of SECTIONS) {
+    $(view).replaceChildren(htmlEl(view === "tiles" ? "li" : "p", { class: "note", text: t("loading") }));
+    $(`${name}-section`).setAttribute("aria-busy", "true");
+  }
+  // each view is drawn as soon as its data are there (the grid's AC results may take longer)
+  const arrivals = Object.entries(parts).map(([name, promise]) =>
+    promise.then((answer) => {
+      if (token !== state.loadToken) return; // a newer selection is loading
+      state.data[name] = answer;
+      renderAll();
+    }),
+  );
+  await Promise.all(arrivals);
+  if (token !== state.loadToken) return;
+  $("views").setAttribute("aria-busy", "false");
+  const failed = Object.values(state.data).filter((d) => d.error);
+  setStatus(failed.length ? null : () => t("loaded", { id }));
+  if (failed.length === Object.keys(state.data).length) setError(() => errorText(failed[0].error));
+}
+
+function loadCompare() {
+  if (state.compareIds.length < 2) return Promise.resolve({ value: null });
+  const ids = [...state.compareIds].sort((a, b) => a - b);
+  return settle(api("compare", { runs: ids.join(","), format: "json" }));
+}
+
+// -- rendering ----------------------------------------------------------------------
+
+function sectionError(container, err) {
+  container.replaceChildren(htmlEl("p", { class: "section-error", text: t("section_failed", { message: errorText(err) }) }));
+}
+
+/** The views: section name, the answers each needs, its container, how it is drawn. */
+const SECTIONS = [
+  ["tiles", ["results", "savings"], "tiles", () => renderTiles()],
+  ["savings", ["savings"], "savings-view", () => renderSavings()],
+  ["autarky", ["schedule"], "autarky-view", () => renderAutarky()],
+  ["lighting", ["lighting"], "lighting-view", () => renderLighting()],
+  ["grid", ["grid"], "grid-view", () => renderGrid()],
+  ["compare", ["compare"], "compare-view", () => renderCompare()],
+];
+
+/** Draw every view whose answers have arrived. */
+function renderAll() {
+  renderFooter();
+  for (const [name, needs, , draw] of SECTIONS) {
+    const ready = needs.every((n) => state.data[n]);
+    if (ready) {
+      draw();
+      $(`${name}-section`).setAttribute("aria-busy", "false");
+    }
+  }
+}
+
+/**
+ * The savings answer as tidy rows of one baseline: {period_start, period, source, metric, value}.
+ * Accepts the tidy form (``rows``) and the wide form (``baselines -> [period entries]``).
+ */
+function tidySavings(body, baseline) {
+  if (Array.isArray(body.rows)) {
+    return body.rows.filter((r) => !r.baseline || r.baseline === baseline);
+  }
+  const entries = body.baselines && !Array.isArray(body.baselines) ? body.baselines[baseline] || [] : [];
+  const rows = [];
+  for (const e of entries) {
+    for (const [metric, bySource] of Object.entries(e)) {
+      if (bySource === null || typeof bySource !== "object") continue;
+      for (const [source, value] of Object.entries(bySource)) {
+        rows.push({ period_start: e.period_start, period: e.period, baseline, source, metric, value });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Periods (in time order) with the parts of each source and the total of one metric. */
+function savingsPeriods(rows, metric) {
+  const byPeriod = new Map();
+  for (const r of rows) {
+    if (r.metric !== metric) continue;
+    if (!byPeriod.has(r.period)) {
+      byPeriod.set(r.period, { key: r.period, start: r.period_start, parts: {}, total: null });
+    }
+    const p = byPeriod.get(r.period);
+    if (r.source === "total") p.total = r.value;
+    else p.parts[r.source] = r.value;
+  }
+  const out = [...byPeriod.values()].sort((a, b) => (a.start < b.start ? -1 : 1));
+  for (const p of out) {
+    if (p.total === null) p.total = SOURCES.reduce((s, k) => s + (p.parts[k] ?? 0), 0);
+    p.label = periodText(localDate(p.start), state.period);
+  }
+  return out;
+}
+
+function runRange() {
+  const run = runById(state.runId);
+  const meta = state.data.results.value?.metadata?.options ?? run.options;
+  const start = localDate(String(meta.start));
+  const end = new Date(start);
+  end.setUTCDate(end.getUTCDate() + Number(meta.days) - 1);
+  return t("range", { from: dateText(start), to: dateText(end) });
+}
+
+function tile(label, value, unit, note, key) {
+  return htmlEl("li", { class: "tile", "data-tile": key }, [
+    htmlEl("span", { class: "tile-label", text: label }),
+    htmlEl("span", { class: "tile-value" }, [value, unit ? htmlEl("span", { class: "tile-unit", text: unit }) : ""]),
+    note ? htmlEl("span", { class: "tile-note", text: note }) : "",
+  ]);
+}
+
+function renderTiles() {
+  const container = $("tiles");
+  const { results, savings } = state.data;
+  if (results.error) return sectionError(container, results.error);
+  $("tiles-period").textContent = t("tiles_period", { range: runRange(), baseline: t(`baseline_${state.baseline}`) });
+  const tiles = [];
+  if (savings.error) {
+    tiles.push(htmlEl("li", { class: "section-error", text: t("section_failed", { message: errorText(savings.error) }) }));
+  } else {
+    const rows = tidySavings(savings.value, state.baseline);
+    const sum = (metric) =>
+      rows.filter((r) => r.metric === metric && r.source === "total").reduce((s, r) => s + r.value, 0);
+    const cost = sum("cost_eur");
+    const kwh = sum("e_import_kwh");
+    const tonnes = sum("co2_kg") / 1000;
+    tiles.push(tile(t("tile_cost"), euro(cost), "", "", "cost_eur"));
+    tiles.push(tile(t("tile_energy"), num(kwh, digitsFor([kwh])), t("unit_kwh"), "", "e_import_kwh"));
+    tiles.push(tile(t("tile_co2"), num(tonnes, digitsFor([tonnes])), t("unit_t"), "", "co2_t"));
+  }
+  const kpis = results.value.kpis;
+  const own = kpis.optimised?.self_sufficiency;
+  const base = kpis[state.baseline]?.self_sufficiency;
+  tiles.push(
+    tile(
+      t("tile_autarky"),
+      num(own * 100, 1),
+      t("unit_pct"),
+      t("tile_autarky_note", { baseline_value: `${state.baseline} ${num(base * 100, 1)} %` }),
+      "autarky",
+    ),
+  );
+  container.replaceChildren(...tiles);
+}
+
+function renderSavings() {
+  const container = $("savings-view");
+  const { savings } = state.data;
+  if (savings.error) return sectionError(container, savings.error);
+  const metric = state.metric;
+  const unit = t(METRIC_UNIT[metric]);
+  const periods = savingsPeriods(tidySavings(savings.value, state.baseline), metric);
+  const digits = digitsFor(periods.flatMap((p) => [p.total, ...Object.values(p.parts)]));
+  const fmt = (v) => num(v, digits);
+  const total = periods.reduce((s, p) => s + p.total, 0);
+  const periodWord = t(`period_${state.period}`);
+  const series = SOURCES.map((key) => ({ key, label: t(`source_${key}`), cls: `src-${key}` }));
+  const svg = stackedBars({
+    periods,
+    series,
+    fmt,
+    unit,
+    title: t("savings_chart_title", { unit, period: periodWord }),
+    desc: t("savings_chart_desc", { n: periods.length, total: fmt(total), unit }),
+  });
+  const table = dataTable({
+    id: "savings-table",
+    caption: t("savings_table_caption", { unit, period: periodWord }),
+    columns: [{ label: t("col_period") }, ...series.map((s) => ({ label: s.label })), { label: t("source_total") }],
+    rows: periods.map((p) => ({
+      key: p.key,
+      header: p.label,
+      cells: [
+        ...SOURCES.map((s) => ({ value: p.parts[s] ?? 0, text: fmt(p.parts[s] ?? 0), column: s })),
+        { value: p.total, text: fmt(p.total), column: "total" },
+      ],
+    })),
+  });
+  const negative = periods.some((p) => Object.values(p.parts).some((v) => v < 0));
+  container.replaceChildren(
+    htmlEl("figure", { id: "savings-figure" }, [
+      legend(series, t("savings_chart_title", { unit, period: periodWord })),
+      svg,
+      table,
+    ]),
+    negative ? htmlEl("p", { class: "note", text: t("negative_note") }) : "",
+  );
+}
+
+function renderAutarky() {
+  const container = $("autarky-view");
+  const { schedule } = state.data;
+  if (schedule.error) return sectionError(container, schedule.error);
+  const groups = new Map();
+  for (const row of schedule.value.rows) {
+    const start = periodStart(localDate(row.time_local), state.period);
+    const key = start.toISOString().slice(0, 10);
+    if (!groups.has(key)) groups.set(key, { start, imp: 0, use: 0 });
+    const g = groups.get(key);
+    g.imp += row.e_import_kwh ?? 0;
+    g.use += (row.load_kwh ?? 0) + (row.lighting_kwh ?? 0);
+  }
+  const items = [...groups.entries()]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .filter(([, g]) => g.use > 0)
+    .map(([key, g]) => ({ key, label: periodText(g.start, state.period), value: 100 * (1 - g.imp / g.use) }));
+  const fmt = (v) => num(v, 1);
+  const periodWord = t(`period_${state.period}`);
+  const values = items.map((d) => d.value);
+  const svg = simpleBars({
+    items,
+    fmt,
+    unit: "%",
+    cls: "src-autarky",
+    yMax: 100,
+    title: t("autarky_chart_title", { period: periodWord }),
+    desc: t("autarky_chart_desc", { n: items.length, min: fmt(Math.min(...values)), max: fmt(Math.max(...values)) }),
+  });
+  const table = dataTable({
+    id: "autarky-table",
+    caption: t("autarky_table_caption", { period: periodWord }),
+    columns: [{ label: t("col_period") }, { label: t("col_autarky") }],
+    rows: items.map((d) => ({ key: d.key, header: d.label, cells: [{ value: d.value, text: fmt(d.value) }] })),
+  });
+  container.replaceChildren(htmlEl("figure", {}, [svg, table]));
+}
+
+/** Hours of the day in night order (noon to noon), keeping those with any lighting. */
+function nightHours(groups) {
+  const order = [...Array(24).keys()].map((h) => (h + 12) % 24);
+  return order.filter((h) => groups.some((g) => g.e_kwh_by_hour[h] > 0 || g.e_baseline_kwh_by_hour[h] > 0));
+}
+
+function renderLighting() {
+  const container = $("lighting-view");
+  const { lighting } = state.data;
+  if (lighting.error) return sectionError(container, lighting.error);
+  const groups = lighting.value.groups;
+  if (!groups.length) {
+    container.replaceChildren(htmlEl("p", { text: t("no_lighting") }));
+    return;
+  }
+  const hours = nightHours(groups);
+  const values = groups.map((g) => hours.map((h) => g.e_kwh_by_hour[h]));
+  const digits = digitsFor(values.flat()) === 0 ? 0 : 1;
+  const fmt = (v) => num(v, digits);
+  const hourText = (h) => t("hour_label", { h });
+  const max = Math.max(0, ...values.flat());
+  const { svg } = heatMap({
+    rows: groups.map((g) => g.group),
+    columns: hours.map(String),
+    values,
+    fmt,
+    title: t("lighting_heat_title"),
+    desc: t("lighting_heat_desc", {
+      groups: groups.length,
+      first: hourText(hours[0] ?? 0),
+      last: hourText(hours[hours.length - 1] ?? 0),
+      max: fmt(max),
+    }),
+  });
+  const steps = [0, 1, 2, 3, 4].map((s) => ({
+    cls: `heat-${s}`,
+    label: s === 0 ? "0" : `${fmt(((s - 1) / 4) * max)} – ${fmt((s / 4) * max)}`,
+  }));
+  const heatTable = dataTable({
+    id: "lighting-heat-table",
+    caption: t("lighting_heat_caption"),
+    columns: [{ label: t("col_group") }, ...hours.map((h) => ({ label: hourText(h) }))],
+    rows: groups.map((g, i) => ({
+      key: g.group,
+      header: g.group,
+      cells: values[i].map((v, j) => ({ value: v, text: fmt(v), column: String(hours[j]) })),
+    })),
+  });
+  const saved = groups.map((g) => ({ label: g.group, value: g.e_saved_kwh }));
+  const savedDigits = digitsFor(saved.map((d) => d.value));
+  const savedFmt = (v) => num(v, savedDigits);
+  const totalSaved = saved.reduce((s, d) => s + d.value, 0);
+  const baselineWord = t(`baseline_${state.baseline}`);
+  const savedSvg = horizontalBars({
+    items: saved,
+    fmt: (v) => `${savedFmt(v)} kWh`,
+    cls: "src-lighting",
+    title: t("lighting_saved_title", { baseline: baselineWord }),
+    desc: t("lighting_saved_desc", { groups: groups.length, total: savedFmt(totalSaved) }),
+  });
+  const savedTable = dataTable({
+    id: "lighting-saved-table",
+    caption: t("lighting_saved_caption"),
+    columns: [{ label: t("col_group") }, { label: t("col_used") }, { label: t("col_baseline_used") }, { label: t("col_saved") }],
+    rows: groups.map((g) => ({
+      key: g.group,
+      header: g.group,
+      cells: [
+        { value: g.e_kwh, text: savedFmt(g.e_kwh), column: "used" },
+        { value: g.e_baseline_kwh, text: savedFmt(g.e_baseline_kwh), column: "baseline" },
+        { value: g.e_saved_kwh, text: savedFmt(g.e_saved_kwh), column: "saved" },
+      ],
+    })),
+  });
+  container.replaceChildren(
+    htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
+    htmlEl("figure", {}, [svg, htmlEl("p", { class: "note", text: t("heat_legend") }), legend(steps, t("heat_legend")), heatTable]),
+    htmlEl("h3", { text: t("lighting_saved_heading") }),
+    htmlEl("figure", {}, [savedSvg, savedTable]),
+  );
+}
+
+function renderGrid() {
+  const container = $("grid-view");
+  const { grid } = state.data;
+  if (grid.error) return sectionError(container, grid.error);
+  container.replaceChildren(gridMap(grid.value, { t, num }));
+}
+
+function fillCompareChoice() {
+  const box = $("compare-choice");
+  const legendNode = box.querySelector("legend");
+  const items = state.runs.slice(0, 12).map((r) => {
+    const input = htmlEl("input", {
+      type: "checkbox",
+      name: "compare",
+      value: r.id,
+      id: `compare-${r.id}`,
+      checked: state.compareIds.includes(r.id),
+    });
+    input.addEventListener("change", onCompareChange);
+    return htmlEl("label", { for: `compare-${r.id}` }, [input, runLabel(r)]);
+  });
+  box.replaceChildren(legendNode, ...items);
+}
+
+async function onCompareChange() {
+  state.compareIds = [...document.querySelectorAll("#compare-choice input:checked")].map((i) => Number(i.value));
+  state.data.compare = await loadCompare();
+  renderCompare();
+}
+
+/** Value of a comparison row for column ``name`` in the answer of ``GET /compare``. */
+function compareValue(row, name, index) {
+  if (!row) return null;
+  if (row.values && !Array.isArray(row.values)) return row.values[name];
+  if (Array.isArray(row.values)) return row.values[index];
+  return row[name];
+}
+
+function renderCompare() {
+  const container = $("compare-view");
+  const { compare } = state.data;
+  if (state.compareIds.length < 2) {
+    container.replaceChildren(htmlEl("p", { class: "note", text: t("compare_need_two") }));
+    return;
+  }
+  if (!compare || !compare.value) {
+    if (compare && compare.error) sectionError(container, compare.error);
+    return;
+  }
+  const body = compare.value;
+  const names = body.scenarios || body.columns;
+  if (!Array.isArray(body.rows) || !Array.isArray(names)) {
+    container.replaceChildren(htmlEl("p", { class: "section-error", text: t("compare_unexpected") }));
+    return;
+  }
+  const byKey = new Map(body.rows.map((r) => [r.key, r]));
+  const rows = [];
+  for (const [pattern, label, factor, digits] of COMPARE_ROWS) {
+    const key = pattern.replace("{baseline}", state.baseline);
+    const row = byKey.get(key);
+    if (!row) continue;
+    const values = names.map((name, i) => {
+      const raw = compareValue(row, name, i);
+      return Number.isFinite(raw) ? raw * factor : null;
+    });
+    const shown = digits ?? digitsFor(values.filter((v) => v !== null));
+    rows.push({
+      key,
+      header: t(label, { baseline: state.baseline }),
+      cells: values.map((value, i) => ({
+        value,
+        text: value === null ? t("not_available") : num(value, shown),
+        column: String(names[i]),
+      })),
+    });
+  }
+  const estimate = byKey.get("annual_savings_is_estimate");
+  const isEstimate = estimate && names.some((n, i) => compareValue(estimate, n, i));
+  container.replaceChildren(
+    dataTable({
+      id: "compare-table",
+      hidden: false,
+      caption: t("compare_caption"),
+      columns: [{ label: t("compare_indicator") }, ...names.map((n) => ({ label: String(n) }))],
+      rows,
+    }),
+    isEstimate ? htmlEl("p", { class: "note", text: t("cmp_estimate") }) : "",
+  );
+}
+
+function renderFooter() {
+  const results = state.data.results?.value;
+  const licence = results?.licence ?? "CC-BY-4.0";
+  const attribution = results?.attribution ?? "Digitales Stadtwerk Gera";
+  const links = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+  };
+  $("attr-results").replaceChildren(
+    `${t("footer_results", { attribution })} `,
+    htmlEl("a", { href: links[licence] ?? links["CC-BY-4.0"], rel: "license", text: licence }),
+  );
+  const dataLicences = [
+    ...(state.data.savings?.value?.data_licences ?? []),
+    ...(state.data.grid?.value?.metadata?.data_licences ?? []),
+  ];
+  const gridLicence = state.data.grid?.value?.metadata?.licence;
+  const odbl = dataLicences.some((d) => /odbl/i.test(d)) || /odbl/i.test(gridLicence ?? "");
+  const odblItem = $("attr-odbl");
+  odblItem.hidden = !odbl;
+  odblItem.replaceChildren(
+    `${t("footer_odbl")} `,
+    htmlEl("a", { href: links["ODbL-1.0"], rel: "license", text: "ODbL-1.0" }),
+  );
+  const source = results?.metadata?.source;
+  $("attr-source").hidden = !source;
+  $("attr-source").textContent = source ? t("footer_source", { source }) : "";
+}
+
+// -- controls ------------------------------------------------------------------------
+
+function runLabel(r) {
+  const scenario = state.scenarios.get(r.scenario_id);
+  const options = r.options || {};
+  return t("run_option", {
+    id: r.id,
+    scenario: scenario ? scenario.name : `#${r.scenario_id}`,
+    start: options.start ? dateText(localDate(String(options.start)), { day: "numeric", month: "short", year: "numeric" }) : "",
+    days: options.days ?? "",
+  });
+}
+
+function fillRunSelect() {
+  const select = $("run");
+  if (!state.runs.length) {
+    select.replaceChildren(htmlEl("option", { value: "", text: t("run_none") }));
+    return;
+  }
+  select.replaceChildren(...state.runs.map((r) => htmlEl("option", { value: r.id, text: runLabel(r) })));
+  select.value = String(state.runId);
+}
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  const toggle = $("lang-toggle");
+  toggle.textContent = t("lang_toggle");
+  toggle.lang = state.lang === "de" ? "en" : "de";
+  toggle.setAttribute("aria-label", t("lang_toggle_label"));
+  $("baseline-explain").textContent = t(`explain_${state.baseline}`);
+  setStatus(state.status);
+  setError(state.error);
+  if (state.runs.length) {
+    fillRunSelect();
+    fillCompareChoice();
+  }
+  renderAll();
+}
+
+function remember() {
+  const params = new URLSearchParams(location.search);
+  params.delete("key");
+  if (state.runId !== null) params.set("run", state.runId);
+  params.set("period", state.period);
+  params.set("baseline", state.baseline);
+  params.set("lang", state.lang);
+  history.replaceState(null, "", `${location.pathname}?${params}`);
+}
+
+function bind() {
+  $("lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "de" ? "en" : "de";
+    sessionStorage.setItem(LANG_STORE, state.lang);
+    applyLanguage();
+    remember();
+  });
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = $("key").value.trim();
+    state.key = key || null;
+    cache.clear();
+    if (key) sessionStorage.setItem(KEY_STORE, key);
+    $("key").value = "";
+    connect();
+  });
+  $("key-forget").addEventListener("click", () => {
+    sessionStorage.removeItem(KEY_STORE);
+    state.key = null;
+    cache.clear();
+    state.runs = [];
+    state.data = {};
+    $("view-form").hidden = true;
+    $("views").hidden = true;
+    setStatus(null);
+    setError(() => t("need_key"));
+    showKeyField(true);
+    $("key").focus();
+  });
+  $("run").addEventListener("change", () => {
+    state.runId = Number($("run").value);
+    if (!state.compareIds.includes(state.runId)) {
+      state.compareIds = [state.runId, ...state.compareIds].slice(0, 3);
+      fillCompareChoice();
+    }
+    remember();
+    loadRun();
+  });
+  $("period").addEventListener("change", () => {
+    state.period = $("period").value;
+    remember();
+    loadRun();
+  });
+  $("baseline").addEventListener("change", () => {
+    state.baseline = $("baseline").value;
+    $("baseline-explain").textContent = t(`explain_${state.baseline}`);
+    remember();
+    loadRun();
+  });
+  $("metric").addEventListener("change", () => {
+    state.metric = $("metric").value;
+    renderSavings();
+  });
+}
+
+function init() {
+  const params = new URLSearchParams(location.search);
+  const lang = params.get("lang") || sessionStorage.getItem(LANG_STORE);
+  if (lang in STRINGS) state.lang = lang;
+  if (PERIODS.includes(params.get("period"))) state.period = params.get("period");
+  if (BASELINES.includes(params.get("baseline"))) state.baseline = params.get("baseline");
+  if (METRICS.includes(params.get("metric"))) state.metric = params.get("metric");
+  $("period").value = state.period;
+  $("baseline").value = state.baseline;
+  $("metric").value = state.metric;
+  const urlKey = params.get("key");
+  if (urlKey) {
+    sessionStorage.setItem(KEY_STORE, urlKey);
+    params.delete("key");
+    history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
+  }
+  state.key = urlKey || sessionStorage.getItem(KEY_STORE);
+  bind();
+  applyLanguage();
+  if (state.key) connect();
+}
+
+init();

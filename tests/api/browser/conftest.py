@@ -1,0 +1,180 @@
+"""A live API (uvicorn on a free port, SQLite file, inline jobs) and headless Chromium.
+
+The server runs the real optimiser: the two-building test district of
+``tests/api/conftest.py``, published, with two published scenarios (as is,
+and with 30 kWp more PV) of two June days at 1 h steps, AC check on. A
+viewer key reads them, as the public city dashboard does.
+
+Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright for Python;
+no browser is ever downloaded. Without it the tests skip, unless the
+environment variable ``CI`` is set: then they fail, because CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlmodel import Session
+
+from api.auth import create_api_key
+from api.main import create_app
+from api.schemas import Role
+from api.settings import Settings
+from api.tables import Organisation
+from tests.api.conftest import small_spec
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Where the screenshot is kept (git-ignored).
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+RUN_OPTIONS = {"start": "2025-06-02", "days": 2, "resolution": "1h", "ac_check": True}
+RUN_TIMEOUT_S = 300.0
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the dashboard browser tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright (skips or, under CI, fails without it)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install playwright)")
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveDashboard:
+    """The running server and what was seeded into it."""
+
+    base_url: str
+    admin_key: str
+    viewer_key: str
+    district_id: int
+    run_ids: list[int]
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a JSON endpoint with the viewer key."""
+        r = httpx.get(
+            self.base_url + path,
+            params=params,
+            headers={"X-API-Key": self.viewer_key},
+            timeout=120,
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+def _seed(base: str, admin: str) -> tuple[int, list[int]]:
+    h = {"X-API-Key": admin}
+    with httpx.Client(base_url=base, headers=h, timeout=60) as c:
+        r = c.post(
+            "/districts",
+            json={"name": "Testquartier", "visibility": "published", "spec": small_spec()},
+        )
+        assert r.status_code == 201, r.text
+        district_id = int(r.json()["id"])
+        run_ids = []
+        for name, changes in (
+            ("Bestand", {}),
+            ("Mehr Solarstrom", {"pv_added_total_kwp": 30}),
+        ):
+            r = c.post(
+                "/scenarios",
+                json={
+                    "name": name,
+                    "district_id": district_id,
+                    "visibility": "published",
+                    "options": RUN_OPTIONS,
+                    "changes": changes,
+                },
+            )
+            assert r.status_code == 201, r.text
+            r = c.post(f"/scenarios/{r.json()['id']}/runs")
+            assert r.status_code == 202, r.text
+            run_ids.append(int(r.json()["id"]))
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        for run_id in run_ids:
+            while True:
+                run = c.get(f"/runs/{run_id}").json()
+                if run["status"] == "succeeded":
+                    break
+                assert run["status"] in ("queued", "running"), run
+                assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
+                time.sleep(0.5)
+    return district_id, run_ids
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDashboard]:
+    """Serve the API with uvicorn in a thread; seed a published district and two runs."""
+    db = tmp_path_factory.mktemp("dashboard") / "dashboard.db"
+    settings = Settings(database_url=f"sqlite:///{db}", queue="inline", inline_workers=2)
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn-dashboard", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        with Session(app.state.engine) as session:
+            org = Organisation(name="Stadtwerk Gera")
+            session.add(org)
+            session.commit()
+            session.refresh(org)
+            assert org.id is not None
+            _, admin = create_api_key(session, org.id, "admin", Role.admin)
+            _, viewer = create_api_key(session, org.id, "city dashboard", Role.viewer)
+        base = f"http://127.0.0.1:{port}"
+        district_id, run_ids = _seed(base, admin)
+        yield LiveDashboard(base, admin, viewer, district_id, run_ids)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """The folder for test artefacts (screenshots), created on demand."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,212 @@
+"""The dashboard in headless Chromium against a live API with two real runs.
+
+Checks what a visitor sees: no console errors and no failed requests; the
+savings chart shows the numbers the API returns (read again here with httpx);
+the grid map draws every line of the GeoJSON; the language switch; keyboard
+access to the controls; a wrong key answered in words. A full-page screenshot
+is kept in ``test-artifacts/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.browser.conftest import LiveDashboard
+
+VIEWPORT = {"width": 1280, "height": 900}
+LOAD_TIMEOUT_MS = 120_000
+
+
+class Watched:
+    """A page with its console errors, uncaught exceptions and failed requests recorded."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Watched]:
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    try:
+        yield Watched(context.new_page())
+    finally:
+        context.close()
+
+
+def open_dashboard(watched: Watched, live: LiveDashboard, query: str = "") -> Any:
+    """Open the dashboard with the viewer key in the URL and wait until every view is drawn."""
+    page = watched.page
+    page.goto(f"{live.base_url}/dashboard?key={live.viewer_key}{query}")
+    page.wait_for_selector("#views[aria-busy='false']", state="attached", timeout=LOAD_TIMEOUT_MS)
+    return page
+
+
+def table_values(page: Any, table_id: str) -> dict[str, dict[str, float]]:
+    """Row key -> column -> raw value of a data table (the data-value attributes)."""
+    return page.eval_on_selector(
+        f"#{table_id}",
+        """t => Object.fromEntries([...t.tBodies[0].rows].map(r => [r.dataset.key,
+            Object.fromEntries([...r.cells].filter(c => c.dataset.column)
+                .map(c => [c.dataset.column, Number(c.dataset.value)]))]))""",
+    )
+
+
+def german_number(text: str) -> float:
+    """Parse a number formatted by Intl.NumberFormat('de-DE') (1.234,5; minus sign)."""
+    return float(text.replace("\u2212", "-").replace(".", "").replace(",", "."))
+
+
+def rounding(text: str) -> float:
+    """Largest rounding error of a number shown with the decimals of ``text`` (+ float slack)."""
+    decimals = len(text.rpartition(",")[2]) if "," in text else 0
+    return 0.5 * 10.0**-decimals + 1e-9
+
+
+def test_dashboard_shows_the_api_values(
+    page: Watched, live: LiveDashboard, artifacts: Path
+) -> None:
+    p = open_dashboard(page, live, "&period=day&baseline=B0")
+    run_id = int(p.input_value("#run"))
+    assert run_id in live.run_ids
+    assert p.inner_text("#error") == ""
+    api = live.get(f"/runs/{run_id}/savings", period="day", baseline="B0", format="json")
+    expected: dict[str, dict[str, float]] = {}
+    for row in api["rows"]:
+        if row["baseline"] == "B0" and row["metric"] == "cost_eur":
+            expected.setdefault(row["period"], {})[row["source"]] = row["value"]
+    assert len(expected) == 2  # two local days
+    shown = table_values(p, "savings-table")
+    assert set(shown) == set(expected)
+    for period, by_source in expected.items():
+        for source in ("pv", "battery", "lighting", "total"):
+            assert shown[period][source] == pytest.approx(by_source[source], rel=1e-9, abs=1e-9)
+    # the sums written above the bars, as a reader sees them: German format, rounded to
+    # the d decimals the chart chose, so within half a unit of the last digit
+    totals = p.eval_on_selector_all(
+        "#savings-figure svg .bar-total", "ts => ts.map(t => t.textContent)"
+    )
+    want = [expected[k]["total"] for k in sorted(expected)]
+    assert len(totals) == len(want)
+    for text, value in zip(totals, want, strict=True):
+        assert german_number(text) == pytest.approx(value, abs=rounding(text))
+    # one bar segment per source and period, each as tall as its value says
+    segments = p.eval_on_selector_all(
+        "#savings-figure svg rect.bar",
+        "rs => rs.map(r => [r.closest('g').dataset.period, r.dataset.source, "
+        "Number(r.dataset.value)])",
+    )
+    assert len(segments) == sum(
+        1 for v in expected.values() for s in ("pv", "battery", "lighting") if v[s] != 0
+    )
+    # the headline tile sums the periods' totals
+    tile = p.inner_text("[data-tile='cost_eur'] .tile-value").replace("€", "").strip()
+    total_eur = sum(v["total"] for v in expected.values())
+    assert german_number(tile) == pytest.approx(total_eur, abs=rounding(tile))
+    # autarky tile from the run's KPIs
+    results = live.get(f"/runs/{run_id}/results")
+    autarky = p.inner_text("[data-tile='autarky'] .tile-value").rstrip("% \n")
+    assert german_number(autarky) == pytest.approx(
+        100 * results["kpis"]["optimised"]["self_sufficiency"], abs=rounding(autarky)
+    )
+    # licence footer
+    footer = p.inner_text("footer")
+    for words in ("CC-BY-4.0", "Datenbasis: Deutscher Wetterdienst", "SMARD.de"):
+        assert words in footer
+    p.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+    assert page.problems == []
+
+
+def test_grid_map_draws_every_line(page: Watched, live: LiveDashboard) -> None:
+    p = open_dashboard(page, live)
+    run_id = int(p.input_value("#run"))
+    geojson = live.get(f"/runs/{run_id}/grid.geojson")
+    lines = [f for f in geojson["features"] if f["properties"]["element_type"] == "line"]
+    drawn = p.eval_on_selector_all(
+        "#grid-view svg [data-kind='line']", "ls => ls.map(l => l.dataset.name)"
+    )
+    assert len(drawn) == len(lines) > 0
+    assert sorted(drawn) == sorted(f["properties"]["name"] for f in lines)
+    assert p.locator("#grid-view svg [data-kind='trafo']").count() == 1
+    # the most loaded line is named in words, not by colour alone
+    top = max(lines, key=lambda f: f["properties"]["max_loading_pct"])
+    assert top["properties"]["name"] in p.inner_text("#grid-view .grid-summary")
+    assert page.problems == []
+
+
+def test_comparison_table_has_both_runs(page: Watched, live: LiveDashboard) -> None:
+    p = open_dashboard(page, live)
+    ids = ",".join(map(str, sorted(live.run_ids)))
+    api = live.get("/compare", runs=ids, format="json")
+    shown = table_values(p, "compare-table")
+    row = next(r for r in api["rows"] if r["key"] == "self_sufficiency")
+    assert set(shown["self_sufficiency"]) == set(row["values"])
+    for name, value in row["values"].items():
+        assert shown["self_sufficiency"][name] == pytest.approx(100 * value, rel=1e-9)
+    assert page.problems == []
+
+
+def test_language_switch(page: Watched, live: LiveDashboard) -> None:
+    p = open_dashboard(page, live)
+    assert p.get_attribute("html", "lang") == "de"
+    assert p.inner_text("#savings-heading") == "Einsparungen im Zeitverlauf"
+    p.click("#lang-toggle")
+    assert p.get_attribute("html", "lang") == "en"
+    assert p.inner_text("#savings-heading") == "Savings over time"
+    assert p.inner_text("#grid-heading") == "Power grid"
+    assert "Self-sufficiency" in p.inner_text("#tiles")
+    assert p.inner_text("#status").startswith("Data of calculation")  # the live region too
+    assert p.get_attribute("#lang-toggle", "lang") == "de"  # the button speaks its language
+    p.click("#lang-toggle")
+    assert p.get_attribute("html", "lang") == "de"
+    assert p.inner_text("#grid-heading") == "Stromnetz"
+    assert page.problems == []
+
+
+def test_keyboard_reaches_the_controls(page: Watched, live: LiveDashboard) -> None:
+    p = open_dashboard(page, live)
+    p.evaluate("document.activeElement.blur()")
+    reached = []
+    for _ in range(12):
+        p.keyboard.press("Tab")
+        reached.append(p.evaluate("document.activeElement.id"))
+    assert "run" in reached and "period" in reached, reached
+    assert reached.index("run") < reached.index("period")
+    # the period control works from the keyboard: choose "Woche" and the chart follows
+    p.focus("#period")
+    p.select_option("#period", "week")
+    p.wait_for_function(
+        "() => (document.querySelector('#savings-table caption')?.textContent ?? '')"
+        ".includes('Woche')"
+    )
+    assert "period=week" in p.url
+    assert page.problems == []
+
+
+def test_wrong_key_is_answered_in_words(browser: Any, live: LiveDashboard) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        p = context.new_page()
+        p.goto(f"{live.base_url}/dashboard?key=esk_00000000_wrong")
+        p.wait_for_function("() => document.getElementById('error').textContent.length > 0")
+        assert "Schlüssel ungültig" in p.inner_text("#error")
+        assert p.is_visible("#key")
+        assert not p.is_visible("#views")
+    finally:
+        context.close()

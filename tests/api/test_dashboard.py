@@ -1,0 +1,280 @@
+"""The dashboard without a browser: page and files served, nothing external, colours, words.
+
+Also the two read-only views the page needs, ``/runs/{id}/lighting`` and
+``/runs/{id}/grid.geojson``: against hand calculations and against the run's
+own KPIs and grid summary.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from api.jobs import Outcome, default_runner
+from api.routers.dashboard import ASSETS, STATIC_DIR, lighting_by_hour
+from energy.errors import InputDataError
+from energy.timeindex import make_index
+from tests.api.conftest import RecordingExecutor, World
+
+#: External addresses the page may name: licence pages it links to (never loads) and
+#: the SVG namespace (an identifier, never fetched).
+ALLOWED_URLS = {
+    "http://www.w3.org/2000/svg",
+    "https://creativecommons.org/licenses/by/4.0/",
+    "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+
+
+class _Refs(HTMLParser):
+    """Collects the files a page loads (script src, link href, img src)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.i18n: set[str] = set()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("script", "img") and a.get("src"):
+            self.loads.append(str(a["src"]))
+        if tag == "link" and a.get("href"):
+            self.loads.append(str(a["href"]))
+        if a.get("data-i18n"):
+            self.i18n.add(str(a["data-i18n"]))
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+
+
+def _page_refs() -> _Refs:
+    refs = _Refs()
+    refs.feed((STATIC_DIR / "index.html").read_text(encoding="utf-8"))
+    return refs
+
+
+def test_page_is_served_with_a_same_origin_policy(client: TestClient) -> None:
+    r = client.get("/dashboard?key=abc&run=3", follow_redirects=False)
+    assert r.status_code == 307
+    assert r.headers["location"] == "/dashboard/?key=abc&run=3"  # the kiosk key survives
+    r = client.get("/dashboard/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert '<html lang="de">' in r.text
+    for landmark in ("<header", "<main", "<footer", 'role="status"', 'role="alert"'):
+        assert landmark in r.text
+
+
+def test_every_file_the_page_loads_is_served(client: TestClient) -> None:
+    refs = _page_refs()
+    imports = set()
+    for path in STATIC_DIR.glob("*.js"):
+        imports |= set(re.findall(r'from "\./([\w.-]+)"', path.read_text(encoding="utf-8")))
+    wanted = set(refs.loads) | imports
+    assert {"dashboard.js", "dashboard.css", "favicon.svg", "i18n.js"} <= wanted
+    types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+    for name in sorted(wanted):
+        assert "/" not in name and name in ASSETS, name  # relative, from the allow-list
+        r = client.get(f"/dashboard/{name}")
+        assert r.status_code == 200, name
+        assert r.headers["content-type"].startswith(types[name[name.rfind(".") :]]), name
+    # only files of the folder, never a path the client names
+    for bad in ("missing.js", "..%2Fmain.py", "%2E%2E%2Fauth.py"):
+        assert client.get(f"/dashboard/{bad}").status_code == 404, bad
+
+
+def test_no_external_resources() -> None:
+    for path in STATIC_DIR.iterdir():
+        text = path.read_text(encoding="utf-8")
+        urls = set(re.findall(r"""(?:https?:)?//[^\s"'`)<>]+""", text))
+        urls = {u for u in urls if not u.startswith("//") or "." in u.split("/")[2]}
+        assert urls <= ALLOWED_URLS, (path.name, urls - ALLOWED_URLS)
+        assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", text), path.name
+    for name in _page_refs().loads:
+        assert not re.match(r"(https?:)?//", name), name
+
+
+# -- colours: WCAG 2.1 contrast ---------------------------------------------------------------
+
+
+def relative_luminance(hex_colour: str) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour ``#rrggbb``.
+
+    L = 0.2126 R + 0.7152 G + 0.0722 B with each channel linearised:
+    c/12.92 if c <= 0.04045 else ((c + 0.055)/1.055)^2.4
+    (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance).
+    """
+    h = hex_colour.lstrip("#")
+    channels = [int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio (L1 + 0.05) / (L2 + 0.05), L1 the lighter."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_formula_against_published_values() -> None:
+    # black on white is the maximum 21:1 (WCAG 2.1, definition of contrast ratio)
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0, abs=1e-9)
+    assert contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0, abs=1e-12)
+    # #767676 is the lightest grey passing AA on white (4.54:1), #777777 fails (4.48:1)
+    # (WebAIM contrast checker, https://webaim.org/resources/contrastchecker/)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.005)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.005)
+
+
+def _palette() -> dict[str, str]:
+    css = (STATIC_DIR / "dashboard.css").read_text(encoding="utf-8")
+    root = css[css.index(":root") : css.index("}", css.index(":root"))]
+    return dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", root))
+
+
+def test_palette_meets_wcag_aa() -> None:
+    p = _palette()
+    # text (WCAG 1.4.3, 4.5:1): body and muted text on the page and on the grey panels,
+    # links, error text on its panel, the value written in each heat-map step
+    text_pairs = [
+        (fg, bg) for fg in ("text", "muted", "accent", "error") for bg in ("bg", "surface")
+    ]
+    text_pairs += [("error", "error-bg")]
+    text_pairs += [(f"heat-text-{i}", f"heat-{i}") for i in range(5)]
+    for fg, bg in text_pairs:
+        assert contrast_ratio(p[fg], p[bg]) >= 4.5, (fg, bg, contrast_ratio(p[fg], p[bg]))
+    # graphics (WCAG 1.4.11, 3:1): bars, lines, markers, focus ring and borders on the page
+    graphics = ["focus", "border", "c-pv", "c-battery", "c-lighting", "c-autarky", "trafo"]
+    graphics += [f"load-{k}" for k in ("low", "mid", "high", "over", "none")]
+    graphics += [f"volt-{k}" for k in ("ok", "warn", "bad")]
+    for name in graphics:
+        for bg in ("bg", "surface"):
+            ratio = contrast_ratio(p[name], p[bg])
+            assert ratio >= 3.0, (name, bg, ratio)
+
+
+# -- words ---------------------------------------------------------------------------------
+
+
+def _strings() -> dict[str, set[str]]:
+    text = (STATIC_DIR / "i18n.js").read_text(encoding="utf-8")
+    blocks = re.split(r"^  (de|en): \{$", text, flags=re.M)
+    return {
+        blocks[i]: set(re.findall(r"^    (\w+):", blocks[i + 1], flags=re.M))
+        for i in range(1, len(blocks), 2)
+    }
+
+
+def test_every_word_exists_in_german_and_english() -> None:
+    strings = _strings()
+    assert set(strings) == {"de", "en"}
+    assert strings["de"] == strings["en"], strings["de"] ^ strings["en"]
+    used = set(_page_refs().i18n)
+    for path in STATIC_DIR.glob("*.js"):
+        used |= set(re.findall(r'\bt\(\s*"(\w+)"', path.read_text(encoding="utf-8")))
+    assert used, "no words found"
+    assert used <= strings["de"], used - strings["de"]
+
+
+def test_every_element_the_script_reads_exists() -> None:
+    ids = _page_refs().ids
+    script = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")
+    wanted = set(re.findall(r'\$\("([\w-]+)"\)', script))
+    assert wanted <= ids, wanted - ids
+
+
+# -- lighting by hour ------------------------------------------------------------------------
+
+
+def _lighting_schedule(resolution: str, on_kw: float) -> pd.DataFrame:
+    index = make_index("2025-06-02", 2, resolution)
+    local_hour = index.tz_convert("Europe/Berlin").hour
+    p_kw = np.where(local_hour == 22, on_kw, 0.0) + np.where(local_hour == 3, on_kw / 2, 0.0)
+    return pd.DataFrame({"lighting_kw:G1": p_kw, "lighting_kw": p_kw}, index=index)
+
+
+@pytest.mark.parametrize("resolution", ["1h", "15min"])
+def test_lighting_by_hour_hand_calculation(resolution: str) -> None:
+    # 2 kW from 22:00 to 23:00 local and 1 kW from 03:00 to 04:00 on two days, against a
+    # baseline at twice the power: hour 22 holds 2 kW x 1 h x 2 days = 4 kWh (baseline 8),
+    # hour 3 holds 1 x 1 x 2 = 2 kWh (baseline 4); 6 kWh used, 12 in the baseline, 6 saved;
+    # in any step length, since the power is constant within each hour.
+    out = lighting_by_hour(
+        _lighting_schedule(resolution, 2.0), _lighting_schedule(resolution, 4.0), "Europe/Berlin"
+    )
+    assert [g["group"] for g in out] == ["G1"]
+    g = out[0]
+    assert g["e_kwh_by_hour"][22] == pytest.approx(4.0, abs=1e-9)
+    assert g["e_kwh_by_hour"][3] == pytest.approx(2.0, abs=1e-9)
+    assert g["e_baseline_kwh_by_hour"][22] == pytest.approx(8.0, abs=1e-9)
+    assert sum(g["e_kwh_by_hour"]) == pytest.approx(6.0, abs=1e-9)
+    assert (g["e_kwh"], g["e_baseline_kwh"], g["e_saved_kwh"]) == pytest.approx((6, 12, 6))
+    # in UTC the 22:00 local hour of June (CEST, UTC+2) is 20:00: nothing may land there
+    assert g["e_kwh_by_hour"][20] == 0.0
+
+
+def test_lighting_by_hour_refuses_another_index() -> None:
+    a = _lighting_schedule("1h", 2.0)
+    with pytest.raises(InputDataError, match="baseline"):
+        lighting_by_hour(a, a.iloc[:-1], "Europe/Berlin")
+
+
+def test_lighting_and_grid_views_of_a_real_run(world: World, executor: RecordingExecutor) -> None:
+    c, h = world.client, world.h("viewer_b")
+    executor.runner = default_runner
+    district_id = world.create_district(visibility="published")
+    sid = world.create_scenario(
+        district_id,
+        visibility="published",
+        options={"start": "2025-06-02", "days": 1, "resolution": "1h", "ac_check": True},
+    )
+    run_id = world.start_run(sid)
+    assert executor.drain() == [Outcome.succeeded]
+    results = c.get(f"/runs/{run_id}/results", headers=h).json()
+    # lighting: the hourly sums add up to the KPIs the run computed from whole schedules
+    for baseline in ("B0", "B1"):
+        r = c.get(f"/runs/{run_id}/lighting", params={"baseline": baseline}, headers=h)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["licence"] == "CC-BY-4.0" and r.headers["x-licence"] == "CC-BY-4.0"
+        (group,) = body["groups"]
+        assert group["group"] == "L1"
+        assert sum(group["e_kwh_by_hour"]) == pytest.approx(
+            results["kpis"]["optimised"]["e_lighting_kwh"], rel=1e-6
+        )
+        assert group["e_baseline_kwh"] == pytest.approx(
+            results["kpis"][baseline]["e_lighting_kwh"], rel=1e-6
+        )
+        assert group["e_saved_kwh"] == pytest.approx(
+            results["savings"][f"vs_{baseline}"]["e_lighting_kwh"], rel=1e-6, abs=1e-9
+        )
+    # B0 burns at full power while dark: 10 luminaires x 40 W = 0.4 kW at most, so no
+    # hour holds more than 0.4 kWh on one day
+    b0 = c.get(f"/runs/{run_id}/lighting", headers=h).json()["groups"][0]
+    assert max(b0["e_baseline_kwh_by_hour"]) <= 0.4 + 1e-9
+    # grid: the recomputed AC results reproduce the run's own check
+    r = c.get(f"/runs/{run_id}/grid.geojson", headers=h)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/geo+json")
+    collection = r.json()
+    lines = [f for f in collection["features"] if f["properties"]["element_type"] == "line"]
+    plain = c.get(f"/districts/{district_id}/grid.geojson", headers=h).json()
+    assert len(lines) == sum(f["properties"]["element_type"] == "line" for f in plain["features"])
+    assert max(f["properties"]["max_loading_pct"] for f in lines) == pytest.approx(
+        results["grid"]["max_line_loading_pct"], rel=1e-6
+    )
+    buses = [f for f in collection["features"] if f["properties"]["element_type"] == "bus"]
+    assert min(f["properties"]["vm_min_pu"] for f in buses) == pytest.approx(
+        results["grid"]["v_min_pu"], abs=1e-6
+    )
+    assert collection["metadata"]["run_id"] == run_id
+    # a run the caller may not see stays hidden
+    private = world.create_scenario(district_id, options={"start": "2025-06-02", "days": 1})
+    hidden_run = world.start_run(private)
+    assert c.get(f"/runs/{hidden_run}/lighting", headers=h).status_code == 404

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from api.db import make_engine, migrate
 from api.jobs import InlineExecutor, Outcome, reap_lost_runs
 from api.schemas import RunKind, RunStatus
-from api.tables import Run
+from api.tables import Run, Sweep
 from tests.api.conftest import TestClient, build_app, build_world, make_settings
 from tests.api.test_access import OUTSIDERS
 from tests.api.test_savings_api import RealWorld, real_world
@@ -196,6 +196,23 @@ def test_cancel_a_sweep(setup: Setup) -> None:
     assert setup.post(f"/sweeps/{sweep['id']}/cancel").status_code == 409
     r = setup.get(f"/sweeps/{sweep['id']}", format="csv")
     assert r.status_code == 409 and "cancelled" in r.json()["detail"]
+
+
+def test_a_scenario_goes_with_its_sweeps_and_sizings(setup: Setup) -> None:
+    world = setup.real.world
+    sid = world.create_scenario(world.create_district(), options=ONE_DAY)
+    sweep = setup.post(f"/scenarios/{sid}/sweeps", json={"grid": {"pv_kwp_added": [0]}}).json()
+    sizing = setup.post(f"/scenarios/{sid}/sizing", json={"battery_kwh_max": 10}).json()
+    r = world.client.delete(f"/scenarios/{sid}", headers=world.h("planner_a"))
+    assert r.status_code == 409  # its jobs are queued
+    assert setup.real.executor.drain() == [Outcome.succeeded] * 2
+    r = world.client.delete(f"/scenarios/{sid}", headers=world.h("planner_a"))
+    assert r.status_code == 204, r.text
+    assert setup.get(f"/sweeps/{sweep['id']}").status_code == 404
+    assert setup.get(f"/sizing/{sizing['id']}").status_code == 404
+    with Session(setup.real.engine) as session:
+        assert session.get(Sweep, sweep["id"]) is None
+        assert session.get(Run, sizing["id"]) is None
 
 
 def test_an_unreachable_queue_fails_the_points(setup: Setup) -> None:

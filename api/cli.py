@@ -21,7 +21,7 @@ from api.auth import Principal, create_api_key
 from api.db import make_engine, migrate
 from api.schemas import DistrictBase, Role, RunOptions, ScenarioCreate, Visibility
 from api.settings import Settings, get_settings
-from api.tables import District, Organisation, Run, Scenario
+from api.tables import District, Organisation, Run, RunKind, Scenario
 from energy.district import GERA_DISTRICT_FILE, load_district
 from energy.variants import BatteryAddition, ScenarioChanges
 
@@ -132,6 +132,7 @@ def seed_reference(
             existing = session.exec(
                 select(Run).where(
                     col(Run.scenario_id) == reference.id,
+                    col(Run.kind) == RunKind.scenario,
                     col(Run.status).in_(["queued", "running", "succeeded"]),
                 )
             ).first()

@@ -53,6 +53,7 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
 from api.crud import CLEAR_SKY_NAMES, check_data_file
+from api.errors import QueueUnavailableError
 from api.schemas import RunKind, RunStatus, SizingCreate
 from api.settings import Settings
 from api.tables import DistrictVersion, Run, RunResult, utcnow
@@ -685,3 +686,23 @@ def make_executor(engine: Engine, settings: Settings) -> JobExecutor:
     if settings.queue == "celery":
         return CeleryExecutor(engine, settings)
     return InlineExecutor(engine, settings)
+
+
+def submit_jobs(session: Session, executor: JobExecutor, runs: list[Run]) -> None:
+    """Hand stored jobs to the executor; if the queue refuses, fail the rest and answer 503."""
+    for i, run in enumerate(runs):
+        assert run.id is not None
+        try:
+            executor.submit(run.id)
+        except Exception as exc:
+            logger.exception("job %s: the queue did not take it", run.id)
+            error = f"the job queue ({executor.name}) was unreachable: {type(exc).__name__}"
+            for rest in runs[i:]:
+                rest.status = RunStatus.failed
+                rest.error = error
+                rest.finished_at = utcnow()
+                session.add(rest)
+            session.commit()
+            raise QueueUnavailableError(
+                f"{len(runs) - i} of {len(runs)} jobs not started: {error}"
+            ) from exc

@@ -18,9 +18,9 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import NotFoundError, QueueUnavailableError
+from api.errors import NotFoundError
 from api.exports import ExportCache, ExportInfo, aggregate_frame, frame_response
-from api.jobs import frame_from_parquet
+from api.jobs import frame_from_parquet, submit_jobs
 from api.schemas import (
     Aggregate,
     ExportFormat,
@@ -30,7 +30,7 @@ from api.schemas import (
     RunStatus,
 )
 from api.settings import Settings
-from api.tables import DistrictVersion, Run, RunResult, utcnow
+from api.tables import DistrictVersion, Run, RunResult
 from energy.errors import InputDataError
 
 logger = logging.getLogger(__name__)
@@ -127,17 +127,7 @@ def start_run(
     later versions of the district do not change it.
     """
     run = crud.create_run(session, principal, scenario_id, settings)
-    assert run.id is not None
-    try:
-        executor.submit(run.id)
-    except Exception as exc:
-        logger.exception("run %s: the queue did not take it", run.id)
-        run.status = RunStatus.failed
-        run.error = f"the job queue ({executor.name}) was unreachable: {type(exc).__name__}"
-        run.finished_at = utcnow()
-        session.add(run)
-        session.commit()
-        raise QueueUnavailableError(f"run {run.id} not started: {run.error}") from exc
+    submit_jobs(session, executor, [run])
     response.headers["Location"] = f"/runs/{run.id}"
     return run_public(session, run)
 

@@ -28,9 +28,9 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import ConflictError, QueueUnavailableError
+from api.errors import ConflictError
 from api.exports import ExportInfo
-from api.jobs import JobExecutor, load_run_inputs
+from api.jobs import load_run_inputs, submit_jobs
 from api.routers.analysis import csv_response
 from api.routers.runs import run_public
 from api.schemas import (
@@ -45,31 +45,11 @@ from api.schemas import (
     SweepPublic,
     economic_assumptions,
 )
-from api.tables import DistrictVersion, Run, Sweep, utcnow
+from api.tables import DistrictVersion, Run, Sweep
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sweeps and sizing"])
-
-
-def submit_jobs(session: Session, executor: JobExecutor, runs: list[Run]) -> None:
-    """Hand stored jobs to the executor; if the queue refuses, fail the rest and answer 503."""
-    for i, run in enumerate(runs):
-        assert run.id is not None
-        try:
-            executor.submit(run.id)
-        except Exception as exc:
-            logger.exception("job %s: the queue did not take it", run.id)
-            error = f"the job queue ({executor.name}) was unreachable: {type(exc).__name__}"
-            for rest in runs[i:]:
-                rest.status = RunStatus.failed
-                rest.error = error
-                rest.finished_at = utcnow()
-                session.add(rest)
-            session.commit()
-            raise QueueUnavailableError(
-                f"{len(runs) - i} of {len(runs)} jobs not started: {error}"
-            ) from exc
 
 
 # -- sweeps ----------------------------------------------------------------------------------

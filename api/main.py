@@ -53,6 +53,14 @@ TAGS = [
     {"name": "scenarios", "description": "A district plus changes, horizon and objective"},
     {"name": "runs", "description": "Background optimisation jobs and their results"},
     {"name": "forecasts", "description": "PV forecasts from clear sky or an uploaded forecast"},
+    {
+        "name": "analyses",
+        "description": "Savings by period and source, scenario comparison, meter vs plan",
+    },
+    {
+        "name": "sweeps and sizing",
+        "description": "Sweeps on the job queue; optimal PV and battery sizes",
+    },
     {"name": "organisations and keys", "description": "Who may see and change what"},
     {"name": "health", "description": "Liveness and readiness"},
 ]

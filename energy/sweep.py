@@ -48,6 +48,7 @@ from energy.compare import added_items, appraise
 from energy.district import District, district_from_dict
 from energy.economics import EconomicAssumptions, InvestmentItems
 from energy.errors import InputDataError
+from energy.heatmap import sweep_heatmap_svg
 from energy.progress import ProgressCallback, no_progress
 from energy.savings import export_info, header_lines, write_csv_with_header, write_json
 from energy.scenario import ScenarioOptions, run_scenario
@@ -296,7 +297,12 @@ class SweepResult:
         )
 
     def write(self, out_dir: Path) -> list[Path]:
-        """Write ``sweep.csv``, ``sweep.json`` and ``heatmap_<metric>.csv`` (licence headers)."""
+        """Write the table, the summary and the heat maps (CSV and SVG) into ``out_dir``.
+
+        ``sweep.csv``, ``sweep.json`` and ``heatmap_<metric>.csv`` carry licence
+        headers; ``heatmap_<metric>.svg`` are the pictures of
+        :func:`energy.heatmap.sweep_heatmap_svg` (English, licence in ``<metadata>``).
+        """
         out = Path(out_dir)
         lines = header_lines(self.info)
         paths = [
@@ -312,6 +318,10 @@ class SweepResult:
                     [*lines, f"{metric}: rows {self.parameters[0]}, columns {self.parameters[-1]}"],
                 )
             )
+        for metric in HEATMAP_METRICS:
+            svg = out / f"heatmap_{metric}.svg"
+            svg.write_text(sweep_heatmap_svg(self, metric), encoding="utf-8")
+            paths.append(svg)
         return paths
 
 

@@ -120,6 +120,8 @@ def test_heatmaps_and_files(sweep: SweepResult, tmp_path: Path) -> None:
         "sweep.json",
         "heatmap_self_sufficiency.csv",
         "heatmap_npv_eur.csv",
+        "heatmap_self_sufficiency.svg",
+        "heatmap_npv_eur.svg",
     ]
     assert (tmp_path / "heatmap_npv_eur.csv").read_text().startswith("# licence: CC-BY-4.0")
 

@@ -5,14 +5,15 @@ the inline executor or any number of Celery workers share its points, and a
 point whose worker dies is queued again by the reaper like any run. Each point
 runs :func:`energy.sweep.run_point` and stores its record; once every point
 has succeeded, :func:`energy.sweep.summarise_sweep` gives the table, the best
-points and the heat maps. A sizing (``Run`` of kind ``sizing``) runs
+points and the heat maps (drawn as SVG by :func:`energy.heatmap.sweep_heatmap_svg`
+at ``GET /sweeps/{id}/heatmap.svg``). A sizing (``Run`` of kind ``sizing``) runs
 :func:`energy.optimisation.sizing.size` and stores ``SizingResult.to_dict()``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -89,6 +90,28 @@ def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
     if licence is not None and licence.licence:
         result.info["data_licences"].append(licence.licence)
     return result
+
+
+def finished_result(
+    session: Session, sweep: Sweep, state: crud.SweepState, jobs: list[Run], what: str
+) -> Any:
+    """Summarise a sweep whose points all succeeded; 409 naming ``what`` otherwise."""
+    current = sweep_status(sweep, state)
+    if current != RunStatus.succeeded:
+        raise ConflictError(
+            f"sweep {sweep.id} is {current.value}; {what} exists once every point has succeeded"
+        )
+    return sweep_result(session, sweep, jobs)
+
+
+def result_export_info(result: Any) -> ExportInfo:
+    """Licence and provenance of a sweep summary for the HTTP headers of an export."""
+    return ExportInfo(
+        licence=result.info["licence"],
+        attribution=result.info["attribution"],
+        source=result.info["source"],
+        data_licences=tuple(result.info["data_licences"]),
+    )
 
 
 def point_public(job: Run) -> SweepPointPublic:
@@ -237,28 +260,67 @@ def get_sweep(
     state = crud.sweep_states(session, [sweep_id])[sweep_id]
     jobs = crud.sweep_jobs(session, [sweep_id])[sweep_id]
     if format == "csv":
-        current = sweep_status(sweep, state)
-        if current != RunStatus.succeeded:
-            raise ConflictError(
-                f"sweep {sweep_id} is {current.value}; its table exists once every "
-                "point has succeeded"
-            )
         from energy.savings import csv_with_header, header_lines
 
-        result = sweep_result(session, sweep, jobs)
-        info = ExportInfo(
-            licence=result.info["licence"],
-            attribution=result.info["attribution"],
-            source=result.info["source"],
-        )
+        result = finished_result(session, sweep, state, jobs, "its table")
         answer = csv_response(
-            csv_with_header(result.table, header_lines(result.info)), info, f"sweep-{sweep_id}"
+            csv_with_header(result.table, header_lines(result.info)),
+            result_export_info(result),
+            f"sweep-{sweep_id}",
         )
     else:
         detail = sweep_public(session, sweep, state, jobs)
         answer = JSONResponse(detail.model_dump(mode="json"))
     if state.done == state.total:
         cache.put(key, answer)
+    return answer
+
+
+@router.get(
+    "/sweeps/{sweep_id}/heatmap.svg",
+    summary="A heat map of the sweep's self-sufficiency or NPV as an accessible SVG",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "The picture (licence headers)"},
+        409: {"description": "Not every point of the sweep has succeeded (yet)"},
+    },
+)
+def get_sweep_heatmap(
+    session: SessionDep,
+    principal: CurrentKey,
+    cache: ExportCacheDep,
+    sweep_id: int,
+    metric: Annotated[
+        Literal["self_sufficiency", "npv_eur"],
+        Query(description="self_sufficiency (in %, sequential colours) or npv_eur (diverging)"),
+    ],
+    lang: Annotated[Literal["en", "de"], Query(description="Words and numbers")] = "en",
+) -> Response:
+    """Return the heat map of ``summary.heatmaps[metric]`` drawn by ``energy.heatmap``.
+
+    Rows are the sweep's first parameter, columns its second; each cell
+    carries its value written in it and as ``data-value`` (the raw value of
+    the summary), the legend names the colour classes. The licence is in the
+    ``X-Licence`` and ``Link`` headers and in the picture's ``<metadata>``.
+    """
+    from energy.heatmap import sweep_heatmap_svg
+
+    sweep = crud.get_sweep(session, principal, sweep_id)
+    key = ("sweep", sweep_id, sweep.created_at, "heatmap.svg", metric, lang)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    state = crud.sweep_states(session, [sweep_id])[sweep_id]
+    jobs = crud.sweep_jobs(session, [sweep_id])[sweep_id]
+    result = finished_result(session, sweep, state, jobs, "its heat map")
+    svg = sweep_heatmap_svg(result, metric, lang, id_prefix=f"sweep-{sweep_id}-{metric}")
+    headers = result_export_info(result).http_headers() | {
+        "Content-Disposition": f'inline; filename="sweep-{sweep_id}-{metric}.svg"',
+        "Content-Security-Policy": "default-src 'none'",
+        "X-Content-Type-Options": "nosniff",
+    }
+    answer = Response(svg, media_type="image/svg+xml", headers=headers)
+    cache.put(key, answer)
     return answer
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -357,3 +358,57 @@ def test_lists_hold_only_visible_sweeps(setup: Setup, who: str) -> None:
     with Session(setup.real.engine) as session:
         mine = session.exec(select(Run).where(Run.sweep_id == setup.private["sweep"])).all()
     assert mine and all(job.status == RunStatus.queued for job in mine)  # untouched
+
+
+# -- heat-map pictures (GET /sweeps/{id}/heatmap.svg) -----------------------------------------
+
+SVG = {"s": "http://www.w3.org/2000/svg"}
+
+
+def test_heat_map_pictures_of_a_sweep(setup: Setup) -> None:
+    grid = {"pv_kwp_added": [0, 10], "battery_kwh_added": [0, 20]}
+    sweep = setup.post(f"/scenarios/{setup.scenario}/sweeps", json={"grid": grid}).json()
+    url = f"/sweeps/{sweep['id']}/heatmap.svg"
+    r = setup.get(url, metric="npv_eur")
+    assert r.status_code == 409 and "queued" in r.json()["detail"]  # not run yet
+    assert setup.real.executor.drain() == [Outcome.succeeded] * 4
+    summary = setup.get(f"/sweeps/{sweep['id']}").json()["summary"]
+    for metric in ("self_sufficiency", "npv_eur"):
+        r = setup.get(url, metric=metric, lang="de")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("image/svg+xml")
+        assert r.headers["x-licence"] == "CC-BY-4.0" and 'rel="license"' in r.headers["link"]
+        root = ET.fromstring(r.text)
+        meta = root.find("s:metadata", SVG)
+        assert meta is not None and str(meta.text).startswith("licence: CC-BY-4.0")
+        heat = summary["heatmaps"][metric]["values"]
+        cells = root.findall(".//s:g[@class='cell']", SVG)
+        assert len(cells) == len(heat) * len(heat[0]) == 4
+        for cell in cells:
+            value = heat[int(cell.get("data-row", -1))][int(cell.get("data-col", -1))]
+            assert float(cell.get("data-value", "nan")) == value  # the summary's raw value
+            written = cell.find("s:text", SVG)
+            assert written is not None
+            # German numbers: self-sufficiency in % with one decimal, NPV in whole euros
+            want = (
+                f"{100 * value:.1f}".replace(".", ",")
+                if metric == "self_sufficiency"
+                else f"{round(value):,}".replace(",", ".")
+            )
+            assert written.text == want
+    english = setup.get(url, metric="self_sufficiency")
+    title = ET.fromstring(english.text).find("s:title", SVG)
+    assert title is not None and title.text == "Self-sufficiency by PV and battery added"
+    assert setup.get(url, metric="cost_eur").status_code == 422
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_heat_maps_follow_the_sweeps_access(setup: Setup, who: str) -> None:
+    private = f"/sweeps/{setup.private['sweep']}/heatmap.svg"
+    r = setup.get(private, who=who, metric="npv_eur")
+    assert r.status_code == 404 and "not found" in r.json()["detail"]
+    # the owner sees it, but a queued sweep has no picture yet
+    assert setup.get(private, metric="npv_eur").status_code == 409
+    # a published sweep is readable by all, its picture once every point has succeeded
+    published = f"/sweeps/{setup.published['sweep']}/heatmap.svg"
+    assert setup.get(published, who=who, metric="npv_eur").status_code == 409

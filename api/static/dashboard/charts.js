@@ -43,6 +43,20 @@ export function accessibleSvg(width, height, title, desc, cls = "chart") {
   );
 }
 
+/**
+ * An SVG picture the API drew (text of an ``image/svg+xml`` answer) as an element of this
+ * page, so its <title> and <desc> reach screen readers; throws if it is not an SVG.
+ */
+export function inlineSvg(text) {
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const root = doc.documentElement;
+  if (doc.querySelector("parsererror") || root.namespaceURI !== SVG_NS || root.localName !== "svg") {
+    throw new Error("the answer is not an SVG picture");
+  }
+  for (const node of root.querySelectorAll("script, foreignObject")) node.remove();
+  return document.importNode(root, true);
+}
+
 /** "Nice" axis ticks covering [lo, hi] (steps of 1, 2 or 5 times a power of ten). */
 export function niceTicks(lo, hi, count = 5) {
   if (!(hi > lo)) {

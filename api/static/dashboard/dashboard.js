@@ -6,6 +6,7 @@ import {
   heatMap,
   horizontalBars,
   htmlEl,
+  inlineSvg,
   legend,
   simpleBars,
   stackedBars,
@@ -21,6 +22,10 @@ const PERIODS = ["day", "week", "month"];
 const BASELINES = ["B0", "B1"];
 const METRICS = ["cost_eur", "e_import_kwh", "co2_kg"];
 const METRIC_UNIT = { cost_eur: "unit_eur", e_import_kwh: "unit_kwh", co2_kg: "unit_kg" };
+/** Heat maps of a finished sweep (GET /sweeps/{id}/heatmap.svg?metric=...). */
+const SWEEP_METRICS = ["self_sufficiency", "npv_eur"];
+/** How often a running sweep is asked for its progress [ms]. */
+const SWEEP_POLL_MS = 1500;
 /** Rows of the comparison table: key in the API's answer, i18n key, display factor,
  * decimals (null: by the size of the row's values). */
 const COMPARE_ROWS = [
@@ -47,6 +52,11 @@ const state = {
   baseline: "B0",
   metric: "cost_eur",
   compareIds: [],
+  sweeps: [],
+  sweepId: null,
+  sweep: null,
+  sweepToken: 0,
+  sweepTimer: null,
   data: {},
   loadToken: 0,
   status: null,
@@ -145,10 +155,11 @@ function errorText(err) {
   return t("err_other", { status: err.status, detail: err.detail });
 }
 
-async function fetchJson(url) {
+/** GET ``url`` with the key; the body as JSON, or as text for another ``accept``. */
+async function fetchApi(url, accept = "application/json") {
   let response;
   try {
-    response = await fetch(url, { headers: { "X-API-Key": state.key, Accept: "application/json" } });
+    response = await fetch(url, { headers: { "X-API-Key": state.key, Accept: accept } });
   } catch (e) {
     throw new ApiError(0, String(e));
   }
@@ -162,16 +173,22 @@ async function fetchJson(url) {
     }
     throw new ApiError(response.status, detail);
   }
-  return response.json();
+  return accept === "application/json" ? response.json() : response.text();
 }
 
-/** GET a JSON endpoint of the API (relative path), cached per key for the session. */
-function api(path, params = {}) {
+/** The URL of an API path (relative) with query parameters. */
+function apiUrl(path, params = {}) {
   const url = new URL(path, API_ROOT);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  const id = url.toString();
+  return url;
+}
+
+/** GET an endpoint of the API (relative path), cached per key for the session. */
+function api(path, params = {}, accept = "application/json") {
+  const url = apiUrl(path, params);
+  const id = `${accept} ${url}`;
   if (!cache.has(id)) {
-    const promise = fetchJson(url);
+    const promise = fetchApi(url, accept);
     cache.set(id, promise);
     promise.catch(() => cache.delete(id));
   }
@@ -224,6 +241,7 @@ async function connect() {
     return;
   }
   showKeyField(false);
+  loadSweeps();
   const wanted = Number(new URLSearchParams(location.search).get("run"));
   const ids = state.runs.map((r) => r.id);
   state.runId = ids.includes(wanted) ? wanted : ids[0] ?? null;
@@ -728,6 +746,217 @@ function renderFooter() {
   $("attr-source").textContent = source ? t("footer_source", { source }) : "";
 }
 
+// -- sweeps ----------------------------------------------------------------------------
+
+/** The sweeps the key may read (newest first), the select filled, one of them shown. */
+async function loadSweeps() {
+  const token = ++state.sweepToken;
+  let page;
+  try {
+    page = await fetchApi(apiUrl("sweeps", { limit: 200 }));
+  } catch (err) {
+    if (token !== state.sweepToken) return;
+    $("sweeps-section").hidden = false;
+    sectionError($("sweep-view"), err);
+    return;
+  }
+  if (token !== state.sweepToken) return;
+  state.sweeps = page.items;
+  $("sweeps-section").hidden = !state.sweeps.length;
+  if (!state.sweeps.length) return;
+  const wanted = Number(new URLSearchParams(location.search).get("sweep"));
+  const ids = state.sweeps.map((s) => s.id);
+  const done = state.sweeps.find((s) => s.status === "succeeded");
+  state.sweepId = ids.includes(wanted) ? wanted : (done ?? state.sweeps[0]).id;
+  fillSweepSelect();
+  await loadSweep();
+}
+
+function sweepLabel(s) {
+  const scenario = state.scenarios.get(s.scenario_id);
+  const points = Object.values(s.grid).reduce((n, values) => n * values.length, 1);
+  return t("sweep_option", {
+    id: s.id,
+    scenario: scenario ? scenario.name : `#${s.scenario_id}`,
+    points,
+    status: t(`sweep_status_${s.status}`),
+  });
+}
+
+function fillSweepSelect() {
+  const select = $("sweep");
+  select.replaceChildren(...state.sweeps.map((s) => htmlEl("option", { value: s.id, text: sweepLabel(s) })));
+  select.value = String(state.sweepId);
+}
+
+/** Read the chosen sweep afresh; while it runs, show its progress and ask again. */
+async function loadSweep() {
+  const token = ++state.sweepToken;
+  clearTimeout(state.sweepTimer);
+  const id = state.sweepId;
+  const section = $("sweeps-section");
+  section.setAttribute("aria-busy", "true");
+  if (state.sweep?.id !== id) {
+    state.sweep = null;
+    $("sweep-progress").textContent = t("loading");
+    $("sweep-view").replaceChildren();
+  }
+  let sweep;
+  try {
+    sweep = await fetchApi(apiUrl(`sweeps/${id}`));
+  } catch (err) {
+    if (token !== state.sweepToken) return;
+    $("sweep-progress").textContent = "";
+    sectionError($("sweep-view"), err);
+    section.setAttribute("aria-busy", "false");
+    return;
+  }
+  if (token !== state.sweepToken) return;
+  state.sweep = sweep;
+  const listed = state.sweeps.find((s) => s.id === id);
+  if (listed && listed.status !== sweep.status) {
+    listed.status = sweep.status;
+    fillSweepSelect();
+  }
+  if (sweep.status === "queued" || sweep.status === "running") {
+    renderSweepProgress();
+    state.sweepTimer = setTimeout(() => {
+      if (token === state.sweepToken) loadSweep();
+    }, SWEEP_POLL_MS);
+    return; // still busy
+  }
+  await renderSweep();
+  if (token === state.sweepToken) section.setAttribute("aria-busy", "false");
+}
+
+/** The local days a sweep's points calculate, in words. */
+function sweepRange(options) {
+  const start = localDate(String(options.start));
+  const days = Number(options.days ?? 1);
+  const end = new Date(start);
+  end.setUTCDate(end.getUTCDate() + days - 1);
+  return days > 1 ? t("range", { from: dateText(start), to: dateText(end) }) : dateText(start);
+}
+
+function renderSweepProgress() {
+  const s = state.sweep;
+  $("sweep-progress").textContent = t("sweep_progress", {
+    done: s.points_done,
+    total: s.points_total,
+    pct: num(100 * s.progress_frac, 0),
+  });
+  $("sweep-view").replaceChildren(htmlEl("p", { class: "note", text: t("sweep_wait") }));
+}
+
+/** A grid point in words: "20 kWp more PV and 40 kWh more battery" (or nothing added). */
+function pointText(point, parameters) {
+  const parts = parameters
+    .filter((p) => point[p] > 0)
+    .map((p) => t(`sweep_param_${p}`, { value: num(point[p], Number.isInteger(point[p]) ? 0 : 1) }));
+  return parts.length ? parts.join(t("sweep_and")) : t("sweep_nothing_added");
+}
+
+/** The best points by NPV and by self-sufficiency, in sentences. */
+function sweepBest(summary) {
+  const byNpv = summary.best_by_npv;
+  const byAuto = summary.best_by_self_sufficiency;
+  const pct = (v) => num(100 * v, 1);
+  const npvWords = t("sweep_best_npv", {
+    npv: euro(byNpv.npv_eur),
+    point: pointText(byNpv, summary.parameters),
+    capex: euro(byNpv.capex_eur),
+    autarky: pct(byNpv.self_sufficiency),
+  });
+  const lines = [
+    htmlEl("li", { "data-best": "npv_eur", text: npvWords }),
+    htmlEl("li", {
+      "data-best": "self_sufficiency",
+      text: t("sweep_best_autarky", {
+        autarky: pct(byAuto.self_sufficiency),
+        point: pointText(byAuto, summary.parameters),
+        npv: euro(byAuto.npv_eur),
+      }),
+    }),
+  ];
+  if (!(byNpv.npv_eur > 0)) lines.push(htmlEl("li", { text: t("sweep_none_pays") }));
+  return htmlEl("ul", { class: "sweep-best" }, lines);
+}
+
+/** The hidden table beside a heat map: rows and columns as in the picture, raw values. */
+function sweepTable(summary, metric) {
+  const heat = summary.heatmaps[metric];
+  const fmt = metric === "npv_eur" ? (v) => num(v, 0) : (v) => num(100 * v, 1);
+  const param = (p, v) => t(`sweep_axis_${p}`, { value: num(v, Number.isInteger(v) ? 0 : 1) });
+  const single = summary.parameters.length === 1;
+  const columns = single ? [t(`sweep_metric_${metric}`)] : heat.columns.values.map((v) => param(heat.columns.parameter, v));
+  return dataTable({
+    id: `sweep-table-${metric}`,
+    caption: t(`sweep_table_${metric}`),
+    columns: [{ label: t(`sweep_param_name_${heat.rows.parameter}`) }, ...columns.map((label) => ({ label }))],
+    rows: heat.rows.values.map((rv, i) => ({
+      key: String(rv),
+      header: param(heat.rows.parameter, rv),
+      cells: heat.values[i].map((v, j) => ({
+        value: v,
+        text: v === null ? t("not_available") : fmt(v),
+        column: String(single ? j : heat.columns.values[j]),
+      })),
+    })),
+  });
+}
+
+async function renderSweep() {
+  const s = state.sweep;
+  const view = $("sweep-view");
+  if (!s) return;
+  if (s.status === "queued" || s.status === "running") return renderSweepProgress();
+  if (s.status !== "succeeded") {
+    $("sweep-progress").textContent = "";
+    const failed = s.counts.failed ?? 0;
+    view.replaceChildren(
+      htmlEl("p", { class: "section-error", text: t(`sweep_ended_${s.status}`, { failed, total: s.points_total }) }),
+    );
+    return;
+  }
+  $("sweep-progress").textContent = s.options?.start
+    ? t("sweep_done", { total: s.points_total, range: sweepRange(s.options) })
+    : t("sweep_done_plain", { total: s.points_total });
+  const token = state.sweepToken;
+  const lang = state.lang;
+  const pictures = await Promise.all(
+    SWEEP_METRICS.map((metric) => settle(api(`sweeps/${s.id}/heatmap.svg`, { metric, lang }, "image/svg+xml"))),
+  );
+  if (token !== state.sweepToken || lang !== state.lang) return; // another sweep or language meanwhile
+  const figures = SWEEP_METRICS.map((metric, k) => {
+    const picture = pictures[k];
+    let body;
+    try {
+      if (picture.error) throw picture.error;
+      body = inlineSvg(picture.value);
+    } catch (err) {
+      body = htmlEl("p", { class: "section-error", text: t("section_failed", { message: errorText(err) }) });
+    }
+    return htmlEl("figure", { id: `sweep-figure-${metric}`, class: "sweep-figure", "data-metric": metric }, [
+      body,
+      sweepTable(s.summary, metric),
+    ]);
+  });
+  const estimate = s.summary.points.some((p) => p.annual_savings_is_estimate);
+  view.replaceChildren(
+    sweepBest(s.summary),
+    estimate ? htmlEl("p", { class: "note", text: t("sweep_estimate") }) : "",
+    htmlEl("div", { class: "sweep-maps" }, figures),
+  );
+}
+
+function stopSweeps() {
+  state.sweepToken += 1;
+  clearTimeout(state.sweepTimer);
+  state.sweeps = [];
+  state.sweep = null;
+  $("sweeps-section").hidden = true;
+}
+
 // -- controls ------------------------------------------------------------------------
 
 function runLabel(r) {
@@ -766,12 +995,17 @@ function applyLanguage() {
     fillCompareChoice();
   }
   renderAll();
+  if (state.sweeps.length) {
+    fillSweepSelect();
+    renderSweep();
+  }
 }
 
 function remember() {
   const params = new URLSearchParams(location.search);
   params.delete("key");
   if (state.runId !== null) params.set("run", state.runId);
+  if (state.sweepId !== null) params.set("sweep", state.sweepId);
   params.set("period", state.period);
   params.set("baseline", state.baseline);
   params.set("lang", state.lang);
@@ -800,6 +1034,7 @@ function bind() {
     cache.clear();
     state.runs = [];
     state.data = {};
+    stopSweeps();
     $("view-form").hidden = true;
     $("views").hidden = true;
     setStatus(null);
@@ -826,6 +1061,11 @@ function bind() {
     $("baseline-explain").textContent = t(`explain_${state.baseline}`);
     remember();
     loadRun();
+  });
+  $("sweep").addEventListener("change", () => {
+    state.sweepId = Number($("sweep").value);
+    remember();
+    loadSweep();
   });
   $("metric").addEventListener("change", () => {
     state.metric = $("metric").value;

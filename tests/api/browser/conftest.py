@@ -2,8 +2,10 @@
 
 The server runs the real optimiser: the two-building test district of
 ``tests/api/conftest.py``, published, with two published scenarios (as is,
-and with 30 kWp more PV) of two June days at 1 h steps, AC check on. A
-viewer key reads them, as the public city dashboard does.
+and with 30 kWp more PV) of two June days at 1 h steps, AC check on, and a
+finished sweep of 2 x 2 points (PV 0/20 kWp x battery 0/40 kWh) over one
+June day of a third scenario. A viewer key reads them, as the public city
+dashboard does.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright for Python;
 no browser is ever downloaded. Without it the tests skip, unless the
@@ -47,6 +49,8 @@ CHROMIUM_ARGS = [
 #: Where the screenshot is kept (git-ignored).
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 RUN_OPTIONS = {"start": "2025-06-02", "days": 2, "resolution": "1h", "ac_check": True}
+SWEEP_OPTIONS = {"start": "2025-06-02", "days": 1, "resolution": "1h", "ac_check": False}
+SWEEP_GRID = {"pv_kwp_added": [0, 20], "battery_kwh_added": [0, 40]}
 RUN_TIMEOUT_S = 300.0
 
 
@@ -87,6 +91,7 @@ class LiveDashboard:
     viewer_key: str
     district_id: int
     run_ids: list[int]
+    sweep_id: int
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON endpoint with the viewer key."""
@@ -100,7 +105,18 @@ class LiveDashboard:
         return r.json()
 
 
-def _seed(base: str, admin: str) -> tuple[int, list[int]]:
+def _wait(c: httpx.Client, path: str, deadline: float) -> None:
+    """Poll ``path`` until its status is succeeded (fail on any end other than that)."""
+    while True:
+        job = c.get(path).json()
+        if job["status"] == "succeeded":
+            return
+        assert job["status"] in ("queued", "running"), job
+        assert time.monotonic() < deadline, f"{path} still {job['status']}"
+        time.sleep(0.5)
+
+
+def _seed(base: str, admin: str) -> tuple[int, list[int], int]:
     h = {"X-API-Key": admin}
     with httpx.Client(base_url=base, headers=h, timeout=60) as c:
         r = c.post(
@@ -128,21 +144,30 @@ def _seed(base: str, admin: str) -> tuple[int, list[int]]:
             r = c.post(f"/scenarios/{r.json()['id']}/runs")
             assert r.status_code == 202, r.text
             run_ids.append(int(r.json()["id"]))
+        r = c.post(
+            "/scenarios",
+            json={
+                "name": "Ausbauvarianten",
+                "district_id": district_id,
+                "visibility": "published",
+                "options": SWEEP_OPTIONS,
+                "changes": {},
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = c.post(f"/scenarios/{r.json()['id']}/sweeps", json={"grid": SWEEP_GRID})
+        assert r.status_code == 202, r.text
+        sweep_id = int(r.json()["id"])
         deadline = time.monotonic() + RUN_TIMEOUT_S
         for run_id in run_ids:
-            while True:
-                run = c.get(f"/runs/{run_id}").json()
-                if run["status"] == "succeeded":
-                    break
-                assert run["status"] in ("queued", "running"), run
-                assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
-                time.sleep(0.5)
-    return district_id, run_ids
+            _wait(c, f"/runs/{run_id}", deadline)
+        _wait(c, f"/sweeps/{sweep_id}", deadline)
+    return district_id, run_ids, sweep_id
 
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDashboard]:
-    """Serve the API with uvicorn in a thread; seed a published district and two runs."""
+    """Serve the API with uvicorn in a thread; seed a published district, two runs, a sweep."""
     db = tmp_path_factory.mktemp("dashboard") / "dashboard.db"
     settings = Settings(database_url=f"sqlite:///{db}", queue="inline", inline_workers=2)
     app = create_app(settings)
@@ -166,8 +191,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDashboard]:
             _, admin = create_api_key(session, org.id, "admin", Role.admin)
             _, viewer = create_api_key(session, org.id, "city dashboard", Role.viewer)
         base = f"http://127.0.0.1:{port}"
-        district_id, run_ids = _seed(base, admin)
-        yield LiveDashboard(base, admin, viewer, district_id, run_ids)
+        district_id, run_ids, sweep_id = _seed(base, admin)
+        yield LiveDashboard(base, admin, viewer, district_id, run_ids, sweep_id)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -2,9 +2,12 @@
 
 Checks what a visitor sees: no console errors and no failed requests; the
 savings chart shows the numbers the API returns (read again here with httpx);
-the grid map draws every line of the GeoJSON; the language switch; keyboard
-access to the controls; a wrong key answered in words. A full-page screenshot
-is kept in ``test-artifacts/dashboard.png``.
+the grid map draws every line of the GeoJSON; the sweep's heat maps carry the
+values of the API's summary, the best points are written in words and a
+running sweep shows its progress; the language switch; keyboard access to the
+controls; a wrong key answered in words. A full-page screenshot is kept in
+``test-artifacts/dashboard.png``, one of the sweep section in
+``test-artifacts/dashboard-sweeps.png``.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ def open_dashboard(watched: Watched, live: LiveDashboard, query: str = "") -> An
     """Open the dashboard with the viewer key in the URL and wait until every view is drawn."""
     page = watched.page
     page.goto(f"{live.base_url}/dashboard?key={live.viewer_key}{query}")
-    page.wait_for_selector("#views[aria-busy='false']", state="attached", timeout=LOAD_TIMEOUT_MS)
+    for views in ("#views", "#sweeps-section"):
+        page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
     return page
 
 
@@ -196,6 +200,99 @@ def test_keyboard_reaches_the_controls(page: Watched, live: LiveDashboard) -> No
         ".includes('Woche')"
     )
     assert "period=week" in p.url
+    assert page.problems == []
+
+
+def heat_cells(page: Any, metric: str) -> list[list[Any]]:
+    """Row, column, raw value and written text of every cell of a sweep heat map."""
+    return page.eval_on_selector_all(
+        f"#sweep-figure-{metric} svg g.cell",
+        """gs => gs.map(g => [Number(g.dataset.row), Number(g.dataset.col),
+            g.dataset.value === undefined ? null : Number(g.dataset.value),
+            g.querySelector('text').textContent])""",
+    )
+
+
+def german(value: float, decimals: int) -> str:
+    """``value`` as de-DE writes it: thousands dot, decimal comma (1.234,5)."""
+    return f"{value:,.{decimals}f}".translate(str.maketrans(",.", ".,"))
+
+
+def test_sweep_heat_maps_show_the_api_values(
+    page: Watched, live: LiveDashboard, artifacts: Path
+) -> None:
+    p = open_dashboard(page, live)
+    p.select_option("#sweep", str(live.sweep_id))
+    p.wait_for_selector("#sweeps-section[aria-busy='false'] #sweep-figure-npv_eur svg")
+    sweep = live.get(f"/sweeps/{live.sweep_id}")
+    assert sweep["status"] == "succeeded" and sweep["points_total"] == 4
+    summary = sweep["summary"]
+    for metric, factor, decimals in (("self_sufficiency", 100, 1), ("npv_eur", 1, 0)):
+        heat = summary["heatmaps"][metric]
+        shown = heat_cells(p, metric)
+        assert len(shown) == len(heat["rows"]["values"]) * len(heat["columns"]["values"]) == 4
+        for row, col, value, text in shown:
+            assert value == heat["values"][row][col]  # the API's raw value, unrounded
+            assert text == german(factor * value + 0.0, decimals)
+        svg = p.locator(f"#sweep-figure-{metric} svg")
+        assert svg.get_attribute("role") == "img"
+        # its accessible name is the picture's title; the values are also in a table
+        title = p.eval_on_selector(
+            f"#sweep-figure-{metric} svg", "s => s.querySelector('title').textContent"
+        )
+        assert title.startswith("Autarkie" if metric == "self_sufficiency" else "Kapitalwert")
+        assert table_values(p, f"sweep-table-{metric}")  # text alternative present
+    # the best points in words, with the API's numbers as the page writes them
+    best = summary["best_by_npv"]
+    words = p.inner_text("[data-best='npv_eur']")
+    npv = best["npv_eur"]
+    assert german(npv, 0 if abs(npv) >= 100 else 2) in words.replace("\u2212", "-")
+    assert german(100 * best["self_sufficiency"], 1) + " %" in words
+    top = summary["best_by_self_sufficiency"]
+    words = p.inner_text("[data-best='self_sufficiency']")
+    assert german(100 * top["self_sufficiency"], 1) + " %" in words
+    added = [f"{top['pv_kwp_added']:g} kWp", f"{top['battery_kwh_added']:g} kWh"]
+    assert all(a in words for a in added if not a.startswith("0 ")), (words, added)
+    # one June day: the period is that date
+    assert p.inner_text("#sweep-progress") == (
+        "Alle 4 Rechenpunkte berechnet; gerechneter Zeitraum: 2. Juni 2025."
+    )
+    p.locator("#sweeps-section").screenshot(path=str(artifacts / "dashboard-sweeps.png"))
+    assert page.problems == []
+
+
+def test_a_running_sweep_shows_its_progress(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    sweep = live.get(f"/sweeps/{live.sweep_id}")
+    running = sweep | {
+        "status": "running",
+        "points_done": 1,
+        "progress_frac": 0.25,
+        "finished_at": None,
+        "summary": None,
+    }
+    answers: list[str] = []
+
+    def first_running(route: Any) -> None:  # the first answer: one of four points done
+        answers.append(route.request.url)
+        if len(answers) == 1:
+            route.fulfill(json=running)
+        else:
+            route.continue_()
+
+    p.route(f"{live.base_url}/sweeps/{live.sweep_id}", first_running)
+    p.goto(f"{live.base_url}/dashboard?key={live.viewer_key}&sweep={live.sweep_id}")
+    p.wait_for_function(
+        "() => document.getElementById('sweep-progress').textContent.includes('1 von 4')"
+    )
+    assert p.inner_text("#sweep-progress") == (
+        "Wird berechnet: 1 von 4 Rechenpunkten fertig (25 %)."
+    )
+    assert p.get_attribute("#sweeps-section", "aria-busy") == "true"
+    # asked again, the sweep has finished: the maps replace the progress line
+    p.wait_for_selector("#sweeps-section[aria-busy='false'] #sweep-figure-npv_eur svg")
+    assert len(answers) >= 2
+    assert p.inner_text("#sweep-progress").startswith("Alle 4 Rechenpunkte")
     assert page.problems == []
 
 

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from energy.district import Battery
+from energy.district import SUBSTATION_NODE, Battery
 from energy.kpi import schedule_frame, split_curtailment
 from energy.models.lighting import baseline_level_s0, baseline_level_s1
-from energy.optimisation.dispatch import SUBSTATION, DispatchInputs
+from energy.optimisation.dispatch import DispatchInputs
 
 logger = logging.getLogger(__name__)
 
@@ -216,12 +216,12 @@ def _simulate(
     soc = np.zeros((nb, n))
     recharge = 0.0
     # building batteries first (behind their meters), then the substation's
-    order = sorted(range(nb), key=lambda i: inputs.batteries[i].at == SUBSTATION)
+    order = sorted(range(nb), key=lambda i: inputs.batteries[i].at == SUBSTATION_NODE)
     for i in order:
         bat = inputs.batteries[i]
         if not rule:
             sees = np.zeros(n)  # idle
-        elif bat.at == SUBSTATION:
+        elif bat.at == SUBSTATION_NODE:
             sees = district_net
         else:
             sees = node_net.get(bat.at, np.zeros(n))
@@ -231,7 +231,7 @@ def _simulate(
             recharge += restore_terminal_soc(bat, ch[i], dis[i], soc[i], dt, target)
         flow = ch[i] - dis[i]
         district_net = district_net + flow
-        if bat.at != SUBSTATION and bat.at in node_net:
+        if bat.at != SUBSTATION_NODE and bat.at in node_net:
             node_net[bat.at] = node_net[bat.at] + flow
     imp, exp, curtail, grid_notes = _grid_exchange(inputs, district_net)
     schedule = schedule_frame(

@@ -533,6 +533,21 @@ def save_district(district: District, path: str | Path) -> Path:
     return p
 
 
+#: Node id of the substation's low-voltage busbar (batteries with ``at: substation``).
+SUBSTATION_NODE = "substation"
+#: Prefix of a lighting group's node id.
+LIGHT_PREFIX = "light:"
+
+
+def lighting_node(group_id: str) -> str:
+    """Return the node id of a lighting group: ``"light:<group id>"``.
+
+    Grid nodes of a district are its building ids, ``"substation"`` and one
+    node per lighting group; the optimiser and the grid model share them.
+    """
+    return f"{LIGHT_PREFIX}{group_id}"
+
+
 #: Folder of the shipped data (data/ at the repository root).
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: The shipped Gera reference district.

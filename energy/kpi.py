@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from energy.district import Battery
+from energy.district import Battery, lighting_node
 from energy.errors import InputDataError
 from energy.timeindex import step_hours
 
@@ -140,8 +140,6 @@ def node_injections_kw(inputs: DispatchInputs, schedule: pd.DataFrame) -> pd.Dat
     ``load + lighting + charge - discharge - PV + curtailed`` per node; the
     columns are :attr:`DispatchInputs.nodes`. Their sum equals import - export.
     """
-    from energy.optimisation.dispatch import light_node
-
     p = {node: np.zeros(inputs.n_steps) for node in inputs.nodes}
     for col in inputs.load_kw.columns:
         p[str(col)] += inputs.load_kw[col].to_numpy()
@@ -154,7 +152,7 @@ def node_injections_kw(inputs: DispatchInputs, schedule: pd.DataFrame) -> pd.Dat
         )
     if inputs.lighting is not None:
         for gid in inputs.lighting.group_ids:
-            p[light_node(gid)] += schedule[f"lighting_kw:{gid}"].to_numpy()
+            p[lighting_node(gid)] += schedule[f"lighting_kw:{gid}"].to_numpy()
     for col in schedule.columns:
         if col.startswith("pv_curtailed_kw:"):
             p[col.split(":", 1)[1]] += schedule[col].to_numpy()

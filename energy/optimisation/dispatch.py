@@ -53,7 +53,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from energy.district import Battery
+from energy.district import SUBSTATION_NODE, Battery, lighting_node
 from energy.errors import InputDataError
 from energy.timeindex import require_utc_index, step_hours
 
@@ -67,18 +67,11 @@ Objective = Literal["cost", "co2", "import", "weighted"]
 TerminalSoc = Literal["geq_initial", "equal_initial", "free"]
 SolverMethod = Literal["simplex", "ipm", "ipm_no_crossover", "choose"]
 
-#: Node id of the substation busbar (grid connection point).
-SUBSTATION = "substation"
 #: Dim-level steps of the MILP mode when ``lighting_levels="steps"`` [0..1] (LIGHTING.md).
 DEFAULT_LEVEL_STEPS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.3)
 #: Weight of the cost [EUR] added to the co2 and import objectives to break ties
 #: (e.g. curtail or export at zero feed-in) towards the cheaper schedule.
 TIE_BREAK_COST_WEIGHT = 1e-4
-
-
-def light_node(group_id: str) -> str:
-    """Return the node id of lighting group ``group_id`` (``"light:<id>"``)."""
-    return f"light:{group_id}"
 
 
 def _as_series_array(value: Any, n: int, name: str, index: pd.DatetimeIndex) -> np.ndarray:
@@ -191,9 +184,11 @@ class DispatchInputs:
         object.__setattr__(self, "load_kw", load)
         object.__setattr__(self, "pv_kw", pv)
         nodes = [str(c) for c in load.columns]
-        if SUBSTATION in nodes:
-            raise InputDataError(f"load_kw: {SUBSTATION!r} is reserved for the substation node")
-        known = set(nodes) | {SUBSTATION}
+        if SUBSTATION_NODE in nodes:
+            raise InputDataError(
+                f"load_kw: {SUBSTATION_NODE!r} is reserved for the substation node"
+            )
+        known = set(nodes) | {SUBSTATION_NODE}
         for pid in pv.columns:
             node = self.pv_node.get(pid)
             if node is None:
@@ -201,7 +196,7 @@ class DispatchInputs:
             if node not in known:
                 raise InputDataError(
                     f"pv_node[{pid!r}]: {node!r} is not a node; allowed: building ids of "
-                    f"load_kw or {SUBSTATION!r}"
+                    f"load_kw or {SUBSTATION_NODE!r}"
                 )
         for pid in self.pv_curtailable:
             if pid not in pv.columns:
@@ -218,7 +213,7 @@ class DispatchInputs:
             if bat.at not in known:
                 raise InputDataError(
                     f"batteries[{i}].at: {bat.at!r} is not a node; allowed: building ids of "
-                    f"load_kw or {SUBSTATION!r}"
+                    f"load_kw or {SUBSTATION_NODE!r}"
                 )
         for name in ("import_price_eur_per_kwh", "feed_in_eur_per_kwh", "co2_g_per_kwh"):
             object.__setattr__(self, name, _as_series_array(getattr(self, name), n, name, index))
@@ -270,7 +265,7 @@ class DispatchInputs:
     def nodes(self) -> list[str]:
         """All node ids: buildings, the substation, then lighting nodes."""
         groups = [] if self.lighting is None else list(self.lighting.group_ids)
-        return [*map(str, self.load_kw.columns), SUBSTATION, *map(light_node, groups)]
+        return [*map(str, self.load_kw.columns), SUBSTATION_NODE, *map(lighting_node, groups)]
 
     def lighting_power_kw(self, level: np.ndarray) -> np.ndarray:
         """Lighting power [kW], shape (G, n), at dim levels ``level`` (see LightingInputs)."""
@@ -1150,9 +1145,9 @@ def define_node_injections(
         p0 = inputs.lighting_power_kw(lighting_base_level(inputs, layout))
         db = np.asarray(light.dark_frac) * np.asarray(light.b_kw)[:, None]
         for g, gid in enumerate(light.group_ids):
-            const[light_node(gid)] += p0[g]
+            const[lighting_node(gid)] += p0[g]
         for g, t in layout.light_on:
-            terms.setdefault((light_node(light.group_ids[g]), t), []).append(
+            terms.setdefault((lighting_node(light.group_ids[g]), t), []).append(
                 (float(db[g, t]), m.level[g, t])
             )
     if extra_terms is not None:

@@ -95,6 +95,7 @@ from pydantic import ValidationError
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from energy.district import (
+    SUBSTATION_NODE,
     Battery,
     District,
     PVSystem,
@@ -107,7 +108,6 @@ from energy.kpi import compute_kpis, schedule_frame
 from energy.models.pv import pv_ac_kw
 from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import (
-    SUBSTATION,
     DispatchInputs,
     DispatchLayout,
     DispatchOptions,
@@ -266,7 +266,7 @@ class BatteryCandidate:
     kwh_max: float
     kwh_min: float = 0.0
     id: str = "BAT-NEW"
-    at: str = SUBSTATION
+    at: str = SUBSTATION_NODE
     power_kw_per_kwh: float | None = 0.5
     kw_min: float = 0.0
     kw_max: float | None = None
@@ -462,10 +462,11 @@ def _profile(inputs: DispatchInputs, pv: PVCandidate) -> np.ndarray:
 
 
 def _check_node(name: str, node: str, inputs: DispatchInputs) -> None:
-    allowed = {*map(str, inputs.load_kw.columns), SUBSTATION}
+    allowed = {*map(str, inputs.load_kw.columns), SUBSTATION_NODE}
     if node not in allowed:
         raise InputDataError(
-            f"{name}: {node!r} is not a node; allowed: building ids of load_kw or {SUBSTATION!r}"
+            f"{name}: {node!r} is not a node; allowed: building ids of load_kw or "
+            f"{SUBSTATION_NODE!r}"
         )
 
 

@@ -17,12 +17,10 @@ Modules:
 The linearised limits for grid-aware dispatch live in :mod:`energy.optimisation.network`.
 """
 
+from energy.district import LIGHT_PREFIX, SUBSTATION_NODE, lighting_node
 from energy.models.grid.build import (
-    LIGHT_PREFIX,
-    SUBSTATION_NODE,
     build_network,
     import_network,
-    lighting_node,
     map_to_district,
     network_profiles_kw,
     node_buses,

@@ -30,22 +30,13 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
-from energy.district import District
+from energy.district import SUBSTATION_NODE, District, lighting_node
 from energy.errors import InputDataError
 
 logger = logging.getLogger(__name__)
 
-#: Node id of the transformer's low-voltage busbar.
-SUBSTATION_NODE = "substation"
-#: Prefix of lighting-group node ids.
-LIGHT_PREFIX = "light:"
 #: Metres per degree of latitude (spherical Earth, R = 6371 km), for schematic coordinates.
 M_PER_DEG_LAT = 111_195.0
-
-
-def lighting_node(group_id: str) -> str:
-    """Return the node id of a lighting group: ``"light:<group id>"``."""
-    return f"{LIGHT_PREFIX}{group_id}"
 
 
 def node_buses(net: pp.pandapowerNet) -> pd.Series:

@@ -40,9 +40,9 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
-from energy.district import District, PVSystem
+from energy.district import LIGHT_PREFIX, District, PVSystem
 from energy.errors import InputDataError
-from energy.models.grid.build import LIGHT_PREFIX, build_network, node_buses
+from energy.models.grid.build import build_network, node_buses
 from energy.models.grid.check import Limits, baseline_node_p_kw
 from energy.models.grid.powerflow import Method, TimeSeriesRunner, _Arrays
 from energy.progress import ProgressCallback, no_progress

@@ -252,12 +252,13 @@ def demo(
                 "Digitales Stadtwerk Gera: planning API",
                 f"  API key (admin, shown once): {key}",
                 f"  interactive docs:   {base}/docs  (Authorize with the key above)",
+                f"  dashboard:          {base}/dashboard/?key={key}&run={result.run_id}",
                 f"  reference run:      {base}/runs/{result.run_id}",
                 f"  its results:        {base}/runs/{result.run_id}/results",
                 f"  daily energy, CSV:  {base}/runs/{result.run_id}/schedule?aggregate=day"
                 "&format=csv",
                 f"  try: curl -H 'X-API-Key: {key}' {base}/runs/{result.run_id}",
-                "  (the run takes a minute or two; stop the server with Ctrl+C)",
+                "  (the run takes a few seconds; stop the server with Ctrl+C)",
                 "",
             ]
         )

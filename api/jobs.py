@@ -71,8 +71,10 @@ BASELINE_COLUMNS = {"B0": "baseline_b0_parquet", "B1": "baseline_b1_parquet"}
 
 logger = logging.getLogger(__name__)
 
-#: A function that runs a scenario: ``energy.scenario.run_scenario`` or a stand-in in tests.
-Runner = Callable[[District, dict[str, Any], ProgressCallback], "ScenarioResult"]
+#: A function that runs a scenario: :func:`default_runner` or a stand-in in tests. Called as
+#: ``runner(district, options, progress)``, plus ``network=net`` when the run's district
+#: version carries an imported grid (:func:`load_run_network`).
+Runner = Callable[..., "ScenarioResult"]
 
 #: Progress is written at most this often [s] (plus the first and the last report).
 PROGRESS_WRITE_INTERVAL_S = 0.5
@@ -101,11 +103,13 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
 
 
-def default_runner(district: District, options: dict[str, Any], progress: ProgressCallback) -> Any:
-    """Run the scenario with :func:`energy.scenario.run_scenario`."""
+def default_runner(
+    district: District, options: dict[str, Any], progress: ProgressCallback, network: Any = None
+) -> Any:
+    """Run the scenario with :func:`energy.scenario.run_scenario` (on ``network`` if given)."""
     from energy.scenario import ScenarioOptions, run_scenario
 
-    return run_scenario(district, ScenarioOptions(**options), progress=progress)
+    return run_scenario(district, ScenarioOptions(**options), progress=progress, network=network)
 
 
 def json_safe(value: Any) -> Any:
@@ -139,6 +143,24 @@ def load_run_inputs(session: Session, run: Run) -> tuple[District, dict[str, Any
     if weather is not None and weather.strip().lower() not in CLEAR_SKY_NAMES:
         options["weather"] = str(check_data_file(weather, "options.weather"))
     return district, options
+
+
+def load_run_network(session: Session, run: Run, options: dict[str, Any]) -> Any | None:
+    """Return the imported grid of the run's district version, or None.
+
+    None when the version has no imported network (the library then builds
+    the grid from the spec) or when the run uses no grid (neither ``ac_check``
+    nor ``grid_aware``). The net is returned as stored; the library maps the
+    district's nodes onto it (:func:`energy.scenario.scenario_network`).
+    """
+    if not (options.get("ac_check", True) or options.get("grid_aware", False)):
+        return None
+    version = session.get(DistrictVersion, run.district_version_id)
+    if version is None or version.network_json is None:
+        return None
+    import pandapower as pp
+
+    return pp.from_json_string(version.network_json)
 
 
 # -- claiming, finishing ------------------------------------------------------------
@@ -353,8 +375,13 @@ def _work(
     options: dict[str, Any],
     progress: ProgressCallback,
     runner: Runner,
+    network: Any = None,
 ) -> tuple[RunResult | None, dict[str, Any] | None]:
-    """Do the work of a job row by its kind; return the results row or the output."""
+    """Do the work of a job row by its kind; return the results row or the output.
+
+    ``network`` (the version's imported grid, see :func:`load_run_network`)
+    goes to the scenario runner only; sweep points and sizings use none.
+    """
     if run.kind == RunKind.sweep_point:
         from energy.sweep import run_point
 
@@ -378,7 +405,8 @@ def _work(
         )
         return None, json_safe(sized.to_dict())
     assert run.id is not None
-    return _result_row(run.id, runner(district, options, progress)), None
+    extra = {} if network is None else {"network": network}
+    return _result_row(run.id, runner(district, options, progress, **extra)), None
 
 
 def execute_run(
@@ -430,8 +458,13 @@ def execute_run(
                 run = session.get(Run, run_id)
                 assert run is not None
                 district, options = load_run_inputs(session, run)
+                network = (
+                    load_run_network(session, run, options)
+                    if run.kind == RunKind.scenario
+                    else None
+                )
             job.progress(0.0, "inputs loaded")
-            result, output = _work(run, district, options, job.progress, run_fn)
+            result, output = _work(run, district, options, job.progress, run_fn, network)
         except RunCancelledError:
             return finish(RunStatus.cancelled, "cancelled on request")
         except LeaseLostError:

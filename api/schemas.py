@@ -298,6 +298,14 @@ class RunOptions(BaseModel):
     time_limit_s: float | None = Field(None, gt=0, le=86400, description="Solver limit [s]")
     mip_gap: float | None = Field(None, ge=0, le=1, description="Relative MIP gap [0..1]")
     ac_check: bool = Field(True, description="Check the schedule with an AC power flow")
+    grid_aware: bool = Field(
+        False,
+        description=(
+            "Dispatch within the grid's limits (the district version's imported grid, else the "
+            "one built from its spec): linearised limits re-checked by AC power flow until the "
+            "schedule is clean, or the remaining violations are explained"
+        ),
+    )
     export_cap_frac: float | None = Field(
         None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
     )

@@ -1,10 +1,18 @@
 """One scenario run end to end: district + horizon + options -> schedule, KPIs, savings.
 
 Pipeline (DESIGN.md): weather -> PV, building loads, lighting inputs, tariff
--> dispatch (Pyomo + HiGHS) -> baselines B0 and B1 on the same inputs -> KPIs
-and savings -> optional AC power-flow check of the optimised schedule. Every
-run records what it used (spec hash, data files with their SHA-256, package
-and solver versions, options, timings, solver status) beside its results.
+-> dispatch (Pyomo + HiGHS; optionally grid-aware) -> baselines B0 and B1 on
+the same inputs -> KPIs and savings -> optional AC power-flow check of the
+optimised schedule. Every run records what it used (spec hash, data files with
+their SHA-256, the grid, package and solver versions, options, timings, solver
+status) beside its results.
+
+The grid of the AC check and of grid-aware dispatch is the district's own
+(:func:`energy.models.grid.build_network`) unless a run is given an imported
+one: a pandapower net, a pandapower JSON file or a SimBench code
+(:func:`energy.models.grid.import_network`), mapped onto the district's nodes
+with :func:`energy.models.grid.map_to_district` unless its node table already
+holds every node of the district.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,7 +45,19 @@ from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE, json_safe, write_parquet
 from energy.timeindex import make_index, parse_resolution
 
+if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
+    import pandapower as pp
+
+    from energy.optimisation.network import GridAwareResult
+
 logger = logging.getLogger(__name__)
+
+#: Licence of SimBench grid data (Open Database License 1.0, https://simbench.de).
+SIMBENCH_LICENCE = "ODbL-1.0"
+#: Attribution of SimBench grid data.
+SIMBENCH_ATTRIBUTION = (
+    "SimBench (simbench.de), Meinecke et al. 2020, https://doi.org/10.3390/en13123290"
+)
 
 #: Packages whose versions a run records.
 RECORDED_PACKAGES = (
@@ -61,6 +81,12 @@ class ScenarioOptions:
     reference year mapped onto the horizon, ``"clearsky"``, or a weather or
     forecast file. ``export_cap_frac`` optionally caps export at that fraction
     of the installed kWp (e.g. 0.6 for the former German 60 % rule).
+
+    ``ac_check`` checks the optimised schedule with an AC power flow.
+    ``grid_aware`` dispatches with linearised grid limits, re-checked with the
+    AC power flow until the schedule is clean or what remains is explained
+    (:func:`energy.optimisation.network.grid_aware_dispatch`); its last AC check
+    is the run's grid summary, with or without ``ac_check``.
     """
 
     start: str = "2025-01-01"
@@ -74,6 +100,7 @@ class ScenarioOptions:
     time_limit_s: float | None = None
     mip_gap: float | None = None
     ac_check: bool = True
+    grid_aware: bool = False
     export_cap_frac: float | None = None
     solver_method: str = "simplex"
 
@@ -239,29 +266,125 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def _ac_check(
-    district: District, node_p_kw: pd.DataFrame, progress: ProgressCallback
-) -> dict[str, Any] | None:
-    """Run the AC power-flow check when :mod:`energy.models.grid` provides it."""
-    try:
-        from energy.models.grid.check import check_schedule
-    except ImportError:
-        logger.info("no AC check: energy.models.grid.check is not available")
-        return None
-    return dict(check_schedule(district, node_p_kw, progress=progress).summary)
+def scenario_network(
+    district: District,
+    nodes: list[str],
+    network: pp.pandapowerNet | str | Path | None = None,
+) -> tuple[pp.pandapowerNet, dict[str, Any]]:
+    """Return the pandapower net of a run and the record of where it came from.
+
+    Parameters
+    ----------
+    district
+        The district (with a scenario's changes applied).
+    nodes
+        Node ids of the dispatch (:attr:`~energy.optimisation.dispatch.DispatchInputs.nodes`).
+    network
+        None: the net built from the district. A path of a pandapower JSON
+        file or a SimBench code: imported with
+        :func:`~energy.models.grid.import_network`. A pandapower net: used as
+        given. An imported net whose node table lacks a node of ``nodes`` is
+        mapped with :func:`~energy.models.grid.map_to_district` (a copy).
+
+    Returns
+    -------
+    (net, record)
+        ``record``: ``source`` (``"district"``, ``"pandapower"`` or
+        ``"simbench"``), ``name``, ``file`` (path and SHA-256 of a JSON file),
+        ``code`` (SimBench), ``node_map``, counts of buses, lines and
+        transformers, and for SimBench ``licence`` (ODbL-1.0) and ``attribution``.
+        A net is SimBench when its name starts with "SimBench", as
+        :func:`~energy.models.grid.import_network` names it.
+    """
+    from energy.models.grid import build_network, import_network, map_to_district, node_buses
+
+    record: dict[str, Any]
+    if network is None:
+        net = build_network(district)
+        record = {"source": "district", "node_map": "built with the district's nodes"}
+    else:
+        if isinstance(network, str | Path):
+            net = import_network(network)
+            path = Path(str(network))
+            record = {"source": "pandapower"}
+            if path.suffix.lower() == ".json":
+                record["file"] = _file_record(path)
+        else:
+            net = network
+            record = {"source": "pandapower"}
+        name = str(net.name or "")
+        if name.startswith("SimBench"):
+            record["source"] = "simbench"
+            record["code"] = name.removeprefix("SimBench").strip()
+        missing = [n for n in nodes if n not in set(node_buses(net).index)]
+        if missing:
+            net = map_to_district(net, district)
+            record["node_map"] = (
+                "map_to_district: buildings on the net's load buses in order "
+                f"({len(missing)} nodes were not in the net's node table)"
+            )
+        else:
+            record["node_map"] = "the net's own node table"
+    record["name"] = str(net.name or "")
+    record.update(buses=len(net.bus), lines=len(net.line), trafos=len(net.trafo))
+    if record["source"] == "simbench":
+        record.update(licence=SIMBENCH_LICENCE, attribution=SIMBENCH_ATTRIBUTION)
+    return net, record
+
+
+def _grid_aware_record(grid_aware: GridAwareResult) -> dict[str, Any]:
+    """Record what grid-aware dispatch did: dispatches, remaining violations and why."""
+    summary = grid_aware.check.summary
+    return {
+        "clean": grid_aware.clean,
+        "dispatches": len(grid_aware.iterations),
+        "copper_plate_violations": grid_aware.iterations[0]["violations"],
+        "remaining_violations": int(summary["violations"]),
+        "remaining_violating_steps": int(summary["violating_steps"]),
+        "unresolved": list(grid_aware.unresolved),
+        "network_rows": len(grid_aware.network.rows),
+        "iterations": [dict(it) for it in grid_aware.iterations],
+    }
 
 
 def run_scenario(
     district: District,
     options: ScenarioOptions,
     progress: ProgressCallback | None = None,
+    network: pp.pandapowerNet | str | Path | None = None,
 ) -> ScenarioResult:
     """Run a scenario: forecasts, dispatch, baselines, KPIs, savings, AC check.
+
+    Parameters
+    ----------
+    district
+        The district (with a scenario's changes applied).
+    options
+        Horizon, weather, objective, solver and grid options.
+    progress
+        Optional progress callback.
+    network
+        The grid of the AC check and of grid-aware dispatch: None for the net
+        built from the district, else an imported pandapower net, pandapower
+        JSON file or SimBench code (see :func:`scenario_network`). Unused when
+        neither ``options.ac_check`` nor ``options.grid_aware`` is set.
+
+    Returns
+    -------
+    ScenarioResult
+        ``metadata["network"]`` records the grid used (None without one),
+        ``metadata["data_licences"]`` the licences of data that went in
+        (ODbL-1.0 for a SimBench grid). With ``grid_aware``,
+        ``metadata["grid_aware"]`` and ``grid["grid_aware"]`` record the
+        dispatches, the violations that remain and why; ``grid["clean"]`` is
+        the AC check of the schedule returned, so a schedule with remaining
+        violations is never clean, and each remaining violation is also a warning.
 
     Raises
     ------
     InputDataError
-        Bad options or data (e.g. weather that does not cover the horizon).
+        Bad options or data (e.g. weather that does not cover the horizon, a
+        network that the district cannot be mapped onto).
     InfeasibleError
         With a diagnosis in words if the grid limits cannot be met.
     SolverError
@@ -276,11 +399,32 @@ def run_scenario(
     inputs = scenario_inputs(district, options)
     index = inputs.index
     timings["inputs_s"] = time.perf_counter() - t
+    net = None
+    net_record: dict[str, Any] | None = None
+    if options.ac_check or options.grid_aware:
+        t = time.perf_counter()
+        net, net_record = scenario_network(district, inputs.nodes, network)
+        timings["network_s"] = time.perf_counter() - t
+    elif network is not None:
+        logger.info("network given but not used: neither ac_check nor grid_aware is set")
     dispatch_options = options.dispatch_options()
-    solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
+    grid_aware: GridAwareResult | None = None
+    if options.grid_aware:
+        from energy.optimisation.network import grid_aware_dispatch
+
+        assert net is not None
+        t = time.perf_counter()
+        grid_aware = grid_aware_dispatch(
+            inputs, net, dispatch_options, progress=scaled(report, 0.2, 0.7)
+        )
+        timings["grid_aware_s"] = time.perf_counter() - t
+        solution = grid_aware.solution
+        schedule = grid_aware.schedule
+    else:
+        solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
+        schedule = solution_schedule(inputs, solution)
     result = solution.result
     timings.update({f"{k}_s": v for k, v in result.timings_s.items()})
-    schedule = solution_schedule(inputs, solution)
     report(0.7, "baselines B0 and B1")
     t = time.perf_counter()
     b0 = baseline_b0(inputs)
@@ -295,12 +439,21 @@ def run_scenario(
         "vs_B1": savings(kpis["B1"], kpis["optimised"]),
     }
     node_p = node_injections_kw(inputs, schedule)
-    grid = None
-    if options.ac_check:
+    grid: dict[str, Any] | None = None
+    aware_record = None if grid_aware is None else _grid_aware_record(grid_aware)
+    if grid_aware is not None:
+        # the last AC check of the grid-aware loop is the check of this schedule
+        grid = dict(grid_aware.check.summary) | {"grid_aware": aware_record}
+    elif options.ac_check:
+        from energy.models.grid.check import check_schedule
+
         report(0.8, f"AC power-flow check of {len(index)} steps")
         t = time.perf_counter()
-        grid = _ac_check(district, node_p, scaled(report, 0.8, 0.98))
+        checked = check_schedule(district, node_p, net=net, progress=scaled(report, 0.8, 0.98))
+        grid = dict(checked.summary)
         timings["ac_check_s"] = time.perf_counter() - t
+    if grid is not None:
+        grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start
     warnings: list[str] = []
     if result.status != "optimal":
@@ -308,8 +461,18 @@ def run_scenario(
     n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
     if n_sim:
         warnings.append(f"{n_sim} battery-steps charge and discharge at once")
+    if grid_aware is not None and not grid_aware.clean:
+        summary = grid_aware.check.summary
+        warnings.append(
+            f"grid-aware dispatch: {summary['violations']} violations remain in "
+            f"{summary['violating_steps']} steps after {len(grid_aware.iterations)} dispatches"
+        )
+        warnings.extend(f"grid: {text}" for text in grid_aware.unresolved)
     metadata: dict[str, Any] = {
         "licence": RESULTS_LICENCE,
+        "data_licences": [net_record["licence"]]
+        if net_record is not None and "licence" in net_record
+        else [],
         "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
         "horizon": {
             "start": str(index[0]),
@@ -320,6 +483,7 @@ def run_scenario(
         },
         "options": dataclasses.asdict(options),
         "data_files": _data_files(district, options),
+        "network": net_record,
         "versions": {**_versions(), "solver": highs_version()},
         "solver": {
             "status": result.status,
@@ -336,6 +500,8 @@ def run_scenario(
         "timings_s": timings,
         "warnings": warnings,
     }
+    if aware_record is not None:
+        metadata["grid_aware"] = aware_record
     report(
         1.0,
         f"done: cost {kpis['optimised']['cost_eur']:,.0f} EUR, "

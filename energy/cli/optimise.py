@@ -71,6 +71,22 @@ def optimise(
     ac_check: Annotated[
         bool, typer.Option("--ac-check/--no-ac-check", help="AC power-flow check of the result")
     ] = True,
+    grid_aware: Annotated[
+        bool,
+        typer.Option(
+            "--grid-aware",
+            help="Dispatch within the grid's limits (linearised, re-checked by AC power flow)",
+        ),
+    ] = False,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            metavar="FILE_OR_SIMBENCH_CODE",
+            help="Grid for the AC check and --grid-aware: a pandapower JSON file or a SimBench "
+            "code such as 1-LV-semiurb4--0-sw (default: built from the district)",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Optimise batteries and street lighting; compare with baselines B0 and B1."""
@@ -86,8 +102,13 @@ def optimise(
             max_changes_per_night=max_changes,
             time_limit_s=time_limit,
             ac_check=ac_check,
+            grid_aware=grid_aware,
         )
-        result = run_scenario(district, options, progress_printer(True))
+        if network is not None and not (ac_check or grid_aware):
+            typer.echo(
+                "warning: --network is not used without the AC check or --grid-aware", err=True
+            )
+        result = run_scenario(district, options, progress_printer(True), network=network)
         written = write_outputs(result, out) if out is not None else []
     status = result.metadata["solver"]["status"]
     if as_json:
@@ -98,6 +119,7 @@ def optimise(
                 "kpis": result.kpis,
                 "savings": result.savings,
                 "grid": result.grid,
+                "data_licences": result.metadata.get("data_licences", []),
                 "warnings": result.metadata["warnings"],
                 "outputs": [str(p) for p in written],
             }
@@ -125,11 +147,23 @@ def optimise(
     )
     for warning in result.metadata["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
+    used = result.metadata.get("network") or {}
     if result.grid is not None:
+        grid = result.grid
         typer.echo(
-            f"AC check: {result.grid.get('violations', 0)} violations in "
-            f"{result.grid.get('violating_steps', 0)} steps"
+            f"AC check on {used.get('name', '?')} ({used.get('buses', '?')} buses): "
+            f"{grid.get('violations', 0)} violations in {grid.get('violating_steps', 0)} steps"
         )
+        aware = grid.get("grid_aware")
+        if aware is not None:
+            n = aware["dispatches"]
+            typer.echo(
+                f"grid-aware dispatch: {'clean' if aware['clean'] else 'NOT clean'} after "
+                f"{n} dispatch{'' if n == 1 else 'es'} (copper plate: "
+                f"{aware['copper_plate_violations']} violations)"
+            )
+    for licence in result.metadata.get("data_licences", []):
+        typer.echo(f"contains data under {licence}: {used.get('attribution', '')}")
     for path in written:
         typer.echo(f"wrote {path}")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -208,3 +210,59 @@ def test_ac_check_summary(gera: District) -> None:
     assert res.grid is not None
     assert res.grid["steps"] == 24
     assert "violations" in res.grid
+
+
+def test_cli_optimise_grid_aware(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "optimise",
+            str(GERA_DISTRICT_FILE),
+            "--start",
+            "2025-06-13",
+            "--days",
+            "1",
+            "--grid-aware",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "grid-aware dispatch: clean after 1 dispatch (copper plate: 0 violations)" in res.output
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["options"]["grid_aware"] is True
+    assert meta["grid_aware"]["clean"] and meta["network"]["source"] == "district"
+
+
+def _json_output(res: Any) -> dict[str, Any]:
+    assert res.exit_code == 0, res.output
+    data: dict[str, Any] = json.loads(res.stdout[res.stdout.index("{") :])
+    return data
+
+
+def test_cli_optimise_on_a_pandapower_json_network(tmp_path: Path, gera: District) -> None:
+    import pandapower as pp
+
+    from energy.models.grid import build_network
+
+    # Gera's own net with the first segment of F1 (60 m) made 600 m long
+    net = build_network(gera)
+    first = net.line.index[net.line["name"] == "F1 0-60m"][0]
+    net.line.loc[first, "length_km"] = 0.6
+    path = tmp_path / "gera-long-f1.json"
+    path.write_text(pp.to_json(net), encoding="utf-8")
+    args = ["optimise", str(GERA_DISTRICT_FILE), "--start", "2025-01-13", "--days", "1", "--json"]
+    own = _json_output(CliRunner().invoke(_app(), args))
+    long = _json_output(CliRunner().invoke(_app(), [*args, "--network", str(path)]))
+    used = long["grid"]["network"]
+    assert used["source"] == "pandapower" and used["node_map"] == "the net's own node table"
+    assert used["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert own["grid"]["network"]["source"] == "district"
+    # the same schedule (the grid does not enter a plain dispatch) ...
+    assert long["kpis"]["optimised"]["cost_eur"] == pytest.approx(
+        own["kpis"]["optimised"]["cost_eur"], rel=1e-9
+    )
+    # ... drops more voltage over a 10x longer cable on a January evening: the check used the file
+    assert long["grid"]["v_min_pu"] < own["grid"]["v_min_pu"] - 0.005
+    assert long["data_licences"] == []

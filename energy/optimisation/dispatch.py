@@ -52,6 +52,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.relational_expr import EqualityExpression
 
 from energy.district import SUBSTATION_NODE, Battery, lighting_node
 from energy.errors import InputDataError
@@ -635,6 +636,40 @@ class ExtraTerms:
 # ---------------------------------------------------------------------------------------
 
 
+def linear(coefs: list[float], xs: list[Any], constant: float = 0.0) -> LinearExpression:
+    """Return the linear expression ``constant + sum_i coefs[i] * xs[i]``."""
+    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=xs)
+
+
+def equal(body: Any, rhs: float) -> EqualityExpression:
+    """Return the row ``body == rhs`` (what the tuple ``(rhs, body, rhs)`` becomes, directly)."""
+    return EqualityExpression((body, rhs))
+
+
+def per_unit(var: pyo.Var, units: int) -> list[list[Any]]:
+    """Split a dense Var over ``unit x step`` into one list of variables per unit.
+
+    A dense Var over a product of ordered sets holds its data in index order
+    (unit-major), so row ``i`` holds the steps of the ``i``-th unit; reading
+    the lists costs a quarter of looking each variable up by its index.
+    """
+    data = list(var.values())
+    length, rest = divmod(len(data), units)
+    if rest or len(var) != len(var.index_set()):
+        raise ValueError(f"{var.name}: not a dense unit x step variable")
+    return [data[i * length : (i + 1) * length] for i in range(units)]
+
+
+def storage_flows(
+    m: pyo.ConcreteModel, layout: DispatchLayout
+) -> list[tuple[list[Any], list[Any]]]:
+    """``(charge, discharge)`` variables per storage unit, each a list over the steps."""
+    units = len(layout.storage)
+    if not units:
+        return []
+    return list(zip(per_unit(m.p_charge_kw, units), per_unit(m.p_discharge_kw, units), strict=True))
+
+
 def build_model(
     inputs: DispatchInputs,
     options: DispatchOptions | None = None,
@@ -835,23 +870,18 @@ def define_battery(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
         ]
         for u in units
     }
+    # the unit's variables as lists over the steps (see per_unit)
+    lists = {
+        u.id: (soc, ch, dis)
+        for u, soc, (ch, dis) in zip(
+            units, per_unit(m.soc_kwh, len(units)), storage_flows(m, layout), strict=True
+        )
+    }
 
     @m.Constraint(m.B, m.T)
     def soc_balance(m: pyo.ConcreteModel, b: str, t: int) -> Any:
-        return (
-            0.0,
-            LinearExpression(
-                constant=0.0,
-                linear_coefs=coef[b],
-                linear_vars=[
-                    m.soc_kwh[b, t + 1],
-                    m.soc_kwh[b, t],
-                    m.p_charge_kw[b, t],
-                    m.p_discharge_kw[b, t],
-                ],
-            ),
-            0.0,
-        )
+        soc, ch, dis = lists[b]
+        return equal(linear(coef[b], [soc[t + 1], soc[t], ch[t], dis[t]]), 0.0)
 
     if layout.nonconvex_steps:
         m.charge_on = pyo.Var(m.B, m.NONCONVEX, domain=pyo.Binary)
@@ -1089,19 +1119,21 @@ def define_balance(
     if extra_terms is not None:
         for (_, t), pairs in extra_terms.injection.items():
             extra.setdefault(t, []).extend((-c, x) for c, x in pairs)
-    storage = [u.id for u in layout.storage]
+    flows = storage_flows(m, layout)
+    imp = list(m.p_import_kw.values())
+    exp = list(m.p_export_kw.values())
     rhs = const.tolist()
 
     def rule(m: pyo.ConcreteModel, t: int) -> Any:
         coefs = [1.0, -1.0]
-        xs = [m.p_import_kw[t], m.p_export_kw[t]]
-        for b in storage:
+        xs = [imp[t], exp[t]]
+        for ch, dis in flows:
             coefs += [-1.0, 1.0]
-            xs += [m.p_charge_kw[b, t], m.p_discharge_kw[b, t]]
+            xs += [ch[t], dis[t]]
         for c, x in extra.get(t, ()):
             coefs.append(c)
             xs.append(x)
-        return (rhs[t], LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=xs), rhs[t])
+        return equal(linear(coefs, xs), rhs[t])
 
     m.balance = pyo.Constraint(m.T, rule=rule)
 
@@ -1132,12 +1164,10 @@ def define_node_injections(
     for pid in inputs.pv_kw.columns:
         const[inputs.pv_node[pid]] -= inputs.pv_kw[pid].to_numpy()
     terms: dict[tuple[str, int], list[tuple[float, Any]]] = {}
-    for unit in layout.storage:
+    for unit, (ch, dis) in zip(layout.storage, storage_flows(m, layout), strict=True):
         assert unit.node is not None
         for t in range(n):
-            terms.setdefault((unit.node, t), []).extend(
-                [(1.0, m.p_charge_kw[unit.id, t]), (-1.0, m.p_discharge_kw[unit.id, t])]
-            )
+            terms.setdefault((unit.node, t), []).extend([(1.0, ch[t]), (-1.0, dis[t])])
     for node, t in layout.curtail_on:
         terms.setdefault((node, t), []).append((1.0, m.p_curtail_kw[node, t]))
     light = inputs.lighting
@@ -1202,15 +1232,15 @@ def define_objective(
     w_cost = options.term_weights()["cost"]
     n = inputs.n_steps
     coefs = layout.c_import.tolist() + layout.c_export.tolist()
-    xs = [m.p_import_kw[t] for t in range(n)] + [m.p_export_kw[t] for t in range(n)]
+    xs = list(m.p_import_kw.values()) + list(m.p_export_kw.values())
     coefs += [layout.penalty] * (len(layout.unserved_steps) + len(layout.surplus_steps))
     xs += [m.p_unserved_kw[t] for t in layout.unserved_steps]
     xs += [m.p_surplus_kw[t] for t in layout.surplus_steps]
-    for u in layout.storage:
+    for u, (_, dis) in zip(layout.storage, storage_flows(m, layout), strict=True):
         c = w_cost * u.throughput_cost_eur_per_kwh * inputs.dt_h
         if c > 0:
             coefs += [c] * n
-            xs += [m.p_discharge_kw[u.id, t] for t in range(n)]
+            xs += dis
     if inputs.peak_charge_eur_per_kw > 0:
         coefs.append(w_cost * inputs.peak_charge_eur_per_kw)
         xs.append(m.p_peak_kw)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import os
 import sys
 import time
@@ -156,26 +157,90 @@ def _component_columns(model: pyo.ConcreteModel, columns: list[Any]) -> dict[str
     Returns a ``(start, stop)`` slice where the component's entries are
     consecutive columns in index order, else an index array with -1 for
     entries the compiler dropped (fixed or unused variables).
+
+    The compiler numbers the columns of a component together, in index
+    order; when no column was dropped the blocks are found by the first entry
+    of each component and confirmed entry by entry (identity, at C speed),
+    which is ~20x cheaper than mapping every column. Anything else falls
+    back to the map.
     """
+    comps = [
+        (c.name, list(c.values())) for c in model.component_objects(pyo.Var, descend_into=True)
+    ]
+    blocks = _contiguous_blocks(comps, columns)
+    if blocks is not None:
+        return blocks
     where = {id(v): i for i, v in enumerate(columns)}
     out: dict[str, Any] = {}
-    for comp in model.component_objects(pyo.Var, descend_into=True):
-        pos = np.fromiter(
-            (where.get(id(v), -1) for v in comp.values()), dtype=np.int64, count=len(comp)
-        )
+    for name, data in comps:
+        pos = np.fromiter((where.get(id(v), -1) for v in data), dtype=np.int64, count=len(data))
         if len(pos) and pos[0] >= 0 and np.array_equal(pos, np.arange(pos[0], pos[0] + len(pos))):
-            out[comp.name] = (int(pos[0]), int(pos[0]) + len(pos))
+            out[name] = (int(pos[0]), int(pos[0]) + len(pos))
         else:
-            out[comp.name] = pos
+            out[name] = pos
     return out
 
 
-def _bounds(v: Any) -> tuple[Any, Any]:
-    """Bounds of a variable; plain float bounds are read directly (3x faster)."""
-    lb, ub = v._lb, v._ub
-    if lb.__class__ is float and ub.__class__ is float:
-        return lb, ub
-    return v.bounds
+def _contiguous_blocks(
+    comps: list[tuple[str, list[Any]]], columns: list[Any]
+) -> dict[str, Any] | None:
+    """``(start, stop)`` of every component if the columns are their data back to back."""
+    if sum(len(data) for _, data in comps) != len(columns):
+        return None
+    first = {id(data[0]): (name, data) for name, data in comps if data}
+    out: dict[str, Any] = {name: np.zeros(0, dtype=np.int64) for name, data in comps if not data}
+    k = 0
+    while k < len(columns):
+        found = first.pop(id(columns[k]), None)
+        if found is None:
+            return None
+        name, data = found
+        stop = k + len(data)
+        if not all(map(operator.is_, columns[k:stop], data)):
+            return None
+        out[name] = (k, stop)
+        k = stop
+    return out
+
+
+def _column_bounds(columns: list[Any], domains: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the columns [-inf/+inf where unbounded].
+
+    When every column is over ``Reals`` with float (or no) bounds, the usual
+    case, the stored bounds are read in bulk; otherwise each column whose
+    domain or bound type differs asks Pyomo (``VarData.bounds``: domain
+    bounds, Param-valued bounds).
+    """
+    inf = highspy.kHighsInf
+    lo = list(map(operator.attrgetter("_lb"), columns))
+    hi = list(map(operator.attrgetter("_ub"), columns))
+    bulk = {id(d) for d in domains} <= {id(pyo.Reals)} and set(map(type, lo)) | set(
+        map(type, hi)
+    ) <= {float, type(None)}
+    if bulk:
+        lb = np.array(lo, dtype=float)
+        ub = np.array(hi, dtype=float)
+        return np.where(np.isnan(lb), -inf, lb), np.where(np.isnan(ub), inf, ub)
+    bounds = [
+        (a, b) if d is pyo.Reals and a.__class__ is float and b.__class__ is float else v.bounds
+        for v, d, a, b in zip(columns, domains, lo, hi, strict=True)
+    ]
+    both = np.array(bounds, dtype=float).reshape(len(columns), 2)
+    return (
+        np.where(np.isnan(both[:, 0]), -inf, both[:, 0]),
+        np.where(np.isnan(both[:, 1]), inf, both[:, 1]),
+    )
+
+
+def _integrality(columns: list[Any], domains: list[Any]) -> np.ndarray:
+    """HiGHS integrality of the columns; one ``is_integer`` call per distinct domain."""
+    sample = {id(d): v for d, v in zip(domains, columns, strict=True)}
+    integer = {k for k, v in sample.items() if v.is_integer()}
+    out = np.zeros(len(columns), dtype=np.int32)
+    if integer:
+        flags = np.fromiter((id(d) in integer for d in domains), dtype=bool, count=len(domains))
+        out[flags] = int(highspy.HighsVarType.kInteger)
+    return out
 
 
 def hand_over(model: pyo.ConcreteModel) -> HighsHandover:
@@ -202,29 +267,15 @@ def _hand_over(model: pyo.ConcreteModel) -> HighsHandover:
     inf = highspy.kHighsInf
     row_lower = np.where(sense == 1, -inf, rhs)
     row_upper = np.where(sense == -1, inf, rhs)
-    bounds = np.array([_bounds(v) for v in columns], dtype=float).reshape(n_cols, 2)
-    lb = np.where(np.isnan(bounds[:, 0]), -inf, bounds[:, 0])
-    ub = np.where(np.isnan(bounds[:, 1]), inf, bounds[:, 1])
+    domains = list(map(operator.attrgetter("domain"), columns))
+    lb, ub = _column_bounds(columns, domains)
     cost = np.asarray(info.c.toarray(), dtype=float).reshape(-1, n_cols)
     if cost.shape[0] != 1:
         raise SolverError(f"the model has {cost.shape[0]} objectives; exactly one is needed")
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
     slices = _component_columns(model, columns)
-    integrality = np.zeros(n_cols, dtype=np.int32)
-    for comp in model.component_objects(pyo.Var, descend_into=True):
-        # one is_integer() call per distinct domain, not per variable
-        sample = {id(v.domain): v for v in comp.values()}
-        integer = {k for k, v in sample.items() if v.is_integer()}
-        if not integer:
-            continue
-        sl = slices[comp.name]
-        pos = np.arange(*sl) if isinstance(sl, tuple) else sl
-        flags = np.fromiter(
-            (id(v.domain) in integer for v in comp.values()), dtype=bool, count=len(comp)
-        )
-        pos = pos[flags & (pos >= 0)]
-        integrality[pos] = int(highspy.HighsVarType.kInteger)
-    n_int = int(integrality.sum() // max(int(highspy.HighsVarType.kInteger), 1))
+    integrality = _integrality(columns, domains)
+    n_int = int(np.count_nonzero(integrality))
     h = new_highs()
     status = h.passModel(
         n_cols,

@@ -148,7 +148,10 @@ class ScenarioResult:
     metadata
         Spec hash, data files, versions, options, timings, solver status.
     grid
-        Summary of the AC power-flow check, when done.
+        Summary of the AC power-flow check, when done (``ac_check`` or
+        ``grid_aware``): :func:`energy.models.grid.check.summarise` plus
+        ``network`` (the grid used, see :func:`scenario_network`) and, with
+        ``grid_aware``, ``grid_aware`` (dispatches, remaining violations, why).
     """
 
     schedule: pd.DataFrame

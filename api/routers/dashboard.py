@@ -35,7 +35,7 @@ from api import crud
 from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep
 from api.errors import NotFoundError
 from api.exports import LICENCE_URLS
-from api.jobs import frame_from_parquet, load_run_inputs
+from api.jobs import frame_from_parquet, load_run_inputs, load_run_network
 from api.routers.analysis import stored_result
 from api.routers.runs import export_info
 from energy.errors import InputDataError
@@ -210,7 +210,8 @@ def run_grid_geojson(
     """Return buses, lines and the transformer with the run's largest loadings and voltages.
 
     The AC time series is recomputed from the stored net power per node with
-    the same network and limits as the run's check, so the largest loadings
+    the same network (built from the district, or the district version's
+    imported grid) and limits as the run's check, so the largest loadings
     equal the run's ``grid`` summary.
     """
     run, result = crud.get_result(session, principal, run_id)
@@ -220,13 +221,15 @@ def run_grid_geojson(
         return cached
     if result.node_p_kw_parquet is None or result.grid is None:
         raise NotFoundError(f"run {run_id} made no AC check, so it has no grid results")
-    from energy.models.grid import build_network
     from energy.models.grid.check import check_schedule
     from energy.models.grid.geojson import to_geojson
+    from energy.scenario import scenario_network
 
-    district, _ = load_run_inputs(session, run)
-    net = build_network(district)
-    checked = check_schedule(district, frame_from_parquet(result.node_p_kw_parquet), net=net)
+    district, options = load_run_inputs(session, run)
+    node_p_kw = frame_from_parquet(result.node_p_kw_parquet)
+    imported = load_run_network(session, run, options)
+    net, _ = scenario_network(district, [str(c) for c in node_p_kw.columns], imported)
+    checked = check_schedule(district, node_p_kw, net=net)
     info = export_info(session, run, settings)
     collection: dict[str, Any] = to_geojson(net, checked.timeseries)
     collection["metadata"] |= {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 
 from api.jobs import Outcome, default_runner
 from tests.api.conftest import RecordingExecutor, World
@@ -67,6 +68,12 @@ def test_run_on_an_imported_simbench_grid(world: World, executor: RecordingExecu
     assert len(pd.read_csv(io.StringIO(csv.text), comment="#")) == 24
     savings = c.get(f"/runs/{run_id}/savings?period=day", headers=h).json()
     assert any(x.startswith("ODbL-1.0") for x in savings["data_licences"])
+    # the run's grid map shows the imported grid with the run's own extremes
+    run_geo = c.get(f"/runs/{run_id}/grid.geojson", headers=h).json()
+    run_buses = [f for f in run_geo["features"] if f["properties"]["element_type"] == "bus"]
+    assert {f["properties"]["name"] for f in run_buses} == buses
+    v_min = min(f["properties"]["vm_min_pu"] for f in run_buses)
+    assert v_min == pytest.approx(grid["v_min_pu"], abs=1e-6)  # GeoJSON keeps 6 decimals
 
 
 def test_run_without_an_imported_grid_uses_the_built_one(

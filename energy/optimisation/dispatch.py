@@ -660,14 +660,13 @@ def per_unit(var: pyo.Var, units: int) -> list[list[Any]]:
     return [data[i * length : (i + 1) * length] for i in range(units)]
 
 
-def storage_flows(
-    m: pyo.ConcreteModel, layout: DispatchLayout
-) -> list[tuple[list[Any], list[Any]]]:
-    """``(charge, discharge)`` variables per storage unit, each a list over the steps."""
-    units = len(layout.storage)
-    if not units:
-        return []
-    return list(zip(per_unit(m.p_charge_kw, units), per_unit(m.p_discharge_kw, units), strict=True))
+@dataclass(frozen=True)
+class UnitVars:
+    """The variables of one storage unit as lists over the states or steps (see per_unit)."""
+
+    soc: list[Any]
+    charge: list[Any]
+    discharge: list[Any]
 
 
 def build_model(
@@ -836,31 +835,47 @@ def define_battery(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
     :math:`\sigma_b`          ``self_discharge_frac_per_h``     1/h
     :math:`\Delta t`          ``inputs.dt_h``                   h
     ========================  ================================  =====
+
+    ``m.unit_vars`` keeps each unit's SoC, charge and discharge variables as
+    lists (:class:`UnitVars`) for the balance and the objective.
     """
     units = layout.storage
     m.B = pyo.Set(initialize=[u.id for u in units], ordered=True)
+    m.unit_vars = []
     if not units:
         return
     dt = inputs.dt_h
-    unit = {u.id: u for u in units}
     n = inputs.n_steps
-
-    def soc_bounds(m: pyo.ConcreteModel, b: str, s: int) -> tuple[float, float]:
-        u = unit[b]
-        if s == 0:
-            return (u.soc_initial_kwh, u.soc_initial_kwh)
-        if s == n and inputs.terminal_soc == "geq_initial":
-            return (max(u.soc_min_kwh, u.soc_initial_kwh), u.soc_max_kwh)
-        if s == n and inputs.terminal_soc == "equal_initial":
-            return (u.soc_initial_kwh, u.soc_initial_kwh)
-        return (u.soc_min_kwh, u.soc_max_kwh)
-
-    def power_bounds(m: pyo.ConcreteModel, b: str, t: int) -> tuple[float, float]:
-        return (0.0, unit[b].power_kw)
-
-    m.p_charge_kw = pyo.Var(m.B, m.T, bounds=power_bounds)
-    m.p_discharge_kw = pyo.Var(m.B, m.T, bounds=power_bounds)
-    m.soc_kwh = pyo.Var(m.B, m.S, bounds=soc_bounds)
+    unit = {u.id: u for u in units}
+    m.p_charge_kw = pyo.Var(m.B, m.T, bounds=(0.0, None))
+    m.p_discharge_kw = pyo.Var(m.B, m.T, bounds=(0.0, None))
+    m.soc_kwh = pyo.Var(m.B, m.S)
+    # the units' variables as lists over the steps, kept for the balance and the
+    # objective (see per_unit); bounds are set on them unit by unit, a third cheaper
+    # than a bounds rule called per index
+    m.unit_vars = [
+        UnitVars(*lists)
+        for lists in zip(
+            per_unit(m.soc_kwh, len(units)),
+            per_unit(m.p_charge_kw, len(units)),
+            per_unit(m.p_discharge_kw, len(units)),
+            strict=True,
+        )
+    ]
+    for u, v in zip(units, m.unit_vars, strict=True):
+        for x in v.charge + v.discharge:
+            x.setub(u.power_kw)
+        for e in v.soc:
+            e.setlb(u.soc_min_kwh)
+            e.setub(u.soc_max_kwh)
+        v.soc[0].setlb(u.soc_initial_kwh)
+        v.soc[0].setub(u.soc_initial_kwh)
+        if inputs.terminal_soc == "geq_initial":
+            v.soc[n].setlb(max(u.soc_min_kwh, u.soc_initial_kwh))
+        elif inputs.terminal_soc == "equal_initial":
+            v.soc[n].setlb(u.soc_initial_kwh)
+            v.soc[n].setub(u.soc_initial_kwh)
+    lists = {u.id: (v.soc, v.charge, v.discharge) for u, v in zip(units, m.unit_vars, strict=True)}
     coef = {
         u.id: [
             -1.0,
@@ -869,13 +884,6 @@ def define_battery(m: pyo.ConcreteModel, inputs: DispatchInputs, layout: Dispatc
             -dt / u.eta_discharge,
         ]
         for u in units
-    }
-    # the unit's variables as lists over the steps (see per_unit)
-    lists = {
-        u.id: (soc, ch, dis)
-        for u, soc, (ch, dis) in zip(
-            units, per_unit(m.soc_kwh, len(units)), storage_flows(m, layout), strict=True
-        )
     }
 
     @m.Constraint(m.B, m.T)
@@ -1119,7 +1127,7 @@ def define_balance(
     if extra_terms is not None:
         for (_, t), pairs in extra_terms.injection.items():
             extra.setdefault(t, []).extend((-c, x) for c, x in pairs)
-    flows = storage_flows(m, layout)
+    flows = [(v.charge, v.discharge) for v in m.unit_vars]
     imp = list(m.p_import_kw.values())
     exp = list(m.p_export_kw.values())
     rhs = const.tolist()
@@ -1164,7 +1172,8 @@ def define_node_injections(
     for pid in inputs.pv_kw.columns:
         const[inputs.pv_node[pid]] -= inputs.pv_kw[pid].to_numpy()
     terms: dict[tuple[str, int], list[tuple[float, Any]]] = {}
-    for unit, (ch, dis) in zip(layout.storage, storage_flows(m, layout), strict=True):
+    for unit, v in zip(layout.storage, m.unit_vars, strict=True):
+        ch, dis = v.charge, v.discharge
         assert unit.node is not None
         for t in range(n):
             terms.setdefault((unit.node, t), []).extend([(1.0, ch[t]), (-1.0, dis[t])])
@@ -1236,11 +1245,11 @@ def define_objective(
     coefs += [layout.penalty] * (len(layout.unserved_steps) + len(layout.surplus_steps))
     xs += [m.p_unserved_kw[t] for t in layout.unserved_steps]
     xs += [m.p_surplus_kw[t] for t in layout.surplus_steps]
-    for u, (_, dis) in zip(layout.storage, storage_flows(m, layout), strict=True):
+    for u, v in zip(layout.storage, m.unit_vars, strict=True):
         c = w_cost * u.throughput_cost_eur_per_kwh * inputs.dt_h
         if c > 0:
             coefs += [c] * n
-            xs += dis
+            xs += v.discharge
     if inputs.peak_charge_eur_per_kw > 0:
         coefs.append(w_cost * inputs.peak_charge_eur_per_kw)
         xs.append(m.p_peak_kw)

@@ -160,9 +160,9 @@ def _component_columns(model: pyo.ConcreteModel, columns: list[Any]) -> dict[str
 
     The compiler numbers the columns of a component together, in index
     order; when no column was dropped the blocks are found by the first entry
-    of each component and confirmed entry by entry (identity, at C speed),
-    which is ~20x cheaper than mapping every column. Anything else falls
-    back to the map.
+    of each component and confirmed entry by entry (identity, at C speed):
+    20 ms instead of 90 ms for the Gera year. Anything else falls back to
+    mapping every column.
     """
     comps = [
         (c.name, list(c.values())) for c in model.component_objects(pyo.Var, descend_into=True)

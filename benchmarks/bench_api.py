@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,17 @@ from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class CeleryDeployment:
+    """What a Celery benchmark needs: process environment, scenario id, key header."""
+
+    env: dict[str, str]
+    scenario_id: int
+    headers: dict[str, str]
+
+
 REDIS_DB = 14
 
 
@@ -255,22 +267,30 @@ def run_batch(client: Any, headers: dict[str, str], scenario_id: int, n: int) ->
     }
 
 
-def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
+@contextmanager
+def celery_deployment(prefix: str, redis_db: int, days: int) -> Iterator[CeleryDeployment | None]:
+    """A fresh PostgreSQL database and Redis db seeded with the Gera reference scenario.
+
+    Yields the environment for the API server and Celery workers, the seeded
+    scenario and a planner key; None when PostgreSQL or Redis is unreachable.
+    Drops the database and flushes the Redis db afterwards.
+    """
+    redis_url = f"redis://127.0.0.1:6379/{redis_db}"
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-        redis.Redis.from_url(f"redis://127.0.0.1:6379/{REDIS_DB}").ping()
+        redis.Redis.from_url(redis_url).ping()
     except Exception as exc:
-        print(f"\nCelery benchmark skipped: PostgreSQL or Redis unreachable ({exc})")
+        print(f"skipped: PostgreSQL or Redis unreachable ({exc})")
+        yield None
         return
-    name = f"energy_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
-    redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
     redis.Redis.from_url(redis_url).flushdb()
     settings = Settings(
         database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
         queue="celery",
         redis_url=redis_url,
-        celery_queue_name=f"bench-{uuid.uuid4().hex[:6]}",
+        celery_queue_name=f"{prefix}-{uuid.uuid4().hex[:6]}",
     )
     env = dict(os.environ) | {
         "ENERGY_DATABASE_URL": settings.database_url,
@@ -281,10 +301,23 @@ def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)
-        seeded = seed_reference(engine, settings, days=7, start_run=False)
+        seeded = seed_reference(engine, settings, days=days, start_run=False)
         with Session(engine) as session:
             _, key = create_api_key(session, seeded.organisation_id, "bench", Role.planner)
-        headers = {"X-API-Key": key}
+        yield CeleryDeployment(env, seeded.scenario_id, {"X-API-Key": key})
+    finally:
+        engine.dispose()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        redis.Redis.from_url(redis_url).flushdb()
+
+
+def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
+    print("\nCelery scale-out:")
+    with celery_deployment("energy_bench", REDIS_DB, days=7) as dep:
+        if dep is None:
+            return
+        env, headers = dep.env, dep.headers
         results: dict[int, dict[str, Any]] = {}
         print(f"\njobs: {runs} runs of the one-week Gera scenario, Celery on Redis, PostgreSQL")
         server, base = start_server(env, tmp / "uvicorn-celery.log")
@@ -292,9 +325,9 @@ def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
             for n in counts:
                 workers = Workers(n, env, tmp)
                 try:
-                    warm = run_batch(client, headers, seeded.scenario_id, n)  # imports, JIT
+                    warm = run_batch(client, headers, dep.scenario_id, n)  # imports, JIT
                     print(f"  {n} worker(s): warm-up of {n} run(s) {warm['wall_s']:.1f} s")
-                    results[n] = run_batch(client, headers, seeded.scenario_id, runs)
+                    results[n] = run_batch(client, headers, dep.scenario_id, runs)
                 finally:
                     workers.stop()
         print(
@@ -312,11 +345,6 @@ def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
                 f"speed-up 2 workers vs 1: {results[1]['wall_s'] / results[2]['wall_s']:.2f}x "
                 f"(machine: {os.cpu_count()} cores, shared)"
             )
-    finally:
-        engine.dispose()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        redis.Redis.from_url(redis_url).flushdb()
 
 
 def main() -> None:

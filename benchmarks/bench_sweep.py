@@ -21,24 +21,17 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-import redis
-from bench_api import PG_ADMIN, Workers, server_stopped, start_server
-from sqlmodel import Session
-
-from api.auth import create_api_key
-from api.cli import seed_reference
-from api.db import make_engine, migrate
-from api.schemas import Role
-from api.settings import Settings
+from bench_api import Workers, celery_deployment, server_stopped, start_server
 
 REDIS_DB = 11
-GRID = {"pv_kwp_added": [0, 100, 200, 300], "battery_kwh_added": [0, 200, 400]}
+GRID: dict[str, list[float]] = {
+    "pv_kwp_added": [0.0, 100.0, 200.0, 300.0],
+    "battery_kwh_added": [0.0, 200.0, 400.0],
+}
 
 
 def run_sweep(
@@ -88,64 +81,33 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="timed sweeps per worker count")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-        redis.Redis.from_url(f"redis://127.0.0.1:6379/{REDIS_DB}").ping()
-    except Exception as exc:
-        print(f"skipped: PostgreSQL or Redis unreachable ({exc})")
-        return
-    name = f"energy_bench_sweep_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    redis.Redis.from_url(redis_url).flushdb()
-    settings = Settings(
-        database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-        queue="celery",
-        redis_url=redis_url,
-        celery_queue_name=f"bench-sweep-{uuid.uuid4().hex[:6]}",
-    )
-    env = dict(os.environ) | {
-        "ENERGY_DATABASE_URL": settings.database_url,
-        "ENERGY_QUEUE": "celery",
-        "ENERGY_REDIS_URL": redis_url,
-        "ENERGY_CELERY_QUEUE_NAME": settings.celery_queue_name,
-    }
-    engine = make_engine(settings.database_url)
     results: dict[int, list[dict[str, Any]]] = {}
-    try:
-        migrate(engine)
-        seeded = seed_reference(engine, settings, days=args.days, start_run=False)
-        with Session(engine) as session:
-            _, key = create_api_key(session, seeded.organisation_id, "bench", Role.planner)
-        headers = {"X-API-Key": key}
+    with celery_deployment("energy_bench_sweep", REDIS_DB, days=args.days) as dep:
+        if dep is None:
+            return
         n_points = len(GRID["pv_kwp_added"]) * len(GRID["battery_kwh_added"])
         print(
             f"sweep: {n_points} points of the {args.days}-day Gera scenario (no AC check), "
             "Celery on Redis, PostgreSQL, uvicorn (1 process)"
         )
         with tempfile.TemporaryDirectory() as tmp:
-            server, base = start_server(env, Path(tmp) / "uvicorn-sweep.log")
+            server, base = start_server(dep.env, Path(tmp) / "uvicorn-sweep.log")
             with httpx.Client(base_url=base, timeout=60) as client, server_stopped(server):
                 for n in (1, 2):
-                    workers = Workers(n, env, Path(tmp))
+                    workers = Workers(n, dep.env, Path(tmp))
                     try:
                         warm_grid = {"pv_kwp_added": [float(10 * i) for i in range(2 * n)]}
-                        warm = run_sweep(client, headers, seeded.scenario_id, warm_grid)
+                        warm = run_sweep(client, dep.headers, dep.scenario_id, warm_grid)
                         print(
                             f"  {n} worker(s): warm-up sweep of {warm['points']} points "
                             f"{warm['wall_s']:.1f} s, workers used {len(warm['workers'])}"
                         )
                         results[n] = [
-                            run_sweep(client, headers, seeded.scenario_id, GRID)
+                            run_sweep(client, dep.headers, dep.scenario_id, GRID)
                             for _ in range(args.repeats)
                         ]
                     finally:
                         workers.stop()
-    finally:
-        engine.dispose()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        redis.Redis.from_url(redis_url).flushdb()
     print(
         f"{'workers':>8} {'wall s':>8} {'points/min':>11} {'mean point s':>13} "
         f"{'workers used':>13} {'status':>10}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -424,14 +425,7 @@ class District(_Spec):
                     f"buildings[{i}].feeder: {b.feeder!r} is not a feeder; "
                     f"allowed: {sorted(feeders)}"
                 )
-        for i, p in enumerate(self.pv):
-            if p.building not in buildings:
-                errors.append(f"pv[{i}].building: {p.building!r} is not a building id")
-        for i, bat in enumerate(self.batteries):
-            if bat.at != "substation" and bat.at not in buildings:
-                errors.append(
-                    f"batteries[{i}].at: {bat.at!r} is neither 'substation' nor a building id"
-                )
+        errors += asset_reference_errors("", self.pv, self.batteries, buildings)
         for i, g in enumerate(self.lighting):
             if g.feeder not in feeders:
                 errors.append(
@@ -468,6 +462,31 @@ class District(_Spec):
         """SHA-256 of the canonical JSON form, for run metadata."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def asset_reference_errors(
+    prefix: str,
+    pv: Sequence[Any],
+    batteries: Sequence[Any],
+    buildings: set[str],
+) -> list[str]:
+    """Name PV systems on unknown buildings and batteries at unknown locations.
+
+    ``pv`` items have a ``building``, ``batteries`` items an ``at`` (a building
+    id or ``"substation"``); ``prefix`` is put before each field path (e.g.
+    ``"changes."``). Returns one message per problem.
+    """
+    errors = [
+        f"{prefix}pv[{i}].building: {p.building!r} is not a building id"
+        for i, p in enumerate(pv)
+        if p.building not in buildings
+    ]
+    errors += [
+        f"{prefix}batteries[{i}].at: {b.at!r} is neither 'substation' nor a building id"
+        for i, b in enumerate(batteries)
+        if b.at != SUBSTATION_NODE and b.at not in buildings
+    ]
+    return errors
 
 
 def format_validation_error(exc: ValidationError) -> str:

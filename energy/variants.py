@@ -23,6 +23,7 @@ from energy.district import (
     District,
     Id,
     TariffSpec,
+    asset_reference_errors,
     district_from_dict,
 )
 from energy.errors import InputDataError
@@ -139,15 +140,7 @@ def apply_changes(district: District, changes: ScenarioChanges) -> District:
         return district
     buildings = {b.id for b in district.buildings}
     groups = {g.id: i for i, g in enumerate(district.lighting)}
-    errors: list[str] = []
-    for i, add in enumerate(changes.pv):
-        if add.building not in buildings:
-            errors.append(f"changes.pv[{i}].building: {add.building!r} is not a building id")
-    for i, bat in enumerate(changes.batteries):
-        if bat.at != "substation" and bat.at not in buildings:
-            errors.append(
-                f"changes.batteries[{i}].at: {bat.at!r} is neither 'substation' nor a building id"
-            )
+    errors = asset_reference_errors("changes.", changes.pv, changes.batteries, buildings)
     for i, change in enumerate(changes.lighting):
         if change.group not in groups:
             errors.append(

@@ -26,7 +26,7 @@ from api.db import make_engine
 from api.deps import get_session
 from api.jobs import JobExecutor, Outcome, Runner, execute_run
 from api.main import create_app
-from api.schemas import Role
+from api.schemas import EXAMPLE_SPEC, Role
 from api.settings import Settings
 from api.tables import Organisation
 from energy.district import District
@@ -38,47 +38,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-SMALL_SPEC: dict[str, Any] = {
-    "site": {"name": "Testquartier", "latitude": 50.88, "longitude": 12.08, "altitude_m": 200},
-    "grid": {"feeders": [{"id": "F1"}]},
-    "buildings": [
-        {
-            "id": "B1",
-            "kind": "multi_family",
-            "annual_kwh": 30000,
-            "profile": "H0",
-            "feeder": "F1",
-            "distance_m": 50,
-        },
-        {
-            "id": "B2",
-            "kind": "school",
-            "annual_kwh": 10000,
-            "profile": "G1",
-            "feeder": "F1",
-            "distance_m": 120,
-        },
-    ],
-    "pv": [{"id": "PV1", "building": "B1", "kwp": 20}],
-    "batteries": [{"id": "BAT1", "at": "substation", "capacity_kwh": 50, "power_kw": 25}],
-    "lighting": [
-        {
-            "id": "L1",
-            "road": "Teststrasse",
-            "design_class": "P3",
-            "lowest_class": "P5",
-            "luminaires": 10,
-            "nominal_w": 40,
-            "feeder": "F1",
-            "distance_m": 80,
-        },
-    ],
-}
-
 
 def small_spec() -> dict[str, Any]:
-    """A fresh copy of the two-building test district."""
-    return copy.deepcopy(SMALL_SPEC)
+    """A fresh copy of the two-building test district (the OpenAPI example, kept valid)."""
+    return copy.deepcopy(EXAMPLE_SPEC)
 
 
 @dataclass

@@ -37,7 +37,9 @@ from tests.api.conftest import TestClient, build_world
 pytestmark = pytest.mark.integration
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_DB = 13  # dedicated to these tests; flushed before and after
+#: Redis database of these tests (flushed before and after); the sweep test uses the one
+#: below it. Set ENERGY_TEST_REDIS_DB when two checkouts run the suite on one Redis.
+REDIS_DB = int(os.environ.get("ENERGY_TEST_REDIS_DB", "13"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -57,17 +59,22 @@ def pg_url() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture(scope="module")
-def redis_db() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+def flushed_redis(url: str) -> Iterator[str]:
+    """Yield ``url`` with its Redis database flushed before and after (skip if unreachable)."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
     try:
         client.ping()
     except redis.ConnectionError as exc:
         pytest.skip(f"Redis on 127.0.0.1:6379 unreachable: {exc}")
     client.flushdb()
-    yield REDIS_URL
+    yield url
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(scope="module")
+def redis_db() -> Iterator[str]:
+    yield from flushed_redis(REDIS_URL)
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import redis
 
 from tests.api.integration.test_postgres_celery import (  # noqa: F401  (fixtures)
+    REDIS_DB,
     Worker,
     api,
+    flushed_redis,
     gera_scenario,
     pg_url,
     settings,
@@ -26,21 +27,13 @@ from tests.api.integration.test_postgres_celery import (  # noqa: F401  (fixture
 
 pytestmark = pytest.mark.integration
 
-REDIS_URL = "redis://127.0.0.1:6379/12"  # its own database: flushed before and after
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB - 1}"  # its own database
 GRID = {"pv_kwp_added": [0, 100, 200, 300], "battery_kwh_added": [0, 200, 400]}
 
 
 @pytest.fixture(scope="module")
 def redis_db() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        pytest.skip(f"Redis on 127.0.0.1:6379 unreachable: {exc}")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(REDIS_URL)
 
 
 def test_two_workers_share_a_sweep(

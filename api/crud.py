@@ -708,14 +708,14 @@ def create_sweep(
 ) -> tuple[Sweep, list[Run]]:
     """Store a sweep of the scenario and one queued job per grid point (and the base run).
 
-    The points are ``energy.sweep.points`` of the scenario's district (exact
+    The points are ``energy.studies.sweep.points`` of the scenario's district (exact
     version with the scenario's changes); when no point adds nothing, a base
     run is added as the economic reference. Refused with InputDataError (422)
     naming the field: an invalid or too large grid, an unknown ``battery_at``,
     unknown economic assumptions.
     """
     from energy.scenario import ScenarioOptions
-    from energy.sweep import SweepSpec, changes_for, points
+    from energy.studies.sweep import SweepSpec, changes_for, points
 
     inputs = job_inputs(session, p, scenario_id)
     n_points = math.prod(len(values) for values in data.grid.values())
@@ -937,7 +937,7 @@ def create_meter_data(
     frame: Any,
     series_parquet: bytes,
 ) -> MeterData:
-    """Store meter data (a ``energy.meter.read_meter_csv`` frame) of a district.
+    """Store meter data (a ``energy.analysis.meter.read_meter_csv`` frame) of a district.
 
     ``district`` comes from :func:`check_meter_upload`.
     """

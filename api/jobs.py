@@ -336,7 +336,7 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
 
     Null KPIs come back as NaN. Runs stored before the baselines were kept get
     them recomputed from ``district`` (the run's, with its changes) by
-    :func:`energy.savings.baselines_for_run`; without a district they stay empty.
+    :func:`energy.analysis.savings.baselines_for_run`; without a district they stay empty.
     """
     from energy.scenario import ScenarioResult
 
@@ -347,7 +347,7 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
         if (data := getattr(row, column)) is not None
     }
     if not baselines and district is not None:
-        from energy.savings import baselines_for_run
+        from energy.analysis.savings import baselines_for_run
 
         logger.info("run %s: no stored baselines; recomputing them", row.run_id)
         baselines = baselines_for_run(district, row.run_metadata)
@@ -383,7 +383,7 @@ def _work(
     goes to the scenario runner only; sweep points and sizings use none.
     """
     if run.kind == RunKind.sweep_point:
-        from energy.sweep import run_point
+        from energy.studies.sweep import run_point
 
         assert run.params is not None
         record = run_point(district, run.params["changes"], options)

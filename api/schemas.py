@@ -449,14 +449,14 @@ MAX_SWEEP_POINTS = 100
 
 
 def economic_assumptions(values: dict[str, float] | None, field: str = "assumptions") -> Any:
-    """Return ``energy.economics.EconomicAssumptions`` with ``values`` replacing the defaults.
+    """Return ``energy.analysis.economics.EconomicAssumptions`` with ``values`` as overrides.
 
     Raises InputDataError naming ``field.<name>`` for an unknown name or a value
     out of range.
     """
     import dataclasses
 
-    from energy.economics import EconomicAssumptions
+    from energy.analysis.economics import EconomicAssumptions
     from energy.errors import InputDataError
 
     if not values:
@@ -480,7 +480,7 @@ class SweepCreate(BaseModel):
     Every grid point (the Cartesian product, the first parameter varying
     slowest) is the scenario plus ``pv_kwp_added`` kWp of PV split over the
     buildings by demand and a battery of ``battery_kwh_added`` kWh and
-    ``battery_c_rate`` kW/kWh at ``battery_at`` (``energy.sweep``).
+    ``battery_c_rate`` kW/kWh at ``battery_at`` (``energy.studies.sweep``).
     """
 
     model_config = ConfigDict(
@@ -508,12 +508,13 @@ class SweepCreate(BaseModel):
     )
     ac_check: bool = Field(False, description="AC power-flow check of every point (slower)")
     assumptions: dict[str, float] | None = Field(
-        None, description="Economic assumptions replacing the German defaults (energy.economics)"
+        None,
+        description="Economic assumptions replacing the German defaults (energy.analysis)",
     )
 
 
 class SweepPointPublic(BaseModel):
-    """One grid point of a sweep: its job and, once done, its ``energy.sweep.run_point`` record."""
+    """One grid point of a sweep: its job and, once done, its ``run_point`` record."""
 
     index: int | None = Field(description="Position in grid order; null for the base run")
     point: dict[str, float] = Field(description="Parameter values of the point")
@@ -556,7 +557,7 @@ class SweepPublic(BaseModel):
     )
     summary: dict[str, Any] | None = Field(
         None,
-        description="When every point succeeded: ``energy.sweep.SweepResult.to_dict()`` "
+        description="When every point succeeded: ``energy.studies.sweep.SweepResult.to_dict()`` "
         "(points table, best_by_npv, best_by_self_sufficiency, heatmaps of "
         "self_sufficiency and npv_eur, reference, licence)",
     )
@@ -586,7 +587,7 @@ class SizingCreate(BaseModel):
     battery_at: str = Field("substation", min_length=1, max_length=100)
     battery_c_rate: float = Field(0.5, gt=0, le=100, description="Power per kWh [kW/kWh]")
     battery_capex_eur_per_kwh: float | None = Field(
-        None, ge=0, le=1e4, description="Default: by size (energy.economics)"
+        None, ge=0, le=1e4, description="Default: by size (energy.analysis.economics)"
     )
     pv_kwp_max: float | None = Field(None, ge=0, le=1e5, description="Largest new PV [kWp]")
     pv_kwp_min: float = Field(0.0, ge=0, le=1e5, description="Smallest new PV [kWp]")
@@ -597,7 +598,7 @@ class SizingCreate(BaseModel):
     pv_tilt_deg: float = Field(30.0, ge=0, le=90)
     pv_azimuth_deg: float = Field(180.0, ge=0, le=360, description="180 = south")
     pv_capex_eur_per_kwp: float | None = Field(
-        None, ge=0, le=1e4, description="Default: by size band (energy.economics)"
+        None, ge=0, le=1e4, description="Default: by size band (energy.analysis.economics)"
     )
     reference: bool = Field(True, description="Also optimise without the candidates (savings)")
     sweep_battery_kwh: list[float] = Field(
@@ -659,7 +660,7 @@ class SizingPublic(RunPublic):
 
 
 class MeterDataPublic(BaseModel):
-    """Stored measured meter data of a district (``energy.meter`` format)."""
+    """Stored measured meter data of a district (``energy.analysis.meter`` format)."""
 
     id: int
     district_id: int

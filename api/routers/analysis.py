@@ -1,14 +1,14 @@
 """Analyses of succeeded runs: savings by period and source, comparisons, meter data.
 
-* ``GET /runs/{id}/savings``: :func:`energy.savings.savings_report` of a run,
+* ``GET /runs/{id}/savings``: :func:`energy.analysis.savings.savings_report` of a run,
   per local day, week, month, year or the horizon, against B0 and/or B1,
   split by source (PV, battery, lighting, total), as JSON or CSV;
-* ``GET /compare?runs=1,2,3``: :func:`energy.compare.compare` of runs side by
+* ``GET /compare?runs=1,2,3``: :func:`energy.analysis.compare.compare` of runs side by
   side (KPIs, savings, economics), each on the exact district version it used;
 * ``POST /districts/{id}/meter-data``: measured consumption and generation
-  (:func:`energy.meter.read_meter_csv` format), stored in the database;
+  (:func:`energy.analysis.meter.read_meter_csv` format), stored in the database;
   ``GET /runs/{id}/meter-comparison?meter_data=``: plan against measurement
-  (:func:`energy.meter.compare_with_plan`).
+  (:func:`energy.analysis.meter.compare_with_plan`).
 
 Every answer names its licence (CC-BY-4.0, plus ODbL where SimBench grid data
 went in) in the body or CSV header and in ``X-Licence`` / ``Link``.
@@ -115,7 +115,7 @@ def stored_result(
 
     The district is the exact version the run used with the run's changes; the
     export info's data licences (e.g. ODbL of an imported SimBench grid) are put
-    into the result's metadata, where :func:`energy.savings.export_info` finds them.
+    into the result's metadata, where :func:`energy.analysis.savings.export_info` finds them.
     """
     district, _ = load_run_inputs(session, run)
     result = scenario_result(row, district)
@@ -160,7 +160,7 @@ def get_savings(
 ) -> Response:
     """Return what the optimised operation and the PV saved, per local period and source.
 
-    Computed by ``energy.savings.savings_report`` from the run's optimised and
+    Computed by ``energy.analysis.savings.savings_report`` from the run's optimised and
     baseline schedules (definitions in the ``definitions`` field). JSON shape:
 
     * the licence fields (``licence``, ``licence_url``, ``attribution``,
@@ -183,7 +183,7 @@ def get_savings(
     less. Self-sufficiency points of a period are a ratio of its sums: they do
     not add up over periods; the other metrics do. CSV: the tidy table.
     """
-    from energy.savings import BASELINES, savings_report
+    from energy.analysis.savings import BASELINES, savings_report
 
     run, row = crud.get_result(session, principal, run_id)
     key = (run.id, row.created_at, "savings", period, baseline, format)
@@ -258,7 +258,7 @@ def compare_runs(
     ] = None,
     format: ExportFormat = "json",
 ) -> Response:
-    """Compare succeeded runs with ``energy.compare.compare``, each on its own district version.
+    """Compare succeeded runs (``energy.analysis.compare.compare``), each on its district version.
 
     Without ``reference`` the economics are the whole-system view (everything
     a run's district has, against nothing built); with it, what a run adds
@@ -272,7 +272,7 @@ def compare_runs(
     it has in ``scenarios`` and ``values`` (``"<scenario name> (run <id>)"``).
     CSV: one row per indicator, one column per run, licence header lines.
     """
-    from energy.compare import compare
+    from energy.analysis.compare import compare
 
     ids = _run_ids(runs)
     if reference is not None and reference not in ids:
@@ -345,7 +345,7 @@ def upload_meter_data(
     principal: CurrentKey,
     district_id: int,
     response: Response,
-    file: Annotated[UploadFile, File(description="Meter CSV (energy.meter format)")],
+    file: Annotated[UploadFile, File(description="Meter CSV (energy.analysis.meter format)")],
 ) -> MeterDataPublic:
     """Store meter data for comparison with runs of the district.
 
@@ -355,7 +355,7 @@ def upload_meter_data(
     neither), ``lighting_kw`` (interval means [kW]), or their energies
     ``e_<name>_kwh`` per interval. Visible to the uploading organisation only.
     """
-    from energy.meter import read_meter_csv
+    from energy.analysis.meter import read_meter_csv
 
     district = crud.check_meter_upload(session, principal, district_id)
     text = upload_text(file)
@@ -407,7 +407,7 @@ def meter_comparison(
     run_id: int,
     meter_data: Annotated[int, Query(description="Id of meter data of the run's district")],
 ) -> JSONResponse:
-    """Compare a run's plan with measured meter data (``energy.meter.compare_with_plan``).
+    """Compare a run's plan with measured meter data (``energy.analysis.meter.compare_with_plan``).
 
     The measured building load and PV replace the planned ones in the
     optimised schedule and in both baselines (battery flows and lighting stay
@@ -417,7 +417,7 @@ def meter_comparison(
     (baseline -> metric -> planned, measured, difference), ``run_id``,
     ``meter_data_id``. The meter data must cover the run's horizon.
     """
-    from energy.meter import compare_with_plan
+    from energy.analysis.meter import compare_with_plan
 
     run, row = crud.get_result(session, principal, run_id)
     meter = crud.get_meter_data(session, principal, meter_data)

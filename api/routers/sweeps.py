@@ -3,9 +3,9 @@
 A sweep is one job per grid point (``Run`` rows of kind ``sweep_point``), so
 the inline executor or any number of Celery workers share its points, and a
 point whose worker dies is queued again by the reaper like any run. Each point
-runs :func:`energy.sweep.run_point` and stores its record; once every point
-has succeeded, :func:`energy.sweep.summarise_sweep` gives the table, the best
-points and the heat maps (drawn as SVG by :func:`energy.heatmap.sweep_heatmap_svg`
+runs :func:`energy.studies.sweep.run_point` and stores its record; once every point
+has succeeded, :func:`energy.studies.sweep.summarise_sweep` gives the table, the best
+points and the heat maps (drawn as SVG by :func:`energy.report.heatmap.sweep_heatmap_svg`
 at ``GET /sweeps/{id}/heatmap.svg``). A sizing (``Run`` of kind ``sizing``) runs
 :func:`energy.optimisation.sizing.size` and stores ``SizingResult.to_dict()``.
 """
@@ -70,9 +70,9 @@ def sweep_status(sweep: Sweep, state: crud.SweepState) -> RunStatus:
 
 
 def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
-    """Summarise a sweep whose points all succeeded (``energy.sweep.SweepResult``)."""
+    """Summarise a sweep whose points all succeeded (``energy.studies.sweep.SweepResult``)."""
     from energy.scenario import ScenarioOptions
-    from energy.sweep import SweepSpec, summarise_sweep
+    from energy.studies.sweep import SweepSpec, summarise_sweep
 
     district, options = load_run_inputs(session, jobs[0])
     spec = SweepSpec(
@@ -245,7 +245,7 @@ def get_sweep(
 ) -> Response:
     """Return the sweep; once every point has succeeded, ``summary`` holds the result.
 
-    ``summary`` is ``energy.sweep.SweepResult.to_dict()``: ``points`` (the
+    ``summary`` is ``energy.studies.sweep.SweepResult.to_dict()``: ``points`` (the
     table: parameters, KPIs, savings, ``npv_eur``, ``payback_*``, ...),
     ``best_by_npv``, ``best_by_self_sufficiency``, ``heatmaps`` of
     ``self_sufficiency`` and ``npv_eur`` (``rows``/``columns``: parameter and
@@ -260,7 +260,7 @@ def get_sweep(
     state = crud.sweep_states(session, [sweep_id])[sweep_id]
     jobs = crud.sweep_jobs(session, [sweep_id])[sweep_id]
     if format == "csv":
-        from energy.savings import csv_with_header, header_lines
+        from energy.analysis.savings import csv_with_header, header_lines
 
         result = finished_result(session, sweep, state, jobs, "its table")
         answer = csv_response(
@@ -296,14 +296,14 @@ def get_sweep_heatmap(
     ],
     lang: Annotated[Literal["en", "de"], Query(description="Words and numbers")] = "en",
 ) -> Response:
-    """Return the heat map of ``summary.heatmaps[metric]`` drawn by ``energy.heatmap``.
+    """Return the heat map of ``summary.heatmaps[metric]`` drawn by ``energy.report.heatmap``.
 
     Rows are the sweep's first parameter, columns its second; each cell
     carries its value written in it and as ``data-value`` (the raw value of
     the summary), the legend names the colour classes. The licence is in the
     ``X-Licence`` and ``Link`` headers and in the picture's ``<metadata>``.
     """
-    from energy.heatmap import sweep_heatmap_svg
+    from energy.report.heatmap import sweep_heatmap_svg
 
     sweep = crud.get_sweep(session, principal, sweep_id)
     key = ("sweep", sweep_id, sweep.created_at, "heatmap.svg", metric, lang)
@@ -372,7 +372,7 @@ def start_sizing(
 ) -> SizingPublic:
     """Queue a sizing of the scenario: capacities and dispatch in one optimisation.
 
-    The capacities' annuity and O&M (``energy.economics`` defaults unless
+    The capacities' annuity and O&M (``energy.analysis.economics`` defaults unless
     ``assumptions`` or prices are given) are charged for the horizon's share of
     a year; a horizon shorter than a year gives a seasonal answer (a note in
     the result says so). The result is ``SizingResult.to_dict()``:

@@ -18,12 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
-from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
-from energy.compare import Comparison, compare, row_info
-from energy.district import District, load_district
-from energy.errors import InputDataError
-from energy.progress import ProgressCallback, scaled
-from energy.savings import (
+from energy.analysis.compare import Comparison, compare, row_info
+from energy.analysis.savings import (
     BASELINES,
     PERIODS,
     SOURCES,
@@ -32,8 +28,12 @@ from energy.savings import (
     load_run,
     savings_report,
 )
+from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.district import District, load_district
+from energy.errors import InputDataError
+from energy.progress import ProgressCallback, scaled
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
-from energy.sweep import SweepSpec, run_sweep
+from energy.studies.sweep import SweepSpec, run_sweep
 
 StartOpt = Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")]
 DaysOpt = Annotated[int, typer.Option("--days", min=1, max=366, help="Number of local days")]

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from energy.analysis.economics import EconomicAssumptions
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import load_district, save_district
-from energy.economics import EconomicAssumptions
 from energy.errors import InputDataError
 from energy.optimisation.sizing import BatteryCandidate, PVCandidate, SizingResult, SizingSpec, size
 from energy.scenario import ScenarioOptions
@@ -158,7 +158,7 @@ def size_command(
 ) -> None:
     """Size a new battery and/or PV system: capacity and dispatch in one optimisation.
 
-    The capacities' annuity and O&M (German defaults of energy.economics) are
+    The capacities' annuity and O&M (German defaults of energy.analysis.economics) are
     charged for the horizon's share of a year; a horizon shorter than a year
     gives a seasonal answer.
     """

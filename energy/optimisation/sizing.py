@@ -12,7 +12,7 @@ https://doi.org/10.1016/j.esr.2018.07.001).
 Cost of capacity
 ----------------
 A unit of capacity (1 kWp, 1 kWh or 1 kW) priced ``I`` [EUR] costs per year
-its annuity plus its operating cost (VDI 2067-1; :mod:`energy.economics`):
+its annuity plus its operating cost (VDI 2067-1; :mod:`energy.analysis.economics`):
 
 .. math::
 
@@ -21,7 +21,7 @@ its annuity plus its operating cost (VDI 2067-1; :mod:`energy.economics`):
 
 with the discount rate :math:`r`, the lifetime :math:`L` and the operating
 cost :math:`o` as a fraction of the investment per year, all from
-:class:`energy.economics.EconomicAssumptions`. The optimiser charges the
+:class:`energy.analysis.economics.EconomicAssumptions`. The optimiser charges the
 horizon its share, :math:`c = c^{year} \, H / 8760` with the horizon
 :math:`H` in hours (8760 h per year, also in leap years).
 
@@ -94,6 +94,7 @@ import pyomo.environ as pyo
 from pydantic import ValidationError
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from energy.analysis.economics import EconomicAssumptions, annuity_factor
 from energy.district import (
     SUBSTATION_NODE,
     Battery,
@@ -102,7 +103,6 @@ from energy.district import (
     district_from_dict,
     format_validation_error,
 )
-from energy.economics import EconomicAssumptions, annuity_factor
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis, schedule_frame
 from energy.models.pv import pv_ac_kw
@@ -358,7 +358,7 @@ class SizingSpec:
             raise InputDataError("sizing.battery: expected a BatteryCandidate")
         if not isinstance(self.assumptions, EconomicAssumptions):
             raise InputDataError(
-                "sizing.assumptions: expected energy.economics.EconomicAssumptions"
+                "sizing.assumptions: expected energy.analysis.economics.EconomicAssumptions"
             )
 
     @property

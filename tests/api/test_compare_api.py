@@ -2,7 +2,7 @@
 
 Run A is the district as it is; run B adds 20 kWp of PV and a 40 kWh / 20 kW
 battery. Investments are checked against hand calculations with the German
-defaults of ``energy.economics`` (PV by size band 1,500 / 1,200 / 900 EUR/kWp
+defaults of ``energy.analysis.economics`` (PV by size band 1,500 / 1,200 / 900 EUR/kWp
 up to 10 / 100 kWp / above; batteries 800 EUR/kWh up to 30 kWh, 500 above;
 150 EUR per luminaire controller).
 """

@@ -4,7 +4,7 @@ Sweep points and sizings are job rows of the runs table (``Run.kind``), so
 they are claimed, heart-beaten, reaped and cancelled like runs. Points run the
 real optimiser on one local day of the two-building test district.
 Investments are checked against hand calculations with the German defaults of
-``energy.economics`` (PV 1,500 EUR/kWp up to 10 kWp, 1,200 up to 100 kWp;
+``energy.analysis.economics`` (PV 1,500 EUR/kWp up to 10 kWp, 1,200 up to 100 kWp;
 batteries above 30 kWh 500 EUR/kWh).
 """
 

@@ -20,9 +20,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from energy.analysis.economics import EconomicAssumptions
 from energy.cli.size import register
 from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
-from energy.economics import EconomicAssumptions
 from energy.errors import InputDataError
 from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, build_model

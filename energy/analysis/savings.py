@@ -159,7 +159,7 @@ def export_info(metadata: Mapping[str, Any], source: str | None = None) -> dict[
             f"scenario run of district {district.get('name', '?')!r} "
             f"(spec sha256 {district.get('spec_hash', '?')}), "
             f"{horizon.get('start', '?')} to {horizon.get('end', '?')}; "
-            f"stadtwerk-energy {version or '?'} (energy.savings)"
+            f"stadtwerk-energy {version or '?'} (energy.analysis.savings)"
         )
     licence = str(metadata.get("licence", RESULTS_LICENCE))
     return {
@@ -244,7 +244,7 @@ def _baseline(result: ScenarioResult, name: str) -> pd.DataFrame:
         raise InputDataError(
             f"baseline {name}: the result holds no {name} schedule; run the scenario with "
             "energy.scenario.run_scenario, or recompute the baselines with "
-            "energy.savings.baselines_for_run"
+            "energy.analysis.savings.baselines_for_run"
         )
     if not schedule.index.equals(result.schedule.index):
         raise InputDataError(
@@ -468,7 +468,7 @@ class SavingsReport:
             f"period: {self.period}, local time {self.timezone}; period_start is the "
             "first instant of the period",
             "units: " + ", ".join(f"{k} [{v}]" for k, v in METRICS.items()),
-            "definitions: module docstring of energy.savings",
+            "definitions: module docstring of energy.analysis.savings",
         ]
         return csv_with_header(self.to_csv_frame(), lines)
 

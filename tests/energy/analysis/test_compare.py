@@ -9,10 +9,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from energy.analysis.compare import added_items, annualisation, compare, no_investment_kpis
+from energy.analysis.economics import EconomicAssumptions
 from energy.cli.compare import register
-from energy.compare import added_items, annualisation, compare, no_investment_kpis
 from energy.district import GERA_DISTRICT_FILE, District, load_district, save_district
-from energy.economics import EconomicAssumptions
 from energy.errors import InputDataError
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.variants import BatteryAddition, ScenarioChanges, apply_changes

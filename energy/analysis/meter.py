@@ -56,11 +56,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energy.analysis.savings import BASELINES, export_info
 from energy.district import District
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
 from energy.kpi import savings as kpi_savings
-from energy.savings import BASELINES, export_info
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
 from energy.timeindex import require_utc_index, step_hours
@@ -294,7 +294,7 @@ def measured_result(
     ScenarioResult
         Measured variants of the optimised schedule and of the baselines, their
         KPIs and savings; ``metadata["measured"]`` says where import and export
-        came from. Usable with :func:`energy.savings.savings_report`.
+        came from. Usable with :func:`energy.analysis.savings.savings_report`.
     """
     ids = {c.split(":", 1)[1] for c in result.schedule.columns if c.startswith("soc_kwh:")}
     if ids != {b.id for b in district.batteries}:
@@ -370,7 +370,7 @@ class MeterComparison:
     measured
         The measured result (:func:`measured_result`).
     info
-        Licence and provenance (:func:`energy.savings.export_info`).
+        Licence and provenance (:func:`energy.analysis.savings.export_info`).
     """
 
     kpis: pd.DataFrame

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from energy.district import district_from_dict
-from energy.economics import (
+from energy.analysis.economics import (
     EconomicAssumptions,
     InvestmentItems,
     annualised_capex,
@@ -26,6 +25,7 @@ from energy.economics import (
     payback_years,
     split_by_members,
 )
+from energy.district import district_from_dict
 from energy.errors import InputDataError
 
 # A 4 % / 25 a annuity factor, used by several tests:

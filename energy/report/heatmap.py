@@ -1,12 +1,12 @@
 """Heat maps of sweep results as self-contained, accessible SVG (no plotting library).
 
 :func:`heatmap_svg` draws any 2-D grid (a :class:`pandas.DataFrame`, rows x
-columns, as :meth:`energy.sweep.SweepResult.heatmap` returns it) as cells
+columns, as :meth:`energy.studies.sweep.SweepResult.heatmap` returns it) as cells
 with their values written in them; :func:`sweep_heatmap_svg` picks title,
 axis labels, unit, number format and colour scale for the two sweep metrics
 (self-sufficiency: sequential; NPV: diverging around 0), in English or
 German. The same function draws the files of
-:meth:`energy.sweep.SweepResult.write` and the pictures the API serves.
+:meth:`energy.studies.sweep.SweepResult.write` and the pictures the API serves.
 
 Picture
 -------
@@ -54,11 +54,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from energy.analysis.savings import header_lines
 from energy.errors import InputDataError
-from energy.savings import header_lines
 
 if TYPE_CHECKING:
-    from energy.sweep import SweepResult
+    from energy.studies.sweep import SweepResult
 
 logger = logging.getLogger(__name__)
 
@@ -488,7 +488,7 @@ class MetricStyle:
     factor: float = 1.0
 
 
-#: Styles of :data:`energy.sweep.HEATMAP_METRICS`.
+#: Styles of :data:`energy.studies.sweep.HEATMAP_METRICS`.
 METRIC_STYLES = {
     "self_sufficiency": MetricStyle(unit="%", scale="sequential", decimals=1, factor=100.0),
     "npv_eur": MetricStyle(unit="€", scale="diverging", decimals=0),

@@ -2,7 +2,7 @@
 
 :func:`compare` puts N scenario results in one table (rows: indicators,
 columns: scenarios) and a JSON-ready dict. Economics come from
-:func:`energy.economics.evaluate`; this module decides what the investment is
+:func:`energy.analysis.economics.evaluate`; this module decides what the investment is
 compared with and how a short horizon becomes a year.
 
 What the investment is compared with
@@ -35,9 +35,9 @@ an **estimate** flagged as such (``annual_savings_is_estimate``): one week
 scaled up carries that week's weather and prices (a June week overstates PV,
 a January week understates it). A peak charge in the horizon's cost is scaled
 like the rest (it is treated as a charge per horizon). The first-year savings
-are then appraised by :func:`energy.economics.evaluate` (NPV with
+are then appraised by :func:`energy.analysis.economics.evaluate` (NPV with
 replacements and residual value, IRR, simple and discounted payback) and the
-PV's LCOE by :func:`energy.economics.lcoe` over the PV lifetime with the
+PV's LCOE by :func:`energy.analysis.economics.lcoe` over the PV lifetime with the
 annualised PV generation (after curtailment; in the incremental view the
 generation added).
 """
@@ -55,16 +55,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy.district import District
-from energy.economics import (
+from energy.analysis.economics import (
     EconomicAssumptions,
     InvestmentItems,
     evaluate,
     investment_items_from_district,
     lcoe,
 )
-from energy.errors import InputDataError
-from energy.savings import (
+from energy.analysis.savings import (
     BASELINES,
     export_info,
     header_lines,
@@ -72,6 +70,8 @@ from energy.savings import (
     write_csv_with_header,
     write_json,
 )
+from energy.district import District
+from energy.errors import InputDataError
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
 from energy.timeindex import step_hours
@@ -244,7 +244,7 @@ def appraise(
     -------
     dict
         The rows of :data:`ECONOMIC_ROWS` and ``appraisal`` (the full
-        :class:`energy.economics.Appraisal`, with cash flows).
+        :class:`energy.analysis.economics.Appraisal`, with cash flows).
     """
     a = assumptions or EconomicAssumptions()
     factor, estimate = annualisation(horizon_h)
@@ -344,7 +344,7 @@ class Comparison:
     assumptions
         The economic assumptions used.
     info
-        Licence and provenance (:func:`energy.savings.export_info`).
+        Licence and provenance (:func:`energy.analysis.savings.export_info`).
     """
 
     frame: pd.DataFrame
@@ -397,7 +397,7 @@ NOTES = [
     "savings vs B0/B1: baseline minus optimised on the same inputs (DESIGN.md); "
     "self-sufficiency gained in percentage points",
     "economics: whole-system view against nothing built (no PV, no battery, lighting S0), "
-    "or incremental against the named reference scenario (energy.compare)",
+    "or incremental against the named reference scenario (energy.analysis.compare)",
     "annual savings = horizon savings x 8760 h / horizon hours; an estimate unless the "
     "horizon covers a year",
 ]
@@ -463,7 +463,7 @@ def compare(
     names = ", ".join(map(str, results))
     info = export_info(
         first.metadata,
-        source=f"comparison of scenarios {names} (energy.compare); "
+        source=f"comparison of scenarios {names} (energy.analysis.compare); "
         f"first: {export_info(first.metadata)['source']}",
     )
     for result in results.values():

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from energy.analysis.meter import align_to_index, compare_with_plan, read_meter_csv
+from energy.analysis.savings import savings_report
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
-from energy.meter import align_to_index, compare_with_plan, read_meter_csv
-from energy.savings import savings_report
 
 
 def _toy_module() -> ModuleType:

@@ -10,10 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
-from energy.errors import InputDataError
-from energy.kpi import compute_kpis, savings
-from energy.savings import (
+from energy.analysis.savings import (
     baselines_for_run,
     export_info,
     load_run,
@@ -21,6 +18,9 @@ from energy.savings import (
     savings_report,
     step_savings,
 )
+from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
+from energy.errors import InputDataError
+from energy.kpi import compute_kpis, savings
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
 from energy.timeindex import make_index
 

@@ -195,7 +195,7 @@ class EconomicAssumptions(_Checked):
     """Prices, lifetimes and financing of a scenario, with German defaults (real EUR, net).
 
     The defaults and their sources are listed in the module docstring
-    (:mod:`energy.economics`). Every field is range-checked on construction;
+    (:mod:`energy.analysis.economics`). Every field is range-checked on construction;
     use :func:`dataclasses.replace` to change one (it checks again).
 
     Attributes

@@ -23,9 +23,9 @@ Economics
 ---------
 Incremental against the base district run with the same options (the point
 with nothing added; run as an extra job if the grid has no such point): the
-investment is what a point adds (:func:`energy.compare.added_items`), the
+investment is what a point adds (:func:`energy.analysis.compare.added_items`), the
 savings are the base's optimised cost minus the point's, annualised as in
-:mod:`energy.compare` (an estimate unless the horizon is a year). The base
+:mod:`energy.analysis.compare` (an estimate unless the horizon is a year). The base
 point has zero investment and NPV 0, so a point with a positive NPV is worth
 building under the assumptions.
 """
@@ -44,13 +44,13 @@ from typing import Any
 
 import pandas as pd
 
-from energy.compare import added_items, appraise
+from energy.analysis.compare import added_items, appraise
+from energy.analysis.economics import EconomicAssumptions, InvestmentItems
+from energy.analysis.savings import export_info, header_lines, write_csv_with_header, write_json
 from energy.district import District, district_from_dict
-from energy.economics import EconomicAssumptions, InvestmentItems
 from energy.errors import InputDataError
-from energy.heatmap import sweep_heatmap_svg
 from energy.progress import ProgressCallback, no_progress
-from energy.savings import export_info, header_lines, write_csv_with_header, write_json
+from energy.report.heatmap import sweep_heatmap_svg
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe
 from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
@@ -233,7 +233,7 @@ class SweepResult:
     table
         One row per grid point (grid order): the parameters, the KPIs of
         :func:`run_point`, ``added_pv_kwp``, ``added_battery_kwh`` and the
-        economic rows of :func:`energy.compare.appraise` (incremental against
+        economic rows of :func:`energy.analysis.compare.appraise` (incremental against
         the base).
     parameters
         The grid's parameter names.
@@ -301,7 +301,7 @@ class SweepResult:
 
         ``sweep.csv``, ``sweep.json`` and ``heatmap_<metric>.csv`` carry licence
         headers; ``heatmap_<metric>.svg`` are the pictures of
-        :func:`energy.heatmap.sweep_heatmap_svg` (English, licence in ``<metadata>``).
+        :func:`energy.report.heatmap.sweep_heatmap_svg` (English, licence in ``<metadata>``).
         """
         out = Path(out_dir)
         lines = header_lines(self.info)
@@ -383,7 +383,7 @@ def summarise_sweep(
             f"sweep over {', '.join(spec.parameters)} of district {spec.district.site.name!r} "
             f"(spec sha256 {spec.district.spec_hash()}), {spec.options.days} days from "
             f"{spec.options.start} at {spec.options.resolution}, objective "
-            f"{spec.options.objective} (energy.sweep)"
+            f"{spec.options.objective} (energy.studies.sweep)"
         ),
     )
     return SweepResult(

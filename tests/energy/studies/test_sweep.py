@@ -14,7 +14,14 @@ from energy.cli.compare import register
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
 from energy.scenario import ScenarioOptions
-from energy.sweep import SweepResult, SweepSpec, points, run_point, run_sweep, summarise_sweep
+from energy.studies.sweep import (
+    SweepResult,
+    SweepSpec,
+    points,
+    run_point,
+    run_sweep,
+    summarise_sweep,
+)
 from energy.variants import split_total_kwp
 
 OPTIONS = ScenarioOptions(start="2025-06-30", days=1, ac_check=False)

@@ -1,7 +1,7 @@
 """Heat-map SVGs: structure, values written in the cells, colour classes, contrast, words.
 
 Every expected class below is worked out by hand from the equal-interval rule
-of :mod:`energy.heatmap` (class = floor((v - lo) / (hi - lo) x n), the top
+of :mod:`energy.report.heatmap` (class = floor((v - lo) / (hi - lo) x n), the top
 edge in the last class); contrast against the WCAG 2.1 formula checked on
 published values first.
 """
@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from energy.analysis.savings import export_info
 from energy.errors import InputDataError
-from energy.heatmap import (
+from energy.report.heatmap import (
     DIVERGING,
     MISSING_LINE,
     SEQUENTIAL,
@@ -27,8 +28,7 @@ from energy.heatmap import (
     heatmap_svg,
     sweep_heatmap_svg,
 )
-from energy.savings import export_info
-from energy.sweep import SweepResult
+from energy.studies.sweep import SweepResult
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

@@ -139,7 +139,7 @@ def seed_reference(
             run = existing or crud.create_run(session, planner, reference.id, settings)
             run_id = run.id
             if existing is None and settings.queue == "celery":
-                from api.jobs import CeleryExecutor
+                from api.executors import CeleryExecutor
 
                 assert run_id is not None
                 CeleryExecutor(engine, settings).submit(run_id)

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from api.auth import Principal, authenticate
 from api.errors import UnauthorisedError
+from api.executors import JobExecutor
 from api.exports import ExportCache
-from api.jobs import JobExecutor
 from api.settings import Settings
 
 api_key_header = APIKeyHeader(

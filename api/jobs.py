@@ -1,20 +1,13 @@
-"""Background jobs: one run = one job, executed in-process or by Celery workers.
+"""Background jobs: one run = one job, claimed, executed and recovered through its row.
 
-The job interface :class:`JobExecutor` has two implementations:
-
-* :class:`InlineExecutor` (``ENERGY_QUEUE=inline``, the embedded default): a
-  thread pool inside the API process; a request only inserts the run row and
-  submits its id, so it never waits for an optimisation.
-* :class:`CeleryExecutor` (``ENERGY_QUEUE=celery``): the run id goes to Redis;
-  any number of Celery workers (:mod:`api.worker`) on any number of machines
-  execute it.
-
-Both call :func:`execute_run`, which reads everything it needs from the
-database (the run row, the exact district version, the scenario changes and
-options) and writes status, progress, heartbeat and results back to it. A job
-row is a scenario run, one point of a sweep or a sizing (``Run.kind``); all
-kinds share everything below and differ only in the work done
-(:func:`_work`) and where the output goes (``run_results`` or ``Run.output``).
+Where a job executes (threads in the API or Celery workers) is
+:mod:`api.executors`; both call :func:`execute_run`, which reads everything
+it needs from the database (the run row, the exact district version, the
+scenario changes and options) and writes status, progress, heartbeat and
+results back to it. A job row is a scenario run, one point of a sweep or a
+sizing (``Run.kind``); all kinds share everything below and differ only in
+the work done (:func:`_work`) and where the output goes (``run_results`` or
+``Run.output``).
 
 Never lost, never stuck:
 
@@ -42,9 +35,7 @@ import os
 import socket
 import threading
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +44,6 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
 from api.crud import CLEAR_SKY_NAMES, check_data_file
-from api.errors import QueueUnavailableError
 from api.schemas import RunKind, RunStatus, SizingCreate
 from api.settings import Settings
 from api.tables import DistrictVersion, Run, RunResult, utcnow
@@ -599,143 +589,3 @@ class Reaper:
                 logger.warning("reaper sweep failed", exc_info=True)
             if self._stop.wait(self.settings.reaper_interval_s):
                 return
-
-
-# -- executors -------------------------------------------------------------------------
-
-
-class JobExecutor(ABC):
-    """Where runs are executed; the API only ever calls :meth:`submit`."""
-
-    name: str
-
-    @abstractmethod
-    def submit(self, run_id: int) -> None:
-        """Hand run ``run_id`` (already stored as queued) to the executor."""
-
-    @abstractmethod
-    def check(self) -> None:
-        """Raise if the queue cannot take runs (for ``/ready``)."""
-
-    def start(self) -> None:  # noqa: B027  (optional hook)
-        """Start background threads (called once when the API starts)."""
-
-    def shutdown(self) -> None:  # noqa: B027  (optional hook)
-        """Stop background threads (called once when the API stops)."""
-
-
-class InlineExecutor(JobExecutor):
-    """Threads inside the API process (``ENERGY_QUEUE=inline``).
-
-    On start it submits every queued run (left over from a previous process)
-    and starts a :class:`Reaper` for runs whose thread died with its process.
-    """
-
-    name = "inline"
-
-    def __init__(self, engine: Engine, settings: Settings, runner: Runner | None = None) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.runner = runner
-        self._pool = ThreadPoolExecutor(settings.inline_workers, thread_name_prefix="energy-run")
-        self._reaper: Reaper | None = None
-        self._closed = False
-
-    def submit(self, run_id: int) -> None:
-        """Queue the run on the thread pool."""
-        self._pool.submit(self._execute, run_id)
-
-    def _execute(self, run_id: int) -> Outcome:
-        try:
-            return execute_run(run_id, self.engine, self.settings, self.runner)
-        except Exception:  # logged, the reaper will requeue or fail the run
-            logger.exception("run %s: executor error", run_id)
-            return Outcome.lost
-
-    def check(self) -> None:
-        """Raise when the pool was shut down."""
-        if self._closed:
-            raise RuntimeError("the inline executor is shut down")
-
-    def start(self) -> None:
-        """Resume queued runs and start the reaper."""
-        with Session(self.engine) as session:
-            queued = session.exec(
-                select(Run.id).where(col(Run.status) == RunStatus.queued).order_by(col(Run.id))
-            ).all()
-        for run_id in queued:
-            assert run_id is not None
-            self.submit(run_id)
-        if queued:
-            logger.info("inline executor: resumed %d queued runs", len(queued))
-        self._reaper = Reaper(self.engine, self.settings, self.submit)
-        self._reaper.start()
-
-    def shutdown(self) -> None:
-        """Stop the reaper; running jobs finish, queued ones stay queued in the database."""
-        self._closed = True
-        if self._reaper is not None:
-            self._reaper.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-class CeleryExecutor(JobExecutor):
-    """Celery workers on Redis (``ENERGY_QUEUE=celery``); see :mod:`api.worker`."""
-
-    name = "celery"
-
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        from api.worker import make_celery
-
-        self.engine = engine
-        self.settings = settings
-        self.app = make_celery(settings)
-        self._reaper: Reaper | None = None
-
-    def submit(self, run_id: int) -> None:
-        """Send the run id to the queue."""
-        from api.worker import TASK_NAME
-
-        self.app.send_task(TASK_NAME, args=[run_id], queue=self.settings.celery_queue_name)
-
-    def check(self) -> None:
-        """Connect to the broker (raises when Redis is unreachable)."""
-        with self.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
-
-    def start(self) -> None:
-        """Start a reaper in the API process too (workers run their own)."""
-        self._reaper = Reaper(self.engine, self.settings, self.submit)
-        self._reaper.start()
-
-    def shutdown(self) -> None:
-        """Stop the reaper."""
-        if self._reaper is not None:
-            self._reaper.stop()
-
-
-def make_executor(engine: Engine, settings: Settings) -> JobExecutor:
-    """Return the executor that ``ENERGY_QUEUE`` names."""
-    if settings.queue == "celery":
-        return CeleryExecutor(engine, settings)
-    return InlineExecutor(engine, settings)
-
-
-def submit_jobs(session: Session, executor: JobExecutor, runs: list[Run]) -> None:
-    """Hand stored jobs to the executor; if the queue refuses, fail the rest and answer 503."""
-    for i, run in enumerate(runs):
-        assert run.id is not None
-        try:
-            executor.submit(run.id)
-        except Exception as exc:
-            logger.exception("job %s: the queue did not take it", run.id)
-            error = f"the job queue ({executor.name}) was unreachable: {type(exc).__name__}"
-            for rest in runs[i:]:
-                rest.status = RunStatus.failed
-                rest.error = error
-                rest.finished_at = utcnow()
-                session.add(rest)
-            session.commit()
-            raise QueueUnavailableError(
-                f"{len(runs) - i} of {len(runs)} jobs not started: {error}"
-            ) from exc

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 
 from api.db import make_engine, migrate
 from api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
+from api.executors import JobExecutor, make_executor
 from api.exports import ExportCache
-from api.jobs import JobExecutor, make_executor
 from api.routers import (
     analysis,
     dashboard,

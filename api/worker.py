@@ -1,20 +1,9 @@
-"""Celery app and task: workers on any number of machines, sharing one SQL database.
+"""The Celery worker: the task that executes a job, on workers on any number of machines.
 
 Start one with ``energy-api worker`` (or ``celery -A api.worker worker``). The
-environment gives ``ENERGY_DATABASE_URL`` and ``ENERGY_REDIS_URL``.
-
-Delivery settings (Celery docs, "Tasks: acks_late" and "Redis: visibility
-timeout"):
-
-* ``task_acks_late``: the message is acknowledged after the task returned, so
-  a worker that dies mid-run leaves it in Redis for re-delivery;
-* ``task_reject_on_worker_lost``: a pool process killed mid-task puts the
-  message back at once;
-* ``worker_prefetch_multiplier=1``: a worker reserves one run per process, so
-  N workers share a batch of runs evenly;
-* ``visibility_timeout``: Redis re-delivers an unacknowledged run after
-  ``ENERGY_VISIBILITY_TIMEOUT_S``; a re-delivery of a run that is still alive
-  elsewhere is skipped by the claim in :func:`api.jobs.execute_run`.
+environment gives ``ENERGY_DATABASE_URL`` and ``ENERGY_REDIS_URL``. The app
+and its delivery settings come from :mod:`api.celery_app`; the work is
+:func:`api.jobs.execute_run`, which shares one SQL database with the API.
 
 Each worker also runs a :class:`~api.jobs.Reaper`, so a run whose worker died
 is queued again (or failed with the reason) even if Redis lost the message.
@@ -26,39 +15,14 @@ import logging
 import os
 from typing import Any
 
-from celery import Celery, Task, signals
+from celery import Task, signals
 
+from api.celery_app import TASK_NAME, make_celery
 from api.db import get_engine
 from api.jobs import Outcome, Reaper, execute_run
-from api.settings import Settings, get_settings
+from api.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-TASK_NAME = "energy.execute_run"
-
-
-def make_celery(settings: Settings) -> Celery:
-    """Return a Celery app configured from ``settings``."""
-    app = Celery("energy", broker=settings.redis_url, set_as_current=False)
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_ignore_result=True,
-        task_default_queue=settings.celery_queue_name,
-        task_serializer="json",
-        accept_content=["json"],
-        broker_connection_retry_on_startup=True,
-        broker_transport_options={
-            "visibility_timeout": settings.visibility_timeout_s,
-            "unacked_restore_interval": min(10, settings.visibility_timeout_s),
-            "unacked_restore_throttle": 1,
-        },
-        worker_hijack_root_logger=False,
-        worker_send_task_events=False,
-    )
-    return app
-
 
 celery_app = make_celery(get_settings())
 

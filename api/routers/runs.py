@@ -19,8 +19,9 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import NotFoundError
+from api.executors import submit_jobs
 from api.exports import ExportCache, ExportInfo, aggregate_frame, frame_response
-from api.jobs import frame_from_parquet, submit_jobs
+from api.jobs import frame_from_parquet
 from api.schemas import (
     Aggregate,
     ExportFormat,

@@ -12,7 +12,8 @@ import pytest
 from sqlmodel import Session
 
 from api.db import make_engine, migrate
-from api.jobs import InlineExecutor, Outcome, execute_run, reap_lost_runs
+from api.executors import InlineExecutor
+from api.jobs import Outcome, execute_run, reap_lost_runs
 from api.schemas import RunStatus
 from api.tables import Run, utcnow
 from tests.api.conftest import (

@@ -23,7 +23,8 @@ import pytest
 from sqlmodel import Session, select
 
 from api.db import make_engine, migrate
-from api.jobs import InlineExecutor, Outcome, reap_lost_runs
+from api.executors import InlineExecutor
+from api.jobs import Outcome, reap_lost_runs
 from api.schemas import RunKind, RunStatus
 from api.tables import Run, Sweep
 from tests.api.conftest import TestClient, build_app, build_world, make_settings

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -28,7 +27,9 @@ from api.auth import (
     run_visible,
     scenario_visible,
 )
+from api.datafiles import check_tariff_files, weather_file
 from api.errors import ConflictError, ForbiddenError, NotFoundError
+from api.runstore import district_of, imported_network, load_result_row, spec_of
 from api.schemas import (
     FINAL_STATUSES,
     MAX_SWEEP_POINTS,
@@ -60,7 +61,6 @@ from api.tables import (
     Sweep,
     utcnow,
 )
-from energy.district import DATA_DIR, district_from_dict
 from energy.district import District as DistrictSpec
 from energy.errors import InputDataError
 from energy.variants import ScenarioChanges, apply_changes
@@ -68,8 +68,6 @@ from energy.variants import ScenarioChanges, apply_changes
 M = TypeVar("M", bound=SQLModel)
 
 ACTIVE_STATUSES = (RunStatus.queued, RunStatus.running)
-#: Weather sources that name no file.
-CLEAR_SKY_NAMES = ("clearsky", "clear_sky")
 
 
 def page(
@@ -169,33 +167,6 @@ def revoke_key(session: Session, p: Principal, key_id: int) -> ApiKey:
 # -- districts ------------------------------------------------------------------------
 
 
-def check_data_paths(spec: DistrictSpec, field: str = "spec") -> None:
-    """Refuse file references in a spec that point outside the shipped data folder.
-
-    A spec from the network may name data files (day-ahead prices, CO2
-    series); they must be relative paths inside ``data/`` that exist, so no
-    caller can make the server read another file.
-    """
-    for name in ("day_ahead_file", "co2_file"):
-        value = getattr(spec.tariff, name)
-        if value is not None:
-            check_data_file(value, f"{field}.tariff.{name}")
-
-
-def check_data_file(value: str, field: str) -> Path:
-    """Return the shipped data file ``value`` names, or raise naming ``field``."""
-    path = Path(value)
-    resolved = (DATA_DIR / path).resolve()
-    if path.is_absolute() or not resolved.is_relative_to(DATA_DIR.resolve()):
-        raise InputDataError(
-            f"{field}: {value!r} is not allowed; name a file inside the data/ folder, "
-            "e.g. prices/smard_dayahead_2023_2024_hourly.csv"
-        )
-    if not resolved.is_file():
-        raise InputDataError(f"{field}: {value!r} does not exist in the data/ folder")
-    return resolved
-
-
 def get_district(session: Session, p: Principal, district_id: int) -> District:
     """Return a district the caller may read, else NotFoundError."""
     district = session.exec(
@@ -232,7 +203,7 @@ def create_district(
 ) -> District:
     """Create a district with version 1 of its spec (planners and admins)."""
     _require_role(p, Role.admin, Role.planner, action="creating a district")
-    check_data_paths(spec)
+    check_tariff_files(spec.tariff, "spec.tariff")
     district = District(
         organisation_id=p.organisation_id,
         name=meta.name,
@@ -279,7 +250,7 @@ def add_version(
 ) -> District:
     """Store ``spec`` (and an imported network) as the next version of the district."""
     district = get_district_for_write(session, p, district_id)
-    check_data_paths(spec)
+    check_tariff_files(spec.tariff, "spec.tariff")
     assert district.id is not None
     district.latest_version += 1
     district.updated_at = utcnow()
@@ -380,16 +351,8 @@ def network_of(version: DistrictVersion) -> Any:
     from energy.models.grid import build_network, map_to_district
 
     spec = spec_of(version)
-    if version.network_json is None:
-        return build_network(spec)
-    import pandapower as pp
-
-    return map_to_district(pp.from_json_string(version.network_json), spec)
-
-
-def spec_of(version: DistrictVersion) -> DistrictSpec:
-    """Return the validated spec of a stored version."""
-    return district_from_dict(version.spec, source=f"district version {version.version}")
+    imported = imported_network(version)
+    return build_network(spec) if imported is None else map_to_district(imported, spec)
 
 
 # -- scenarios ------------------------------------------------------------------------
@@ -397,8 +360,7 @@ def spec_of(version: DistrictVersion) -> DistrictSpec:
 
 def validate_options(options: RunOptions, field: str = "options") -> None:
     """Check options the way the library will, so a bad value is a 422 now, not a failed run."""
-    if options.weather is not None and options.weather.strip().lower() not in CLEAR_SKY_NAMES:
-        check_data_file(options.weather, f"{field}.weather")
+    weather_file(options.weather, f"{field}.weather")
     from energy.scenario import ScenarioOptions
 
     try:
@@ -420,10 +382,7 @@ def _check_scenario_inputs(
             f"district {district.id} has versions 1..{district.latest_version}"
         )
     if changes.tariff is not None:
-        for name in ("day_ahead_file", "co2_file"):
-            value = getattr(changes.tariff, name)
-            if value is not None:
-                check_data_file(value, f"changes.tariff.{name}")
+        check_tariff_files(changes.tariff, "changes.tariff")
     apply_changes(spec_of(get_version(session, district, version)), changes)
     validate_options(options)
 
@@ -561,8 +520,7 @@ def job_inputs(session: Session, p: Principal, scenario_id: int) -> JobInputs:
     district = session.get(District, scenario.district_id)
     assert district is not None
     version = get_version(session, district, scenario.district_version)
-    changes = ScenarioChanges.model_validate(scenario.changes)
-    return JobInputs(scenario, version, apply_changes(spec_of(version), changes))
+    return JobInputs(scenario, version, district_of(version, scenario.changes))
 
 
 def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
@@ -659,31 +617,10 @@ def get_result(session: Session, p: Principal, run_id: int) -> tuple[Run, RunRes
         if run.status == RunStatus.failed:
             detail += f" (it failed: {run.error})"
         raise ConflictError(detail)
-    result = session.exec(
-        select(RunResult)
-        .where(col(RunResult.run_id) == run_id)
-        .options(
-            *(
-                defer(getattr(RunResult, column))
-                for column in (
-                    "schedule_parquet",
-                    "node_p_kw_parquet",
-                    "baseline_b0_parquet",
-                    "baseline_b1_parquet",
-                )
-            )
-        )
-    ).first()  # the time series load on first access only
+    result = load_result_row(session, run_id)
     if result is None:  # pragma: no cover - written in the same transaction as the status
         raise NotFoundError(f"run {run_id}: results missing")
     return run, result
-
-
-def run_version(session: Session, run: Run) -> DistrictVersion:
-    """Return the district version a run used."""
-    version = session.get(DistrictVersion, run.district_version_id)
-    assert version is not None
-    return version
 
 
 def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float | None:

@@ -27,10 +27,7 @@ Never lost, never stuck:
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import math
 import os
 import socket
 import threading
@@ -43,27 +40,22 @@ import pandas as pd
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
-from api.crud import CLEAR_SKY_NAMES, check_data_file
+from api.runstore import json_safe, load_run_inputs, load_run_network, result_row
 from api.schemas import RunKind, RunStatus, SizingCreate
 from api.settings import Settings
-from api.tables import DistrictVersion, Run, RunResult, utcnow
-from energy.district import District, district_from_dict
+from api.tables import Run, RunResult, utcnow
+from energy.district import District
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.progress import ProgressCallback
-from energy.serialise import json_safe as plain_json
-from energy.variants import ScenarioChanges, apply_changes
 
 if TYPE_CHECKING:
     from energy.scenario import ScenarioResult
-
-#: Columns of :class:`RunResult` holding the baseline schedules, by baseline name.
-BASELINE_COLUMNS = {"B0": "baseline_b0_parquet", "B1": "baseline_b1_parquet"}
 
 logger = logging.getLogger(__name__)
 
 #: A function that runs a scenario: :func:`default_runner` or a stand-in in tests. Called as
 #: ``runner(district, options, progress)``, plus ``network=net`` when the run's district
-#: version carries an imported grid (:func:`load_run_network`).
+#: version carries an imported grid (:func:`api.runstore.load_run_network`).
 Runner = Callable[..., "ScenarioResult"]
 
 #: Progress is written at most this often [s] (plus the first and the last report).
@@ -100,57 +92,6 @@ def default_runner(
     from energy.scenario import ScenarioOptions, run_scenario
 
     return run_scenario(district, ScenarioOptions(**options), progress=progress, network=network)
-
-
-def json_safe(value: Any) -> Any:
-    """Return ``value`` as plain JSON data: NaN -> null, numpy -> Python, others -> str."""
-    return json.loads(json.dumps(plain_json(value), default=str))
-
-
-def frame_to_parquet(frame: pd.DataFrame) -> bytes:
-    """Serialise a result frame (UTC index kept) to Parquet bytes."""
-    out = frame.copy()
-    out.columns = [str(c) for c in out.columns]
-    buffer = io.BytesIO()
-    out.to_parquet(buffer, engine="pyarrow")
-    return buffer.getvalue()
-
-
-def frame_from_parquet(data: bytes) -> pd.DataFrame:
-    """Read a frame written by :func:`frame_to_parquet`."""
-    return pd.read_parquet(io.BytesIO(data), engine="pyarrow")
-
-
-def load_run_inputs(session: Session, run: Run) -> tuple[District, dict[str, Any]]:
-    """Return the district (exact version with the scenario's changes) and the options."""
-    version = session.get(DistrictVersion, run.district_version_id)
-    if version is None:
-        raise InputDataError(f"district version id {run.district_version_id}: not found")
-    district = district_from_dict(version.spec, source=f"district version {version.version}")
-    district = apply_changes(district, ScenarioChanges.model_validate(run.changes))
-    options = dict(run.options)
-    weather = options.get("weather")
-    if weather is not None and weather.strip().lower() not in CLEAR_SKY_NAMES:
-        options["weather"] = str(check_data_file(weather, "options.weather"))
-    return district, options
-
-
-def load_run_network(session: Session, run: Run, options: dict[str, Any]) -> Any | None:
-    """Return the imported grid of the run's district version, or None.
-
-    None when the version has no imported network (the library then builds
-    the grid from the spec) or when the run uses no grid (neither ``ac_check``
-    nor ``grid_aware``). The net is returned as stored; the library maps the
-    district's nodes onto it (:func:`energy.scenario.scenario_network`).
-    """
-    if not (options.get("ac_check", True) or options.get("grid_aware", False)):
-        return None
-    version = session.get(DistrictVersion, run.district_version_id)
-    if version is None or version.network_json is None:
-        return None
-    import pandapower as pp
-
-    return pp.from_json_string(version.network_json)
 
 
 # -- claiming, finishing ------------------------------------------------------------
@@ -303,62 +244,6 @@ class _Lease:
             raise RunCancelledError(f"run {self.run_id} cancelled")
 
 
-def _result_row(run_id: int, result: ScenarioResult) -> RunResult:
-    node = getattr(result, "node_p_kw", None)
-    baselines = getattr(result, "baselines", {})
-    row = RunResult(
-        run_id=run_id,
-        kpis=json_safe(result.kpis),
-        savings=json_safe(result.savings),
-        run_metadata=json_safe(result.metadata),
-        grid=json_safe(result.grid) if result.grid is not None else None,
-        schedule_parquet=frame_to_parquet(result.schedule),
-        node_p_kw_parquet=frame_to_parquet(node) if node is not None and len(node) else None,
-    )
-    for name, column in BASELINE_COLUMNS.items():
-        if name in baselines:
-            setattr(row, column, frame_to_parquet(baselines[name]))
-    return row
-
-
-def scenario_result(row: RunResult, district: District | None = None) -> ScenarioResult:
-    """Rebuild the :class:`~energy.scenario.ScenarioResult` of a stored run (inverse of storing).
-
-    Null KPIs come back as NaN. Runs stored before the baselines were kept get
-    them recomputed from ``district`` (the run's, with its changes) by
-    :func:`energy.analysis.savings.baselines_for_run`; without a district they stay empty.
-    """
-    from energy.scenario import ScenarioResult
-
-    schedule = frame_from_parquet(row.schedule_parquet)
-    baselines = {
-        name: frame_from_parquet(data)
-        for name, column in BASELINE_COLUMNS.items()
-        if (data := getattr(row, column)) is not None
-    }
-    if not baselines and district is not None:
-        from energy.analysis.savings import baselines_for_run
-
-        logger.info("run %s: no stored baselines; recomputing them", row.run_id)
-        baselines = baselines_for_run(district, row.run_metadata)
-    return ScenarioResult(
-        schedule=schedule,
-        node_p_kw=(
-            frame_from_parquet(row.node_p_kw_parquet)
-            if row.node_p_kw_parquet is not None
-            else pd.DataFrame(index=schedule.index)
-        ),
-        kpis={
-            name: {k: math.nan if v is None else float(v) for k, v in values.items()}
-            for name, values in row.kpis.items()
-        },
-        savings=row.savings,
-        metadata=dict(row.run_metadata),
-        grid=row.grid,
-        baselines=baselines,
-    )
-
-
 def _work(
     run: Run,
     district: District,
@@ -369,7 +254,7 @@ def _work(
 ) -> tuple[RunResult | None, dict[str, Any] | None]:
     """Do the work of a job row by its kind; return the results row or the output.
 
-    ``network`` (the version's imported grid, see :func:`load_run_network`)
+    ``network`` (the version's imported grid, see :func:`api.runstore.load_run_network`)
     goes to the scenario runner only; sweep points and sizings use none.
     """
     if run.kind == RunKind.sweep_point:
@@ -396,7 +281,7 @@ def _work(
         return None, json_safe(sized.to_dict())
     assert run.id is not None
     extra = {} if network is None else {"network": network}
-    return _result_row(run.id, runner(district, options, progress, **extra)), None
+    return result_row(run.id, runner(district, options, progress, **extra)), None
 
 
 def execute_run(

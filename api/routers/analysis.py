@@ -22,16 +22,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
 from api import crud
 from api.deps import CurrentKey, ExportCacheDep, Limit, Offset, SessionDep, SettingsDep
 from api.exports import ExportInfo
-from api.jobs import frame_from_parquet, frame_to_parquet, load_run_inputs, scenario_result
-from api.routers.runs import export_info
+from api.runstore import frame_from_parquet, frame_to_parquet, run_version, stored_result
 from api.schemas import ExportFormat, MeterDataPublic, Page
-from api.settings import Settings
-from api.tables import MeterData, Run, RunResult, Scenario
+from api.tables import MeterData, Scenario
 from api.uploads import upload_text
 from energy.district import District
 from energy.errors import InputDataError
@@ -106,22 +103,6 @@ SAVINGS_EXAMPLE: dict[str, Any] = {
         ]
     },
 }
-
-
-def stored_result(
-    session: Session, settings: Settings, run: Run, row: RunResult
-) -> tuple[ScenarioResult, District, ExportInfo]:
-    """Return a succeeded run's result (with baselines), its district and export info.
-
-    The district is the exact version the run used with the run's changes; the
-    export info's data licences (e.g. ODbL of an imported SimBench grid) are put
-    into the result's metadata, where :func:`energy.analysis.savings.export_info` finds them.
-    """
-    district, _ = load_run_inputs(session, run)
-    result = scenario_result(row, district)
-    info = export_info(session, run, settings)
-    result.metadata["data_licences"] = list(info.data_licences)
-    return result, district, info
 
 
 def csv_response(text: str, info: ExportInfo, filename: str) -> Response:
@@ -421,7 +402,7 @@ def meter_comparison(
 
     run, row = crud.get_result(session, principal, run_id)
     meter = crud.get_meter_data(session, principal, meter_data)
-    version = crud.run_version(session, run)
+    version = run_version(session, run)
     if meter.district_id != version.district_id:
         raise InputDataError(
             f"meter_data: meter data {meter_data} belong to district {meter.district_id}; "

@@ -10,7 +10,7 @@ Besides the page, this router adds two read-only views of a succeeded run:
 
 * ``GET /runs/{id}/lighting``: street-lighting energy per group and local hour
   of the day, optimised and baseline (B0 or B1, the stored baseline schedule,
-  :func:`api.routers.analysis.stored_result`), and the energy saved per group;
+  :func:`api.runstore.stored_result`), and the energy saved per group;
 * ``GET /runs/{id}/grid.geojson``: the district grid with the AC results of
   the run (largest loading per line and transformer, voltage band per bus),
   recomputed from the stored node powers exactly as the run's AC check made
@@ -35,9 +35,14 @@ from api import crud
 from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep
 from api.errors import NotFoundError
 from api.exports import LICENCE_URLS
-from api.jobs import frame_from_parquet, load_run_inputs, load_run_network
-from api.routers.analysis import stored_result
-from api.routers.runs import export_info
+from api.runstore import (
+    export_info,
+    frame_from_parquet,
+    load_run_inputs,
+    load_run_network,
+    run_version,
+    stored_result,
+)
 from energy.errors import InputDataError
 from energy.timeindex import require_utc_index, step_hours
 
@@ -234,7 +239,7 @@ def run_grid_geojson(
     collection: dict[str, Any] = to_geojson(net, checked.timeseries)
     collection["metadata"] |= {
         "run_id": run.id,
-        "district_id": crud.run_version(session, run).district_id,
+        "district_id": run_version(session, run).district_id,
         "results_licence": info.licence,
         "data_licences": list(info.data_licences),
     }

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from api import crud
 from api.deps import CurrentKey, SessionDep, SettingsDep
 from api.exports import ExportInfo, aggregate_frame, frame_response
+from api.runstore import spec_of
 from api.schemas import Aggregate, ExportFormat
 from api.settings import Settings
 from api.tables import District, DistrictVersion
@@ -39,7 +40,7 @@ def _forecast(
     fmt: str,
     aggregate: str,
 ) -> Response:
-    spec = crud.spec_of(row)
+    spec = spec_of(row)
     ids = [p.id for p in spec.pv]
     if system is not None and system not in ids:
         raise InputDataError(

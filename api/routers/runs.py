@@ -20,8 +20,8 @@ from api.deps import (
 )
 from api.errors import NotFoundError
 from api.executors import submit_jobs
-from api.exports import ExportCache, ExportInfo, aggregate_frame, frame_response
-from api.jobs import frame_from_parquet
+from api.exports import ExportCache, aggregate_frame, frame_response
+from api.runstore import export_info, frame_from_parquet
 from api.schemas import (
     Aggregate,
     ExportFormat,
@@ -84,23 +84,6 @@ def runs_public(session: Session, runs: list[Run]) -> list[RunPublic]:
 def run_public(session: Session, run: Run) -> RunPublic:
     """Map one run row to its public form."""
     return runs_public(session, [run])[0]
-
-
-def export_info(session: Session, run: Run, settings: Settings) -> ExportInfo:
-    """Licence, attribution and provenance of a run's exports."""
-    version = crud.run_version(session, run)
-    timezone = str(version.spec.get("site", {}).get("timezone", "Europe/Berlin"))
-    source = (
-        f"run {run.id} of scenario {run.scenario_id}: district {version.district_id} "
-        f"version {version.version}, spec sha256 {run.spec_hash}"
-    )
-    return ExportInfo(
-        licence=settings.result_licence,
-        attribution=settings.result_attribution,
-        source=source,
-        timezone=timezone,
-        data_licences=(version.licence,) if version.licence else (),
-    )
 
 
 @router.post(

@@ -32,9 +32,9 @@ from api.deps import (
 from api.errors import ConflictError
 from api.executors import submit_jobs
 from api.exports import ExportInfo
-from api.jobs import load_run_inputs
 from api.routers.analysis import csv_response
 from api.routers.runs import run_public
+from api.runstore import load_run_inputs
 from api.schemas import (
     ExportFormat,
     Page,

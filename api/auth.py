@@ -27,11 +27,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlmodel import Session, col, select
 
 from api.schemas import Role, Visibility
-from api.tables import ApiKey, District, Run, Scenario, utcnow
+from api.tables import ApiKey, District, MeterData, Organisation, Run, Scenario, Sweep, utcnow
 
 KEY_PREFIX = "esk"
 #: ``last_used_at`` is written at most this often per key, to spare the database.
@@ -103,6 +103,25 @@ def authenticate(session: Session, key: str) -> Principal | None:
 # -- who sees what (one place, used by every query) ------------------------------
 
 
+def organisation_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the organisations ``p`` may read: the own one (admins: all)."""
+    if p.is_admin:
+        return true()
+    return col(Organisation.id) == p.organisation_id
+
+
+def key_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the keys ``p`` may see and revoke.
+
+    Admins: every key; planners: their organisation's; everyone else: their own.
+    """
+    if p.is_admin:
+        return true()
+    if p.role == Role.planner:
+        return col(ApiKey.organisation_id) == p.organisation_id
+    return col(ApiKey.id) == p.key_id
+
+
 def district_visible(p: Principal) -> ColumnElement[bool]:
     """Return the SQL condition of the districts ``p`` may read."""
     if p.is_admin:
@@ -128,6 +147,22 @@ def run_visible(p: Principal) -> ColumnElement[bool]:
     if p.is_admin:
         return true()
     return col(Run.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+
+
+def sweep_visible(p: Principal) -> ColumnElement[bool]:
+    """Return the SQL condition of the sweeps ``p`` may read: those of readable scenarios."""
+    if p.is_admin:
+        return true()
+    return col(Sweep.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+
+
+def meter_data_visible(p: Principal) -> ColumnElement[bool]:
+    """Meter data are their organisation's (viewers excepted) and admins' only."""
+    if p.is_admin:
+        return true()
+    if p.role == Role.viewer:
+        return false()
+    return col(MeterData.organisation_id) == p.organisation_id
 
 
 def can_write_district(p: Principal, district: District) -> bool:

@@ -94,7 +94,7 @@ def seed_reference(
                 description="The planned smart quarter in Gera (data/gera/district.yaml)",
                 visibility=Visibility.published,
             )
-            district = crud.create_district(session, planner, meta, spec, "yaml")
+            district = crud.districts.create_district(session, planner, meta, spec, "yaml")
         assert district.id is not None
         scenarios = {}
         for name, changes in (
@@ -113,7 +113,7 @@ def seed_reference(
                 )
             ).first()
             if scenario is None:
-                scenario = crud.create_scenario(
+                scenario = crud.scenarios.create_scenario(
                     session,
                     planner,
                     ScenarioCreate(
@@ -136,7 +136,7 @@ def seed_reference(
                     col(Run.status).in_(["queued", "running", "succeeded"]),
                 )
             ).first()
-            run = existing or crud.create_run(session, planner, reference.id, settings)
+            run = existing or crud.runs.create_run(session, planner, reference.id, settings)
             run_id = run.id
             if existing is None and settings.queue == "celery":
                 from api.executors import CeleryExecutor

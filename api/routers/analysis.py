@@ -166,7 +166,7 @@ def get_savings(
     """
     from energy.analysis.savings import BASELINES, savings_report
 
-    run, row = crud.get_result(session, principal, run_id)
+    run, row = crud.results.get_result(session, principal, run_id)
     key = (run.id, row.created_at, "savings", period, baseline, format)
     cached = cache.get(key)
     if cached is not None:
@@ -264,7 +264,7 @@ def compare_runs(
     names: dict[int, str] = {}
     info: ExportInfo | None = None
     for run_id in ids:
-        run, row = crud.get_result(session, principal, run_id)
+        run, row = crud.results.get_result(session, principal, run_id)
         scenario = session.get(Scenario, run.scenario_id)
         assert scenario is not None
         name = f"{scenario.name} (run {run_id})"
@@ -338,13 +338,15 @@ def upload_meter_data(
     """
     from energy.analysis.meter import read_meter_csv
 
-    district = crud.check_meter_upload(session, principal, district_id)
+    district = crud.meter_data.check_meter_upload(session, principal, district_id)
     text = upload_text(file)
     if "\n" not in text:  # one line; also keeps read_meter_csv from taking it for a path
         text += "\n"
     frame = read_meter_csv(text, name=f"file {file.filename!r}")
     name = file.filename or "meter.csv"
-    row = crud.create_meter_data(session, principal, district, name, frame, frame_to_parquet(frame))
+    row = crud.meter_data.create_meter_data(
+        session, principal, district, name, frame, frame_to_parquet(frame)
+    )
     response.headers["Location"] = f"/meter-data/{row.id}"
     return meter_public(row)
 
@@ -362,7 +364,7 @@ def list_meter_data(
     limit: Limit = 50,
 ) -> Page[MeterDataPublic]:
     """List the meter data of the district that the caller's organisation uploaded."""
-    rows = crud.list_meter_data(session, principal, district_id, offset, limit)
+    rows = crud.meter_data.list_meter_data(session, principal, district_id, offset, limit)
     return Page[MeterDataPublic](
         items=[meter_public(r) for r in rows.items], total=rows.total, offset=offset, limit=limit
     )
@@ -373,7 +375,7 @@ def get_meter_data(
     session: SessionDep, principal: CurrentKey, meter_data_id: int
 ) -> MeterDataPublic:
     """Return the period, step and quantities of stored meter data."""
-    return meter_public(crud.get_meter_data(session, principal, meter_data_id))
+    return meter_public(crud.meter_data.get_meter_data(session, principal, meter_data_id))
 
 
 @router.get(
@@ -400,8 +402,8 @@ def meter_comparison(
     """
     from energy.analysis.meter import compare_with_plan
 
-    run, row = crud.get_result(session, principal, run_id)
-    meter = crud.get_meter_data(session, principal, meter_data)
+    run, row = crud.results.get_result(session, principal, run_id)
+    meter = crud.meter_data.get_meter_data(session, principal, meter_data)
     version = run_version(session, run)
     if meter.district_id != version.district_id:
         raise InputDataError(

@@ -172,7 +172,7 @@ def run_lighting(
     Both schedules are the run's stored ones (baseline B0: full power while
     dark; B1: 50 % from 22:00 to 06:00). Licence CC-BY-4.0 (results).
     """
-    run, result = crud.get_result(session, principal, run_id)
+    run, result = crud.results.get_result(session, principal, run_id)
     key = (run.id, result.created_at, "lighting", baseline)
     cached = cache.get(key)
     if cached is not None:
@@ -219,7 +219,7 @@ def run_grid_geojson(
     imported grid) and limits as the run's check, so the largest loadings
     equal the run's ``grid`` summary.
     """
-    run, result = crud.get_result(session, principal, run_id)
+    run, result = crud.results.get_result(session, principal, run_id)
     key = (run.id, result.created_at, "grid.geojson")
     cached = cache.get(key)
     if cached is not None:

@@ -81,8 +81,8 @@ def create_district(
     session: SessionDep, principal: CurrentKey, body: DistrictCreate
 ) -> DistrictDetail:
     """Create a district; its spec becomes version 1. YAML: ``POST /districts/yaml``."""
-    district = crud.create_district(session, principal, body, body.spec, "json")
-    return district_detail(district, crud.get_version(session, district, None))
+    district = crud.districts.create_district(session, principal, body, body.spec, "json")
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.post(
@@ -113,8 +113,8 @@ def create_district_yaml(
     """Create a district from a spec in YAML (as in data/gera/district.yaml)."""
     spec = parse_district(text, "yaml", source="body")
     meta = DistrictBase(name=name or spec.site.name, visibility=visibility, description=description)
-    district = crud.create_district(session, principal, meta, spec, "yaml")
-    return district_detail(district, crud.get_version(session, district, None))
+    district = crud.districts.create_district(session, principal, meta, spec, "yaml")
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.post(
@@ -135,8 +135,8 @@ def upload_district(
     """Create a district from a spec file; the name defaults to the site's name."""
     spec = spec_from_upload(file)
     meta = DistrictBase(name=name or spec.site.name, visibility=visibility, description=description)
-    district = crud.create_district(session, principal, meta, spec, "upload")
-    return district_detail(district, crud.get_version(session, district, None))
+    district = crud.districts.create_district(session, principal, meta, spec, "upload")
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.get("", response_model=Page[DistrictPublic], summary="List districts")
@@ -144,7 +144,9 @@ def list_districts(
     session: SessionDep, principal: CurrentKey, offset: Offset = 0, limit: Limit = 50
 ) -> Page[DistrictPublic]:
     """List the districts the caller may read (own organisation's and published), newest first."""
-    return public_page(crud.list_districts(session, principal, offset, limit), DistrictPublic)
+    return public_page(
+        crud.districts.list_districts(session, principal, offset, limit), DistrictPublic
+    )
 
 
 @router.get("/{district_id}", response_model=DistrictDetail, summary="Get a district and its spec")
@@ -155,8 +157,8 @@ def get_district(
     version: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
 ) -> DistrictDetail:
     """Return a district with the spec of one version."""
-    district = crud.get_district(session, principal, district_id)
-    return district_detail(district, crud.get_version(session, district, version))
+    district = crud.districts.get_district(session, principal, district_id)
+    return district_detail(district, crud.versions.get_version(session, district, version))
 
 
 @router.get(
@@ -168,8 +170,8 @@ def list_versions(
     session: SessionDep, principal: CurrentKey, district_id: int
 ) -> list[DistrictVersionPublic]:
     """List every stored version (runs refer to exactly one of them)."""
-    district = crud.get_district(session, principal, district_id)
-    return [version_public(v) for v in crud.list_versions(session, district)]
+    district = crud.districts.get_district(session, principal, district_id)
+    return [version_public(v) for v in crud.versions.list_versions(session, district)]
 
 
 @router.patch(
@@ -181,8 +183,8 @@ def update_district(
     session: SessionDep, principal: CurrentKey, district_id: int, body: DistrictUpdate
 ) -> DistrictDetail:
     """Change name, description or visibility; a ``spec`` is stored as the next version."""
-    district = crud.update_district(session, principal, district_id, body)
-    return district_detail(district, crud.get_version(session, district, None))
+    district = crud.districts.update_district(session, principal, district_id, body)
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.post(
@@ -199,8 +201,8 @@ def upload_version(
 ) -> DistrictDetail:
     """Store an uploaded YAML or JSON spec as the district's next version."""
     spec = spec_from_upload(file)
-    district = crud.add_version(session, principal, district_id, spec, "upload")
-    return district_detail(district, crud.get_version(session, district, None))
+    district = crud.districts.add_version(session, principal, district_id, spec, "upload")
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.delete(
@@ -211,7 +213,7 @@ def upload_version(
 )
 def delete_district(session: SessionDep, principal: CurrentKey, district_id: int) -> Response:
     """Delete a district and all its versions; refused while scenarios use it."""
-    crud.delete_district(session, principal, district_id)
+    crud.districts.delete_district(session, principal, district_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -228,10 +230,12 @@ def import_pandapower(
     file: Annotated[UploadFile, File(description="A network saved with pandapower.to_json")],
 ) -> DistrictDetail:
     """Store the uploaded network with the latest spec as the next version."""
-    crud.get_district_for_write(session, principal, district_id)
+    crud.districts.get_district_for_write(session, principal, district_id)
     net = network_from_upload(file)
-    district = crud.add_network_version(session, principal, district_id, net, "pandapower", None)
-    return district_detail(district, crud.get_version(session, district, None))
+    district = crud.districts.add_network_version(
+        session, principal, district_id, net, "pandapower", None
+    )
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.post(
@@ -244,14 +248,14 @@ def import_simbench(
     session: SessionDep, principal: CurrentKey, district_id: int, body: SimbenchImport
 ) -> DistrictDetail:
     """Store a SimBench low-voltage grid (ODbL) with the latest spec as the next version."""
-    crud.get_district_for_write(session, principal, district_id)
+    crud.districts.get_district_for_write(session, principal, district_id)
     from energy.models.grid import import_network
 
     net = import_network(body.code)
-    district = crud.add_network_version(
+    district = crud.districts.add_network_version(
         session, principal, district_id, net, "simbench", SIMBENCH_LICENCE
     )
-    return district_detail(district, crud.get_version(session, district, None))
+    return district_detail(district, crud.versions.get_version(session, district, None))
 
 
 @router.get(
@@ -267,11 +271,11 @@ def grid_geojson(
     version: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
 ) -> JSONResponse:
     """Return buses, lines and the transformer as a GeoJSON FeatureCollection (WGS84)."""
-    district = crud.get_district(session, principal, district_id)
-    row = crud.get_version(session, district, version)
+    district = crud.districts.get_district(session, principal, district_id)
+    row = crud.versions.get_version(session, district, version)
     from energy.models.grid.geojson import to_geojson
 
-    collection: dict[str, Any] = to_geojson(crud.network_of(row))
+    collection: dict[str, Any] = to_geojson(crud.versions.network_of(row))
     collection["metadata"] = collection.get("metadata", {}) | {
         "district_id": district.id,
         "version": row.version,

@@ -104,8 +104,8 @@ def forecast(
 
     ``typical`` maps the shipped DWD test reference year onto the dates asked.
     """
-    district = crud.get_district(session, principal, district_id)
-    row = crud.get_version(session, district, version)
+    district = crud.districts.get_district(session, principal, district_id)
+    row = crud.versions.get_version(session, district, version)
     weather = "clearsky" if source == "clearsky" else None
     return _forecast(
         settings,
@@ -147,8 +147,8 @@ def forecast_from_file(
     direct_normal_irradiance (or direct_radiation), diffuse_radiation,
     temperature_2m and wind_speed_10m covering the days asked.
     """
-    district = crud.get_district(session, principal, district_id)
-    row = crud.get_version(session, district, version)
+    district = crud.districts.get_district(session, principal, district_id)
+    row = crud.versions.get_version(session, district, version)
     data = json_from_upload(file)
     if not isinstance(data, dict):
         raise InputDataError("file: expected a JSON object (an Open-Meteo response)")

@@ -23,7 +23,7 @@ router = APIRouter(tags=["organisations and keys"])
 @router.get("/me", summary="Who am I", response_model=Me)
 def me(session: SessionDep, principal: CurrentKey) -> Me:
     """Return the caller's key, role and organisation."""
-    org = crud.get_organisation(session, principal, principal.organisation_id)
+    org = crud.organisations.get_organisation(session, principal, principal.organisation_id)
     return Me(
         key_id=principal.key_id,
         key_name=principal.key_name,
@@ -43,7 +43,7 @@ def create_organisation(
     session: SessionDep, principal: CurrentKey, body: OrganisationCreate
 ) -> OrganisationPublic:
     """Create a utility, city office or cooperative; then give it keys with ``POST /keys``."""
-    org = crud.create_organisation(session, principal, body)
+    org = crud.organisations.create_organisation(session, principal, body)
     return OrganisationPublic.model_validate(org, from_attributes=True)
 
 
@@ -53,7 +53,7 @@ def list_organisations(
 ) -> Page[OrganisationPublic]:
     """Admins see every organisation, everyone else their own."""
     return public_page(
-        crud.list_organisations(session, principal, offset, limit), OrganisationPublic
+        crud.organisations.list_organisations(session, principal, offset, limit), OrganisationPublic
     )
 
 
@@ -66,7 +66,7 @@ def get_organisation(
     session: SessionDep, principal: CurrentKey, organisation_id: int
 ) -> OrganisationPublic:
     """Return an organisation the caller belongs to (admins: any)."""
-    org = crud.get_organisation(session, principal, organisation_id)
+    org = crud.organisations.get_organisation(session, principal, organisation_id)
     return OrganisationPublic.model_validate(org, from_attributes=True)
 
 
@@ -78,7 +78,7 @@ def get_organisation(
 )
 def create_key(session: SessionDep, principal: CurrentKey, body: ApiKeyCreate) -> ApiKeyCreated:
     """Create a key; the answer shows the key once, the server keeps only its hash."""
-    row, key = crud.create_key(session, principal, body)
+    row, key = crud.keys.create_key(session, principal, body)
     public = ApiKeyPublic.model_validate(row, from_attributes=True)
     return ApiKeyCreated.model_validate(public.model_dump() | {"key": key})
 
@@ -88,11 +88,11 @@ def list_keys(
     session: SessionDep, principal: CurrentKey, offset: Offset = 0, limit: Limit = 50
 ) -> Page[ApiKeyPublic]:
     """Admins: all keys; planners: their organisation's; others: their own."""
-    return public_page(crud.list_keys(session, principal, offset, limit), ApiKeyPublic)
+    return public_page(crud.keys.list_keys(session, principal, offset, limit), ApiKeyPublic)
 
 
 @router.delete("/keys/{key_id}", response_model=ApiKeyPublic, summary="Revoke an API key")
 def revoke_key(session: SessionDep, principal: CurrentKey, key_id: int) -> ApiKeyPublic:
     """Revoke a key at once; it stays listed with ``revoked_at``."""
-    row = crud.revoke_key(session, principal, key_id)
+    row = crud.keys.revoke_key(session, principal, key_id)
     return ApiKeyPublic.model_validate(row, from_attributes=True)

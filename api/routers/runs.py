@@ -73,8 +73,8 @@ def runs_public(session: Session, runs: list[Run]) -> list[RunPublic]:
                 started_at=run.started_at,
                 finished_at=run.finished_at,
                 heartbeat_at=run.heartbeat_at,
-                queue_wait_s=crud.seconds_between(run.created_at, run.started_at),
-                duration_s=crud.seconds_between(run.started_at, run.finished_at),
+                queue_wait_s=crud.runs.seconds_between(run.created_at, run.started_at),
+                duration_s=crud.runs.seconds_between(run.started_at, run.finished_at),
                 results_url=f"/runs/{run.id}/results" if done else None,
             )
         )
@@ -110,7 +110,7 @@ def start_run(
     The run refers to the exact district version the scenario resolves to now;
     later versions of the district do not change it.
     """
-    run = crud.create_run(session, principal, scenario_id, settings)
+    run = crud.runs.create_run(session, principal, scenario_id, settings)
     submit_jobs(session, executor, [run])
     response.headers["Location"] = f"/runs/{run.id}"
     return run_public(session, run)
@@ -127,8 +127,8 @@ def list_scenario_runs(
     limit: Limit = 50,
 ) -> Page[RunPublic]:
     """List the runs of one scenario, newest first."""
-    crud.get_scenario(session, principal, scenario_id)
-    rows = crud.list_runs(session, principal, offset, limit, scenario_id=scenario_id)
+    crud.scenarios.get_scenario(session, principal, scenario_id)
+    rows = crud.runs.list_runs(session, principal, offset, limit, scenario_id=scenario_id)
     return Page[RunPublic](
         items=runs_public(session, rows.items), total=rows.total, offset=offset, limit=limit
     )
@@ -144,7 +144,7 @@ def list_runs(
     run_status: Annotated[RunStatus | None, Query(alias="status")] = None,
 ) -> Page[RunPublic]:
     """List the runs the caller may read, newest first; filter by scenario or status."""
-    rows = crud.list_runs(session, principal, offset, limit, scenario_id, run_status)
+    rows = crud.runs.list_runs(session, principal, offset, limit, scenario_id, run_status)
     return Page[RunPublic](
         items=runs_public(session, rows.items), total=rows.total, offset=offset, limit=limit
     )
@@ -157,7 +157,7 @@ def get_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPubli
     A failed run carries ``error`` and, when the optimisation was infeasible,
     a ``diagnosis``: one sentence per violated limit, naming the hour.
     """
-    return run_public(session, crud.get_run(session, principal, run_id))
+    return run_public(session, crud.runs.get_run(session, principal, run_id))
 
 
 @router.post(
@@ -168,7 +168,7 @@ def get_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPubli
 )
 def cancel_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
     """Cancel a queued run at once; a running one stops at its next progress report."""
-    return run_public(session, crud.cancel_run(session, principal, run_id))
+    return run_public(session, crud.runs.cancel_run(session, principal, run_id))
 
 
 @router.get(
@@ -181,7 +181,7 @@ def get_results(
     session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
 ) -> RunResults:
     """Return the KPIs of the optimum and the baselines B0 and B1, and the savings against both."""
-    run, result = crud.get_result(session, principal, run_id)
+    run, result = crud.results.get_result(session, principal, run_id)
     info = export_info(session, run, settings)
     return RunResults(
         run_id=run_id,
@@ -258,7 +258,7 @@ def get_schedule(
     ``aggregate=hour|day|month`` sums powers to energies (``*_kw`` -> ``*_kwh``)
     over local periods; see :mod:`api.exports` for the rule of each column.
     """
-    run, result = crud.get_result(session, principal, run_id)
+    run, result = crud.results.get_result(session, principal, run_id)
     return _series_response(
         session, settings, cache, run, result, "schedule", format, aggregate, columns
     )
@@ -280,7 +280,7 @@ def get_node_power(
     columns: Annotated[str | None, Query(description="Comma-separated node ids")] = None,
 ) -> Response:
     """Return each node's net power [kW], positive when drawn from the grid."""
-    run, result = crud.get_result(session, principal, run_id)
+    run, result = crud.results.get_result(session, principal, run_id)
     return _series_response(
         session, settings, cache, run, result, "node_p_kw", format, aggregate, columns
     )

@@ -30,7 +30,7 @@ def create_scenario(
     is refused with 422.
     """
     return ScenarioPublic.model_validate(
-        crud.create_scenario(session, principal, body), from_attributes=True
+        crud.scenarios.create_scenario(session, principal, body), from_attributes=True
     )
 
 
@@ -44,7 +44,8 @@ def list_scenarios(
 ) -> Page[ScenarioPublic]:
     """List the scenarios the caller may read (own organisation's and published), newest first."""
     return public_page(
-        crud.list_scenarios(session, principal, offset, limit, district_id), ScenarioPublic
+        crud.scenarios.list_scenarios(session, principal, offset, limit, district_id),
+        ScenarioPublic,
     )
 
 
@@ -52,7 +53,7 @@ def list_scenarios(
 def get_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -> ScenarioPublic:
     """Return one scenario."""
     return ScenarioPublic.model_validate(
-        crud.get_scenario(session, principal, scenario_id), from_attributes=True
+        crud.scenarios.get_scenario(session, principal, scenario_id), from_attributes=True
     )
 
 
@@ -66,7 +67,7 @@ def update_scenario(
 ) -> ScenarioPublic:
     """Change a scenario; runs already made keep the inputs they were made with."""
     return ScenarioPublic.model_validate(
-        crud.update_scenario(session, principal, scenario_id, body), from_attributes=True
+        crud.scenarios.update_scenario(session, principal, scenario_id, body), from_attributes=True
     )
 
 
@@ -78,5 +79,5 @@ def update_scenario(
 )
 def delete_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -> Response:
     """Delete a scenario, its runs and their results; refused while a run is active."""
-    crud.delete_scenario(session, principal, scenario_id)
+    crud.scenarios.delete_scenario(session, principal, scenario_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

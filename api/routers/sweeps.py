@@ -45,7 +45,6 @@ from api.schemas import (
     SweepCreate,
     SweepPointPublic,
     SweepPublic,
-    economic_assumptions,
 )
 from api.tables import DistrictVersion, Run, Sweep
 
@@ -57,7 +56,7 @@ router = APIRouter(tags=["sweeps and sizing"])
 # -- sweeps ----------------------------------------------------------------------------------
 
 
-def sweep_status(sweep: Sweep, state: crud.SweepState) -> RunStatus:
+def sweep_status(sweep: Sweep, state: crud.sweeps.SweepState) -> RunStatus:
     """Status of a sweep from its jobs: running until every job has ended."""
     counts = state.counts
     if state.done < state.total:
@@ -72,18 +71,10 @@ def sweep_status(sweep: Sweep, state: crud.SweepState) -> RunStatus:
 
 def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
     """Summarise a sweep whose points all succeeded (``energy.studies.sweep.SweepResult``)."""
-    from energy.scenario import ScenarioOptions
-    from energy.studies.sweep import SweepSpec, summarise_sweep
+    from energy.studies.sweep import summarise_sweep
 
     district, options = load_run_inputs(session, jobs[0])
-    spec = SweepSpec(
-        district=district,
-        grid=sweep.grid,
-        options=ScenarioOptions(**options),
-        assumptions=economic_assumptions(sweep.assumptions),
-        battery_c_rate=sweep.battery_c_rate,
-        battery_at=sweep.battery_at,
-    )
+    spec = crud.sweeps.sweep_spec(district, options, sweep)
     records = [job.output or {} for job in jobs if job.point_index is not None]
     reference = next((job.output for job in jobs if job.point_index is None), None)
     result = summarise_sweep(spec, records, reference)
@@ -94,7 +85,7 @@ def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
 
 
 def finished_result(
-    session: Session, sweep: Sweep, state: crud.SweepState, jobs: list[Run], what: str
+    session: Session, sweep: Sweep, state: crud.sweeps.SweepState, jobs: list[Run], what: str
 ) -> Any:
     """Summarise a sweep whose points all succeeded; 409 naming ``what`` otherwise."""
     current = sweep_status(sweep, state)
@@ -134,7 +125,7 @@ def point_public(job: Run) -> SweepPointPublic:
 
 
 def sweep_public(
-    session: Session, sweep: Sweep, state: crud.SweepState, jobs: list[Run] | None = None
+    session: Session, sweep: Sweep, state: crud.sweeps.SweepState, jobs: list[Run] | None = None
 ) -> SweepPublic:
     """Map a sweep to its public form; with ``jobs`` also the points and, if done, the summary."""
     version = session.get(DistrictVersion, sweep.district_version_id)
@@ -170,8 +161,10 @@ def sweep_public(
 def sweep_detail(session: Session, sweep: Sweep) -> SweepPublic:
     """Return the full public form of one sweep: state, points and summary."""
     assert sweep.id is not None
-    state = crud.sweep_states(session, [sweep.id])[sweep.id]
-    return sweep_public(session, sweep, state, crud.sweep_jobs(session, [sweep.id])[sweep.id])
+    state = crud.sweeps.sweep_states(session, [sweep.id])[sweep.id]
+    return sweep_public(
+        session, sweep, state, crud.sweeps.sweep_jobs(session, [sweep.id])[sweep.id]
+    )
 
 
 @router.post(
@@ -203,7 +196,7 @@ def start_sweep(
     horizon (an estimate unless it is a year). The points run with the
     scenario's options, without an AC check unless ``ac_check`` is true.
     """
-    sweep, jobs = crud.create_sweep(session, principal, scenario_id, body, settings)
+    sweep, jobs = crud.sweeps.create_sweep(session, principal, scenario_id, body, settings)
     submit_jobs(session, executor, jobs)
     response.headers["Location"] = f"/sweeps/{sweep.id}"
     return sweep_detail(session, sweep)
@@ -218,8 +211,8 @@ def list_sweeps(
     scenario_id: Annotated[int | None, Query(description="Only this scenario's")] = None,
 ) -> Page[SweepPublic]:
     """List the sweeps the caller may read with status and progress (no points), newest first."""
-    rows = crud.list_sweeps(session, principal, offset, limit, scenario_id)
-    states = crud.sweep_states(session, [s.id for s in rows.items if s.id is not None])
+    rows = crud.sweeps.list_sweeps(session, principal, offset, limit, scenario_id)
+    states = crud.sweeps.sweep_states(session, [s.id for s in rows.items if s.id is not None])
     return Page[SweepPublic](
         items=[sweep_public(session, s, states[s.id or 0]) for s in rows.items],
         total=rows.total,
@@ -253,13 +246,13 @@ def get_sweep(
     values, ``values``: the grid), ``reference`` and the licence fields.
     ``format=csv``: the table with licence header lines (409 until done).
     """
-    sweep = crud.get_sweep(session, principal, sweep_id)
+    sweep = crud.sweeps.get_sweep(session, principal, sweep_id)
     key = ("sweep", sweep_id, sweep.created_at, format)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    state = crud.sweep_states(session, [sweep_id])[sweep_id]
-    jobs = crud.sweep_jobs(session, [sweep_id])[sweep_id]
+    state = crud.sweeps.sweep_states(session, [sweep_id])[sweep_id]
+    jobs = crud.sweeps.sweep_jobs(session, [sweep_id])[sweep_id]
     if format == "csv":
         from energy.analysis.savings import csv_with_header, header_lines
 
@@ -306,13 +299,13 @@ def get_sweep_heatmap(
     """
     from energy.report.heatmap import sweep_heatmap_svg
 
-    sweep = crud.get_sweep(session, principal, sweep_id)
+    sweep = crud.sweeps.get_sweep(session, principal, sweep_id)
     key = ("sweep", sweep_id, sweep.created_at, "heatmap.svg", metric, lang)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    state = crud.sweep_states(session, [sweep_id])[sweep_id]
-    jobs = crud.sweep_jobs(session, [sweep_id])[sweep_id]
+    state = crud.sweeps.sweep_states(session, [sweep_id])[sweep_id]
+    jobs = crud.sweeps.sweep_jobs(session, [sweep_id])[sweep_id]
     result = finished_result(session, sweep, state, jobs, "its heat map")
     svg = sweep_heatmap_svg(result, metric, lang, id_prefix=f"sweep-{sweep_id}-{metric}")
     headers = result_export_info(result).http_headers() | {
@@ -333,7 +326,7 @@ def get_sweep_heatmap(
 )
 def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: int) -> SweepPublic:
     """Cancel the queued points at once; running points stop when they end."""
-    return sweep_detail(session, crud.cancel_sweep(session, principal, sweep_id))
+    return sweep_detail(session, crud.sweeps.cancel_sweep(session, principal, sweep_id))
 
 
 # -- sizing ----------------------------------------------------------------------------------
@@ -381,7 +374,7 @@ def start_sizing(
     ``kpis``, ``reference_kpis``, ``sweep`` (fixed sizes asked for), ``notes``,
     ``metadata`` and ``licence``.
     """
-    job = crud.create_sizing(session, principal, scenario_id, body, settings)
+    job = crud.sizing.create_sizing(session, principal, scenario_id, body, settings)
     submit_jobs(session, executor, [job])
     response.headers["Location"] = f"/sizing/{job.id}"
     return sizing_public(session, job)
@@ -390,7 +383,7 @@ def start_sizing(
 @router.get("/sizing/{job_id}", response_model=SizingPublic, summary="Status and result")
 def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
     """Return status and progress of a sizing job, and its result once it has succeeded."""
-    return sizing_public(session, crud.get_job(session, principal, job_id, RunKind.sizing))
+    return sizing_public(session, crud.runs.get_job(session, principal, job_id, RunKind.sizing))
 
 
 @router.post(
@@ -401,4 +394,4 @@ def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> Sizin
 )
 def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
     """Cancel a queued sizing at once; a running one stops at its next progress report."""
-    return sizing_public(session, crud.cancel_run(session, principal, job_id, RunKind.sizing))
+    return sizing_public(session, crud.runs.cancel_run(session, principal, job_id, RunKind.sizing))

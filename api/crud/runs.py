@@ -1,0 +1,149 @@
+"""Job rows of every kind: scenario runs, sweep points, sizings (``Run.kind``).
+
+New jobs of a scenario are made through :func:`job_inputs`, which resolves the
+scenario to the exact district version it refers to now; :mod:`api.crud.sweeps`
+and :mod:`api.crud.sizing` make theirs the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col
+
+from api.auth import Principal, can_write_scenario, run_visible
+from api.crud.common import get_visible, page, save
+from api.crud.scenarios import get_scenario_for_write
+from api.crud.versions import get_version
+from api.errors import ConflictError, ForbiddenError
+from api.runstore import district_of
+from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
+from api.settings import Settings
+from api.tables import District, DistrictVersion, Run, Scenario, utcnow
+from energy.district import District as DistrictSpec
+
+
+@dataclass(frozen=True)
+class JobInputs:
+    """What a new job of a scenario refers to: the scenario, the exact version, the district."""
+
+    scenario: Scenario
+    version: DistrictVersion
+    district: DistrictSpec  # the version's spec with the scenario's changes applied
+
+    def new_job(self, p: Principal, settings: Settings, **values: Any) -> Run:
+        """Return a queued (unsaved) job row of the scenario; ``values`` set kind, params...
+
+        and may replace the scenario's ``options``.
+        """
+        assert self.version.id is not None and self.scenario.id is not None
+        fields: dict[str, Any] = {
+            "scenario_id": self.scenario.id,
+            "organisation_id": self.scenario.organisation_id,
+            "district_version_id": self.version.id,
+            "options": dict(self.scenario.options),
+            "changes": dict(self.scenario.changes),
+            "spec_hash": self.district.spec_hash(),
+            "max_attempts": settings.max_attempts,
+            "created_by_key_id": p.key_id,
+        }
+        return Run(**(fields | values))
+
+
+def job_inputs(session: Session, p: Principal, scenario_id: int) -> JobInputs:
+    """Resolve a scenario the caller may run to its exact district version and district."""
+    scenario = get_scenario_for_write(session, p, scenario_id)
+    district = session.get(District, scenario.district_id)
+    assert district is not None
+    version = get_version(session, district, scenario.district_version)
+    return JobInputs(scenario, version, district_of(version, scenario.changes))
+
+
+def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
+    """Store a queued run of the scenario on the exact district version it resolves to."""
+    run = job_inputs(session, p, scenario_id).new_job(p, settings)
+    return save(session, run)
+
+
+#: How each kind of job is named in messages.
+JOB_NOUNS = {
+    RunKind.scenario: "run",
+    RunKind.sweep_point: "sweep point",
+    RunKind.sizing: "sizing job",
+}
+
+
+def get_job(session: Session, p: Principal, run_id: int, kind: RunKind) -> Run:
+    """Return a job row of ``kind`` the caller may read, else NotFoundError."""
+    visible = sa.and_(col(Run.kind) == kind, run_visible(p))
+    return get_visible(session, Run, run_id, visible, JOB_NOUNS[kind])
+
+
+def get_run(session: Session, p: Principal, run_id: int) -> Run:
+    """Return a scenario run the caller may read, else NotFoundError."""
+    return get_job(session, p, run_id, RunKind.scenario)
+
+
+def list_runs(
+    session: Session,
+    p: Principal,
+    offset: int,
+    limit: int,
+    scenario_id: int | None = None,
+    status: RunStatus | None = None,
+) -> Page[Run]:
+    """List the scenario runs the caller may read, newest first, optionally of a scenario or status.
+
+    Sweep points and sizing jobs are listed with their sweep and sizing.
+    """
+    condition = sa.and_(run_visible(p), col(Run.kind) == RunKind.scenario)
+    if scenario_id is not None:
+        condition = sa.and_(condition, col(Run.scenario_id) == scenario_id)
+    if status is not None:
+        condition = sa.and_(condition, col(Run.status) == status)
+    return page(session, Run, condition, offset, limit, col(Run.id).desc())
+
+
+def cancel_jobs(session: Session, which: ColumnElement[bool]) -> None:
+    """Cancel the queued jobs of ``which`` at once; ask the running ones to stop (no commit)."""
+    session.exec(
+        sa.update(Run)
+        .where(which, col(Run.status) == RunStatus.queued)
+        .values(
+            status=RunStatus.cancelled,
+            cancel_requested=True,
+            finished_at=utcnow(),
+            progress_message="cancelled before it started",
+        )
+    )
+    session.exec(
+        sa.update(Run)
+        .where(which, col(Run.status) == RunStatus.running)
+        .values(cancel_requested=True, progress_message="cancel requested")
+    )
+
+
+def cancel_run(
+    session: Session, p: Principal, run_id: int, kind: RunKind = RunKind.scenario
+) -> Run:
+    """Cancel a queued run (or sizing job) at once, or ask a running one to stop."""
+    run = get_job(session, p, run_id, kind)
+    if not can_write_scenario(p, run.organisation_id):
+        raise ForbiddenError(f"{JOB_NOUNS[kind]} {run_id}: only its organisation may cancel it")
+    if run.status in FINAL_STATUSES:
+        raise ConflictError(f"{JOB_NOUNS[kind]} {run_id} is already {run.status}")
+    cancel_jobs(session, col(Run.id) == run_id)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
+    """Return ``end - start`` in seconds, or None when either is missing."""
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds()

@@ -1,0 +1,47 @@
+"""Sizings: a queued job that sizes a new battery and/or PV system of a scenario."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from api.auth import Principal
+from api.crud.common import save
+from api.crud.runs import job_inputs
+from api.schemas import RunKind, SizingCreate
+from api.settings import Settings
+from api.tables import Run
+from energy.errors import InputDataError
+
+
+def create_sizing(
+    session: Session, p: Principal, scenario_id: int, data: SizingCreate, settings: Settings
+) -> Run:
+    """Store a queued sizing job of the scenario (bounds checked against its district)."""
+    inputs = job_inputs(session, p, scenario_id)
+    data.spec()  # bounds, prices and assumptions; InputDataError names the field
+    district = inputs.district
+    buildings = {b.id for b in district.buildings}
+    pv_ids = {pv.id for pv in district.pv}
+    checks = [
+        (
+            "pv_building",
+            data.pv_building,
+            data.pv_building is None or data.pv_building in buildings,
+            "a building id",
+        ),
+        ("pv_like", data.pv_like, data.pv_like is None or data.pv_like in pv_ids, "a PV id"),
+        (
+            "battery_at",
+            data.battery_at,
+            data.battery_kwh_max is None or data.battery_at in buildings | {"substation"},
+            "'substation' or a building id",
+        ),
+    ]
+    for field, value, ok, allowed in checks:
+        if not ok:
+            raise InputDataError(
+                f"{field}: {value!r} is not {allowed} of the scenario's district "
+                f"{district.site.name!r}"
+            )
+    run = inputs.new_job(p, settings, kind=RunKind.sizing, params=data.model_dump(mode="json"))
+    return save(session, run)

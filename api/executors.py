@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from api.errors import QueueUnavailableError
-from api.jobs import Outcome, Reaper, Runner, execute_run
+from api.jobkinds import Runner
+from api.jobs import Outcome, Reaper, execute_run
 from api.schemas import RunStatus
 from api.settings import Settings
 from api.tables import Run, utcnow

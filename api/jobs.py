@@ -6,8 +6,7 @@ it needs from the database (the run row, the exact district version, the
 scenario changes and options) and writes status, progress, heartbeat and
 results back to it. A job row is a scenario run, one point of a sweep or a
 sizing (``Run.kind``); all kinds share everything below and differ only in
-the work done (:func:`_work`) and where the output goes (``run_results`` or
-``Run.output``).
+their work, which the table :data:`api.jobkinds.JOB_KINDS` names.
 
 Never lost, never stuck:
 
@@ -34,29 +33,21 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
-from api.runstore import json_safe, load_run_inputs, load_run_network, result_row
-from api.schemas import RunKind, RunStatus, SizingCreate
+from api.jobkinds import JOB_KINDS, Job, Output, Runner, default_runner
+from api.runstore import load_run_inputs, load_run_network
+from api.schemas import RunStatus
 from api.settings import Settings
 from api.tables import Run, RunResult, utcnow
-from energy.district import District
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.progress import ProgressCallback
 
-if TYPE_CHECKING:
-    from energy.scenario import ScenarioResult
-
 logger = logging.getLogger(__name__)
-
-#: A function that runs a scenario: :func:`default_runner` or a stand-in in tests. Called as
-#: ``runner(district, options, progress)``, plus ``network=net`` when the run's district
-#: version carries an imported grid (:func:`api.runstore.load_run_network`).
-Runner = Callable[..., "ScenarioResult"]
 
 #: Progress is written at most this often [s] (plus the first and the last report).
 PROGRESS_WRITE_INTERVAL_S = 0.5
@@ -83,15 +74,6 @@ class LeaseLostError(Exception):
 def worker_name() -> str:
     """Return ``host:pid:thread`` of the calling thread, shown in the run row."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
-
-
-def default_runner(
-    district: District, options: dict[str, Any], progress: ProgressCallback, network: Any = None
-) -> Any:
-    """Run the scenario with :func:`energy.scenario.run_scenario` (on ``network`` if given)."""
-    from energy.scenario import ScenarioOptions, run_scenario
-
-    return run_scenario(district, ScenarioOptions(**options), progress=progress, network=network)
 
 
 # -- claiming, finishing ------------------------------------------------------------
@@ -244,44 +226,16 @@ class _Lease:
             raise RunCancelledError(f"run {self.run_id} cancelled")
 
 
-def _work(
-    run: Run,
-    district: District,
-    options: dict[str, Any],
-    progress: ProgressCallback,
-    runner: Runner,
-    network: Any = None,
-) -> tuple[RunResult | None, dict[str, Any] | None]:
-    """Do the work of a job row by its kind; return the results row or the output.
-
-    ``network`` (the version's imported grid, see :func:`api.runstore.load_run_network`)
-    goes to the scenario runner only; sweep points and sizings use none.
-    """
-    if run.kind == RunKind.sweep_point:
-        from energy.studies.sweep import run_point
-
-        assert run.params is not None
-        record = run_point(district, run.params["changes"], options)
-        progress(1.0, f"point done: {record['status']}")
-        return None, record
-    if run.kind == RunKind.sizing:
-        from energy.optimisation.sizing import size
-        from energy.scenario import ScenarioOptions
-
-        request = SizingCreate.model_validate(run.params)
-        sized = size(
-            district,
-            ScenarioOptions(**options),
-            request.spec(),
-            progress=progress,
-            reference=request.reference,
-            sweep_battery_kwh=request.sweep_battery_kwh,
-            sweep_pv_kwp=request.sweep_pv_kwp,
-        )
-        return None, json_safe(sized.to_dict())
-    assert run.id is not None
-    extra = {} if network is None else {"network": network}
-    return result_row(run.id, runner(district, options, progress, **extra)), None
+def _work(engine: Engine, run_id: int, progress: ProgressCallback, runner: Runner) -> Output:
+    """Load a claimed job's inputs, then do the work its kind names in :data:`JOB_KINDS`."""
+    with Session(engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        kind = JOB_KINDS[run.kind]
+        district, options = load_run_inputs(session, run)
+        network = load_run_network(session, run, options) if kind.uses_network else None
+    progress(0.0, "inputs loaded")
+    return kind.work(Job(run, district, options, progress, runner, network))
 
 
 def execute_run(
@@ -302,7 +256,7 @@ def execute_run(
     settings
         Heartbeat timing.
     runner
-        Function that runs the scenario; default :func:`default_runner`.
+        Function that runs the scenario; default :func:`api.jobkinds.default_runner`.
     me
         Name of this worker (default host:pid:thread).
 
@@ -318,7 +272,6 @@ def execute_run(
         logger.info("run %s: not claimable, skipped by %s", run_id, me)
         return Outcome.skipped
     logger.info("run %s: attempt %s on %s", run_id, lease, me)
-    run_fn = runner or default_runner
 
     def finish(status: RunStatus, message: str, **kwargs: Any) -> Outcome:
         if _finish(engine, run_id, lease, status, message, **kwargs):
@@ -329,17 +282,7 @@ def execute_run(
 
     with _Lease(engine, run_id, lease, settings) as job:
         try:
-            with Session(engine) as session:
-                run = session.get(Run, run_id)
-                assert run is not None
-                district, options = load_run_inputs(session, run)
-                network = (
-                    load_run_network(session, run, options)
-                    if run.kind == RunKind.scenario
-                    else None
-                )
-            job.progress(0.0, "inputs loaded")
-            result, output = _work(run, district, options, job.progress, run_fn, network)
+            done = _work(engine, run_id, job.progress, runner or default_runner)
         except RunCancelledError:
             return finish(RunStatus.cancelled, "cancelled on request")
         except LeaseLostError:
@@ -362,7 +305,7 @@ def execute_run(
                 "internal error",
                 error=f"internal error ({type(exc).__name__}): {exc}",
             )
-        return finish(RunStatus.succeeded, "done", result=result, output=output)
+        return finish(RunStatus.succeeded, "done", result=done.result, output=done.output)
 
 
 # -- recovery ------------------------------------------------------------------------

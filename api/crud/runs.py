@@ -20,6 +20,7 @@ from api.crud.common import get_visible, page, save
 from api.crud.scenarios import get_scenario_for_write
 from api.crud.versions import get_version
 from api.errors import ConflictError, ForbiddenError
+from api.jobkinds import JOB_KINDS
 from api.runstore import district_of
 from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
 from api.settings import Settings
@@ -69,18 +70,10 @@ def create_run(session: Session, p: Principal, scenario_id: int, settings: Setti
     return save(session, run)
 
 
-#: How each kind of job is named in messages.
-JOB_NOUNS = {
-    RunKind.scenario: "run",
-    RunKind.sweep_point: "sweep point",
-    RunKind.sizing: "sizing job",
-}
-
-
 def get_job(session: Session, p: Principal, run_id: int, kind: RunKind) -> Run:
     """Return a job row of ``kind`` the caller may read, else NotFoundError."""
     visible = sa.and_(col(Run.kind) == kind, run_visible(p))
-    return get_visible(session, Run, run_id, visible, JOB_NOUNS[kind])
+    return get_visible(session, Run, run_id, visible, JOB_KINDS[kind].noun)
 
 
 def get_run(session: Session, p: Principal, run_id: int) -> Run:
@@ -133,9 +126,11 @@ def cancel_run(
     """Cancel a queued run (or sizing job) at once, or ask a running one to stop."""
     run = get_job(session, p, run_id, kind)
     if not can_write_scenario(p, run.organisation_id):
-        raise ForbiddenError(f"{JOB_NOUNS[kind]} {run_id}: only its organisation may cancel it")
+        raise ForbiddenError(
+            f"{JOB_KINDS[kind].noun} {run_id}: only its organisation may cancel it"
+        )
     if run.status in FINAL_STATUSES:
-        raise ConflictError(f"{JOB_NOUNS[kind]} {run_id} is already {run.status}")
+        raise ConflictError(f"{JOB_KINDS[kind].noun} {run_id} is already {run.status}")
     cancel_jobs(session, col(Run.id) == run_id)
     session.commit()
     session.refresh(run)

@@ -25,7 +25,8 @@ from api.auth import create_api_key
 from api.db import make_engine
 from api.deps import get_session
 from api.executors import JobExecutor
-from api.jobs import Outcome, Runner, execute_run
+from api.jobkinds import Runner
+from api.jobs import Outcome, execute_run
 from api.main import create_app
 from api.schemas import EXAMPLE_SPEC, Role
 from api.settings import Settings

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from api.jobs import Outcome, default_runner
+from api.jobkinds import default_runner
+from api.jobs import Outcome
 from api.routers.dashboard import ASSETS, STATIC_DIR, lighting_by_hour
 from energy.errors import InputDataError
 from energy.timeindex import make_index

@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from api.db import make_engine, migrate
 from api.executors import InlineExecutor
+from api.jobkinds import JOB_KINDS, Job, JobKind, Output
 from api.jobs import Outcome, execute_run, reap_lost_runs
-from api.schemas import RunStatus
+from api.schemas import RunKind, RunStatus
 from api.tables import Run, utcnow
 from tests.api.conftest import (
     RecordingExecutor,
@@ -53,6 +54,29 @@ def test_a_run_delivered_twice_executes_once(engine: Any, settings: Any, queued:
     assert execute_run(queued, engine, settings, fake_runner) == Outcome.succeeded
     assert execute_run(queued, engine, settings, fake_runner) == Outcome.skipped
     assert get_run(engine, queued).attempts == 1
+
+
+def test_every_job_kind_has_one_entry_in_the_dispatch_table() -> None:
+    assert set(JOB_KINDS) == set(RunKind)
+    nouns = [kind.noun for kind in JOB_KINDS.values()]
+    assert len(set(nouns)) == len(nouns)
+
+
+def test_a_job_does_the_work_its_kind_names_in_the_table(
+    engine: Any, settings: Any, queued: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int | None, RunKind, str, Any]] = []
+
+    def work(job: Job) -> Output:
+        seen.append((job.run.id, job.run.kind, job.district.site.name, job.network))
+        job.progress(0.5, "half way")
+        return Output(output={"answer": 42})
+
+    monkeypatch.setitem(JOB_KINDS, RunKind.scenario, JobKind("run", work))
+    assert execute_run(queued, engine, settings, fake_runner) == Outcome.succeeded
+    assert seen == [(queued, RunKind.scenario, "Testquartier", None)]
+    run = get_run(engine, queued)
+    assert run.output == {"answer": 42} and run.progress_frac == 1.0
 
 
 def test_reaper_requeues_then_fails_lost_runs(engine: Any, settings: Any, queued: int) -> None:

@@ -7,7 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from api.jobs import Outcome, default_runner
+from api.jobkinds import default_runner
+from api.jobs import Outcome
 from tests.api.conftest import RecordingExecutor, World
 
 

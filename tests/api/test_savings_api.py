@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from api.jobs import Outcome, default_runner
+from api.jobkinds import default_runner
+from api.jobs import Outcome
 from api.tables import RunResult
 from tests.api.conftest import (
     RecordingExecutor,

@@ -1,0 +1,143 @@
+"""Job kinds: what a job row of each ``Run.kind`` does, dispatched by one table.
+
+Every kind shares claiming, heartbeat, progress, cancelling and recovery
+(:mod:`api.jobs`); kinds differ only in their work: a function that takes the
+:class:`Job` (the row, the district of its exact version with its changes,
+its options, a progress callback) and returns what to store
+(:class:`Output`: a results row, or JSON for ``Run.output``).
+:data:`JOB_KINDS` maps each :class:`~api.schemas.RunKind` to its work.
+
+Adding a kind (an ensemble member, a Pareto point, ...):
+
+1. a member of :class:`api.schemas.RunKind` (the stored value, at most 16
+   characters; no migration: the column is a plain string);
+2. one work function here, ``def run_x(job: Job) -> Output``, that calls the
+   library and returns the result;
+3. one entry in :data:`JOB_KINDS`: the noun used in messages, the function,
+   and whether the job needs the version's imported grid.
+
+Jobs of the new kind are created like sweep points and sizings, through
+:meth:`api.crud.runs.JobInputs.new_job` with ``kind=`` and ``params=``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from api.runstore import json_safe, result_row
+from api.schemas import RunKind, SizingCreate
+from api.tables import Run, RunResult
+from energy.district import District
+from energy.progress import ProgressCallback
+
+if TYPE_CHECKING:
+    from energy.scenario import ScenarioResult
+
+#: A function that runs a scenario: :func:`default_runner` or a stand-in in tests. Called as
+#: ``runner(district, options, progress)``, plus ``network=net`` when the run's district
+#: version carries an imported grid (:func:`api.runstore.load_run_network`).
+Runner = Callable[..., "ScenarioResult"]
+
+
+def default_runner(
+    district: District, options: dict[str, Any], progress: ProgressCallback, network: Any = None
+) -> Any:
+    """Run the scenario with :func:`energy.scenario.run_scenario` (on ``network`` if given)."""
+    from energy.scenario import ScenarioOptions, run_scenario
+
+    return run_scenario(district, ScenarioOptions(**options), progress=progress, network=network)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the work of one job gets.
+
+    Attributes
+    ----------
+    run
+        The job row (``params`` holds the kind's request).
+    district
+        The run's exact district version with the run's changes.
+    options
+        Run options, the weather file resolved (:func:`api.runstore.load_run_inputs`).
+    progress
+        Reports progress (0..1 and a message); raises when the job was cancelled.
+    runner
+        Runs a scenario (:func:`default_runner` or a stand-in in tests).
+    network
+        The version's imported grid for kinds that ask for it, else None.
+    """
+
+    run: Run
+    district: District
+    options: dict[str, Any]
+    progress: ProgressCallback
+    runner: Runner
+    network: Any = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a job's work stores: a ``run_results`` row or JSON for ``Run.output``."""
+
+    result: RunResult | None = None
+    output: dict[str, Any] | None = None
+
+
+#: The work of a kind of job.
+Work = Callable[[Job], Output]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One entry of :data:`JOB_KINDS`: how a kind is named, its work, whether it needs a grid."""
+
+    noun: str
+    work: Work
+    uses_network: bool = False
+
+
+def run_scenario_job(job: Job) -> Output:
+    """Run a scenario (optimum, AC check, baselines); the result goes to ``run_results``."""
+    assert job.run.id is not None
+    extra = {} if job.network is None else {"network": job.network}
+    result = job.runner(job.district, job.options, job.progress, **extra)
+    return Output(result=result_row(job.run.id, result))
+
+
+def run_sweep_point_job(job: Job) -> Output:
+    """Run one point of a sweep (:func:`energy.studies.sweep.run_point`); output its record."""
+    from energy.studies.sweep import run_point
+
+    assert job.run.params is not None
+    record = run_point(job.district, job.run.params["changes"], job.options)
+    job.progress(1.0, f"point done: {record['status']}")
+    return Output(output=record)
+
+
+def run_sizing_job(job: Job) -> Output:
+    """Size new capacities (:func:`energy.optimisation.sizing.size`); output its ``to_dict()``."""
+    from energy.optimisation.sizing import size
+    from energy.scenario import ScenarioOptions
+
+    request = SizingCreate.model_validate(job.run.params)
+    sized = size(
+        job.district,
+        ScenarioOptions(**job.options),
+        request.spec(),
+        progress=job.progress,
+        reference=request.reference,
+        sweep_battery_kwh=request.sweep_battery_kwh,
+        sweep_pv_kwp=request.sweep_pv_kwp,
+    )
+    return Output(output=json_safe(sized.to_dict()))
+
+
+#: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
+JOB_KINDS: dict[RunKind, JobKind] = {
+    RunKind.scenario: JobKind("run", run_scenario_job, uses_network=True),
+    RunKind.sweep_point: JobKind("sweep point", run_sweep_point_job),
+    RunKind.sizing: JobKind("sizing job", run_sizing_job),
+}

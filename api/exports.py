@@ -219,3 +219,11 @@ def frame_response(
         "rows": rows,
     }
     return JSONResponse(body, headers=headers)
+
+
+def csv_response(text: str, info: ExportInfo, filename: str) -> Response:
+    """Answer CSV text with the licence headers and a download name."""
+    headers = info.http_headers() | {
+        "Content-Disposition": f'attachment; filename="{filename}.csv"'
+    }
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

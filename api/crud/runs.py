@@ -7,7 +7,6 @@ and :mod:`api.crud.sizing` make theirs the same way.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,10 +134,3 @@ def cancel_run(
     session.commit()
     session.refresh(run)
     return run
-
-
-def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
-    """Return ``end - start`` in seconds, or None when either is missing."""
-    if start is None or end is None:
-        return None
-    return (end - start).total_seconds()

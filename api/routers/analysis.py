@@ -17,15 +17,16 @@ went in) in the body or CSV header and in ``X-Licence`` / ``Link``.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import crud
 from api.deps import CurrentKey, ExportCacheDep, Limit, Offset, SessionDep, SettingsDep
-from api.exports import ExportInfo
+from api.exports import ExportInfo, csv_response
 from api.runstore import frame_from_parquet, frame_to_parquet, run_version, stored_result
 from api.schemas import ExportFormat, MeterDataPublic, Page
 from api.tables import MeterData, Scenario
@@ -34,6 +35,9 @@ from energy.district import District
 from energy.errors import InputDataError
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
+
+if TYPE_CHECKING:
+    from energy.analysis.savings import SavingsReport
 
 router = APIRouter(tags=["analyses"])
 
@@ -105,15 +109,33 @@ SAVINGS_EXAMPLE: dict[str, Any] = {
 }
 
 
-def csv_response(text: str, info: ExportInfo, filename: str) -> Response:
-    """Answer CSV text with the licence headers and a download name."""
-    headers = info.http_headers() | {
-        "Content-Disposition": f'attachment; filename="{filename}.csv"'
-    }
-    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
-
-
 # -- savings ------------------------------------------------------------------------------
+
+
+def _savings_body(
+    report: SavingsReport, horizon: SavingsReport, run_id: int, names: Sequence[str]
+) -> dict[str, Any]:
+    """Return the JSON answer of ``GET /runs/{id}/savings`` (shape in its docstring).
+
+    ``report`` holds the periods asked for, ``horizon`` the same over the
+    whole horizon (for ``totals``), ``names`` the baselines reported.
+    """
+    wide = report.to_dict()
+    totals = {
+        name: {
+            metric: values
+            for metric, values in periods[0].items()
+            if metric not in ("period", "period_start", "hours", "complete")
+        }
+        for name, periods in horizon.to_dict()["baselines"].items()
+    }
+    return {k: v for k, v in wide.items() if k != "baselines"} | {
+        "run_id": run_id,
+        "baselines": list(names),
+        "rows": json_safe(report.to_csv_frame().to_dict(orient="records")),
+        "totals": totals,
+        "by_baseline": wide["baselines"],
+    }
 
 
 @router.get(
@@ -178,22 +200,7 @@ def get_savings(
         response = csv_response(report.to_csv(), info, f"run-{run.id}-savings-{period}")
     else:
         horizon = report if period == "horizon" else savings_report(result, "horizon", names)
-        wide = report.to_dict()
-        totals = {
-            name: {
-                metric: values
-                for metric, values in periods[0].items()
-                if metric not in ("period", "period_start", "hours", "complete")
-            }
-            for name, periods in horizon.to_dict()["baselines"].items()
-        }
-        body = {k: v for k, v in wide.items() if k != "baselines"} | {
-            "run_id": run.id,
-            "baselines": list(names),
-            "rows": json_safe(report.to_csv_frame().to_dict(orient="records")),
-            "totals": totals,
-            "by_baseline": wide["baselines"],
-        }
+        body = _savings_body(report, horizon, run_id, names)
         response = JSONResponse(body, headers=info.http_headers())
     cache.put(key, response)
     return response

@@ -6,7 +6,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api import crud
 from api.deps import (
@@ -21,6 +21,7 @@ from api.deps import (
 from api.errors import NotFoundError
 from api.executors import submit_jobs
 from api.exports import ExportCache, aggregate_frame, frame_response
+from api.public import run_public, runs_public
 from api.runstore import export_info, frame_from_parquet
 from api.schemas import (
     Aggregate,
@@ -31,59 +32,12 @@ from api.schemas import (
     RunStatus,
 )
 from api.settings import Settings
-from api.tables import DistrictVersion, Run, RunResult
+from api.tables import Run, RunResult
 from energy.errors import InputDataError
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["runs"])
-
-
-def runs_public(session: Session, runs: list[Run]) -> list[RunPublic]:
-    """Map run rows to their public form (district versions read in one query)."""
-    ids = {r.district_version_id for r in runs}
-    versions = {
-        v.id: v
-        for v in session.exec(select(DistrictVersion).where(col(DistrictVersion.id).in_(ids)))
-    }
-    out = []
-    for run in runs:
-        version = versions[run.district_version_id]
-        done = run.status == RunStatus.succeeded
-        out.append(
-            RunPublic(
-                id=run.id or 0,
-                scenario_id=run.scenario_id,
-                organisation_id=run.organisation_id,
-                district_id=version.district_id,
-                district_version=version.version,
-                status=RunStatus(run.status),
-                progress_frac=run.progress_frac,
-                progress_message=run.progress_message,
-                attempts=run.attempts,
-                max_attempts=run.max_attempts,
-                cancel_requested=run.cancel_requested,
-                worker=run.worker,
-                error=run.error,
-                diagnosis=list(run.diagnosis),
-                options=run.options,
-                changes=run.changes,
-                spec_hash=run.spec_hash,
-                created_at=run.created_at,
-                started_at=run.started_at,
-                finished_at=run.finished_at,
-                heartbeat_at=run.heartbeat_at,
-                queue_wait_s=crud.runs.seconds_between(run.created_at, run.started_at),
-                duration_s=crud.runs.seconds_between(run.started_at, run.finished_at),
-                results_url=f"/runs/{run.id}/results" if done else None,
-            )
-        )
-    return out
-
-
-def run_public(session: Session, run: Run) -> RunPublic:
-    """Map one run row to its public form."""
-    return runs_public(session, [run])[0]
 
 
 @router.post(

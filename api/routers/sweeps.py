@@ -31,9 +31,8 @@ from api.deps import (
 )
 from api.errors import ConflictError
 from api.executors import submit_jobs
-from api.exports import ExportInfo
-from api.routers.analysis import csv_response
-from api.routers.runs import run_public
+from api.exports import ExportInfo, csv_response
+from api.public import run_public
 from api.runstore import load_run_inputs
 from api.schemas import (
     ExportFormat,

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.runstore import json_safe, result_row
-from api.schemas import RunKind, SizingCreate
+from api.schemas import RunKind
+from api.study_schemas import SizingCreate
 from api.tables import Run, RunResult
 from energy.district import District
 from energy.progress import ProgressCallback

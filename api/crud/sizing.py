@@ -7,8 +7,9 @@ from sqlmodel import Session
 from api.auth import Principal
 from api.crud.common import save
 from api.crud.runs import job_inputs
-from api.schemas import RunKind, SizingCreate
+from api.schemas import RunKind
 from api.settings import Settings
+from api.study_schemas import SizingCreate
 from api.tables import Run
 from energy.errors import InputDataError
 

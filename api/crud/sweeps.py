@@ -14,16 +14,9 @@ from api.auth import Principal, can_write_scenario, sweep_visible
 from api.crud.common import ACTIVE_STATUSES, get_visible, page
 from api.crud.runs import cancel_jobs, job_inputs
 from api.errors import ConflictError, ForbiddenError
-from api.schemas import (
-    FINAL_STATUSES,
-    MAX_SWEEP_POINTS,
-    Page,
-    RunKind,
-    RunStatus,
-    SweepCreate,
-    economic_assumptions,
-)
+from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
 from api.settings import Settings
+from api.study_schemas import MAX_SWEEP_POINTS, SweepCreate, economic_assumptions
 from api.tables import Run, Sweep
 from energy.district import District
 from energy.errors import InputDataError

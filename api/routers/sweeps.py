@@ -34,17 +34,8 @@ from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
 from api.public import run_public
 from api.runstore import load_run_inputs
-from api.schemas import (
-    ExportFormat,
-    Page,
-    RunKind,
-    RunStatus,
-    SizingCreate,
-    SizingPublic,
-    SweepCreate,
-    SweepPointPublic,
-    SweepPublic,
-)
+from api.schemas import ExportFormat, Page, RunKind, RunStatus
+from api.study_schemas import SizingCreate, SizingPublic, SweepCreate, SweepPointPublic, SweepPublic
 from api.tables import DistrictVersion, Run, Sweep
 
 logger = logging.getLogger(__name__)

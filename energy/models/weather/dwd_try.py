@@ -1,0 +1,176 @@
+"""Reader of the DWD test reference years (TRY 2015 ``.dat``) into the canonical frame.
+
+Format (DWD/BBSR, "Handbuch Ortsgenaue Testreferenzjahre", 2017): a German
+header with ``Breitengrad``, ``Laengengrad``, ``Hoehenlage``, then the column
+line ``RW HW MM DD HH t p WR WG N x RF B D A E IL`` and one line per hour.
+Vendor columns are mapped to canonical names by :data:`TRY_VARIABLE_MAP`; the
+labelling is stated in :func:`read_try`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from energy.district import DATA_DIR
+from energy.errors import InputDataError
+from energy.models.weather.frame import canonical_frame, check_full_year, check_steps, read_text
+from energy.models.weather.solar import solar_position, split_beam
+
+#: The shipped DWD test reference year 2015, region 9 (contains Gera).
+DEFAULT_TRY_FILE: Path = DATA_DIR / "weather" / "TRY2015_Chemnitz_region09_Jahr.dat"
+
+#: Nominal calendar year given to the DWD TRY 2015 (a TRY has no real year; its
+#: months come from 1995-2012). 2015 is not a leap year, as the TRY has no 29 Feb.
+TRY_NOMINAL_YEAR = 2015
+
+#: DWD TRY column -> canonical column (B and D give ghi and dni, see read_try).
+TRY_VARIABLE_MAP: dict[str, str] = {
+    "t": "temp_air",
+    "WG": "wind_speed",
+    "B": "beam_horizontal",
+    "D": "dhi",
+}
+
+
+def _header(lines: list[str], source: str) -> dict[str, Any]:
+    """Return site and clock of a TRY file from its German header."""
+
+    def value(pattern: str, name: str) -> float:
+        for line in lines[:60]:
+            m = re.match(pattern + r"\s*:\s*(-?[0-9.]+)", line.strip())
+            if m:
+                return float(m.group(1))
+        raise InputDataError(f"{source}: header field {name} not found; not a DWD TRY file?")
+
+    return {
+        "latitude": value(r"Breitengrad", "Breitengrad"),
+        "longitude": value(r"L(?:ä|ae|a)ngengrad", "Laengengrad"),
+        "altitude_m": value(r"Hoehenlage", "Hoehenlage"),
+        "year": TRY_NOMINAL_YEAR,
+        "utc_offset_h": 1.0,
+        "typical_year": True,
+        "source": source,
+    }
+
+
+def _table(lines: list[str], source: str) -> tuple[pd.DataFrame, list[int]]:
+    """Return the data lines below the column line as floats, and their 1-based numbers."""
+    head = next(
+        (i for i, line in enumerate(lines) if line.split()[:5] == ["RW", "HW", "MM", "DD", "HH"]),
+        None,
+    )
+    if head is None:
+        raise InputDataError(
+            f"{source}: column line 'RW HW MM DD HH ...' not found; not a DWD TRY 2015 file?"
+        )
+    columns = lines[head].split()
+    needed = ["MM", "DD", "HH", *TRY_VARIABLE_MAP]
+    absent = [c for c in needed if c not in columns]
+    if absent:
+        raise InputDataError(
+            f"{source}: line {head + 1}: missing column(s) "
+            f"{', '.join(absent)}; a TRY needs {', '.join(needed)}"
+        )
+    rows: list[list[float]] = []
+    line_numbers: list[int] = []
+    for number, line in enumerate(lines[head + 1 :], start=head + 2):
+        fields = line.split()
+        if not fields or fields[0].startswith("*"):
+            continue
+        if len(fields) != len(columns):
+            raise InputDataError(
+                f"{source}: line {number} has {len(fields)} values, expected {len(columns)} "
+                f"({' '.join(columns)}); the file looks cut off or damaged"
+            )
+        try:
+            rows.append([float(v) for v in fields])
+        except ValueError as exc:
+            raise InputDataError(f"{source}: line {number}: {exc}") from exc
+        line_numbers.append(number)
+    if not rows:
+        raise InputDataError(f"{source}: no data lines after the column line {head + 1}")
+    return pd.DataFrame(rows, columns=columns), line_numbers
+
+
+def _index(raw: pd.DataFrame, line_numbers: list[int], source: str) -> pd.DatetimeIndex:
+    """Return the interval starts [UTC] of the TRY rows (``MM-DD (HH-1):00 MEZ - 1 h``)."""
+    try:
+        date = pd.to_datetime(
+            {
+                "year": np.full(len(raw), TRY_NOMINAL_YEAR),
+                "month": raw["MM"].astype(int),
+                "day": raw["DD"].astype(int),
+            }
+        )
+    except ValueError as exc:
+        raise InputDataError(f"{source}: invalid month/day in the data lines: {exc}") from exc
+    hour = raw["HH"].astype(int)
+    bad_hour = np.flatnonzero((hour < 1) | (hour > 24))
+    if len(bad_hour):
+        i = int(bad_hour[0])
+        raise InputDataError(
+            f"{source}: line {line_numbers[i]}: HH = {hour[i]} is not "
+            "allowed; TRY hours run 1..24 (MEZ, end of the hour)"
+        )
+    # start of the hour in MEZ = date + (HH - 1) h; UTC = MEZ - 1 h
+    start_utc = (date + pd.to_timedelta(hour - 2, unit="h")).dt.tz_localize("UTC")
+    index = pd.DatetimeIndex(start_utc)
+    check_steps(index, source, 1.0, line_numbers)
+    check_full_year(index, source, 1.0, TRY_NOMINAL_YEAR, line_numbers[-1])
+    return index
+
+
+def read_try(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a DWD test reference year (TRY 2015 ``.dat``) into the canonical frame.
+
+    ``HH`` runs 1..24 in MEZ (UTC+1, no daylight saving time) and labels the
+    END of the hour: ``HH = 1`` is the mean over 00:00-01:00 MEZ, i.e. the
+    interval starting 23:00 UTC of the previous day. Readings used: ``t`` air
+    temperature [C], ``WG`` wind speed [m/s], ``B`` direct and ``D`` diffuse
+    irradiance on the horizontal [W/m2] (module docstring for the format).
+
+    Labelling here: start of the interval in UTC, ``MM-DD (HH-1):00 MEZ - 1 h``.
+    ``ghi = B + D``; ``dni`` from ``B`` at the interval midpoint with the low-sun
+    guard of :mod:`energy.models.weather.solar`, computed at the file's own grid point.
+
+    A TRY has no real year (its months are taken from 1995-2012); it is
+    labelled with the nominal year :data:`TRY_NOMINAL_YEAR` = 2015. Use
+    :func:`~energy.models.weather.map_to_year` or
+    :func:`~energy.models.weather.weather_for_index` for other years.
+
+    Parameters
+    ----------
+    path
+        The DWD TRY 2015 ``.dat`` file.
+
+    Returns
+    -------
+    tuple
+        The canonical frame (8760 hours from 2014-12-31 23:00 UTC) and metadata
+        ``latitude``, ``longitude`` [deg], ``altitude_m`` [m], ``year`` (nominal),
+        ``utc_offset_h`` (1), ``typical_year`` (True), ``source``.
+
+    Raises
+    ------
+    InputDataError
+        For a missing header field or column, a line with too few values (a cut
+        file, named by line number), or missing hours (the period is named).
+    """
+    p = Path(path)
+    source = str(p)
+    lines = read_text(p).splitlines()
+    meta = _header(lines, source)
+    raw, line_numbers = _table(lines, source)
+    index = _index(raw, line_numbers, source)
+    data = raw.rename(columns=TRY_VARIABLE_MAP).set_index(index)
+    pos = solar_position(index, meta["latitude"], meta["longitude"], meta["altitude_m"])
+    ghi, dni, dhi = split_beam(
+        data["beam_horizontal"].to_numpy(), data["dhi"].to_numpy(), pos["zenith"].to_numpy()
+    )
+    data["ghi"], data["dni"], data["dhi"] = ghi, dni, dhi
+    return canonical_frame(data, source, 1.0, line_numbers), meta

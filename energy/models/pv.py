@@ -4,12 +4,13 @@ For each step of a canonical weather frame (:mod:`energy.models.weather`,
 start-labelled UTC interval means) and each :class:`~energy.district.PVSystem`:
 
 1. Solar position at the interval MIDPOINT (NREL SPA, Reda & Andreas 2004,
-   DOI 10.1016/j.solener.2003.12.003), computed once per weather frame and
-   shared by all systems of a district.
+   DOI 10.1016/j.solener.2003.12.003), extraterrestrial DNI and air mass
+   (:func:`energy.models.weather.solar_geometry`, the same geometry clear sky
+   uses), computed once per weather frame and shared by all systems of a district.
 2. Plane-of-array irradiance with the Perez 1990 transposition
    (Perez et al. 1990, DOI 10.1016/0038-092X(90)90055-H; ``allsitescomposite1990``
-   coefficients), extraterrestrial DNI (Spencer 1971) and the relative air mass
-   of Kasten & Young (1989):
+   coefficients) with that extraterrestrial DNI (Spencer 1971) and relative air
+   mass (Kasten & Young 1989):
    :math:`E_{poa} = E_b + E_{sky} + E_{ground}`,
    :math:`E_b = DNI \cos(AOI)`, :math:`E_{ground} = GHI\,\rho\,(1-\cos\beta)/2`.
 3. Angle-of-incidence loss of the beam with the physical glass-cover model
@@ -43,7 +44,7 @@ import pvlib
 
 from energy.district import District, PVSystem, Site
 from energy.errors import InputDataError
-from energy.models.weather import WeatherSource, check_weather, solar_position, weather_for_index
+from energy.models.weather import WeatherSource, check_weather, solar_geometry, weather_for_index
 from energy.timeindex import make_index, step_hours, year_index
 
 logger = logging.getLogger(__name__)
@@ -62,36 +63,6 @@ SAPM_TEMPERATURE_BY_MOUNT: dict[str, str] = {
 
 #: Reference inverter efficiency of the PVWatts inverter curve (Dobos 2014).
 ETA_INV_REF = 0.9637
-
-
-def solar_geometry(index: pd.DatetimeIndex, site: Site) -> pd.DataFrame:
-    """Sun position and sky inputs of the transposition, once per weather index.
-
-    Parameters
-    ----------
-    index
-        Start-labelled, regular UTC index of the weather.
-    site
-        Latitude, longitude and altitude of the district.
-
-    Returns
-    -------
-    pandas.DataFrame
-        On ``index``: ``apparent_zenith``, ``azimuth`` [deg] at the interval
-        midpoints (:func:`energy.models.weather.solar_position`), ``dni_extra``
-        [W/m2] (Spencer 1971) and ``airmass`` (relative, Kasten & Young 1989).
-    """
-    pos = solar_position(index, site.latitude, site.longitude, site.altitude_m)
-    mid = pos.index + pd.Timedelta(hours=step_hours(pos.index) / 2)
-    return pd.DataFrame(
-        {
-            "apparent_zenith": pos["apparent_zenith"].to_numpy(),
-            "azimuth": pos["azimuth"].to_numpy(),
-            "dni_extra": pvlib.irradiance.get_extra_radiation(mid).to_numpy(),
-            "airmass": pvlib.atmosphere.get_relative_airmass(pos["apparent_zenith"].to_numpy()),
-        },
-        index=pos.index,
-    )
 
 
 def _orientation_key(system: PVSystem) -> tuple[float, float, float]:
@@ -119,8 +90,9 @@ def plane_of_array(system: PVSystem, weather: pd.DataFrame, geometry: pd.DataFra
     weather
         Canonical weather frame.
     geometry
-        :func:`solar_geometry` on the weather's index. DNI is set to 0 where the
-        sun is below the horizon at the interval midpoint.
+        :func:`energy.models.weather.solar_geometry` on the weather's index at
+        the site. DNI is set to 0 where the sun is below the horizon at the
+        interval midpoint.
 
     Returns
     -------
@@ -194,8 +166,9 @@ def pv_ac_kw(
     site
         Site of the system (latitude, longitude, altitude).
     geometry
-        Result of :func:`solar_geometry` for ``weather.index`` at ``site``, to
-        reuse it across systems; computed if omitted.
+        Result of :func:`energy.models.weather.solar_geometry` for
+        ``weather.index`` at ``site``, to reuse it across systems; computed if
+        omitted.
 
     Returns
     -------
@@ -203,13 +176,14 @@ def pv_ac_kw(
         AC power [kW] named ``system.id``; interval means like the weather.
     """
     frame = check_weather(weather)
-    geo = solar_geometry(frame.index, site) if geometry is None else geometry
-    if not geo.index.equals(frame.index):
+    if geometry is None:
+        geometry = solar_geometry(frame.index, site.latitude, site.longitude, site.altitude_m)
+    if not geometry.index.equals(frame.index):
         raise InputDataError(
-            "geometry: its index differs from the weather index; compute it "
-            "with solar_geometry(weather.index, site)"
+            "geometry: its index differs from the weather index; compute it with "
+            "solar_geometry(weather.index, site.latitude, site.longitude, site.altitude_m)"
         )
-    poa = plane_of_array(system, frame, geo)
+    poa = plane_of_array(system, frame, geometry)
     return pd.Series(
         system.kwp * _ac_kw_per_kwp(system, frame, poa), index=frame.index, name=system.id
     )
@@ -240,7 +214,8 @@ def district_pv_kw(district: District, weather: pd.DataFrame) -> pd.DataFrame:
     frame = check_weather(weather)
     if not district.pv:
         return pd.DataFrame(index=frame.index)
-    geo = solar_geometry(frame.index, district.site)
+    site = district.site
+    geo = solar_geometry(frame.index, site.latitude, site.longitude, site.altitude_m)
     poa_cache: dict[tuple[float, float, float], pd.DataFrame] = {}
     per_kwp: dict[tuple[Any, ...], np.ndarray] = {}
     columns: dict[str, np.ndarray] = {}

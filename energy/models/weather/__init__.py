@@ -38,8 +38,9 @@ Modules, one topic each:
   :class:`~energy.errors.InputDataError` naming the file and the line or the
   missing period;
 * :mod:`~energy.models.weather.solar`: the sun at interval midpoints
-  (:func:`solar_position`), horizontal beam to DNI, Erbs decomposition
-  (:func:`decompose_ghi`);
+  (:func:`solar_position`; with extraterrestrial irradiance and air mass,
+  :func:`solar_geometry`, used by clear sky and by :mod:`energy.models.pv`),
+  horizontal beam to DNI, Erbs decomposition (:func:`decompose_ghi`);
 * :mod:`~energy.models.weather.clearsky`: Ineichen-Perez clear sky (:func:`clear_sky`);
 * :mod:`~energy.models.weather.align`: a typical year onto calendar years
   (:func:`map_to_year`) and any source onto a horizon (:func:`weather_for_index`).
@@ -57,7 +58,13 @@ from energy.models.weather.epw import EPW_FIELD_MAP, EPW_MISSING, read_epw
 from energy.models.weather.frame import CANONICAL_COLUMNS, TMY_NOMINAL_YEAR, check_weather
 from energy.models.weather.open_meteo import OPEN_METEO_VARIABLE_MAP, read_open_meteo
 from energy.models.weather.pvgis import PVGIS_VARIABLE_MAP, read_pvgis_tmy
-from energy.models.weather.solar import MAX_ZENITH_DEG, decompose_ghi, solar_position
+from energy.models.weather.solar import (
+    MAX_ZENITH_DEG,
+    decompose_ghi,
+    interval_midpoints,
+    solar_geometry,
+    solar_position,
+)
 from energy.models.weather.sources import WeatherSource, read_weather
 
 __all__ = [
@@ -77,12 +84,14 @@ __all__ = [
     "check_weather",
     "clear_sky",
     "decompose_ghi",
+    "interval_midpoints",
     "map_to_year",
     "read_epw",
     "read_open_meteo",
     "read_pvgis_tmy",
     "read_try",
     "read_weather",
+    "solar_geometry",
     "solar_position",
     "weather_for_index",
 ]

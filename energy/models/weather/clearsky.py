@@ -18,8 +18,8 @@ import pvlib
 
 from energy.errors import InputDataError
 from energy.models.weather.frame import canonical_frame
-from energy.models.weather.solar import solar_position
-from energy.timeindex import require_utc_index, step_hours
+from energy.models.weather.solar import interval_midpoints, solar_geometry
+from energy.timeindex import require_utc_index
 
 #: Monthly mean air temperature [C], Jan..Dec, of the shipped DWD TRY 2015
 #: region 9 (all hours), the default of :func:`clear_sky`. Clear days are warmer
@@ -89,7 +89,8 @@ def clear_sky(
     DOI 10.1016/S0038-092X(02)00045-2; pvlib.clearsky.ineichen).
 
     Values are taken at the interval midpoints as the interval means and
-    labelled at the interval start.
+    labelled at the interval start; sun position, extraterrestrial irradiance
+    and air mass come from :func:`~energy.models.weather.solar.solar_geometry`.
 
     Parameters
     ----------
@@ -116,17 +117,21 @@ def clear_sky(
         The canonical frame.
     """
     utc = require_utc_index(index, "clear-sky index")
-    pos = solar_position(utc, latitude, longitude, altitude_m)
-    mid = utc + pd.Timedelta(hours=step_hours(utc) / 2)
+    geo = solar_geometry(utc, latitude, longitude, altitude_m)
+    mid = interval_midpoints(utc)
     tl = _linke_turbidity(linke_turbidity, mid, latitude, longitude)
     temps = np.asarray(TRY_MONTHLY_TEMP_AIR_C if temp_air_c is None else temp_air_c, dtype=float)
     temp = np.full(len(utc), float(temps)) if temps.ndim == 0 else temps[mid.month.to_numpy() - 1]
-    airmass = pvlib.atmosphere.get_relative_airmass(pos["apparent_zenith"].to_numpy())
-    am_abs = pvlib.atmosphere.get_absolute_airmass(airmass, pvlib.atmosphere.alt2pres(altitude_m))
-    dni_extra = pvlib.irradiance.get_extra_radiation(mid).to_numpy()
+    am_abs = pvlib.atmosphere.get_absolute_airmass(
+        geo["airmass"].to_numpy(), pvlib.atmosphere.alt2pres(altitude_m)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):  # night: cos(zenith) = 0
         cs = pvlib.clearsky.ineichen(
-            pos["apparent_zenith"].to_numpy(), am_abs, tl, altitude=altitude_m, dni_extra=dni_extra
+            geo["apparent_zenith"].to_numpy(),
+            am_abs,
+            tl,
+            altitude=altitude_m,
+            dni_extra=geo["dni_extra"].to_numpy(),
         )
     data = pd.DataFrame(
         {

@@ -2,7 +2,8 @@ r"""Solar geometry at interval midpoints, and the split of irradiance into its c
 
 Every series in :mod:`energy` is labelled at interval START and holds interval
 means, so the sun is taken at the interval MIDPOINT ``t + dt/2``
-(:func:`solar_position`), for the weather readers, clear sky
+(:func:`interval_midpoints`). :func:`solar_position` and :func:`solar_geometry`
+are the one place that computes it, for the weather readers, clear sky
 (:mod:`~energy.models.weather.clearsky`), PV (:mod:`energy.models.pv`) and
 street lighting (:mod:`energy.models.lighting`).
 
@@ -35,6 +36,12 @@ from energy.timeindex import require_utc_index, step_hours
 MAX_ZENITH_DEG = 87.0
 
 
+def interval_midpoints(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Return ``index + dt/2``: the midpoints of the start-labelled intervals [UTC]."""
+    utc = require_utc_index(index, "weather index")
+    return utc + pd.Timedelta(hours=step_hours(utc) / 2)
+
+
 def solar_position(
     index: pd.DatetimeIndex, latitude: float, longitude: float, altitude_m: float = 0.0
 ) -> pd.DataFrame:
@@ -58,13 +65,52 @@ def solar_position(
         :func:`pvlib.solarposition.get_solarposition` (``nrel_numpy``).
     """
     utc = require_utc_index(index, "weather index")
-    half = pd.Timedelta(hours=step_hours(utc) / 2)
     pos = pvlib.solarposition.get_solarposition(
-        utc + half, latitude, longitude, altitude=altitude_m
+        interval_midpoints(utc), latitude, longitude, altitude=altitude_m
     )
     out = pos[["zenith", "apparent_zenith", "azimuth"]].copy()
     out.index = utc
     return out
+
+
+def solar_geometry(
+    index: pd.DatetimeIndex, latitude: float, longitude: float, altitude_m: float = 0.0
+) -> pd.DataFrame:
+    """Sun position, extraterrestrial irradiance and air mass at the interval midpoints.
+
+    What clear sky and the PV transposition need, computed once per index.
+
+    Parameters
+    ----------
+    index
+        Start-labelled, regular UTC index.
+    latitude, longitude, altitude_m
+        Site [deg north, deg east, m].
+
+    Returns
+    -------
+    pandas.DataFrame
+        On ``index``: ``zenith``, ``apparent_zenith``, ``azimuth`` [deg]
+        (:func:`solar_position`), ``dni_extra`` [W/m2], the extraterrestrial
+        normal irradiance (Spencer 1971, :func:`pvlib.irradiance.get_extra_radiation`),
+        and ``airmass``, the relative air mass of the apparent zenith (Kasten &
+        Young 1989, :func:`pvlib.atmosphere.get_relative_airmass`; NaN with the
+        sun below the horizon).
+    """
+    pos = solar_position(index, latitude, longitude, altitude_m)
+    apparent = pos["apparent_zenith"].to_numpy()
+    return pd.DataFrame(
+        {
+            "zenith": pos["zenith"].to_numpy(),
+            "apparent_zenith": apparent,
+            "azimuth": pos["azimuth"].to_numpy(),
+            "dni_extra": pvlib.irradiance.get_extra_radiation(
+                interval_midpoints(pos.index)
+            ).to_numpy(),
+            "airmass": pvlib.atmosphere.get_relative_airmass(apparent),
+        },
+        index=pos.index,
+    )
 
 
 def split_beam(
@@ -117,7 +163,7 @@ def decompose_ghi(
         ``(dni, dhi)`` [W/m2] on ``index``.
     """
     pos = solar_position(index, latitude, longitude, altitude_m)
-    doy = (pos.index + pd.Timedelta(hours=step_hours(pos.index) / 2)).dayofyear
+    doy = interval_midpoints(pos.index).dayofyear
     out = pvlib.irradiance.erbs(
         np.asarray(ghi, dtype=float), pos["zenith"].to_numpy(), doy.to_numpy()
     )

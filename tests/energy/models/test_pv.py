@@ -22,9 +22,8 @@ from energy.models.pv import (
     plane_of_array,
     pv_ac_kw,
     pv_forecast,
-    solar_geometry,
 )
-from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
+from energy.models.weather import DEFAULT_TRY_FILE, solar_geometry, weather_for_index
 from energy.timeindex import year_index
 
 GERA = {"name": "Gera", "latitude": 50.88, "longitude": 12.08, "altitude_m": 200.0}
@@ -152,7 +151,8 @@ def test_pvwatts_plane_of_array(pvwatts: pd.DataFrame) -> None:
     # irradiance before the cover (IAM) loss, our poa_global. Annual within 1 %, hourly
     # RMSE below 10 W/m2 (1 % of 1000 W/m2).
     weather = _pvwatts_weather(pvwatts)
-    poa = plane_of_array(PVWATTS_SYSTEM, weather, solar_geometry(weather.index, DENVER))
+    geometry = solar_geometry(weather.index, DENVER.latitude, DENVER.longitude, DENVER.altitude_m)
+    poa = plane_of_array(PVWATTS_SYSTEM, weather, geometry)
     ref = pvwatts["Plane of Array Irradiance (W/m^2)"].to_numpy()
     assert poa["poa_global"].sum() == pytest.approx(ref.sum(), rel=0.01)
     rmse = float(np.sqrt(np.mean((poa["poa_global"].to_numpy() - ref) ** 2)))

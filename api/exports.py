@@ -18,7 +18,6 @@ follows the unit in the quantity part of a column name (before any
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import threading
@@ -30,13 +29,9 @@ from typing import Any
 import pandas as pd
 from fastapi.responses import JSONResponse, Response
 
+from energy.report.exports import LICENCE_URLS, csv_with_header, header_lines
 from energy.timeindex import require_utc_index, step_hours
 
-#: Where the licences are published.
-LICENCE_URLS = {
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
-}
 _PERIODS = {"hour": "h", "day": "D", "month": "MS"}
 
 
@@ -50,19 +45,23 @@ class ExportInfo:
     timezone: str = "Europe/Berlin"
     data_licences: tuple[str, ...] = field(default_factory=tuple)
 
+    def fields(self) -> dict[str, Any]:
+        """Licence fields as :func:`energy.report.exports.export_info` names them."""
+        return {
+            "licence": self.licence,
+            "licence_url": LICENCE_URLS.get(self.licence),
+            "attribution": self.attribution,
+            "source": self.source,
+            "data_licences": list(self.data_licences),
+        }
+
     def header_lines(self) -> list[str]:
         """Lines for the top of a CSV file (without the leading ``#``)."""
-        lines = [
-            f"licence: {self.licence} ({LICENCE_URLS.get(self.licence, '')})",
-            f"attribution: {self.attribution}",
-            f"source: {self.source}",
-        ]
-        lines += [f"contains: {item}" for item in self.data_licences]
-        lines.append(
+        return [
+            *header_lines(self.fields()),
             f"time: time_local in {self.timezone} and time_utc; each label is the start "
-            "of its interval; powers are interval means"
-        )
-        return lines
+            "of its interval; powers are interval means",
+        ]
 
     def http_headers(self) -> dict[str, str]:
         """HTTP headers naming the licence (RFC 8288 ``Link rel=license``)."""
@@ -195,11 +194,12 @@ def frame_response(
         out = frame.copy()
         out.insert(0, "time_utc", utc)
         out.insert(0, "time_local", local)
-        buffer = io.StringIO()
-        buffer.write("".join(f"# {line}\n" for line in info.header_lines()))
-        out.to_csv(buffer, index=False, float_format="%.9g", lineterminator="\n")
         headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(
+            csv_with_header(out, info.header_lines()),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
+        )
     columns = [str(c) for c in frame.columns]
     values = frame.to_numpy(dtype=object)
     rows = [
@@ -208,11 +208,7 @@ def frame_response(
         for t_local, t_utc, row in zip(local, utc, values, strict=True)
     ]
     body: dict[str, Any] = {
-        "licence": info.licence,
-        "licence_url": LICENCE_URLS.get(info.licence),
-        "attribution": info.attribution,
-        "source": info.source,
-        "data_licences": list(info.data_licences),
+        **info.fields(),
         "timezone": info.timezone,
         **(extra or {}),
         "columns": columns,

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from energy.report.exports import ATTRIBUTION
 from energy.serialise import RESULTS_LICENCE
 
 #: Passwords that ship in examples and must never reach a real deployment.
@@ -70,10 +71,7 @@ class Settings(BaseSettings):
     )
     celery_queue_name: str = Field("energy-runs", description="Celery queue of the runs")
     result_licence: str = Field(RESULTS_LICENCE, description="Licence of exported results")
-    result_attribution: str = Field(
-        "Digitales Stadtwerk Gera planning backend",
-        description="Attribution named in every export",
-    )
+    result_attribution: str = Field(ATTRIBUTION, description="Attribution named in every export")
     cors_origins: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

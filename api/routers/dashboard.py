@@ -34,7 +34,6 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from api import crud
 from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep
 from api.errors import NotFoundError
-from api.exports import LICENCE_URLS
 from api.runstore import (
     export_info,
     frame_from_parquet,
@@ -44,6 +43,7 @@ from api.runstore import (
     stored_result,
 )
 from energy.errors import InputDataError
+from energy.report.exports import LICENCE_URLS
 from energy.timeindex import require_utc_index, step_hours
 
 logger = logging.getLogger(__name__)

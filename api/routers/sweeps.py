@@ -244,7 +244,7 @@ def get_sweep(
     state = crud.sweeps.sweep_states(session, [sweep_id])[sweep_id]
     jobs = crud.sweeps.sweep_jobs(session, [sweep_id])[sweep_id]
     if format == "csv":
-        from energy.analysis.savings import csv_with_header, header_lines
+        from energy.report.exports import csv_with_header, header_lines
 
         result = finished_result(session, sweep, state, jobs, "its table")
         answer = csv_response(

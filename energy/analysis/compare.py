@@ -62,16 +62,10 @@ from energy.analysis.economics import (
     investment_items_from_district,
     lcoe,
 )
-from energy.analysis.savings import (
-    BASELINES,
-    export_info,
-    header_lines,
-    peak_rate_eur_per_kw,
-    write_csv_with_header,
-    write_json,
-)
+from energy.analysis.savings import BASELINES, peak_rate_eur_per_kw
 from energy.district import District
 from energy.errors import InputDataError
+from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
 from energy.timeindex import step_hours
@@ -344,7 +338,7 @@ class Comparison:
     assumptions
         The economic assumptions used.
     info
-        Licence and provenance (:func:`energy.analysis.savings.export_info`).
+        Licence and provenance (:func:`energy.report.exports.export_info`).
     """
 
     frame: pd.DataFrame

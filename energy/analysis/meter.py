@@ -56,11 +56,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy.analysis.savings import BASELINES, export_info
+from energy.analysis.savings import BASELINES
 from energy.district import District
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
 from energy.kpi import savings as kpi_savings
+from energy.report.exports import export_info
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
 from energy.timeindex import require_utc_index, step_hours
@@ -370,7 +371,7 @@ class MeterComparison:
     measured
         The measured result (:func:`measured_result`).
     info
-        Licence and provenance (:func:`energy.analysis.savings.export_info`).
+        Licence and provenance (:func:`energy.report.exports.export_info`).
     """
 
     kpis: pd.DataFrame

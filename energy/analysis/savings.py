@@ -68,17 +68,16 @@ period cut by the horizon holds only the steps inside it (``hours`` and
 imports or emits less, or is more self-sufficient.
 
 Exports carry their licence: CC-BY-4.0 for our results, plus ODbL-1.0 where a
-SimBench grid went in (:func:`export_info`).
+SimBench grid went in (:func:`energy.report.exports.export_info`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,8 +88,9 @@ import pandas as pd
 from energy.baselines import baseline_b0, baseline_b1
 from energy.district import District
 from energy.errors import InputDataError
+from energy.report.exports import csv_with_header, export_info, header_lines, write_json
 from energy.scenario import BASELINE_FILE, ScenarioOptions, ScenarioResult, scenario_inputs
-from energy.serialise import RESULTS_LICENCE, json_safe
+from energy.serialise import json_safe
 from energy.timeindex import require_utc_index, step_hours
 
 logger = logging.getLogger(__name__)
@@ -116,96 +116,6 @@ PERIODS: dict[str, str | None] = {
     "year": "Y",
     "horizon": None,
 }
-#: Where the licences are published.
-LICENCE_URLS = {
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
-}
-#: Named in every export (as the API's default attribution).
-ATTRIBUTION = "Digitales Stadtwerk Gera planning backend"
-SIMBENCH_NOTE = "ODbL-1.0: SimBench grid data (Meinecke et al. 2020, https://simbench.de)"
-
-
-# -- licence and provenance ----------------------------------------------------------------
-def _mentions_simbench(value: Any) -> bool:
-    return "simbench" in json.dumps(json_safe(value), default=str).lower()
-
-
-def export_info(metadata: Mapping[str, Any], source: str | None = None) -> dict[str, Any]:
-    """Licence, attribution and provenance of an export of a run's results.
-
-    The licence of our results is CC-BY-4.0. ``data_licences`` lists the
-    licences of data that went in: whatever ``metadata["data_licences"]``
-    names, and ODbL-1.0 when the run's ``network``, ``grid`` or ``data_files``
-    record mentions SimBench.
-
-    Parameters
-    ----------
-    metadata
-        ``ScenarioResult.metadata`` (spec hash, horizon, versions, ...).
-    source
-        Provenance text; default built from the district name, spec hash and
-        horizon in ``metadata``.
-    """
-    data_licences = [str(x) for x in metadata.get("data_licences", [])]
-    simbench = any(_mentions_simbench(metadata.get(k)) for k in ("network", "grid", "data_files"))
-    if simbench and not any("odbl" in x.lower() for x in data_licences):
-        data_licences.append(SIMBENCH_NOTE)
-    if source is None:
-        district = metadata.get("district", {})
-        horizon = metadata.get("horizon", {})
-        version = metadata.get("versions", {}).get("stadtwerk-energy")
-        source = (
-            f"scenario run of district {district.get('name', '?')!r} "
-            f"(spec sha256 {district.get('spec_hash', '?')}), "
-            f"{horizon.get('start', '?')} to {horizon.get('end', '?')}; "
-            f"stadtwerk-energy {version or '?'} (energy.analysis.savings)"
-        )
-    licence = str(metadata.get("licence", RESULTS_LICENCE))
-    return {
-        "licence": licence,
-        "licence_url": LICENCE_URLS.get(licence),
-        "attribution": ATTRIBUTION,
-        "source": source,
-        "data_licences": data_licences,
-    }
-
-
-def header_lines(info: Mapping[str, Any]) -> list[str]:
-    """CSV header lines (without ``#``) naming licence, attribution, source, data licences."""
-    lines = [
-        f"licence: {info['licence']} ({info.get('licence_url') or ''})",
-        f"attribution: {info['attribution']}",
-        f"source: {info['source']}",
-    ]
-    return lines + [f"contains: {item}" for item in info.get("data_licences", [])]
-
-
-def csv_with_header(frame: pd.DataFrame, lines: Iterable[str]) -> str:
-    """Return ``frame`` (no index) as CSV text after ``# line`` comment lines."""
-    buffer = io.StringIO()
-    buffer.write("".join(f"# {line}\n" for line in lines))
-    frame.to_csv(buffer, index=False, float_format="%.9g", lineterminator="\n")
-    return buffer.getvalue()
-
-
-def write_csv_with_header(frame: pd.DataFrame, path: Path, lines: Iterable[str]) -> Path:
-    """Write ``frame`` (no index) as CSV after ``# line`` comment lines."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_with_header(frame, lines), encoding="utf-8")
-    return path
-
-
-def write_json(data: Any, path: Path) -> Path:
-    """Write JSON-ready ``data`` (NaN -> null) to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(json_safe(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 # -- per-step savings ----------------------------------------------------------------------
@@ -417,7 +327,7 @@ class SavingsReport:
     timezone
         Time zone of the periods.
     info
-        Licence and provenance (:func:`export_info`).
+        Licence and provenance (:func:`energy.report.exports.export_info`).
     """
 
     frame: pd.DataFrame
@@ -520,7 +430,7 @@ def savings_report(
         Time zone of the periods; default the run's (``metadata.horizon.timezone``),
         else Europe/Berlin.
     source
-        Provenance text of the exports (:func:`export_info`).
+        Provenance text of the exports (:func:`energy.report.exports.export_info`).
 
     Returns
     -------

@@ -54,8 +54,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from energy.analysis.savings import header_lines
 from energy.errors import InputDataError
+from energy.report.exports import header_lines
 
 if TYPE_CHECKING:
     from energy.studies.sweep import SweepResult

@@ -46,10 +46,10 @@ import pandas as pd
 
 from energy.analysis.compare import added_items, appraise
 from energy.analysis.economics import EconomicAssumptions, InvestmentItems
-from energy.analysis.savings import export_info, header_lines, write_csv_with_header, write_json
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
 from energy.progress import ProgressCallback, no_progress
+from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
 from energy.report.heatmap import sweep_heatmap_svg
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandapower as pp
 import pytest
 
-from energy.analysis.savings import export_info
 from energy.district import GERA_DISTRICT_FILE, District, PVSystem, load_district
 from energy.models.grid import check_schedule, import_network, map_to_district
+from energy.report.exports import export_info
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 
 SIMBENCH_CODE = "1-LV-semiurb4--0-sw"

@@ -12,7 +12,6 @@ import pytest
 
 from energy.analysis.savings import (
     baselines_for_run,
-    export_info,
     load_run,
     period_table,
     savings_report,
@@ -240,13 +239,6 @@ def test_report_json_and_csv_carry_licence(tmp_path: Path) -> None:
     assert len(table) == 2 * 2 * 4 * 4  # months x baselines x sources x metrics
     report.write_json(tmp_path / "s.json")
     assert json.loads((tmp_path / "s.json").read_text())["period"] == "month"
-
-
-def test_simbench_runs_carry_odbl() -> None:
-    info = export_info({"network": {"source": "SimBench 1-LV-semiurb4--0-sw"}})
-    assert info["licence"] == "CC-BY-4.0"
-    assert any(x.startswith("ODbL-1.0") for x in info["data_licences"])
-    assert export_info({"grid": {"violations": 0}})["data_licences"] == []
 
 
 def test_bad_requests() -> None:

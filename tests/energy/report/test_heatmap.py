@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energy.analysis.savings import export_info
 from energy.errors import InputDataError
+from energy.report.exports import export_info
 from energy.report.heatmap import (
     DIVERGING,
     MISSING_LINE,

@@ -157,7 +157,7 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
 
     Null KPIs come back as NaN. Runs stored before the baselines were kept get
     them recomputed from ``district`` (the run's, with its changes) by
-    :func:`energy.analysis.savings.baselines_for_run`; without a district they stay empty.
+    :func:`energy.report.results.baselines_for_run`; without a district they stay empty.
     """
     from energy.scenario import ScenarioResult
 
@@ -168,7 +168,7 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
         if (data := getattr(row, column)) is not None
     }
     if not baselines and district is not None:
-        from energy.analysis.savings import baselines_for_run
+        from energy.report.results import baselines_for_run
 
         logger.info("run %s: no stored baselines; recomputing them", row.run_id)
         baselines = baselines_for_run(district, row.run_metadata)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import platform
 import time
@@ -42,7 +41,7 @@ from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
 from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, TerminalSoc
 from energy.optimisation.solve import highs_version, optimise, simultaneous_flows, solution_schedule
 from energy.progress import ProgressCallback, no_progress, scaled
-from energy.serialise import RESULTS_LICENCE, json_safe, write_parquet
+from energy.serialise import RESULTS_LICENCE
 from energy.timeindex import make_index, parse_resolution
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
@@ -519,53 +518,3 @@ def run_scenario(
         grid=grid,
         baselines={"B0": b0.schedule, "B1": b1.schedule},
     )
-
-
-#: File name of a baseline schedule in a run folder.
-BASELINE_FILE = "baseline_{name}.parquet"
-
-
-def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """Write a run folder: schedules, node powers, KPIs and metadata.
-
-    Files: ``schedule.csv`` and ``schedule.parquet`` (optimised schedule),
-    ``node_p_kw.parquet`` (net power per grid node, load convention, for
-    ``energy grid check --schedule``), ``baseline_B0.parquet`` and
-    ``baseline_B1.parquet``, ``kpis.json`` and ``metadata.json``. Times are UTC
-    ISO 8601 interval starts. The licence is recorded in both JSON files and
-    in the Parquet schema metadata.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    frame = result.schedule.copy()
-    frame.index = frame.index.rename("time_utc")
-    csv_path = out / "schedule.csv"
-    frame.to_csv(csv_path, date_format="%Y-%m-%dT%H:%M:%SZ", float_format="%.6g")
-    written = [csv_path, write_parquet(result.schedule, out / "schedule.parquet")]
-    if len(result.node_p_kw.columns):
-        written.append(write_parquet(result.node_p_kw, out / "node_p_kw.parquet"))
-    for name, schedule in result.baselines.items():
-        written.append(write_parquet(schedule, out / BASELINE_FILE.format(name=name)))
-    kpis_path = out / "kpis.json"
-    kpis_path.write_text(
-        json.dumps(
-            json_safe(
-                {
-                    "licence": RESULTS_LICENCE,
-                    "kpis": result.kpis,
-                    "savings": result.savings,
-                    "grid": result.grid,
-                }
-            ),
-            indent=2,
-            allow_nan=False,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    meta_path = out / "metadata.json"
-    meta_path.write_text(
-        json.dumps(json_safe(result.metadata), indent=2, allow_nan=False) + "\n",
-        encoding="utf-8",
-    )
-    return [*written, kpis_path, meta_path]

@@ -73,8 +73,6 @@ SimBench grid went in (:func:`energy.report.exports.export_info`).
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -85,11 +83,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy.baselines import baseline_b0, baseline_b1
-from energy.district import District
 from energy.errors import InputDataError
 from energy.report.exports import csv_with_header, export_info, header_lines, write_json
-from energy.scenario import BASELINE_FILE, ScenarioOptions, ScenarioResult, scenario_inputs
+from energy.report.results import BASELINE_NAMES
+from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
 from energy.timeindex import require_utc_index, step_hours
 
@@ -97,8 +94,8 @@ logger = logging.getLogger(__name__)
 
 #: Sources of savings, in the order they are reported; ``total`` is their sum.
 SOURCES = ("pv", "battery", "lighting")
-#: Baselines savings are computed against (DESIGN.md "Baselines").
-BASELINES = ("B0", "B1")
+#: Baselines savings are computed against: those a run holds (DESIGN.md "Baselines").
+BASELINES = BASELINE_NAMES
 #: Metrics and their units.
 METRICS = {
     "cost_eur": "EUR",
@@ -154,7 +151,7 @@ def _baseline(result: ScenarioResult, name: str) -> pd.DataFrame:
         raise InputDataError(
             f"baseline {name}: the result holds no {name} schedule; run the scenario with "
             "energy.scenario.run_scenario, or recompute the baselines with "
-            "energy.analysis.savings.baselines_for_run"
+            "energy.report.results.baselines_for_run"
         )
     if not schedule.index.equals(result.schedule.index):
         raise InputDataError(
@@ -480,84 +477,3 @@ def savings_report(
         timezone=tz,
         info=export_info(result.metadata, source),
     )
-
-
-# -- runs on disk --------------------------------------------------------------------------
-def _read_schedule(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
-    frame.index = require_utc_index(frame.index, str(path))
-    frame.index.name = None
-    return frame
-
-
-def load_run(directory: Path) -> ScenarioResult:
-    """Rebuild a :class:`ScenarioResult` from a run folder.
-
-    Reads ``schedule.parquet``, ``kpis.json`` and ``metadata.json`` (written
-    by :func:`energy.scenario.write_outputs`) and the baseline schedules
-    ``baseline_B0.parquet`` / ``baseline_B1.parquet`` (written by
-    :func:`energy.scenario.write_outputs`) where present. ``node_p_kw`` is not stored and
-    comes back empty.
-
-    Raises
-    ------
-    InputDataError
-        A required file is missing or unreadable (the message names it).
-    """
-    folder = Path(directory)
-    needed = ("schedule.parquet", "kpis.json", "metadata.json")
-    for name in needed:
-        if not (folder / name).is_file():
-            raise InputDataError(
-                f"{folder}: has no {name}; a run folder holds {', '.join(needed)} "
-                "(energy.scenario.write_outputs)"
-            )
-    try:
-        kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
-        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"{folder}: kpis.json or metadata.json is not JSON: {exc}") from exc
-    schedule = _read_schedule(folder / "schedule.parquet")
-    baselines = {
-        name: _read_schedule(folder / BASELINE_FILE.format(name=name))
-        for name in BASELINES
-        if (folder / BASELINE_FILE.format(name=name)).is_file()
-    }
-    return ScenarioResult(
-        schedule=schedule,
-        node_p_kw=pd.DataFrame(index=schedule.index),
-        kpis={
-            name: {k: math.nan if v is None else float(v) for k, v in values.items()}
-            for name, values in kpis["kpis"].items()
-        },
-        savings=kpis["savings"],
-        metadata=metadata,
-        grid=kpis.get("grid"),
-        baselines=baselines,
-    )
-
-
-def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """Recompute the baseline schedules of a run from its district and recorded options.
-
-    The inputs are rebuilt as :func:`energy.scenario.run_scenario` builds them
-    (same horizon, weather and export cap, recorded in ``metadata["options"]``)
-    and the baselines simulated by :mod:`energy.baselines`.
-
-    Raises
-    ------
-    InputDataError
-        The district is not the one the run used (spec hash differs).
-    """
-    recorded = metadata.get("district", {}).get("spec_hash")
-    if recorded is not None and recorded != district.spec_hash():
-        raise InputDataError(
-            f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
-            f"{str(recorded)[:12]}...; give the district file the run was made with"
-        )
-    known = {f.name for f in dataclasses.fields(ScenarioOptions)}
-    options = ScenarioOptions(
-        **{k: v for k, v in metadata.get("options", {}).items() if k in known}
-    )
-    inputs = scenario_inputs(district, options)
-    return {"B0": baseline_b0(inputs).schedule, "B1": baseline_b1(inputs).schedule}

@@ -24,15 +24,14 @@ from energy.analysis.savings import (
     PERIODS,
     SOURCES,
     SavingsReport,
-    baselines_for_run,
-    load_run,
     savings_report,
 )
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import District, load_district
 from energy.errors import InputDataError
 from energy.progress import ProgressCallback, scaled
-from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
+from energy.report.results import baselines_for_run, load_run, write_outputs
+from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.studies.sweep import SweepSpec, run_sweep
 
 StartOpt = Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")]

@@ -9,7 +9,8 @@ import typer
 
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import load_district
-from energy.scenario import ScenarioOptions, run_scenario, write_outputs
+from energy.report.results import write_outputs
+from energy.scenario import ScenarioOptions, run_scenario
 
 #: KPI rows of the table: (key, label, number format).
 TABLE_ROWS: tuple[tuple[str, str, str], ...] = (

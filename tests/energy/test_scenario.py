@@ -17,7 +17,8 @@ from energy.cli.optimise import register
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
-from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
+from energy.report.results import write_outputs
+from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 
 
 @pytest.fixture(scope="module")

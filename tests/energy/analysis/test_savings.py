@@ -11,8 +11,6 @@ import pandas as pd
 import pytest
 
 from energy.analysis.savings import (
-    baselines_for_run,
-    load_run,
     period_table,
     savings_report,
     step_savings,
@@ -20,7 +18,8 @@ from energy.analysis.savings import (
 from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis, savings
-from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, write_outputs
+from energy.report.results import baselines_for_run, load_run, write_outputs
+from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.timeindex import make_index
 
 TZ = "Europe/Berlin"

@@ -5,7 +5,7 @@ the inline executor or any number of Celery workers share its points, and a
 point whose worker dies is queued again by the reaper like any run. Each point
 runs :func:`energy.studies.sweep.run_point` and stores its record; once every point
 has succeeded, :func:`energy.studies.sweep.summarise_sweep` gives the table, the best
-points and the heat maps (drawn as SVG by :func:`energy.report.heatmap.sweep_heatmap_svg`
+points and the heat maps (drawn as SVG by :func:`energy.report.sweep_heatmap.sweep_heatmap_svg`
 at ``GET /sweeps/{id}/heatmap.svg``). A sizing (``Run`` of kind ``sizing``) runs
 :func:`energy.optimisation.sizing.size` and stores ``SizingResult.to_dict()``.
 """
@@ -280,14 +280,14 @@ def get_sweep_heatmap(
     ],
     lang: Annotated[Literal["en", "de"], Query(description="Words and numbers")] = "en",
 ) -> Response:
-    """Return the heat map of ``summary.heatmaps[metric]`` drawn by ``energy.report.heatmap``.
+    """Return the heat map of ``summary.heatmaps[metric]`` drawn by ``energy.report.sweep_heatmap``.
 
     Rows are the sweep's first parameter, columns its second; each cell
     carries its value written in it and as ``data-value`` (the raw value of
     the summary), the legend names the colour classes. The licence is in the
     ``X-Licence`` and ``Link`` headers and in the picture's ``<metadata>``.
     """
-    from energy.report.heatmap import sweep_heatmap_svg
+    from energy.report.sweep_heatmap import sweep_heatmap_svg
 
     sweep = crud.sweeps.get_sweep(session, principal, sweep_id)
     key = ("sweep", sweep_id, sweep.created_at, "heatmap.svg", metric, lang)
@@ -297,7 +297,14 @@ def get_sweep_heatmap(
     state = crud.sweeps.sweep_states(session, [sweep_id])[sweep_id]
     jobs = crud.sweeps.sweep_jobs(session, [sweep_id])[sweep_id]
     result = finished_result(session, sweep, state, jobs, "its heat map")
-    svg = sweep_heatmap_svg(result, metric, lang, id_prefix=f"sweep-{sweep_id}-{metric}")
+    svg = sweep_heatmap_svg(
+        result.table,
+        result.parameters,
+        metric,
+        result.info,
+        lang,
+        id_prefix=f"sweep-{sweep_id}-{metric}",
+    )
     headers = result_export_info(result).http_headers() | {
         "Content-Disposition": f'inline; filename="sweep-{sweep_id}-{metric}.svg"',
         "Content-Security-Policy": "default-src 'none'",

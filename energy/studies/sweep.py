@@ -50,7 +50,7 @@ from energy.district import District, district_from_dict
 from energy.errors import InputDataError
 from energy.progress import ProgressCallback, no_progress
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
-from energy.report.heatmap import sweep_heatmap_svg
+from energy.report.sweep_heatmap import sweep_heatmap_svg
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe
 from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
@@ -301,7 +301,7 @@ class SweepResult:
 
         ``sweep.csv``, ``sweep.json`` and ``heatmap_<metric>.csv`` carry licence
         headers; ``heatmap_<metric>.svg`` are the pictures of
-        :func:`energy.report.heatmap.sweep_heatmap_svg` (English, licence in ``<metadata>``).
+        :func:`energy.report.sweep_heatmap.sweep_heatmap_svg` (English, licence in ``<metadata>``).
         """
         out = Path(out_dir)
         lines = header_lines(self.info)
@@ -320,7 +320,8 @@ class SweepResult:
             )
         for metric in HEATMAP_METRICS:
             svg = out / f"heatmap_{metric}.svg"
-            svg.write_text(sweep_heatmap_svg(self, metric), encoding="utf-8")
+            picture = sweep_heatmap_svg(self.table, self.parameters, metric, self.info)
+            svg.write_text(picture, encoding="utf-8")
             paths.append(svg)
         return paths
 

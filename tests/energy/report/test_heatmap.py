@@ -1,7 +1,7 @@
 """Heat-map SVGs: structure, values written in the cells, colour classes, contrast, words.
 
 Every expected class below is worked out by hand from the equal-interval rule
-of :mod:`energy.report.heatmap` (class = floor((v - lo) / (hi - lo) x n), the top
+of :mod:`energy.report.colours` (class = floor((v - lo) / (hi - lo) x n), the top
 edge in the last class); contrast against the WCAG 2.1 formula checked on
 published values first.
 """
@@ -17,17 +17,10 @@ import pandas as pd
 import pytest
 
 from energy.errors import InputDataError
+from energy.report.colours import DIVERGING, MISSING_LINE, SEQUENTIAL, TEXT_COLOURS, contrast_ratio
 from energy.report.exports import export_info
-from energy.report.heatmap import (
-    DIVERGING,
-    MISSING_LINE,
-    SEQUENTIAL,
-    TEXT_COLOURS,
-    contrast_ratio,
-    format_number,
-    heatmap_svg,
-    sweep_heatmap_svg,
-)
+from energy.report.heatmap import format_number, heatmap_svg
+from energy.report.sweep_heatmap import sweep_heatmap_svg
 from energy.studies.sweep import SweepResult
 
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -178,9 +171,7 @@ def test_format_number() -> None:
     assert format_number(-0.04, 1) == "0.0"  # rounds to zero: no minus sign
 
 
-def _sweep(parameters: list[str], rows: list[dict[str, float]]) -> SweepResult:
-    info = export_info({"district": {"name": "Test", "spec_hash": "abc"}}, source="hand-made")
-    return SweepResult(table=pd.DataFrame(rows), parameters=parameters, reference={}, info=info)
+INFO = export_info({"district": {"name": "Test", "spec_hash": "abc"}}, source="hand-made")
 
 
 TWO_BY_TWO = [
@@ -192,9 +183,9 @@ TWO_BY_TWO = [
 
 
 def test_sweep_heat_maps_in_german() -> None:
-    sweep = _sweep(["pv_kwp_added", "battery_kwh_added"], TWO_BY_TWO)
-    auto = sweep_heatmap_svg(sweep, "self_sufficiency", lang="de")
-    npv = sweep_heatmap_svg(sweep, "npv_eur", lang="de")
+    sweep = (pd.DataFrame(TWO_BY_TWO), ["pv_kwp_added", "battery_kwh_added"])
+    auto = sweep_heatmap_svg(*sweep, "self_sufficiency", INFO, lang="de")
+    npv = sweep_heatmap_svg(*sweep, "npv_eur", INFO, lang="de")
     root = ET.fromstring(auto)
     assert root.find("s:title", NS).text == "Autarkie je zusätzlicher PV und Batterie"  # type: ignore[union-attr]
     desc = root.find("s:desc", NS).text  # type: ignore[union-attr]
@@ -216,7 +207,7 @@ def test_sweep_heat_maps_in_german() -> None:
     ids = [{e.get("id") for e in ET.fromstring(s).iter() if e.get("id")} for s in (auto, npv)]
     assert ids[0] and not ids[0] & ids[1]
     with pytest.raises(InputDataError, match="metric"):
-        sweep_heatmap_svg(sweep, "cost_eur")
+        sweep_heatmap_svg(*sweep, "cost_eur", INFO)
 
 
 def test_a_one_parameter_sweep_has_one_column() -> None:
@@ -224,14 +215,19 @@ def test_a_one_parameter_sweep_has_one_column() -> None:
         {"pv_kwp_added": v, "self_sufficiency": s, "npv_eur": n}
         for v, s, n in ((0.0, 0.1, 0.0), (10.0, np.nan, 50.0), (20.0, 0.3, -20.0))
     ]
-    svg = sweep_heatmap_svg(_sweep(["pv_kwp_added"], rows), "self_sufficiency")
+    svg = sweep_heatmap_svg(pd.DataFrame(rows), ["pv_kwp_added"], "self_sufficiency", INFO)
     cells = _cells(svg)
     assert sorted(cells) == [(0, 0), (1, 0), (2, 0)]
     assert _text(cells[1, 0]).text == "–" and _fill(cells[2, 0]) == SEQUENTIAL[-1]
 
 
 def test_sweep_result_writes_both_pictures(tmp_path: Path) -> None:
-    sweep = _sweep(["pv_kwp_added", "battery_kwh_added"], TWO_BY_TWO)
+    sweep = SweepResult(
+        table=pd.DataFrame(TWO_BY_TWO),
+        parameters=["pv_kwp_added", "battery_kwh_added"],
+        reference={},
+        info=INFO,
+    )
     paths = sweep.write(tmp_path)
     for metric in ("self_sufficiency", "npv_eur"):
         path = tmp_path / f"heatmap_{metric}.svg"

@@ -38,14 +38,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import importlib.resources
 import logging
-import warnings
 from typing import get_args
 
 import holidays as holidays_lib
 import numpy as np
 import pandas as pd
 from demandlib import bdew
+from demandlib.bdew.elec_slp import dynamisation_function
 
 from energy.district import District, LoadProfile
 from energy.errors import InputDataError
@@ -70,6 +71,9 @@ _PROFILES_1999: dict[str, str] = {
     "L1": "l1",
     "L2": "l2",
 }
+
+#: Columns of the 1999 profile table (demandlib's ``selp_series.csv``).
+_SLP_1999_COLUMNS = ("h0", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "l0", "l1", "l2")
 
 #: 2025 profiles -> demandlib class.
 _PROFILES_2025: dict[str, type[pd.Series]] = {
@@ -123,12 +127,60 @@ def holiday_dates(year: int, state: str = "TH") -> tuple[dt.date, ...]:
     return tuple(sorted(days))
 
 
+@functools.lru_cache(maxsize=1)
+def _slp_1999_table() -> tuple[np.ndarray, dict[tuple[str, int], int]]:
+    """Return the 1999 BDEW profile values shipped with demandlib and each day type's start.
+
+    demandlib's ``bdew_data/selp_series.csv`` holds 96 quarter-hours (from 00:00,
+    in order) for every season (``period``) and weekday (1 = Monday .. 7 =
+    Sunday) of the VDEW 1999 profiles. Returns the values (rows x
+    :data:`_SLP_1999_COLUMNS`) and ``{(season, weekday): first row}``.
+    """
+    source = importlib.resources.files("demandlib.bdew") / "bdew_data" / "selp_series.csv"
+    with importlib.resources.as_file(source) as path:
+        table = pd.read_csv(path)
+    starts = {
+        (str(period), int(weekday)): int(rows.index[0])
+        for (period, weekday), rows in table.groupby(["period", "weekday"])
+    }
+    return table[list(_SLP_1999_COLUMNS)].to_numpy(dtype=float), starts
+
+
+def _season_1999(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Return the VDEW 1999 season of each date (winter 1 Nov-20 Mar, summer 15 May-14 Sep)."""
+    md = dates.month.to_numpy() * 100 + dates.day.to_numpy()
+    return np.where(
+        (md <= 320) | (md >= 1101),
+        "winter",
+        np.where((md >= 515) & (md <= 914), "summer", "transition"),
+    )
+
+
 @functools.lru_cache(maxsize=16)
 def _elec_slp_frame(year: int, holidays: tuple[dt.date, ...]) -> pd.DataFrame:
-    """All 1999 BDEW profiles of ``year`` on naive local quarter-hours (96 per day)."""
-    # ElecSlp calls warnings.simplefilter("error") internally; keep that change local.
-    with warnings.catch_warnings():
-        frame = bdew.ElecSlp(year, holidays=list(holidays)).get_profiles()
+    """All 1999 BDEW profiles of ``year`` on naive local quarter-hours (96 per day).
+
+    The values of demandlib's :class:`demandlib.bdew.ElecSlp` (the same table,
+    seasons and day types; holidays take the Sunday profile), each column
+    normalised to a sum of 1, and ``h0_dyn`` = ``h0`` times demandlib's BDEW
+    dynamisation function. Built here from the table because ``ElecSlp`` calls
+    ``warnings.simplefilter("error")`` on the process-wide warning filters,
+    which no thread of the API may do (or undo with ``warnings.catch_warnings``).
+    """
+    values, starts = _slp_1999_table()
+    days = 366 if calendar.isleap(year) else 365
+    naive = pd.date_range(dt.datetime(year, 1, 1), periods=96 * days, freq="15min")
+    weekday = naive.weekday.to_numpy() + 1
+    weekday[np.isin(naive.normalize(), pd.DatetimeIndex(holidays))] = 7
+    season = _season_1999(naive)
+    first = np.array([starts[(s, int(w))] for s, w in zip(season, weekday, strict=True)])
+    rows = first + naive.hour.to_numpy() * 4 + naive.minute.to_numpy() // 15
+    columns = {}
+    for j, name in enumerate(_SLP_1999_COLUMNS):
+        column = np.ascontiguousarray(values[rows, j])
+        columns[name] = column / column.sum()
+    frame = pd.DataFrame(columns, index=naive)
+    frame["h0_dyn"] = frame["h0"].mul(dynamisation_function(naive), axis=0)
     return frame
 
 
@@ -137,8 +189,7 @@ def _bdew25_series(profile: str, year: int, holidays: tuple[dt.date, ...]) -> pd
     """Return a 2025 BDEW profile of ``year`` on naive local quarter-hours (96 per day)."""
     days = 366 if calendar.isleap(year) else 365
     naive = pd.date_range(dt.datetime(year, 1, 1), periods=96 * days, freq="15min")
-    with warnings.catch_warnings():
-        values = _PROFILES_2025[profile](naive, holidays=list(holidays))
+    values = _PROFILES_2025[profile](naive, holidays=list(holidays))
     return pd.Series(np.asarray(values, dtype=float), index=naive)
 
 

@@ -30,7 +30,6 @@ import copy
 import logging
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -145,6 +144,37 @@ def _working_copy(net: pp.pandapowerNet) -> tuple[pp.pandapowerNet, dict[int, in
     return w, pos
 
 
+def _slack_as_generator(work: pp.pandapowerNet) -> pp.pandapowerNet:
+    """Return a copy of the working net for lightsim2grid, ext grids as slack generators.
+
+    lightsim2grid's converter (``init_from_pandapower``) warns when it finds no
+    generator tagged as slack and then adds one per ``ext_grid`` itself (at the
+    grid's bus and voltage set-point, reactive limits -999999 and 99999 Mvar,
+    slack weight from ``ext_grid.slack_weight``, else 1). Handing it those
+    generators, with the ``ext_grid`` rows removed, builds the same model
+    without the warning, so no warning filter is needed (filters are
+    process-wide and ``warnings.catch_warnings`` is not thread-safe). The
+    working copy has no switches, so the converter's switch warning cannot
+    arise either.
+    """
+    net = copy.deepcopy(work)
+    ext = net.ext_grid
+    weights = ext["slack_weight"] if "slack_weight" in ext else pd.Series(1.0, index=ext.index)
+    for i in ext.index:
+        pp.create_gen(
+            net,
+            bus=int(ext.at[i, "bus"]),
+            p_mw=0.0,
+            vm_pu=float(ext.at[i, "vm_pu"]),
+            min_q_mvar=-999999.0,
+            max_q_mvar=99999.0,
+            slack=True,
+            slack_weight=float(weights[i]),
+        )
+    net.ext_grid = ext.iloc[0:0]
+    return net
+
+
 class TimeSeriesRunner:
     """A network prepared once for many time-series power flows.
 
@@ -244,11 +274,7 @@ class TimeSeriesRunner:
         from lightsim2grid.network import init_from_pandapower
         from lightsim2grid.timeSerie import TimeSeriesCPP
 
-        with warnings.catch_warnings():
-            # the converter warns that it ignores switches (already resolved) and that it
-            # turns the ext_grid into a slack generator; both are expected here
-            warnings.simplefilter("ignore")
-            model = init_from_pandapower(self.work)
+        model = init_from_pandapower(_slack_as_generator(self.work))
         computer = TimeSeriesCPP(model)
         computer.compute_gen_results = True
         return computer, len(model.get_generators())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,13 @@ from typer.testing import CliRunner
 
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
-from energy.models.demand import PROFILES, district_loads_kw, holiday_dates, profile_kw
+from energy.models.demand import (
+    PROFILES,
+    _elec_slp_frame,
+    district_loads_kw,
+    holiday_dates,
+    profile_kw,
+)
 from energy.timeindex import make_index, year_index
 
 TZ = "Europe/Berlin"
@@ -319,3 +326,22 @@ def test_cli_profile_table_and_errors(cli: typer.Typer, tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["profile", str(spec)])
     assert bad.exit_code == 1
     assert "buildings[0].profile" in bad.output and "Traceback" not in bad.output
+
+
+# --- 1999 profiles built from demandlib's table -----------------------------------------
+
+
+@pytest.mark.parametrize(("year", "state"), [(2024, "TH"), (2025, "BY"), (2027, None)])
+def test_1999_profiles_equal_demandlib_elecslp(year: int, state: str | None) -> None:
+    # Second method: demandlib's own ElecSlp, from the same table. Our lookup is built
+    # without it because ElecSlp sets warnings.simplefilter("error") process-wide (not
+    # allowed on the API's threads); the test calls it once, single-threaded, with the
+    # filter change kept inside catch_warnings. Same seasons, day types and holidays,
+    # same normalisation: equal to the last bit, leap year and no holidays included.
+    holidays = holiday_dates(year, state) if state else ()
+    with warnings.catch_warnings():
+        expected = bdew.ElecSlp(year, holidays=list(holidays)).get_profiles()
+    got = _elec_slp_frame(year, holidays)
+    pd.testing.assert_frame_equal(
+        got[expected.columns], expected, check_exact=True, check_freq=False
+    )

@@ -214,7 +214,7 @@ def stored_result(
 
     The district is the exact version the run used with the run's changes; the
     export info's data licences (e.g. ODbL of an imported SimBench grid) are put
-    into the result's metadata, where :func:`energy.analysis.savings.export_info` finds them.
+    into the result's metadata, where :func:`energy.report.exports.export_info` finds them.
     """
     district, _ = load_run_inputs(session, run)
     result = scenario_result(row, district)

@@ -14,19 +14,30 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
+from energy.district_flex import (
+    BUILDING_FLEX_FIELDS,
+    EVChargers,
+    Fleet,
+    HeatProfile,
+    HeatPump,
+    ThermalStorage,
+    controllable_14a_errors,
+    heat_field_errors,
+)
 from energy.errors import InputDataError
+from energy.spec_base import Id, SpecModel, omit_none
 from energy.timeindex import check_timezone
 
 #: BDEW standard load profiles that demandlib provides (1999 and 2025 editions).
@@ -103,16 +114,8 @@ LIGHTING_CLASS_LEVELS: dict[str, float] = {
     "P6": 2.0,
 }
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
-
-class _Spec(BaseModel):
-    """Base of all spec models: unknown fields are errors, instances are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Site(_Spec):
+class Site(SpecModel):
     """Location of the district."""
 
     name: str = Field(min_length=1, max_length=200, description="Name of the district")
@@ -130,7 +133,7 @@ class Site(_Spec):
             raise ValueError(str(exc)) from exc
 
 
-class Transformer(_Spec):
+class Transformer(SpecModel):
     """The secondary substation transformer (upstream grid connection)."""
 
     std_type: str = Field(
@@ -143,7 +146,7 @@ class Transformer(_Spec):
     vn_lv_kv: float = Field(0.4, gt=0, description="Rated low-voltage side [kV]")
 
 
-class Feeder(_Spec):
+class Feeder(SpecModel):
     """A radial low-voltage cable feeder leaving the substation busbar."""
 
     id: Id
@@ -151,7 +154,7 @@ class Feeder(_Spec):
     description: str = ""
 
 
-class GridConnection(_Spec):
+class GridConnection(SpecModel):
     """Transformer, feeders and the exchange limits at the grid connection point."""
 
     transformer: Transformer = Transformer()
@@ -186,7 +189,7 @@ class GridConnection(_Spec):
         )
 
 
-class Building(_Spec):
+class Building(SpecModel):
     """A grid-connected building with a standard load profile."""
 
     id: Id
@@ -199,9 +202,32 @@ class Building(_Spec):
     )
     households: int | None = Field(None, ge=0, le=10000, description="Dwellings (information)")
     description: str = ""
+    # Heat and mobility, all optional (energy.district_flex; energy.models.heat, .mobility):
+    space_heat_kwh_a: float | None = Field(None, ge=0, le=1e8, description="Space heat [kWh/a]")
+    space_heat_kwh_per_m2_a: float | None = Field(None, ge=0, le=500, description="[kWh/(m2 a)]")
+    floor_area_m2: float | None = Field(None, gt=0, le=1e6, description="Heated floor area [m2]")
+    hot_water_kwh_a: float | None = Field(None, ge=0, le=1e8, description="Hot water [kWh/a]")
+    heat_profile: HeatProfile | None = Field(None, description="SigLinDe type; default by kind")
+    heat_building_class: int | None = Field(None, ge=1, le=11, description="SigLinDe class")
+    heat_pump: HeatPump | None = None
+    thermal_storage: ThermalStorage | None = None
+    ev_chargers: EVChargers | None = None
+    fleet: Fleet | None = Field(None, description="Cars at this building; default: district's")
+
+    @model_validator(mode="after")
+    def _heat(self) -> Building:
+        errors = heat_field_errors(self)
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic would take it for the JSON schema.
+        return omit_none(handler(self), BUILDING_FLEX_FIELDS)
 
 
-class PVSystem(_Spec):
+class PVSystem(SpecModel):
     """A roof or ground PV system, modelled PVWatts-style.
 
     Defaults follow PVWatts v5 (Dobos 2014, NREL/TP-6A20-62641) except where
@@ -239,7 +265,7 @@ class PVSystem(_Spec):
         return self.kwp / self.dc_ac_ratio
 
 
-class Battery(_Spec):
+class Battery(SpecModel):
     """A stationary battery at a building or at the substation.
 
     ``at`` is ``"substation"`` or the id of a building.
@@ -276,7 +302,7 @@ class Battery(_Spec):
         return self
 
 
-class LightingGroup(_Spec):
+class LightingGroup(SpecModel):
     """A group of identical dimmable LED luminaires on one road, dimmed together."""
 
     id: Id
@@ -346,7 +372,7 @@ class LightingGroup(_Spec):
         return self.design_class[0]
 
 
-class TouPeriod(_Spec):
+class TouPeriod(SpecModel):
     """A time-of-use price band in local time, hours [start_hour, end_hour)."""
 
     start_hour: int = Field(ge=0, le=23)
@@ -355,7 +381,7 @@ class TouPeriod(_Spec):
     weekdays_only: bool = False
 
 
-class TariffSpec(_Spec):
+class TariffSpec(SpecModel):
     """Import price, feed-in remuneration and CO2 intensity of grid electricity.
 
     Defaults (German 2025): household price 0.397 EUR/kWh (BDEW Strompreisanalyse
@@ -388,7 +414,7 @@ class TariffSpec(_Spec):
     )
 
 
-class District(_Spec):
+class District(SpecModel):
     """A complete district: the single input a planner edits."""
 
     spec_version: Literal[1] = 1
@@ -399,7 +425,13 @@ class District(_Spec):
     batteries: list[Battery] = Field(default_factory=list)
     lighting: list[LightingGroup] = Field(default_factory=list)
     tariff: TariffSpec = TariffSpec()
+    fleet: Fleet | None = Field(None, description="Cars at the charging points (MiD 2017 defaults)")
     description: str = ""
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic would take it for the JSON schema.
+        return omit_none(handler(self), frozenset({"fleet"}))
 
     @model_validator(mode="after")
     def _references(self) -> District:
@@ -432,6 +464,7 @@ class District(_Spec):
                     f"lighting[{i}].feeder: {g.feeder!r} is not a feeder; "
                     f"allowed: {sorted(feeders)}"
                 )
+        errors += controllable_14a_errors(self)
         if errors:
             raise ValueError("; ".join(errors))
         return self

@@ -5,7 +5,8 @@ validated on load; every error names the field path, the value and what is
 allowed, e.g. ``pv[3].kwp: -5 is not allowed; it must be > 0 kWp``.
 
 Sign conventions: all capacities and powers in the spec are non-negative
-magnitudes [kW, kWh, kWp]; directions are in the names.
+magnitudes [kW, kWh, kWp]; directions are in the names. Heat pumps, thermal
+storage, EV chargers and fleets (optional): :mod:`energy.district_flex`.
 """
 
 from __future__ import annotations

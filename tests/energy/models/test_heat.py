@@ -247,6 +247,24 @@ def test_district_heat_scales_each_building_to_its_inputs() -> None:
     )
 
 
+def test_a_horizon_across_new_year_takes_each_years_profile() -> None:
+    data = district_from_dict(
+        {
+            "site": {"name": "T", "latitude": 50.88, "longitude": 12.08},
+            "grid": {"feeders": [{"id": "F1"}]},
+            "buildings": [
+                {"id": "H", "kind": "single_family", "annual_kwh": 1, "profile": "H0",
+                 "feeder": "F1", "distance_m": 1, "space_heat_kwh_a": 5000},
+            ],
+        }
+    )  # fmt: skip
+    span = make_index("2024-12-30", 4, "1h", TZ)
+    both = district_heat(data, span).q_space_kw.H
+    dec = district_heat(data, make_index("2024-12-30", 2, "1h", TZ)).q_space_kw.H
+    jan = district_heat(data, make_index("2025-01-01", 2, "1h", TZ)).q_space_kw.H
+    assert both.to_numpy() == pytest.approx(np.concatenate([dec, jan]), rel=1e-12)
+
+
 def test_direct_operation_by_hand() -> None:
     # 8 kW space heat at COP 4 + 4 kW hot water at COP 2 = 12 kW heat for 4 kW electricity;
     # limits 10 kW heat (share 10/12) and 3 kW electric (share 3/4): share 0.75 ->

@@ -33,7 +33,7 @@ import pyomo.environ as pyo
 
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, build_model
+from energy.optimisation.dispatch import DispatchOptions, build_model
 from energy.optimisation.solve import (
     DispatchSolution,
     _set_options,
@@ -44,6 +44,7 @@ from energy.optimisation.solve import (
     solve,
 )
 from energy.scenario import inputs_from_district
+from energy.system import DispatchInputs
 from energy.timeindex import make_index
 
 

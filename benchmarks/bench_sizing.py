@@ -20,7 +20,7 @@ from importlib import metadata
 
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchInputs, DispatchOptions
+from energy.optimisation.dispatch import DispatchOptions
 from energy.optimisation.sizing import (
     BatteryCandidate,
     PVCandidate,
@@ -30,6 +30,7 @@ from energy.optimisation.sizing import (
 )
 from energy.optimisation.solve import optimise
 from energy.scenario import inputs_from_district
+from energy.system import DispatchInputs
 from energy.timeindex import make_index
 
 HORIZONS = (("week", "2025-07-07", 7), ("month", "2025-07-01", 31), ("year", "2025-01-01", 365))

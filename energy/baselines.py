@@ -45,9 +45,8 @@ import numpy as np
 import pandas as pd
 
 from energy.district import SUBSTATION_NODE, Battery
-from energy.kpi import schedule_frame, split_curtailment
 from energy.models.lighting import baseline_level_s0, baseline_level_s1
-from energy.optimisation.dispatch import DispatchInputs
+from energy.system import DispatchInputs, node_net_kw, schedule_frame, split_curtailment
 
 logger = logging.getLogger(__name__)
 
@@ -199,17 +198,9 @@ def _simulate(
     """Run the batteries (rule or idle), settle the grid exchange, build the schedule."""
     n = inputs.n_steps
     dt = inputs.dt_h
-    light_kw = inputs.lighting_power_kw(level)
-    district_net = inputs.load_kw.to_numpy().sum(axis=1) - inputs.pv_kw.to_numpy().sum(axis=1)
-    if len(light_kw):
-        district_net = district_net + light_kw.sum(axis=0)
-    node_net: dict[str, np.ndarray] = {
-        str(c): inputs.load_kw[c].to_numpy().copy() for c in inputs.load_kw.columns
-    }
-    for pid in inputs.pv_kw.columns:
-        node = inputs.pv_node[pid]
-        node_net.setdefault(node, np.zeros(n))
-        node_net[node] = node_net[node] - inputs.pv_kw[pid].to_numpy()
+    district_net = inputs.district_net_kw(inputs.lighting_power_kw(level))
+    # what a building battery sees behind its meter: the building's load minus its PV
+    node_net = node_net_kw(inputs)
     nb = len(inputs.batteries)
     ch = np.zeros((nb, n))
     dis = np.zeros((nb, n))
@@ -224,14 +215,14 @@ def _simulate(
         elif bat.at == SUBSTATION_NODE:
             sees = district_net
         else:
-            sees = node_net.get(bat.at, np.zeros(n))
+            sees = node_net[bat.at]
         ch[i], dis[i], soc[i] = self_consumption_rule(bat, sees, dt)
         target = _terminal_target(inputs, bat)
         if target is not None and soc[i, -1] < target - 1e-9:
             recharge += restore_terminal_soc(bat, ch[i], dis[i], soc[i], dt, target)
         flow = ch[i] - dis[i]
         district_net = district_net + flow
-        if bat.at != SUBSTATION_NODE and bat.at in node_net:
+        if bat.at != SUBSTATION_NODE:
             node_net[bat.at] = node_net[bat.at] + flow
     imp, exp, curtail, grid_notes = _grid_exchange(inputs, district_net)
     schedule = schedule_frame(

@@ -32,16 +32,17 @@ import pandas as pd
 from energy.baselines import baseline_b0, baseline_b1
 from energy.district import DATA_DIR, District
 from energy.errors import InputDataError
-from energy.kpi import compute_kpis, node_injections_kw, savings
+from energy.kpi import compute_kpis, savings
 from energy.models.demand import district_loads_kw
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
 from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
-from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, TerminalSoc
+from energy.optimisation.dispatch import DispatchOptions
 from energy.optimisation.solve import highs_version, optimise, simultaneous_flows, solution_schedule
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
+from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
 from energy.timeindex import make_index, parse_resolution
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
@@ -137,7 +138,7 @@ class ScenarioResult:
     Attributes
     ----------
     schedule
-        Optimised schedule (:mod:`energy.kpi` format) on the UTC index.
+        Optimised schedule (:mod:`energy.system` format) on the UTC index.
     node_p_kw
         Net power per node [kW], load convention (+ = drawn from the grid).
     kpis

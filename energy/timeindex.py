@@ -19,6 +19,10 @@ from energy.errors import InputDataError
 
 #: Resolutions accepted by the library, as pandas offset aliases.
 RESOLUTIONS: dict[str, str] = {"15min": "15min", "30min": "30min", "1h": "1h", "h": "1h"}
+#: Hours of a year of 365 days, the unit of annual figures (also in leap years): annual
+#: costs are charged to a horizon by its share ``horizon hours / HOURS_PER_YEAR``, and
+#: a horizon's values become annual ones by the inverse.
+HOURS_PER_YEAR = 8760.0
 
 
 def parse_resolution(resolution: str) -> pd.Timedelta:

@@ -68,12 +68,10 @@ from energy.errors import InputDataError
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
-from energy.timeindex import step_hours
+from energy.timeindex import HOURS_PER_YEAR, step_hours
 
 logger = logging.getLogger(__name__)
 
-#: Hours of a (non-leap) year, the unit of annual figures.
-HOURS_PER_YEAR = 8760.0
 #: A horizon at least this long counts as a year (365 local days incl. a 23-h DST day).
 YEAR_MIN_HOURS = 8759.0
 

@@ -44,28 +44,25 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.core.expr.relational_expr import EqualityExpression
 
-from energy.district import SUBSTATION_NODE, Battery, lighting_node
+from energy.district import Battery, lighting_node
 from energy.errors import InputDataError
-from energy.timeindex import require_utc_index, step_hours
+from energy.system import DispatchInputs, node_net_kw
 
 if TYPE_CHECKING:
-    from energy.models.lighting import LightingInputs
     from energy.optimisation.sizing import SizingSpec
 
 logger = logging.getLogger(__name__)
 
 Objective = Literal["cost", "co2", "import", "weighted"]
-TerminalSoc = Literal["geq_initial", "equal_initial", "free"]
 SolverMethod = Literal["simplex", "ipm", "ipm_no_crossover", "choose"]
 
 #: Dim-level steps of the MILP mode when ``lighting_levels="steps"`` [0..1] (LIGHTING.md).
@@ -73,242 +70,6 @@ DEFAULT_LEVEL_STEPS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.3)
 #: Weight of the cost [EUR] added to the co2 and import objectives to break ties
 #: (e.g. curtail or export at zero feed-in) towards the cheaper schedule.
 TIE_BREAK_COST_WEIGHT = 1e-4
-
-
-def _as_series_array(value: Any, n: int, name: str, index: pd.DatetimeIndex) -> np.ndarray:
-    """Return ``value`` (scalar, array or Series on ``index``) as a float array of length n."""
-    if isinstance(value, pd.Series):
-        if len(value) != n or not value.index.equals(index):
-            raise InputDataError(f"{name}: the series must be on the dispatch index ({n} steps)")
-        arr = value.to_numpy(dtype=float)
-    else:
-        arr = np.asarray(value, dtype=float)
-        if arr.ndim == 0:
-            arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise InputDataError(f"{name}: expected {n} values, got shape {arr.shape}")
-    _check_finite(arr, name, index)
-    return arr
-
-
-def _check_finite(arr: np.ndarray, name: str, index: pd.DatetimeIndex) -> None:
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        t = int(np.argwhere(bad)[0][-1])
-        raise InputDataError(f"{name}: missing or infinite value at {index[t]} (step {t})")
-
-
-def _check_frame(frame: pd.DataFrame, name: str, index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Check a kW frame: on ``index``, unique string columns, finite, >= 0."""
-    if not isinstance(frame, pd.DataFrame):
-        raise InputDataError(f"{name}: expected a DataFrame, got {type(frame).__name__}")
-    if not frame.index.equals(index):
-        raise InputDataError(
-            f"{name}: the frame must be on the dispatch index ({len(index)} steps, UTC)"
-        )
-    if frame.columns.has_duplicates:
-        raise InputDataError(f"{name}: column names must be unique")
-    values = frame.to_numpy(dtype=float)
-    for j, col in enumerate(frame.columns):
-        _check_finite(values[:, j], f"{name}[{col!r}]", index)
-        if (values[:, j] < 0).any():
-            t = int(np.argmin(values[:, j]))
-            raise InputDataError(
-                f"{name}[{col!r}]: {values[t, j]:.3f} kW at {index[t]} is not allowed; "
-                "it must be >= 0 kW"
-            )
-    return frame.astype(float)
-
-
-@dataclass(frozen=True, eq=False)
-class DispatchInputs:
-    """Everything the dispatch model needs, validated on construction.
-
-    Parameters
-    ----------
-    index
-        Tz-aware, regular time index (converted to UTC); labels are interval starts.
-    load_kw
-        Fixed building loads [kW], one column per node (building id), >= 0.
-    pv_kw
-        Available PV AC output [kW] per PV system id, >= 0.
-    pv_node
-        Node of each PV system (a building id or ``"substation"``).
-    pv_curtailable
-        Whether the optimiser may curtail each PV system (default all True).
-    batteries
-        Battery specs; each sits at node ``battery.at``.
-    lighting
-        Lighting inputs (dark fractions, minimum levels, power coefficients) or
-        None. Group ``g`` sits at node ``light:<g>``.
-    import_price_eur_per_kwh, feed_in_eur_per_kwh, co2_g_per_kwh
-        Tariff per step [EUR/kWh, EUR/kWh, g/kWh]; scalars are broadcast.
-    import_limit_kw, export_limit_kw
-        Exchange limits at the transformer [kW] (> 0, >= 0).
-    export_cap_kw
-        Optional additional export cap [kW], e.g. 60 % of the PV peak.
-    peak_charge_eur_per_kw
-        Charge on the horizon's maximum import [EUR/kW].
-    terminal_soc
-        ``"geq_initial"`` (default: each battery ends at least as full as it
-        started), ``"equal_initial"`` or ``"free"``.
-    timezone
-        IANA zone used to show times in messages.
-    """
-
-    index: pd.DatetimeIndex
-    load_kw: pd.DataFrame
-    pv_kw: pd.DataFrame
-    pv_node: Mapping[str, str]
-    import_price_eur_per_kwh: Any
-    feed_in_eur_per_kwh: Any
-    co2_g_per_kwh: Any
-    import_limit_kw: float
-    export_limit_kw: float
-    batteries: tuple[Battery, ...] = ()
-    lighting: LightingInputs | None = None
-    pv_curtailable: Mapping[str, bool] = field(default_factory=dict)
-    export_cap_kw: float | None = None
-    peak_charge_eur_per_kw: float = 0.0
-    terminal_soc: TerminalSoc = "geq_initial"
-    timezone: str = "Europe/Berlin"
-    dt_h: float = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        index = require_utc_index(self.index, "index")
-        object.__setattr__(self, "index", index)
-        n = len(index)
-        dt_h = step_hours(index)
-        object.__setattr__(self, "dt_h", dt_h)
-        load = _check_frame(self.load_kw, "load_kw", index)
-        pv = _check_frame(self.pv_kw, "pv_kw", index)
-        object.__setattr__(self, "load_kw", load)
-        object.__setattr__(self, "pv_kw", pv)
-        nodes = [str(c) for c in load.columns]
-        if SUBSTATION_NODE in nodes:
-            raise InputDataError(
-                f"load_kw: {SUBSTATION_NODE!r} is reserved for the substation node"
-            )
-        known = set(nodes) | {SUBSTATION_NODE}
-        for pid in pv.columns:
-            node = self.pv_node.get(pid)
-            if node is None:
-                raise InputDataError(f"pv_node: PV system {pid!r} has no node")
-            if node not in known:
-                raise InputDataError(
-                    f"pv_node[{pid!r}]: {node!r} is not a node; allowed: building ids of "
-                    f"load_kw or {SUBSTATION_NODE!r}"
-                )
-        for pid in self.pv_curtailable:
-            if pid not in pv.columns:
-                raise InputDataError(f"pv_curtailable: {pid!r} is not a PV system of pv_kw")
-        batteries = tuple(self.batteries)
-        object.__setattr__(self, "batteries", batteries)
-        seen: set[str] = set()
-        for i, bat in enumerate(batteries):
-            if not isinstance(bat, Battery):
-                raise InputDataError(f"batteries[{i}]: expected an energy.district.Battery")
-            if bat.id in seen:
-                raise InputDataError(f"batteries[{i}].id: {bat.id!r} is used twice")
-            seen.add(bat.id)
-            if bat.at not in known:
-                raise InputDataError(
-                    f"batteries[{i}].at: {bat.at!r} is not a node; allowed: building ids of "
-                    f"load_kw or {SUBSTATION_NODE!r}"
-                )
-        for name in ("import_price_eur_per_kwh", "feed_in_eur_per_kwh", "co2_g_per_kwh"):
-            object.__setattr__(self, name, _as_series_array(getattr(self, name), n, name, index))
-        if (self.co2_g_per_kwh < 0).any():
-            raise InputDataError("co2_g_per_kwh: values must be >= 0 g/kWh")
-        if not (self.import_limit_kw > 0 and math.isfinite(self.import_limit_kw)):
-            raise InputDataError(
-                f"import_limit_kw: {self.import_limit_kw} kW is not allowed; it must be > 0 kW"
-            )
-        if not (self.export_limit_kw >= 0 and math.isfinite(self.export_limit_kw)):
-            raise InputDataError(
-                f"export_limit_kw: {self.export_limit_kw} kW is not allowed; it must be >= 0 kW"
-            )
-        if self.export_cap_kw is not None and not (
-            self.export_cap_kw >= 0 and math.isfinite(self.export_cap_kw)
-        ):
-            raise InputDataError(
-                f"export_cap_kw: {self.export_cap_kw} kW is not allowed; it must be >= 0 kW"
-            )
-        if not (self.peak_charge_eur_per_kw >= 0 and math.isfinite(self.peak_charge_eur_per_kw)):
-            raise InputDataError(
-                f"peak_charge_eur_per_kw: {self.peak_charge_eur_per_kw} is not allowed; "
-                "it must be >= 0 EUR/kW"
-            )
-        if self.terminal_soc not in ("geq_initial", "equal_initial", "free"):
-            raise InputDataError(
-                f"terminal_soc: {self.terminal_soc!r} is not allowed; use geq_initial, "
-                "equal_initial or free"
-            )
-        if self.lighting is not None:
-            _check_lighting(self.lighting, index)
-
-    @property
-    def n_steps(self) -> int:
-        """Number of intervals ``n``."""
-        return len(self.index)
-
-    @property
-    def export_bound_kw(self) -> float:
-        """Effective export bound [kW]: the export limit or the tighter export cap."""
-        cap = self.export_cap_kw
-        return self.export_limit_kw if cap is None else min(self.export_limit_kw, cap)
-
-    def curtailable(self, pv_id: str) -> bool:
-        """Whether PV system ``pv_id`` may be curtailed (default True)."""
-        return bool(self.pv_curtailable.get(pv_id, True))
-
-    @property
-    def nodes(self) -> list[str]:
-        """All node ids: buildings, the substation, then lighting nodes."""
-        groups = [] if self.lighting is None else list(self.lighting.group_ids)
-        return [*map(str, self.load_kw.columns), SUBSTATION_NODE, *map(lighting_node, groups)]
-
-    def lighting_power_kw(self, level: np.ndarray) -> np.ndarray:
-        """Lighting power [kW], shape (G, n), at dim levels ``level`` (see LightingInputs)."""
-        if self.lighting is None:
-            return np.zeros((0, self.n_steps))
-        return np.asarray(self.lighting.power_kw(level), dtype=float)
-
-    def demand_bounds_kw(self) -> tuple[np.ndarray, np.ndarray]:
-        """District demand per step [kW] with lighting at its minimum and at full level."""
-        load = self.load_kw.to_numpy().sum(axis=1)
-        if self.lighting is None:
-            return load, load
-        lo = self.lighting_power_kw(np.asarray(self.lighting.min_level_frac)).sum(axis=0)
-        hi = self.lighting_power_kw(np.ones(np.shape(self.lighting.dark_frac))).sum(axis=0)
-        return load + lo, load + hi
-
-    def fixed_pv_kw(self, curtailment: bool = True) -> np.ndarray:
-        """PV the optimiser cannot curtail [kW] (all PV when curtailment is off)."""
-        cols = [c for c in self.pv_kw.columns if not (curtailment and self.curtailable(c))]
-        return self.pv_kw[cols].to_numpy().sum(axis=1) if cols else np.zeros(self.n_steps)
-
-    def local_time(self, t: int) -> str:
-        """Return step ``t``'s start in local time, e.g. ``2025-01-15 17:00 CET``."""
-        return self.index[t].tz_convert(self.timezone).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _check_lighting(light: Any, index: pd.DatetimeIndex) -> None:
-    n = len(index)
-    if hasattr(light, "index") and not pd.DatetimeIndex(light.index).equals(index):
-        raise InputDataError("lighting: the lighting inputs are not on the dispatch index")
-    groups = list(light.group_ids)
-    g = len(groups)
-    for name in ("dark_frac", "min_level_frac"):
-        arr = np.asarray(getattr(light, name), dtype=float)
-        if arr.shape != (g, n):
-            raise InputDataError(f"lighting.{name}: expected shape ({g}, {n}), got {arr.shape}")
-        if arr.size and (not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1):
-            raise InputDataError(f"lighting.{name}: values must lie in [0, 1]")
-    for name in ("a_kw", "b_kw", "standby_kw"):
-        arr = np.asarray(getattr(light, name), dtype=float)
-        if arr.shape != (g,) or (arr.size and (not np.isfinite(arr).all() or arr.min() < 0)):
-            raise InputDataError(f"lighting.{name}: expected {g} finite values >= 0 kW")
 
 
 @dataclass(frozen=True)
@@ -1106,10 +867,13 @@ def define_balance(
 
     ``extra_terms.injection`` (load convention) joins the right-hand side.
     """
-    const = inputs.load_kw.to_numpy().sum(axis=1) - inputs.pv_kw.to_numpy().sum(axis=1)
+    base_light = (
+        None
+        if inputs.lighting is None
+        else inputs.lighting_power_kw(lighting_base_level(inputs, layout))
+    )
+    const = inputs.district_net_kw(base_light)
     extra: dict[int, list[tuple[float, Any]]] = {}
-    if inputs.lighting is not None:
-        const = const + inputs.lighting_power_kw(lighting_base_level(inputs, layout)).sum(axis=0)
     if layout.lighting == "flex":
         for t in layout.flex_steps:
             extra.setdefault(t, []).append((-1.0, m.p_light_flex_kw[t]))
@@ -1166,11 +930,9 @@ def define_node_injections(
     """
     nodes = inputs.nodes
     n = inputs.n_steps
-    const = {node: np.zeros(n) for node in nodes}
-    for col in inputs.load_kw.columns:
-        const[str(col)] += inputs.load_kw[col].to_numpy()
-    for pid in inputs.pv_kw.columns:
-        const[inputs.pv_node[pid]] -= inputs.pv_kw[pid].to_numpy()
+    light = inputs.lighting
+    p0 = None if light is None else inputs.lighting_power_kw(lighting_base_level(inputs, layout))
+    const = node_net_kw(inputs, lighting_kw=p0)
     terms: dict[tuple[str, int], list[tuple[float, Any]]] = {}
     for unit, v in zip(layout.storage, m.unit_vars, strict=True):
         ch, dis = v.charge, v.discharge
@@ -1179,12 +941,8 @@ def define_node_injections(
             terms.setdefault((unit.node, t), []).extend([(1.0, ch[t]), (-1.0, dis[t])])
     for node, t in layout.curtail_on:
         terms.setdefault((node, t), []).append((1.0, m.p_curtail_kw[node, t]))
-    light = inputs.lighting
     if light is not None:
-        p0 = inputs.lighting_power_kw(lighting_base_level(inputs, layout))
         db = np.asarray(light.dark_frac) * np.asarray(light.b_kw)[:, None]
-        for g, gid in enumerate(light.group_ids):
-            const[lighting_node(gid)] += p0[g]
         for g, t in layout.light_on:
             terms.setdefault((lighting_node(light.group_ids[g]), t), []).append(
                 (float(db[g, t]), m.level[g, t])

@@ -477,7 +477,7 @@ class GridAwareResult:
     solution : object
         The last :class:`~energy.optimisation.solve.DispatchSolution`.
     schedule : pandas.DataFrame
-        Its schedule (:mod:`energy.kpi` format).
+        Its schedule (:mod:`energy.system` format).
     node_p_kw : pandas.DataFrame
         Its node powers [kW], load convention.
     check : GridCheckResult
@@ -597,8 +597,8 @@ def grid_aware_dispatch(
         ``clean`` tells whether the AC check passed; ``unresolved`` says what
         remains and why.
     """
-    from energy.kpi import node_injections_kw
     from energy.optimisation.solve import solution_schedule
+    from energy.system import node_injections_kw
 
     report = progress or no_progress
     lim = limits or Limits()

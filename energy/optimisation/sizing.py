@@ -104,11 +104,10 @@ from energy.district import (
     format_validation_error,
 )
 from energy.errors import InputDataError
-from energy.kpi import compute_kpis, schedule_frame
+from energy.kpi import compute_kpis
 from energy.models.pv import pv_ac_kw
 from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import (
-    DispatchInputs,
     DispatchLayout,
     DispatchOptions,
     ExtraTerms,
@@ -122,12 +121,11 @@ from energy.optimisation.solve import (
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.scenario import ScenarioOptions, inputs_from_district
 from energy.serialise import RESULTS_LICENCE
+from energy.system import DispatchInputs, schedule_frame
 from energy.timeindex import make_index
 
 logger = logging.getLogger(__name__)
 
-#: Hours of a year for scaling annual costs to the horizon (365 days).
-HOURS_PER_YEAR = 8760.0
 #: Capacities below this [kWp, kWh, kW] are reported as zero (solver noise).
 CAPACITY_TOL = 1e-6
 
@@ -406,7 +404,7 @@ class SizingSpec:
 
 def horizon_years(inputs: DispatchInputs) -> float:
     """Length of the dispatch horizon in years of 8760 h."""
-    return inputs.n_steps * inputs.dt_h / HOURS_PER_YEAR
+    return inputs.horizon_years
 
 
 def with_fixed_capacity(
@@ -720,7 +718,7 @@ def built_schedule(
     solution: DispatchSolution,
     built: DispatchInputs,
 ) -> pd.DataFrame:
-    """Return the sized dispatch as a schedule of the built inputs (:mod:`energy.kpi` format)."""
+    """Return the sized dispatch as a schedule of the built inputs (:mod:`energy.system` format)."""
     base = solution_schedule(inputs, solution)
     n = inputs.n_steps
     v = solution.result.values
@@ -778,7 +776,7 @@ class SizingResult:
         reference run also ``reference_cost_eur`` and ``savings_eur``
         (reference minus total).
     schedule
-        The dispatch of the built system (:mod:`energy.kpi` format).
+        The dispatch of the built system (:mod:`energy.system` format).
     kpis
         :func:`energy.kpi.compute_kpis` of ``schedule``.
     inputs

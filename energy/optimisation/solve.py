@@ -34,14 +34,13 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from energy.errors import InfeasibleError, SolverError
-from energy.kpi import schedule_frame, split_curtailment
 from energy.optimisation.dispatch import (
-    DispatchInputs,
     DispatchLayout,
     DispatchOptions,
     build_model,
 )
 from energy.progress import ProgressCallback, no_progress
+from energy.system import DispatchInputs, schedule_frame, split_curtailment
 
 if TYPE_CHECKING:
     from energy.optimisation.sizing import SizingSpec
@@ -667,7 +666,7 @@ def optimise(
 
 
 def solution_schedule(inputs: DispatchInputs, solution: DispatchSolution) -> pd.DataFrame:
-    """Return the solved dispatch as a schedule (:mod:`energy.kpi` format).
+    """Return the solved dispatch as a schedule (:mod:`energy.system` format).
 
     Merged storage units are split onto their member batteries in proportion
     to capacity, district curtailment onto nodes in proportion to their

@@ -15,7 +15,7 @@ from energy.baselines import (
 from energy.district import Battery
 from energy.kpi import compute_kpis
 from energy.models.lighting import LightingInputs
-from energy.optimisation.dispatch import DispatchInputs
+from energy.system import DispatchInputs
 
 
 def bat(**kw: object) -> Battery:

@@ -50,7 +50,7 @@ def toy_schedule(
     co2: np.ndarray,
     feed_in: float = 0.08,
 ) -> pd.DataFrame:
-    """A schedule in energy.kpi format with import/export from the energy balance."""
+    """A schedule in energy.system format with import/export from the energy balance."""
     net = load_kw + lighting_kw + charge_kw - discharge_kw - pv_kw
     soc = np.cumsum(charge_kw - discharge_kw)  # lossless, 1-h steps
     return pd.DataFrame(

@@ -11,7 +11,7 @@ import pytest
 
 from energy.district import Battery
 from energy.models.lighting import LightingInputs
-from energy.optimisation.dispatch import DispatchInputs
+from energy.system import DispatchInputs
 
 #: 16:00 UTC = 17:00 CET: messages show local time.
 T0 = "2025-01-15 16:00"

@@ -13,13 +13,14 @@ import pytest
 
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.kpi import compute_kpis
-from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, build_model
+from energy.optimisation.dispatch import DispatchOptions, build_model
 from energy.optimisation.solve import (
     optimise,
     read_solution,
     solution_schedule,
     solve,
 )
+from energy.system import DispatchInputs
 from tests.energy.optimisation.conftest import (
     battery,
     check_physics,

@@ -17,12 +17,13 @@ import pytest
 from energy.baselines import baseline_b0, baseline_b1
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InfeasibleError
-from energy.kpi import compute_kpis, node_injections_kw
+from energy.kpi import compute_kpis
 from energy.models.lighting import LightingInputs
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchInputs, DispatchOptions
+from energy.optimisation.dispatch import DispatchOptions
 from energy.optimisation.solve import optimise, solution_schedule
 from energy.scenario import inputs_from_district
+from energy.system import DispatchInputs, node_injections_kw
 from energy.timeindex import make_index
 from tests.energy.optimisation.conftest import check_physics
 

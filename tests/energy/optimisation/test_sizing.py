@@ -25,7 +25,7 @@ from energy.cli.size import register
 from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
 from energy.errors import InputDataError
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchInputs, DispatchOptions, build_model
+from energy.optimisation.dispatch import DispatchOptions, build_model
 from energy.optimisation.sizing import (
     BatteryCandidate,
     PVCandidate,
@@ -35,6 +35,7 @@ from energy.optimisation.sizing import (
 )
 from energy.optimisation.solve import optimise, solve
 from energy.scenario import ScenarioOptions, inputs_from_district
+from energy.system import DispatchInputs
 from energy.timeindex import make_index
 from tests.energy.optimisation.conftest import check_physics, tiny_index, tiny_inputs
 

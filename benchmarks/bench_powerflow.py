@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/bench_powerflow.py [--sample 200]``
 
-For the Gera reference district (unoptimised schedule: loads - PV + lighting)
+For the Gera reference district (unoptimised schedule: baseline B0)
 and SimBench ``1-LV-semiurb4--0-sw`` (its own profiles, hourly means), it
 times, side by side in one process:
 
@@ -34,8 +34,9 @@ import pandas as pd
 
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.grid import build_network, import_network, network_profiles_kw
-from energy.models.grid.check import baseline_node_p_kw, check_schedule
+from energy.models.grid.check import check_schedule
 from energy.models.grid.powerflow import TimeSeriesRunner
+from energy.studies.hosting import district_b0_node_p_kw
 from energy.timeindex import year_index
 
 
@@ -135,8 +136,8 @@ def main() -> None:
     district = load_district(GERA_DISTRICT_FILE)
     index = year_index(2025, "1h", district.site.timezone)
     t0 = time.perf_counter()
-    nodes = baseline_node_p_kw(district, index)
-    print(f"Gera schedule (loads, PV, lighting) for 2025: {time.perf_counter() - t0:.2f} s")
+    nodes = district_b0_node_p_kw(district, index)
+    print(f"Gera schedule B0 (loads, PV, lighting) for 2025: {time.perf_counter() - t0:.2f} s")
     net = bench_build(district)
     bench("Gera reference district", net, nodes, None, args.sample)
     t0 = time.perf_counter()

@@ -6,6 +6,10 @@ DESIGN.md "Baselines":
 * **B1**: batteries on the self-consumption-first rule, lighting S1 (50 %
   from 22:00 to 06:00 local time, 100 % otherwise).
 
+B0 is also the unoptimised schedule of the grid: :func:`baseline_node_p_kw`
+gives its net power per node for the AC check of a district without a
+schedule and for the base of PV hosting capacity (:mod:`energy.studies.hosting`).
+
 Choices that make the three schedules comparable (documented, not hidden):
 
 * **Where the rule acts.** A battery at a building sits behind that
@@ -46,7 +50,13 @@ import pandas as pd
 
 from energy.district import SUBSTATION_NODE, Battery
 from energy.models.lighting import baseline_level_s0, baseline_level_s1
-from energy.system import DispatchInputs, node_net_kw, schedule_frame, split_curtailment
+from energy.system import (
+    DispatchInputs,
+    node_injections_kw,
+    node_net_kw,
+    schedule_frame,
+    split_curtailment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -265,3 +275,13 @@ def baseline_b1(inputs: DispatchInputs) -> BaselineResult:
         raised = float(below.sum() * inputs.dt_h)
         level = np.where(below, lo, level)
     return _simulate(inputs, "B1", level, rule=True, notes={"lighting_raised_group_h": raised})
+
+
+def baseline_node_p_kw(inputs: DispatchInputs) -> pd.DataFrame:
+    """Net power per node of B0 [kW], load convention (+ = drawn from the grid).
+
+    :func:`energy.system.node_injections_kw` of :func:`baseline_b0`'s schedule:
+    loads minus PV (curtailed only above the export bound), lighting S0,
+    batteries idle (refilled at the end, see the module docstring).
+    """
+    return node_injections_kw(inputs, baseline_b0(inputs).schedule)

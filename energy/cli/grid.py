@@ -16,10 +16,10 @@ from energy.cli._output import friendly_errors, print_json, print_table, progres
 from energy.district import District, load_district
 from energy.errors import InputDataError
 from energy.models.grid.build import build_network, import_network, map_to_district
-from energy.models.grid.check import Limits, baseline_node_p_kw, check_result
+from energy.models.grid.check import Limits, check_result
 from energy.models.grid.geojson import to_geojson
-from energy.models.grid.hosting import district_hosting_capacity
 from energy.models.grid.powerflow import GridTimeSeriesResult, TimeSeriesRunner
+from energy.studies.hosting import district_b0_node_p_kw, district_hosting_capacity
 from energy.timeindex import make_index, require_utc_index
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _schedule(
     from energy.models.weather import weather_for_index
 
     index = make_index(start, days, resolution, district.site.timezone)
-    return baseline_node_p_kw(district, index, weather_for_index(index, district.site, weather))
+    return district_b0_node_p_kw(district, index, weather_for_index(index, district.site, weather))
 
 
 def _violation_groups(found: pd.DataFrame) -> list[dict[str, Any]]:
@@ -133,7 +133,7 @@ def check(
         typer.Option(
             "--schedule",
             help="Run output directory (node_p_kw.parquet/.csv) or such a file; "
-            "default: the unoptimised schedule (loads - PV + lighting, batteries idle)",
+            "default: the unoptimised schedule, baseline B0 (batteries idle, lighting S0)",
         ),
     ] = None,
     start: StartOpt = "2025-01-01",
@@ -273,7 +273,7 @@ def geojson(
         bool,
         typer.Option(
             "--results/--no-results",
-            help="Attach AC results (of the unoptimised schedule unless --schedule is given)",
+            help="Attach AC results (of baseline B0 unless --schedule is given)",
         ),
     ] = False,
     start: StartOpt = "2025-01-01",

@@ -9,6 +9,7 @@ import pytest
 from energy.baselines import (
     baseline_b0,
     baseline_b1,
+    baseline_node_p_kw,
     restore_terminal_soc,
     self_consumption_rule,
 )
@@ -175,6 +176,13 @@ def test_b0_idle_batteries_and_full_lighting() -> None:
     assert b0.notes["terminal_recharge_kwh"] == pytest.approx(0.0995)
     k = compute_kpis(s, inputs.batteries)
     assert k["cost_eur"] == pytest.approx(0.3 * (2 + 1.505 + 0.0995 / 0.9))
+    # B0 per node (the grid check's unoptimised schedule): H1 = load 1 + the refill
+    # charge, the group's node its lighting, nothing at the substation
+    nodes = baseline_node_p_kw(inputs)
+    assert nodes["H1"].tolist() == pytest.approx([1.0, 1.0 + 0.0995 / 0.9])
+    assert nodes["light:G"].tolist() == pytest.approx([1.0, 0.505])
+    assert nodes["substation"].tolist() == [0.0, 0.0]
+    assert nodes.sum(axis=1).to_numpy() == pytest.approx(s["p_import_kw"] - s["p_export_kw"])
 
 
 def test_b1_lighting_s1_raised_to_the_class_minimum() -> None:

@@ -8,10 +8,10 @@ Modules:
 * :mod:`~energy.models.grid.powerflow`: year-long AC time series
   (:func:`run_timeseries`, :class:`TimeSeriesRunner`, :class:`GridTimeSeriesResult`);
 * :mod:`~energy.models.grid.check`: limits, violations, KPIs
-  (:class:`Limits`, :func:`violations`, :func:`check_schedule`, :class:`GridCheckResult`,
-  :func:`baseline_node_p_kw`);
-* :mod:`~energy.models.grid.hosting`: PV hosting capacity (:func:`hosting_capacity`,
-  :func:`district_hosting_capacity`);
+  (:class:`Limits`, :func:`violations`, :func:`check_schedule`, :class:`GridCheckResult`);
+* :mod:`~energy.models.grid.hosting`: PV hosting capacity of a base schedule
+  (:func:`hosting_capacity`); a district's, on its baseline B0, is
+  :func:`energy.studies.hosting.district_hosting_capacity`;
 * :mod:`~energy.models.grid.geojson`: map export (:func:`to_geojson`).
 
 The linearised limits for grid-aware dispatch live in :mod:`energy.optimisation.network`.
@@ -29,7 +29,6 @@ from energy.models.grid.build import (
 from energy.models.grid.check import (
     GridCheckResult,
     Limits,
-    baseline_node_p_kw,
     check_result,
     check_schedule,
     violations,
@@ -37,7 +36,6 @@ from energy.models.grid.check import (
 from energy.models.grid.geojson import to_geojson
 from energy.models.grid.hosting import (
     HostingCapacityResult,
-    district_hosting_capacity,
     hosting_capacity,
 )
 from energy.models.grid.powerflow import GridTimeSeriesResult, TimeSeriesRunner, run_timeseries
@@ -50,11 +48,9 @@ __all__ = [
     "HostingCapacityResult",
     "Limits",
     "TimeSeriesRunner",
-    "baseline_node_p_kw",
     "build_network",
     "check_result",
     "check_schedule",
-    "district_hosting_capacity",
     "hosting_capacity",
     "import_network",
     "lighting_node",

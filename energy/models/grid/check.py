@@ -32,10 +32,10 @@ import pandas as pd
 
 from energy.district import District
 from energy.errors import InputDataError
-from energy.models.grid.build import build_network, lighting_node
+from energy.models.grid.build import build_network
 from energy.models.grid.powerflow import GridTimeSeriesResult, Method, TimeSeriesRunner
 from energy.progress import ProgressCallback
-from energy.timeindex import require_utc_index, step_hours
+from energy.timeindex import step_hours
 
 logger = logging.getLogger(__name__)
 
@@ -326,54 +326,3 @@ def check_schedule(
         checked.summary["violating_steps"],
     )
     return checked
-
-
-def pv_by_building_kw(district: District, pv_kw: pd.DataFrame) -> pd.DataFrame:
-    """Sum PV system outputs [kW] per building (columns: building ids with PV)."""
-    if not district.pv:
-        return pd.DataFrame(index=pv_kw.index)
-    owner = {p.id: p.building for p in district.pv}
-    return pv_kw.T.groupby(owner).sum().T
-
-
-def baseline_node_p_kw(
-    district: District,
-    index: pd.DatetimeIndex,
-    weather: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Return the unoptimised schedule per node [kW], load convention.
-
-    Building loads (BDEW profiles) minus the building's PV (uncurtailed),
-    lighting at full power while dark (baseline S0), batteries idle: the
-    baseline B0 of DESIGN.md.
-
-    Parameters
-    ----------
-    district
-        The district.
-    index
-        UTC time axis.
-    weather
-        Canonical weather on ``index``; default the shipped test reference year
-        (:func:`energy.models.weather.weather_for_index`).
-    """
-    from energy.models.demand import district_loads_kw
-    from energy.models.lighting import lighting_inputs
-    from energy.models.pv import district_pv_kw
-    from energy.models.weather import weather_for_index
-
-    utc = require_utc_index(index)
-    if weather is None:
-        weather = weather_for_index(utc, district.site)
-    elif not weather.index.equals(utc):
-        raise InputDataError("weather: its index differs from the schedule index")
-    loads = district_loads_kw(district, utc)
-    pv = pv_by_building_kw(district, district_pv_kw(district, weather))
-    nodes = loads.sub(pv.reindex(columns=loads.columns, fill_value=0.0), fill_value=0.0)
-    if district.lighting:
-        light = lighting_inputs(district, utc)
-        power = light.power_kw(np.ones(1))
-        for g, gid in enumerate(light.group_ids):
-            nodes[lighting_node(gid)] = power[g]
-    nodes.columns.name = "node"
-    return nodes

@@ -24,9 +24,10 @@ Critical steps
     ``n_critical / 2`` steps of lowest district net load among those with at
     least half the peak PV output per kWp (high feed-in, low self-consumption).
 
-The base schedule is the unoptimised one (loads, existing PV, lighting,
-batteries idle); a critical step in which it already breaks a limit makes the
-hosting capacity 0 (reported in ``base_violation_steps``).
+The base schedule is given (for a district: its baseline B0, the
+unoptimised schedule, :func:`energy.studies.hosting.district_hosting_capacity`);
+a critical step in which it already breaks a limit makes the hosting capacity
+0 (reported in ``base_violation_steps``).
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ import pandas as pd
 
 from energy.district import LIGHT_PREFIX, District, PVSystem
 from energy.errors import InputDataError
-from energy.models.grid.build import build_network, node_buses
-from energy.models.grid.check import Limits, baseline_node_p_kw
+from energy.models.grid.build import node_buses
+from energy.models.grid.check import Limits
 from energy.models.grid.powerflow import Method, TimeSeriesRunner, _Arrays
 from energy.progress import ProgressCallback, no_progress
-from energy.timeindex import require_utc_index, year_index
+from energy.timeindex import require_utc_index
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ def hosting_capacity(
         The network (with its node map).
     base_p_kw
         Base schedule per node [kW], load convention, UTC index x node ids,
-        typically a year (e.g. :func:`~energy.models.grid.check.baseline_node_p_kw`).
+        typically a year (e.g. :func:`energy.baselines.baseline_node_p_kw`).
     pv_kw_per_kwp
         AC output of 1 kWp of additional PV [kW/kWp] on the same index.
     candidates
@@ -344,54 +345,3 @@ def reference_pv_kw_per_kwp(
     )
     one = district.model_copy(update={"pv": [ref], "batteries": []})
     return district_pv_kw(one, weather)["reference"].rename("p_kw_per_kwp")
-
-
-def district_hosting_capacity(
-    district: District,
-    index: pd.DatetimeIndex | None = None,
-    weather: pd.DataFrame | None = None,
-    net: pp.pandapowerNet | None = None,
-    limits: Limits | None = None,
-    n_critical: int = 48,
-    max_kwp: float = 1000.0,
-    tol_kwp: float = 1.0,
-    method: Method = "auto",
-    progress: ProgressCallback | None = None,
-) -> HostingCapacityResult:
-    """Hosting capacity of a district's buildings over a year.
-
-    The base schedule is :func:`~energy.models.grid.check.baseline_node_p_kw`;
-    the additional PV follows :func:`reference_pv_kw_per_kwp`; the candidates
-    are the buildings. Other parameters as in :func:`hosting_capacity`.
-
-    Parameters
-    ----------
-    district
-        The district.
-    index
-        UTC time axis; default the local year 2025 at 1 h.
-    weather
-        Canonical weather on ``index``; default the shipped test reference year.
-    net
-        Optional prepared network (default :func:`build_network`).
-    limits, n_critical, max_kwp, tol_kwp, method, progress
-        See :func:`hosting_capacity`.
-    """
-    from energy.models.weather import weather_for_index
-
-    utc = year_index(2025, tz=district.site.timezone) if index is None else index
-    wx = weather if weather is not None else weather_for_index(utc, district.site)
-    base = baseline_node_p_kw(district, utc, wx)
-    pv = reference_pv_kw_per_kwp(district, wx)
-    return hosting_capacity(
-        net if net is not None else build_network(district),
-        base,
-        pv,
-        candidates=[b.id for b in district.buildings],
-        limits=limits,
-        n_critical=n_critical,
-        max_kwp=max_kwp,
-        tol_kwp=tol_kwp,
-        method=method,
-        progress=progress,
-    )

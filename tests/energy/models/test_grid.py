@@ -37,10 +37,11 @@ from energy.models.grid import (
     run_timeseries,
     set_node_buses,
 )
-from energy.models.grid.check import Limits, baseline_node_p_kw, check_result, check_schedule
+from energy.models.grid.check import Limits, check_result, check_schedule
 from energy.models.grid.geojson import to_geojson
 from energy.models.grid.hosting import hosting_capacity
 from energy.models.weather import weather_for_index
+from energy.studies.hosting import district_b0_node_p_kw
 from energy.timeindex import make_index
 
 SIMBENCH_CODE = "1-LV-semiurb4--0-sw"
@@ -409,15 +410,21 @@ def june_days(gera: District) -> tuple[pd.DatetimeIndex, pd.DataFrame]:
 
 
 def planted(gera: District) -> District:
-    """1 MWp of PV on one building at 60 m on feeder F1."""
-    extra = PVSystem(id="PLANTED", building="MF01", kwp=1000.0)
-    return gera.model_copy(update={"pv": [*gera.pv, extra]})
+    """1 MWp of PV on one building at 60 m on feeder F1, no PV curtailable.
+
+    The checked schedule is baseline B0, which curtails surplus above the export
+    bound where PV is curtailable; with none curtailable the whole surplus reaches
+    the transformer, as without feed-in management.
+    """
+    extra = PVSystem(id="PLANTED", building="MF01", kwp=1000.0, curtailable=False)
+    fixed = [p.model_copy(update={"curtailable": False}) for p in gera.pv]
+    return gera.model_copy(update={"pv": [*fixed, extra]})
 
 
 def test_planted_overload_is_found_and_named(gera, june_days) -> None:
     index, weather = june_days
     district = planted(gera)
-    checked = check_schedule(district, baseline_node_p_kw(district, index, weather))
+    checked = check_schedule(district, district_b0_node_p_kw(district, index, weather))
     found = checked.violations
     assert not checked.summary["clean"]
     overloads = set(found.loc[found["kind"] == "line_overload", "element"])
@@ -431,7 +438,7 @@ def test_planted_overload_is_found_and_named(gera, june_days) -> None:
     assert hours.between(7, 18).all()
     assert checked.summary["hours_in_violation"] == found["time_utc"].nunique()
     # the unplanted district is clean on the same days
-    clean = check_schedule(gera, baseline_node_p_kw(gera, index, weather))
+    clean = check_schedule(gera, district_b0_node_p_kw(gera, index, weather))
     assert clean.summary["clean"], clean.violations.head()
 
 
@@ -490,7 +497,7 @@ def test_hosting_capacity_two_bus_by_hand() -> None:
 def test_geojson_has_every_element_and_results(gera, june_days) -> None:
     index, weather = june_days
     net = build_network(gera)
-    res = run_timeseries(net, baseline_node_p_kw(gera, index, weather))
+    res = run_timeseries(net, district_b0_node_p_kw(gera, index, weather))
     doc = json.loads(json.dumps(to_geojson(net, res)))
     kinds = pd.Series([f["properties"]["element_type"] for f in doc["features"]])
     assert (kinds == "bus").sum() == len(net.bus)
@@ -556,7 +563,7 @@ def cli() -> typer.Typer:
 def test_cli_check_json_and_violations(cli, tmp_path, gera, june_days) -> None:
     index, weather = june_days
     district = planted(gera)
-    nodes = baseline_node_p_kw(district, index, weather)
+    nodes = district_b0_node_p_kw(district, index, weather)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     nodes.to_csv(run_dir / "node_p_kw.csv", index_label="time_utc")

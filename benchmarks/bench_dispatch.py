@@ -33,16 +33,10 @@ import pyomo.environ as pyo
 
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchOptions, build_model
-from energy.optimisation.solve import (
-    DispatchSolution,
-    _set_options,
-    hand_over,
-    new_highs,
-    optimise,
-    solution_schedule,
-    solve,
-)
+from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
+from energy.optimisation.model import build_model
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.solve import _set_options, hand_over, new_highs, solve
 from energy.scenario import inputs_from_district
 from energy.system import DispatchInputs
 from energy.timeindex import make_index
@@ -101,7 +95,7 @@ def floor(model: pyo.ConcreteModel, options: DispatchOptions) -> tuple[float, fl
 FIRST_SOLVE = """
 import time
 t0 = time.perf_counter()
-from energy.optimisation.solve import optimise
+from energy.optimisation.dispatch import optimise
 t1 = time.perf_counter()
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.weather import weather_for_index
@@ -126,7 +120,7 @@ def first_solve_in_a_new_process() -> str:
     ).stdout.split()
     imp, first, second = (float(x) for x in out[-3:])
     return (
-        f"first solve in a new process: import energy.optimisation.solve {imp:.2f} s "
+        f"first solve in a new process: import energy.optimisation.dispatch {imp:.2f} s "
         f"(numpy, pandas, pyomo, highspy); Gera 1 day: first optimise() {first:.3f} s, "
         f"second {second:.3f} s"
     )

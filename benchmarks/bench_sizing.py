@@ -20,7 +20,8 @@ from importlib import metadata
 
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchOptions
+from energy.optimisation.dispatch import optimise
+from energy.optimisation.options import DispatchOptions
 from energy.optimisation.sizing import (
     BatteryCandidate,
     PVCandidate,
@@ -28,7 +29,6 @@ from energy.optimisation.sizing import (
     resolve_pv_candidate,
     size_dispatch,
 )
-from energy.optimisation.solve import optimise
 from energy.scenario import inputs_from_district
 from energy.system import DispatchInputs
 from energy.timeindex import make_index

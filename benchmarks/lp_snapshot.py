@@ -31,10 +31,10 @@ from energy.analysis.economics import EconomicAssumptions
 from energy.district import GERA_DISTRICT_FILE, District, PVSystem, load_district
 from energy.models.grid import build_network
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchOptions
-from energy.optimisation.network import grid_aware_dispatch
+from energy.optimisation.dispatch import optimise
+from energy.optimisation.grid_aware import grid_aware_dispatch
+from energy.optimisation.options import DispatchOptions
 from energy.optimisation.sizing import BatteryCandidate, SizingSpec, size_dispatch
-from energy.optimisation.solve import optimise
 from energy.scenario import inputs_from_district
 from energy.timeindex import make_index
 

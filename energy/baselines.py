@@ -87,7 +87,7 @@ def self_consumption_rule(
     Charge from surplus (``net_kw < 0``), discharge to cover deficit
     (``net_kw > 0``), within power, SoC limits and efficiencies; SoC follows
     ``E' = E (1 - sigma)^dt + eta_ch P_ch dt - P_dis dt / eta_dis`` as in
-    :func:`energy.optimisation.dispatch.define_battery`. A battery at its
+    :func:`energy.optimisation.storage.define_battery`. A battery at its
     minimum SoC is trickle-charged for its self-discharge, as a battery
     management system holds the minimum (and the optimiser must). With
     ``net_kw = 0`` this is an idle battery.

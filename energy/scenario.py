@@ -38,8 +38,10 @@ from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
 from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
-from energy.optimisation.dispatch import DispatchOptions
-from energy.optimisation.solve import highs_version, optimise, simultaneous_flows, solution_schedule
+from energy.optimisation.diagnose import simultaneous_flows
+from energy.optimisation.dispatch import optimise, solution_schedule
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
@@ -48,7 +50,7 @@ from energy.timeindex import make_index, parse_resolution
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
 
-    from energy.optimisation.network import GridAwareResult
+    from energy.optimisation.grid_aware import GridAwareResult
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ class ScenarioOptions:
     ``ac_check`` checks the optimised schedule with an AC power flow.
     ``grid_aware`` dispatches with linearised grid limits, re-checked with the
     AC power flow until the schedule is clean or what remains is explained
-    (:func:`energy.optimisation.network.grid_aware_dispatch`); its last AC check
+    (:func:`energy.optimisation.grid_aware.grid_aware_dispatch`); its last AC check
     is the run's grid summary, with or without ``ac_check``.
     """
 
@@ -281,7 +283,7 @@ def scenario_network(
     district
         The district (with a scenario's changes applied).
     nodes
-        Node ids of the dispatch (:attr:`~energy.optimisation.dispatch.DispatchInputs.nodes`).
+        Node ids of the dispatch (:attr:`~energy.system.DispatchInputs.nodes`).
     network
         None: the net built from the district. A path of a pandapower JSON
         file or a SimBench code: imported with
@@ -413,7 +415,7 @@ def run_scenario(
     dispatch_options = options.dispatch_options()
     grid_aware: GridAwareResult | None = None
     if options.grid_aware:
-        from energy.optimisation.network import grid_aware_dispatch
+        from energy.optimisation.grid_aware import grid_aware_dispatch
 
         assert net is not None
         t = time.perf_counter()

@@ -26,7 +26,8 @@ is ``v_ac[b, t] + sum_n S[b, n] (p[n, t] - p_op[n, t])``, exact at the
 operating point; a branch's AC loading is taken as proportional to its linear
 flow with the ratio of the operating point (losses and voltage included).
 
-Grid-aware dispatch (:func:`grid_aware_dispatch`) generates these limits lazily
+Grid-aware dispatch (:func:`energy.optimisation.grid_aware.grid_aware_dispatch`)
+generates these limits lazily
 (constraint generation): dispatch on the copper plate, AC check, add linear
 limits for every element and step that is violated or within a margin of its
 limit, linearised at the AC result; re-dispatch; repeat until the AC check is
@@ -43,7 +44,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,9 +56,13 @@ from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 
 from energy.errors import InputDataError
 from energy.models.grid.build import element_names, node_buses
-from energy.models.grid.check import GridCheckResult, Limits, check_result
+from energy.models.grid.check import Limits
 from energy.models.grid.powerflow import GridTimeSeriesResult, TimeSeriesRunner
-from energy.progress import ProgressCallback, no_progress, scaled
+from energy.optimisation.blocks import BlockTerms, Stage
+from energy.optimisation.layout import DispatchLayout
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.rows import at_least, at_most, linear
+from energy.system import DispatchInputs
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +137,49 @@ def _branch_impedances(net: pp.pandapowerNet) -> list[tuple[str, int, int, float
     return out
 
 
+def _branch_paths(
+    net: pp.pandapowerNet, branches: list[tuple[str, int, int, float, float]]
+) -> dict[int, list[int]]:
+    """Branches on the path from the external grid to every bus (BFS tree of the net).
+
+    Closed bus-bus switches join buses, open line switches remove their line;
+    a meshed net is reduced to a BFS spanning tree, with a warning.
+    """
+    in_service = np.concatenate(
+        [net.line["in_service"].to_numpy(bool), net.trafo["in_service"].to_numpy(bool)]
+    )
+    graph = nx.Graph()
+    graph.add_nodes_from(int(b) for b in net.bus.index)
+    for k, (_, a, b, _, _) in enumerate(branches):
+        if in_service[k] and not graph.has_edge(a, b):
+            graph.add_edge(a, b, k=k)
+    if net.get("switch") is not None and len(net.switch):
+        closed_bb = net.switch[(net.switch["et"] == "b") & net.switch["closed"].astype(bool)]
+        for _, sw in closed_bb.iterrows():
+            graph.add_edge(int(sw["bus"]), int(sw["element"]), k=-1)
+        open_lines = set(
+            net.switch.loc[
+                (net.switch["et"] == "l") & ~net.switch["closed"].astype(bool), "element"
+            ]
+        )
+        for k, (kind, a, b, _, _) in enumerate(branches):
+            if kind == "line" and k in open_lines and graph.has_edge(a, b):
+                graph.remove_edge(a, b)
+    root = int(net.ext_grid["bus"].iloc[0])
+    if graph.number_of_edges() > graph.number_of_nodes() - nx.number_connected_components(graph):
+        logger.warning("network is meshed; the linear model uses a BFS spanning tree")
+    tree = nx.bfs_tree(graph, root)
+    parent_branch: dict[int, int] = {}
+    for a, b in tree.edges():
+        parent_branch[b] = graph[a][b]["k"]
+    # path of branches from the root to every bus
+    path: dict[int, list[int]] = {root: []}
+    for a, b in nx.bfs_edges(graph, root):
+        k = parent_branch[b]
+        path[b] = path[a] + ([k] if k >= 0 else [])
+    return path
+
+
 def linearise(
     net: pp.pandapowerNet,
     nodes: list[str],
@@ -166,38 +213,7 @@ def linearise(
     if unknown:
         raise InputDataError(f"network: nodes {unknown[:10]} are not in the network")
     branches = _branch_impedances(net)
-    in_service = np.concatenate(
-        [net.line["in_service"].to_numpy(bool), net.trafo["in_service"].to_numpy(bool)]
-    )
-    graph = nx.Graph()
-    graph.add_nodes_from(int(b) for b in net.bus.index)
-    for k, (_, a, b, _, _) in enumerate(branches):
-        if in_service[k] and not graph.has_edge(a, b):
-            graph.add_edge(a, b, k=k)
-    if net.get("switch") is not None and len(net.switch):
-        closed_bb = net.switch[(net.switch["et"] == "b") & net.switch["closed"].astype(bool)]
-        for _, sw in closed_bb.iterrows():
-            graph.add_edge(int(sw["bus"]), int(sw["element"]), k=-1)
-        open_lines = set(
-            net.switch.loc[
-                (net.switch["et"] == "l") & ~net.switch["closed"].astype(bool), "element"
-            ]
-        )
-        for k, (kind, a, b, _, _) in enumerate(branches):
-            if kind == "line" and k in open_lines and graph.has_edge(a, b):
-                graph.remove_edge(a, b)
-    root = int(net.ext_grid["bus"].iloc[0])
-    if graph.number_of_edges() > graph.number_of_nodes() - nx.number_connected_components(graph):
-        logger.warning("network is meshed; the linear model uses a BFS spanning tree")
-    tree = nx.bfs_tree(graph, root)
-    parent_branch: dict[int, int] = {}
-    for a, b in tree.edges():
-        parent_branch[b] = graph[a][b]["k"]
-    # path of branches from the root to every bus
-    path: dict[int, list[int]] = {root: []}
-    for a, b in nx.bfs_edges(graph, root):
-        k = parent_branch[b]
-        path[b] = path[a] + ([k] if k >= 0 else [])
+    path = _branch_paths(net, branches)
     n_br = len(branches)
     col_bus = [int(bus_of[n]) for n in nodes]
     downstream = np.zeros((n_br, len(nodes)))
@@ -262,14 +278,14 @@ def _terms(sens: np.ndarray, p_op: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 @dataclass
 class NetworkLimits:
-    """Linear network limits handed to ``build_model(..., network=...)``.
+    """Linear network limits: a model block of stage ``"limits"`` (see :mod:`.blocks`).
 
     ``rows`` maps ``(kind, element, t)`` to a :class:`NetworkRow`; ``unresolvable``
     collects, per row, why the flexibility of its step cannot meet it (filled by
     :func:`define_network_constraints`). With ``soft`` each row gets a slack
-    variable ``m.network_slack[r]`` >= 0 [kW or pu] that the caller must
-    penalise in the objective (:func:`grid_aware_dispatch` does); hard rows that
-    cannot be met are relaxed to their best achievable value instead.
+    variable ``m.network_slack[r]`` >= 0 [kW or pu] whose penalty the block adds
+    to the objective (:meth:`define`); hard rows that cannot be met are relaxed
+    to their best achievable value instead.
     """
 
     linear: LinearNetwork
@@ -277,6 +293,35 @@ class NetworkLimits:
     rows: dict[tuple[str, str, int], NetworkRow] = field(default_factory=dict)
     unresolvable: dict[tuple[str, str, int], str] = field(default_factory=dict)
     soft: bool = False
+
+    @property
+    def stage(self) -> Stage:
+        """Rows on the node injections: ``"limits"``."""
+        return "limits"
+
+    def define(
+        self,
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        layout: DispatchLayout,
+        options: DispatchOptions,
+    ) -> BlockTerms:
+        """Add the rows (:func:`define_network_constraints`); penalise soft rows' slack.
+
+        The slack of a branch row [kW] costs the dispatch's own slack penalty
+        (``layout.penalty``, 1000 x the largest objective coefficient per kWh); a
+        voltage row's slack [pu] costs that penalty divided by the row's largest
+        sensitivity [pu/kW], i.e. the same per kW of the most effective node.
+        """
+        define_network_constraints(m, inputs, self)
+        if not self.soft:
+            return BlockTerms()
+        weights = [
+            layout.penalty / (1.0 if row.kind == "branch" else float(np.abs(row.coefs).max()))
+            for row in self.rows.values()
+        ]
+        slack = [m.network_slack[r] for r in m.NETWORK_ROWS]
+        return BlockTerms(cost=list(zip(weights, slack, strict=True)))
 
     def add_from_ac(
         self,
@@ -364,7 +409,9 @@ class NetworkLimits:
         return 1
 
 
-def define_network_constraints(m: pyo.ConcreteModel, inputs: Any, network: NetworkLimits) -> None:
+def define_network_constraints(
+    m: pyo.ConcreteModel, inputs: DispatchInputs, network: NetworkLimits
+) -> None:
     r"""Add the linear network limits to a dispatch model.
 
     .. math::
@@ -398,6 +445,49 @@ def define_network_constraints(m: pyo.ConcreteModel, inputs: Any, network: Netwo
     missing = [n for n in nodes if n not in model_nodes]
     if missing:
         raise InputDataError(f"network: nodes {missing[:10]} are not nodes of the dispatch")
+    rows = list(network.rows.values())
+    finals = _achievable_bounds(m, inputs, network, rows)
+    m.NETWORK_ROWS = pyo.RangeSet(0, len(rows) - 1) if rows else pyo.Set(initialize=[])
+    if network.soft:
+        m.network_slack = pyo.Var(m.NETWORK_ROWS, bounds=(0.0, None))
+
+    def row_expr(r: int, slack_sign: float) -> Any:
+        """Return the row as a linear expression in the variables (plus its slack)."""
+        row = rows[r]
+        constant = 0.0
+        coefs: list[float] = []
+        xs: list[Any] = []
+        for j, c in zip(row.cols, row.coefs, strict=True):
+            node = m.p_node_kw[nodes[int(j)], row.t].expr
+            constant += float(c) * node.constant
+            coefs += [float(c) * a for a in node.linear_coefs]
+            xs += node.linear_vars
+        if network.soft:
+            coefs.append(slack_sign)
+            xs.append(m.network_slack[r])
+        return linear(coefs, xs, constant)
+
+    def upper(m: pyo.ConcreteModel, r: int) -> Any:
+        hi = finals[r][1]
+        return pyo.Constraint.Skip if hi is None else at_most(row_expr(r, -1.0), hi)
+
+    def lower(m: pyo.ConcreteModel, r: int) -> Any:
+        lo = finals[r][0]
+        return pyo.Constraint.Skip if lo is None else at_least(row_expr(r, 1.0), lo)
+
+    m.network_upper = pyo.Constraint(m.NETWORK_ROWS, rule=upper)
+    m.network_lower = pyo.Constraint(m.NETWORK_ROWS, rule=lower)
+    logger.info("network limits: %d rows, %d unresolvable", len(rows), len(network.unresolvable))
+
+
+def _achievable_bounds(
+    m: pyo.ConcreteModel,
+    inputs: DispatchInputs,
+    network: NetworkLimits,
+    rows: list[NetworkRow],
+) -> list[tuple[float | None, float | None]]:
+    """Each row's bounds, with the unresolvable ones recorded (and relaxed if hard)."""
+    nodes = network.linear.nodes
     bounds: dict[tuple[int, int], tuple[float, float]] = {}
 
     def node_bounds(j: int, t: int) -> tuple[float, float]:
@@ -408,7 +498,6 @@ def define_network_constraints(m: pyo.ConcreteModel, inputs: Any, network: Netwo
         return bounds[key]
 
     network.unresolvable.clear()
-    rows = list(network.rows.values())
     finals: list[tuple[float | None, float | None]] = []
     for row in rows:
         lo_b = np.array([node_bounds(int(j), row.t)[0] for j in row.cols])
@@ -424,36 +513,11 @@ def define_network_constraints(m: pyo.ConcreteModel, inputs: Any, network: Netwo
             network.unresolvable[key] = _reason(row, most, lo, inputs)
             lo = lo if network.soft else most
         finals.append((lo, hi))
-    m.NETWORK_ROWS = pyo.RangeSet(0, len(rows) - 1) if rows else pyo.Set(initialize=[])
-    if network.soft:
-        m.network_slack = pyo.Var(m.NETWORK_ROWS, bounds=(0.0, None))
-
-    def expr(m: pyo.ConcreteModel, r: int) -> Any:
-        row = rows[r]
-        return sum(
-            float(c) * m.p_node_kw[nodes[int(j)], row.t]
-            for j, c in zip(row.cols, row.coefs, strict=True)
-        )
-
-    def upper(m: pyo.ConcreteModel, r: int) -> Any:
-        hi = finals[r][1]
-        if hi is None:
-            return pyo.Constraint.Skip
-        return expr(m, r) - (m.network_slack[r] if network.soft else 0.0) <= hi
-
-    def lower(m: pyo.ConcreteModel, r: int) -> Any:
-        lo = finals[r][0]
-        if lo is None:
-            return pyo.Constraint.Skip
-        return expr(m, r) + (m.network_slack[r] if network.soft else 0.0) >= lo
-
-    m.network_upper = pyo.Constraint(m.NETWORK_ROWS, rule=upper)
-    m.network_lower = pyo.Constraint(m.NETWORK_ROWS, rule=lower)
-    logger.info("network limits: %d rows, %d unresolvable", len(rows), len(network.unresolvable))
+    return finals
 
 
-def _reason(row: NetworkRow, best: float, limit: float, inputs: Any) -> str:
-    when = inputs.local_time(row.t) if hasattr(inputs, "local_time") else f"step {row.t}"
+def _reason(row: NetworkRow, best: float, limit: float, inputs: DispatchInputs) -> str:
+    when = inputs.local_time(row.t)
     if row.kind == "branch":
         return (
             f"{row.element} at {when}: even at the limits of the flexibility (all "
@@ -466,245 +530,3 @@ def _reason(row: NetworkRow, best: float, limit: float, inputs: Any) -> str:
         f"bus {row.element} at {when}: even at the limits of the flexibility the "
         f"linearised voltage stays {side} its limit by {abs(best - limit):.4f} pu"
     )
-
-
-@dataclass
-class GridAwareResult:
-    """Outcome of :func:`grid_aware_dispatch`.
-
-    Attributes
-    ----------
-    solution : object
-        The last :class:`~energy.optimisation.solve.DispatchSolution`.
-    schedule : pandas.DataFrame
-        Its schedule (:mod:`energy.system` format).
-    node_p_kw : pandas.DataFrame
-        Its node powers [kW], load convention.
-    check : GridCheckResult
-        The AC check of the last schedule.
-    iterations : list of dict
-        Per iteration: rows, violations, violating steps, objective, times.
-    clean : bool
-        True if the last AC check found no violation.
-    unresolved : list of str
-        What remains and why (empty when clean).
-    network : NetworkLimits
-        The linear limits of the last iteration.
-    """
-
-    solution: Any
-    schedule: pd.DataFrame
-    node_p_kw: pd.DataFrame
-    check: GridCheckResult
-    iterations: list[dict[str, Any]]
-    clean: bool
-    unresolved: list[str]
-    network: NetworkLimits
-
-
-def _dispatch(
-    inputs: Any, options: Any, network: NetworkLimits | None, progress: ProgressCallback
-) -> tuple[Any, np.ndarray]:
-    """Solve the dispatch; with soft network rows, penalise their slack.
-
-    The slack of a branch row [kW] costs the dispatch's own slack penalty
-    (``layout.penalty``, 1000 x the largest objective coefficient per kWh); a
-    voltage row's slack [pu] costs that penalty divided by the row's largest
-    sensitivity [pu/kW], i.e. the same per kW of the most effective node.
-    Returns the solution and the slack of each row (zeros without rows).
-    """
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    from energy.errors import InfeasibleError
-    from energy.optimisation.dispatch import DispatchOptions, build_model
-    from energy.optimisation.solve import (
-        diagnose_slack,
-        optimise,
-        precheck,
-        read_solution,
-        solve,
-    )
-
-    if network is None or not network.rows:
-        return optimise(inputs, options, progress=progress), np.zeros(0)
-    opts = options or DispatchOptions()
-    precheck(inputs, opts.curtailment)
-    progress(0.0, f"building the dispatch model with {len(network.rows)} network rows")
-    m = build_model(inputs, opts, network)
-    if network.soft:
-        weights = [
-            m.layout.penalty / (1.0 if row.kind == "branch" else float(np.abs(row.coefs).max()))
-            for row in network.rows.values()
-        ]
-        slack = [m.network_slack[r] for r in m.NETWORK_ROWS]
-        m.objective.expr = m.objective.expr + LinearExpression(
-            constant=0.0, linear_coefs=weights, linear_vars=slack
-        )
-    progress(0.3, "solving")
-    result = solve(m, opts)
-    solution = read_solution(m, inputs, result)
-    diagnosis = diagnose_slack(inputs, solution.p_unserved_kw, solution.p_surplus_kw)
-    if diagnosis:
-        raise InfeasibleError("The dispatch cannot meet the grid limits:", diagnosis)
-    values = result.values.get("network_slack")
-    return solution, (
-        np.zeros(len(network.rows))
-        if values is None
-        else np.nan_to_num(np.asarray(values, dtype=float))
-    )
-
-
-def grid_aware_dispatch(
-    inputs: Any,
-    net: pp.pandapowerNet,
-    options: Any = None,
-    limits: Limits | None = None,
-    cos_phi: float = 1.0,
-    max_iterations: int = 6,
-    progress: ProgressCallback | None = None,
-) -> GridAwareResult:
-    """Dispatch that respects the AC grid limits, by linear limits and AC checks.
-
-    Iteration 0 dispatches on the copper plate; each further iteration adds or
-    tightens the linear limits of every element and step that the previous AC
-    check found violated or close to its limit (see module docstring), and
-    re-dispatches, until the AC check is clean, nothing is left to tighten,
-    every remaining violation is known to be beyond the flexibility of its
-    step, or ``max_iterations`` is reached. The rows are soft with a large
-    penalty, so that the dispatch always returns the schedule that violates
-    least, and the remainder can be explained.
-
-    Parameters
-    ----------
-    inputs
-        :class:`~energy.optimisation.dispatch.DispatchInputs`.
-    net
-        The pandapower net of the district (e.g. :func:`energy.models.grid.build_network`).
-    options
-        :class:`~energy.optimisation.dispatch.DispatchOptions`.
-    limits
-        Grid limits of the AC check (default :class:`Limits()`).
-    cos_phi
-        Power factor of node powers in the AC check and the linear model.
-    max_iterations
-        Largest number of re-dispatches after the first.
-    progress
-        Optional progress callback.
-
-    Returns
-    -------
-    GridAwareResult
-        ``clean`` tells whether the AC check passed; ``unresolved`` says what
-        remains and why.
-    """
-    from energy.optimisation.solve import solution_schedule
-    from energy.system import node_injections_kw
-
-    report = progress or no_progress
-    lim = limits or Limits()
-    runner = TimeSeriesRunner(net)
-    nodes = list(inputs.nodes)
-    linear = linearise(net, nodes, cos_phi, runner.vm_noload_by_bus)
-    network = NetworkLimits(linear, lim, soft=True)
-    tz = getattr(inputs, "timezone", "Europe/Berlin")
-    iterations: list[dict[str, Any]] = []
-    slack = np.zeros(0)
-    for k in range(max_iterations + 1):
-        t0 = time.perf_counter()
-        sub = scaled(report, k / (max_iterations + 1), (k + 0.8) / (max_iterations + 1))
-        solution, slack = _dispatch(inputs, options, network if k else None, sub)
-        schedule = solution_schedule(inputs, solution)
-        node_p = node_injections_kw(inputs, schedule)
-        t1 = time.perf_counter()
-        ac = runner.run(node_p, cos_phi=cos_phi)
-        checked = check_result(ac, lim, tz)
-        iterations.append(
-            {
-                "iteration": k,
-                "rows": len(network.rows) if k else 0,
-                "unresolvable_rows": len(network.unresolvable) if k else 0,
-                "rows_with_slack": int((slack > 1e-6).sum()),
-                "violations": len(checked.violations),
-                "violating_steps": checked.summary["violating_steps"],
-                "objective": solution.result.objective,
-                "dispatch_s": t1 - t0,
-                "ac_s": time.perf_counter() - t1,
-            }
-        )
-        logger.info(
-            "grid-aware dispatch iteration %d: %d violations in %d steps, %d rows",
-            k,
-            len(checked.violations),
-            checked.summary["violating_steps"],
-            len(network.rows),
-        )
-        if checked.summary["clean"] or k == max_iterations:
-            break
-        if k and _all_explained(checked, network):
-            logger.info("grid-aware dispatch: the remaining violations exceed the flexibility")
-            break
-        p_op = node_p.reindex(columns=nodes).to_numpy(dtype=float)
-        if network.add_from_ac(p_op, ac) == 0:
-            logger.info("grid-aware dispatch: no limit left to tighten")
-            break
-    clean = bool(checked.summary["clean"])
-    unresolved = [] if clean else _explain(checked, network, slack, len(iterations))
-    report(1.0, "grid-aware dispatch " + ("clean" if clean else "with remaining violations"))
-    return GridAwareResult(
-        solution, schedule, node_p, checked, iterations, clean, unresolved, network
-    )
-
-
-def _row_kind(kind: str) -> RowKind:
-    if kind.endswith("overload"):
-        return "branch"
-    return "v_lower" if kind == "undervoltage" else "v_upper"
-
-
-def _all_explained(checked: GridCheckResult, network: NetworkLimits) -> bool:
-    """Return True if every violated (element, kind) has a row known to be unresolvable."""
-    explained = {(key[0], key[1]) for key in network.unresolvable}
-    pairs = checked.violations[["element", "kind"]].drop_duplicates()
-    return all(
-        (_row_kind(kind), element) in explained for element, kind in pairs.itertuples(index=False)
-    )
-
-
-def _explain(
-    checked: GridCheckResult, network: NetworkLimits, slack: np.ndarray, n_dispatches: int
-) -> list[str]:
-    """One sentence per violated element and kind: what remains and why."""
-    rows = list(network.rows.values())
-    index = checked.timeseries.index
-    with_slack = {
-        (rows[r].kind, rows[r].element) for r in np.flatnonzero(slack > 1e-6) if r < len(rows)
-    }
-    out: list[str] = []
-    for (element, kind), grp in checked.violations.groupby(["element", "kind"], sort=False):
-        row_kind = _row_kind(kind)
-        known = {
-            key[2]: text
-            for key, text in network.unresolvable.items()
-            if key[0] == row_kind and key[1] == element
-        }
-        at = grp["value"].idxmin() if kind == "undervoltage" else grp["value"].idxmax()
-        worst = float(grp.at[at, "value"])
-        worst_t = int(index.get_loc(grp.at[at, "time_utc"]))
-        head = (
-            f"{kind} of {element} in {grp['time_utc'].nunique()} steps "
-            f"(worst {worst:.3f} {grp['unit'].iloc[0]})"
-        )
-        if known:
-            reason = known.get(worst_t, next(iter(known.values())))
-            out.append(f"{head}: cannot be resolved: {reason}")
-        elif (row_kind, element) in with_slack:
-            out.append(
-                f"{head}: the dispatch could not meet it together with the other "
-                "limits (battery energy, exchange limits, other network rows)"
-            )
-        else:
-            out.append(
-                f"{head}: not resolved after {n_dispatches} dispatches; the "
-                "linearised limits were still too loose (raise max_iterations)"
-            )
-    return out

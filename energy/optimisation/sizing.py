@@ -107,17 +107,11 @@ from energy.errors import InputDataError
 from energy.kpi import compute_kpis
 from energy.models.pv import pv_ac_kw
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import (
-    DispatchLayout,
-    DispatchOptions,
-    ExtraTerms,
-)
-from energy.optimisation.solve import (
-    DispatchSolution,
-    highs_version,
-    optimise,
-    solution_schedule,
-)
+from energy.optimisation.blocks import BlockTerms, Stage
+from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
+from energy.optimisation.layout import DispatchLayout
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.scenario import ScenarioOptions, inputs_from_district
 from energy.serialise import RESULTS_LICENCE
@@ -468,13 +462,35 @@ def _check_node(name: str, node: str, inputs: DispatchInputs) -> None:
         )
 
 
+@dataclass(frozen=True)
+class SizingBlock:
+    """The candidates of a sizing spec as a model block (:mod:`energy.optimisation.blocks`)."""
+
+    spec: SizingSpec
+
+    @property
+    def stage(self) -> Stage:
+        """Assets before the balance: ``"assets"``."""
+        return "assets"
+
+    def define(
+        self,
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        layout: DispatchLayout,
+        options: DispatchOptions,
+    ) -> BlockTerms:
+        """Add the candidates (:func:`define_sizing`)."""
+        return define_sizing(m, inputs, layout, options, self.spec)
+
+
 def define_sizing(
     m: pyo.ConcreteModel,
     inputs: DispatchInputs,
     layout: DispatchLayout,
     options: DispatchOptions,
     spec: SizingSpec,
-) -> ExtraTerms:
+) -> BlockTerms:
     """Add the capacity variables, the candidates' physics and their costs to ``m``.
 
     Called by :func:`energy.optimisation.dispatch.build_model` after the
@@ -537,7 +553,7 @@ def define_sizing(
         theta = spec.battery.throughput_cost_eur_per_kwh
         if theta > 0:
             cost += [(w_cost * theta * dt, m.p_discharge_sized_kw[t]) for t in range(n)]
-    return ExtraTerms(injection=injection, cost=cost)
+    return BlockTerms(injection=injection, cost=cost)
 
 
 def _define_sized_battery(
@@ -843,7 +859,7 @@ def _solve_sized(
     options: DispatchOptions,
     progress: ProgressCallback | None = None,
 ) -> _Solved:
-    solution = optimise(inputs, options, progress=progress, sizing=spec)
+    solution = optimise(inputs, options, [SizingBlock(spec)], progress=progress)
     caps = read_capacities(solution, spec)
     built = built_inputs(inputs, spec, caps)
     schedule = built_schedule(inputs, spec, solution, built)

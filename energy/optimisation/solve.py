@@ -1,4 +1,4 @@
-"""Solve the dispatch model with HiGHS and explain failures in words.
+"""Solve a dispatch model with HiGHS.
 
 The model goes to HiGHS through Pyomo's ``LinearStandardFormCompiler``
 (``mixed_form=True``: each row keeps its sense) and ``highspy.Highs.passModel``,
@@ -8,10 +8,11 @@ as arrays, one per Pyomo variable component, in its index order.
 
 A result is ``optimal`` only if HiGHS proves it; a time-limited MIP with an
 incumbent is ``feasible`` with its gap, anything else raises
-:class:`~energy.errors.SolverError`. Infeasibility is explained in words:
-:func:`precheck` tests the inputs before a build, and the soft balance of the
-model (penalised unmet demand and surplus) names the steps and amounts that
-cannot be served (:func:`diagnose_slack`).
+:class:`~energy.errors.SolverError`; a proven infeasible model raises
+:class:`~energy.errors.InfeasibleError` naming an infeasible subset of rows.
+Explanations in words of the inputs and of the soft balance are in
+:mod:`energy.optimisation.diagnose`; pre-check, build, solve and read-back of
+one dispatch together in :func:`energy.optimisation.dispatch.optimise`.
 """
 
 from __future__ import annotations
@@ -24,33 +25,18 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from energy.errors import InfeasibleError, SolverError
-from energy.optimisation.dispatch import (
-    DispatchLayout,
-    DispatchOptions,
-    build_model,
-)
-from energy.progress import ProgressCallback, no_progress
-from energy.system import DispatchInputs, schedule_frame, split_curtailment
-
-if TYPE_CHECKING:
-    from energy.optimisation.sizing import SizingSpec
+from energy.optimisation.options import DispatchOptions
 
 logger = logging.getLogger(__name__)
-
-#: Slack powers above this are unmet demand or unabsorbable surplus [kW].
-SLACK_TOL_KW = 1e-6
-#: At most this many steps are listed in a diagnosis; the rest are summarised.
-MAX_LISTED_STEPS = 5
 
 _HIGHS_METHODS: dict[str, dict[str, Any]] = {
     "simplex": {"solver": "simplex"},
@@ -360,44 +346,8 @@ def solve(
     t1 = time.perf_counter()
     h.run()
     t2 = time.perf_counter()
-    model_status = h.getModelStatus()
-    text = h.modelStatusToString(model_status)
+    status, text = _status(hand, options)
     info = h.getInfo()
-    status: Literal["optimal", "feasible"]
-    if model_status == highspy.HighsModelStatus.kOptimal:
-        status = "optimal"
-    elif model_status == highspy.HighsModelStatus.kInfeasible:
-        raise InfeasibleError(
-            "The optimisation problem is infeasible: no schedule meets all hard limits.",
-            [f"conflicting constraint: {name}" for name in _iis_names(hand)],
-        )
-    elif model_status in (
-        highspy.HighsModelStatus.kUnbounded,
-        highspy.HighsModelStatus.kUnboundedOrInfeasible,
-    ):
-        raise SolverError(f"HiGHS reports the model as {text.lower()}; a variable lacks a bound")
-    elif (
-        hand.n_integers > 0
-        and info.primal_solution_status == 2
-        and model_status
-        in (
-            highspy.HighsModelStatus.kTimeLimit,
-            highspy.HighsModelStatus.kIterationLimit,
-            highspy.HighsModelStatus.kSolutionLimit,
-            highspy.HighsModelStatus.kInterrupt,
-        )
-    ):
-        status = "feasible"
-        logger.warning(
-            "HiGHS stopped (%s) with a feasible schedule, not proven optimal; MIP gap %.2g",
-            text,
-            info.mip_gap,
-        )
-    else:
-        raise SolverError(
-            f"HiGHS stopped without a usable solution: {text}"
-            + (f" (time limit {options.time_limit_s} s)" if options.time_limit_s else "")
-        )
     x = np.asarray(h.getSolution().col_value, dtype=float)
     values: dict[str, np.ndarray] = {}
     for name, sl in hand.slices.items():
@@ -430,272 +380,43 @@ def solve(
     )
 
 
-# ---------------------------------------------------------------------------------------
-# Infeasibility explained
-# ---------------------------------------------------------------------------------------
+#: HiGHS model states of a MIP stopped by a limit; with an incumbent it is usable.
+_STOPPED = (
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+)
 
 
-def _listed(lines: list[tuple[int, str]], amount_kwh: float, what: str) -> list[str]:
-    """Keep the first :data:`MAX_LISTED_STEPS` lines and summarise the rest."""
-    out = [text for _, text in lines[:MAX_LISTED_STEPS]]
-    if len(lines) > MAX_LISTED_STEPS:
-        out.append(
-            f"... and {len(lines) - MAX_LISTED_STEPS} more steps; {what} "
-            f"{amount_kwh:,.1f} kWh over {len(lines)} steps in total"
+def _status(
+    hand: HighsHandover, options: DispatchOptions
+) -> tuple[Literal["optimal", "feasible"], str]:
+    """Status and HiGHS text of a run model, or raise why it has no usable solution."""
+    h = hand.highs
+    model_status = h.getModelStatus()
+    text = h.modelStatusToString(model_status)
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        return "optimal", text
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        raise InfeasibleError(
+            "The optimisation problem is infeasible: no schedule meets all hard limits.",
+            [f"conflicting constraint: {name}" for name in _iis_names(hand)],
         )
-    return out
-
-
-def precheck_messages(inputs: DispatchInputs, curtailment: bool = True) -> list[str]:
-    """Return diagnoses of limits that no schedule can meet, from the inputs alone.
-
-    Per step: the demand (buildings + lighting at its minimum level) that
-    remains after all PV and the batteries' full discharge power must fit
-    under the import limit; PV that cannot be curtailed (all PV when
-    ``curtailment`` is off), less the demand at full lighting and the full
-    charge power, must fit under the export bound. These are necessary
-    conditions; energy limits over time are found by the soft balance of the
-    solve (:func:`diagnose_slack`).
-    """
-    load = inputs.load_kw.to_numpy().sum(axis=1)
-    demand_min, demand_max = inputs.demand_bounds_kw()
-    pv = inputs.pv_kw.to_numpy().sum(axis=1)
-    p_bat = float(sum(b.power_kw for b in inputs.batteries))
-    dt = inputs.dt_h
-    messages: list[str] = []
-    excess = demand_min - pv - p_bat - inputs.import_limit_kw
-    steps = np.flatnonzero(excess > SLACK_TOL_KW)
-    lines = [
-        (
-            t,
-            (
-                f"at {inputs.local_time(t)} the demand of {demand_min[t]:,.1f} kW "
-                f"(buildings {load[t]:,.1f} kW + lighting at its minimum "
-                f"{demand_min[t] - load[t]:,.1f} kW) exceeds the import limit of "
-                f"{inputs.import_limit_kw:,.1f} kW plus PV {pv[t]:,.1f} kW plus battery discharge "
-                f"of at most {p_bat:,.1f} kW by {excess[t]:,.1f} kW"
-            ),
+    if model_status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        raise SolverError(f"HiGHS reports the model as {text.lower()}; a variable lacks a bound")
+    info = h.getInfo()
+    if hand.n_integers > 0 and info.primal_solution_status == 2 and model_status in _STOPPED:
+        logger.warning(
+            "HiGHS stopped (%s) with a feasible schedule, not proven optimal; MIP gap %.2g",
+            text,
+            info.mip_gap,
         )
-        for t in steps.tolist()
-    ]
-    messages += _listed(lines, float(excess[steps].sum() * dt), "missing")
-    fixed_pv = inputs.fixed_pv_kw(curtailment)
-    surplus = fixed_pv - demand_max - p_bat - inputs.export_bound_kw
-    steps = np.flatnonzero(surplus > SLACK_TOL_KW)
-    lines = [
-        (
-            t,
-            (
-                f"at {inputs.local_time(t)} PV that cannot be curtailed, {fixed_pv[t]:,.1f} kW, "
-                f"exceeds the demand of at most {demand_max[t]:,.1f} kW plus battery charging of "
-                f"at most {p_bat:,.1f} kW plus the export limit of "
-                f"{inputs.export_bound_kw:,.1f} kW by {surplus[t]:,.1f} kW; allow curtailment "
-                "or raise the export limit"
-            ),
-        )
-        for t in steps.tolist()
-    ]
-    messages += _listed(lines, float(surplus[steps].sum() * dt), "surplus")
-    return messages
-
-
-def precheck(inputs: DispatchInputs, curtailment: bool = True) -> None:
-    """Raise :class:`InfeasibleError` if :func:`precheck_messages` finds a problem."""
-    messages = precheck_messages(inputs, curtailment)
-    if messages:
-        raise InfeasibleError("The dispatch cannot meet the grid limits:", messages)
-
-
-def diagnose_slack(
-    inputs: DispatchInputs, unserved_kw: np.ndarray, surplus_kw: np.ndarray
-) -> list[str]:
-    """Describe in words the steps where the soft balance had to use its slack."""
-    dt = inputs.dt_h
-    load = inputs.load_kw.to_numpy().sum(axis=1)
-    messages: list[str] = []
-    steps = np.flatnonzero(unserved_kw > SLACK_TOL_KW)
-    lines = [
-        (
-            t,
-            (
-                f"at {inputs.local_time(t)} {unserved_kw[t]:,.1f} kW of demand (buildings "
-                f"{load[t]:,.1f} kW) cannot be served: the import limit of "
-                f"{inputs.import_limit_kw:,.1f} kW, PV and the energy left in the batteries "
-                "are not enough"
-            ),
-        )
-        for t in steps.tolist()
-    ]
-    messages += _listed(lines, float(unserved_kw[steps].sum() * dt), "unserved")
-    steps = np.flatnonzero(surplus_kw > SLACK_TOL_KW)
-    lines = [
-        (
-            t,
-            (
-                f"at {inputs.local_time(t)} {surplus_kw[t]:,.1f} kW of PV surplus can go nowhere: "
-                f"the export limit is {inputs.export_bound_kw:,.1f} kW and the batteries are full; "
-                "allow curtailment or raise the export limit"
-            ),
-        )
-        for t in steps.tolist()
-    ]
-    messages += _listed(lines, float(surplus_kw[steps].sum() * dt), "surplus")
-    return messages
-
-
-def simultaneous_flows(
-    charge_kw: np.ndarray, discharge_kw: np.ndarray, tol_kw: float = 1e-6
-) -> int:
-    """Count battery-steps with both charge and discharge above ``tol_kw``."""
-    return int(((charge_kw > tol_kw) & (discharge_kw > tol_kw)).sum())
-
-
-@dataclass(frozen=True)
-class DispatchSolution:
-    """Solved arrays of a dispatch model, per storage unit and for the district.
-
-    Shapes: ``(U, n)`` for storage units (``soc_kwh`` is ``(U, n + 1)`` on the
-    boundary points), ``(C, n)`` for curtailment units, ``(G, n)`` for
-    lighting levels (0 where it is light), ``(n,)`` for district flows.
-    """
-
-    layout: DispatchLayout
-    p_import_kw: np.ndarray
-    p_export_kw: np.ndarray
-    p_charge_kw: np.ndarray
-    p_discharge_kw: np.ndarray
-    soc_kwh: np.ndarray
-    p_curtail_kw: np.ndarray
-    level: np.ndarray
-    p_unserved_kw: np.ndarray
-    p_surplus_kw: np.ndarray
-    result: SolveResult
-
-
-def _sparse_values(
-    values: Mapping[str, np.ndarray], name: str, steps: tuple[int, ...], n: int
-) -> np.ndarray:
-    out = np.zeros(n)
-    if steps:
-        out[list(steps)] = values[name]
-    return out
-
-
-def read_solution(
-    model: pyo.ConcreteModel, inputs: DispatchInputs, result: SolveResult
-) -> DispatchSolution:
-    """Reshape the solved values of a dispatch model into arrays.
-
-    Lighting levels of the ``flex`` layout are split back onto the groups
-    exactly as :func:`energy.optimisation.dispatch.define_lighting` states.
-    """
-    layout: DispatchLayout = model.layout
-    n = inputs.n_steps
-    v = result.values
-    units = len(layout.storage)
-    ch = v["p_charge_kw"].reshape(units, n) if units else np.zeros((0, n))
-    dis = v["p_discharge_kw"].reshape(units, n) if units else np.zeros((0, n))
-    soc = v["soc_kwh"].reshape(units, n + 1) if units else np.zeros((0, n + 1))
-    curtail_ids = [u.id for u in layout.curtail]
-    cur = np.zeros((len(curtail_ids), n))
-    if layout.curtail_on:
-        row = {u: i for i, u in enumerate(curtail_ids)}
-        uu, tt = zip(*layout.curtail_on, strict=True)
-        cur[[row[u] for u in uu], list(tt)] = v["p_curtail_kw"]
-    light = inputs.lighting
-    level = np.zeros((0 if light is None else len(light.group_ids), n))
-    if light is not None and layout.lighting == "flex":
-        lo = np.asarray(light.min_level_frac, dtype=float)
-        x = _sparse_values(v, "p_light_flex_kw", layout.flex_steps, n)
-        share = np.divide(x, layout.flex_max_kw, out=np.zeros(n), where=layout.flex_max_kw > 0)
-        level = np.where(np.asarray(light.dark_frac) > 0, lo + (1.0 - lo) * share, 0.0)
-    elif layout.light_on:
-        gg, tt = np.array(layout.light_on).T
-        level[gg, tt] = v["level"]
-    return DispatchSolution(
-        layout=layout,
-        p_import_kw=v["p_import_kw"],
-        p_export_kw=v["p_export_kw"],
-        p_charge_kw=ch,
-        p_discharge_kw=dis,
-        soc_kwh=soc,
-        p_curtail_kw=cur,
-        level=level,
-        p_unserved_kw=_sparse_values(v, "p_unserved_kw", layout.unserved_steps, n),
-        p_surplus_kw=_sparse_values(v, "p_surplus_kw", layout.surplus_steps, n),
-        result=result,
-    )
-
-
-def optimise(
-    inputs: DispatchInputs,
-    options: DispatchOptions | None = None,
-    network: Any | None = None,
-    progress: ProgressCallback | None = None,
-    sizing: SizingSpec | None = None,
-) -> DispatchSolution:
-    """Pre-check, build, solve and read back a dispatch; explain failures in words.
-
-    With ``sizing`` the capacities of its candidates are variables too; their
-    solved values are in ``solution.result.values`` (read them with
-    :func:`energy.optimisation.sizing.read_capacities`).
-
-    Raises
-    ------
-    InfeasibleError
-        With one sentence per step and limit that cannot be met.
-    SolverError
-        If HiGHS fails or stops without a usable solution.
-    """
-    options = options or DispatchOptions()
-    report = progress or no_progress
-    precheck(inputs, options.curtailment)
-    report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    model = build_model(inputs, options, network, sizing)
-    report(0.3, f"solving with {highs_version()} ({options.method})")
-    result = solve(model, options)
-    solution = read_solution(model, inputs, result)
-    diagnosis = diagnose_slack(inputs, solution.p_unserved_kw, solution.p_surplus_kw)
-    if diagnosis:
-        raise InfeasibleError("The dispatch cannot meet the grid limits:", diagnosis)
-    n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
-    if n_sim:
-        logger.warning("%d battery-steps charge and discharge at once (dissipating energy)", n_sim)
-    report(1.0, f"solved: {result.status}, objective {result.objective:,.2f}")
-    return solution
-
-
-def solution_schedule(inputs: DispatchInputs, solution: DispatchSolution) -> pd.DataFrame:
-    """Return the solved dispatch as a schedule (:mod:`energy.system` format).
-
-    Merged storage units are split onto their member batteries in proportion
-    to capacity, district curtailment onto nodes in proportion to their
-    curtailable PV: both splits are feasible and exact (see
-    :mod:`energy.optimisation.dispatch`).
-    """
-    n = inputs.n_steps
-    position = {bat.id: i for i, bat in enumerate(inputs.batteries)}
-    nb = len(inputs.batteries)
-    ch, dis, soc = np.zeros((nb, n)), np.zeros((nb, n)), np.zeros((nb, n))
-    for u, unit in enumerate(solution.layout.storage):
-        for member, share in zip(unit.members, unit.shares, strict=True):
-            i = position[member]
-            ch[i] = share * solution.p_charge_kw[u]
-            dis[i] = share * solution.p_discharge_kw[u]
-            soc[i] = share * solution.soc_kwh[u, 1:]
-    if solution.layout.aggregated:
-        curtailed = split_curtailment(inputs, solution.p_curtail_kw.sum(axis=0))
-    else:
-        curtailed = {
-            unit.id: solution.p_curtail_kw[i] for i, unit in enumerate(solution.layout.curtail)
-        }
-    return schedule_frame(
-        inputs,
-        p_import_kw=solution.p_import_kw,
-        p_export_kw=solution.p_export_kw,
-        p_charge_kw=ch,
-        p_discharge_kw=dis,
-        soc_end_kwh=soc,
-        curtailed_kw_by_node=curtailed,
-        level=solution.level,
+        return "feasible", text
+    raise SolverError(
+        f"HiGHS stopped without a usable solution: {text}"
+        + (f" (time limit {options.time_limit_s} s)" if options.time_limit_s else "")
     )

@@ -13,13 +13,10 @@ import pytest
 
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.kpi import compute_kpis
-from energy.optimisation.dispatch import DispatchOptions, build_model
-from energy.optimisation.solve import (
-    optimise,
-    read_solution,
-    solution_schedule,
-    solve,
-)
+from energy.optimisation.dispatch import optimise, read_solution, solution_schedule
+from energy.optimisation.model import build_model
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.solve import solve
 from energy.system import DispatchInputs
 from tests.energy.optimisation.conftest import (
     battery,

@@ -20,8 +20,8 @@ from energy.errors import InfeasibleError
 from energy.kpi import compute_kpis
 from energy.models.lighting import LightingInputs
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchOptions
-from energy.optimisation.solve import optimise, solution_schedule
+from energy.optimisation.dispatch import optimise, solution_schedule
+from energy.optimisation.options import DispatchOptions
 from energy.scenario import inputs_from_district
 from energy.system import DispatchInputs, node_injections_kw
 from energy.timeindex import make_index

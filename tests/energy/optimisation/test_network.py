@@ -15,7 +15,8 @@ from energy.district import GERA_DISTRICT_FILE, District, PVSystem, load_distric
 from energy.models.grid import build_network, run_timeseries, set_node_buses
 from energy.models.grid.check import Limits
 from energy.models.weather import weather_for_index
-from energy.optimisation.network import grid_aware_dispatch, linearise
+from energy.optimisation.grid_aware import grid_aware_dispatch
+from energy.optimisation.network import linearise
 from energy.scenario import inputs_from_district
 from energy.timeindex import make_index
 

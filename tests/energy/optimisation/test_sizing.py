@@ -25,15 +25,18 @@ from energy.cli.size import register
 from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
 from energy.errors import InputDataError
 from energy.models.weather import weather_for_index
-from energy.optimisation.dispatch import DispatchOptions, build_model
+from energy.optimisation.dispatch import optimise
+from energy.optimisation.model import build_model
+from energy.optimisation.options import DispatchOptions
 from energy.optimisation.sizing import (
     BatteryCandidate,
     PVCandidate,
+    SizingBlock,
     SizingSpec,
     size,
     size_dispatch,
 )
-from energy.optimisation.solve import optimise, solve
+from energy.optimisation.solve import solve
 from energy.scenario import ScenarioOptions, inputs_from_district
 from energy.system import DispatchInputs
 from energy.timeindex import make_index
@@ -240,7 +243,7 @@ def test_node_injections_carry_the_candidates_without_aggregation() -> None:
         kwp_max=10.0, building="H", profile_kw_per_kwp=pd.Series([0.0, 0.4], index=inputs.index)
     )
     spec = dataclasses.replace(spec, pv=pv)
-    m = build_model(inputs, DispatchOptions(aggregate=False), sizing=spec)
+    m = build_model(inputs, DispatchOptions(aggregate=False), [SizingBlock(spec)])
     res = solve(m, load_solution=True)
     for t in range(inputs.n_steps):
         net = sum(pyo.value(m.p_node_kw[node, t]) for node in m.NODES)

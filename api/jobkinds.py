@@ -119,9 +119,9 @@ def run_sweep_point_job(job: Job) -> Output:
 
 
 def run_sizing_job(job: Job) -> Output:
-    """Size new capacities (:func:`energy.optimisation.sizing.size`); output its ``to_dict()``."""
-    from energy.optimisation.sizing import size
+    """Size new capacities (:func:`energy.studies.sizing.size`); output its ``to_dict()``."""
     from energy.scenario import ScenarioOptions
+    from energy.studies.sizing import size
 
     request = SizingCreate.model_validate(job.run.params)
     sized = size(

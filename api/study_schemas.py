@@ -1,7 +1,7 @@
 """Request and response models of studies: sweeps and sizings, jobs of many runs.
 
 A sweep is one job per grid point (``energy.studies.sweep``), a sizing one
-job that chooses capacities with the dispatch (``energy.optimisation.sizing``);
+job that chooses capacities with the dispatch (``energy.studies.sizing``);
 both answer with their jobs' states (:mod:`api.schemas` for runs and pages).
 """
 
@@ -138,7 +138,7 @@ class SizingCreate(BaseModel):
 
     The optimiser chooses the capacities within the bounds together with the
     dispatch, charging their annuity and O&M for the horizon's share of a year
-    (``energy.optimisation.sizing``); a horizon shorter than a year gives a
+    (``energy.studies.sizing``); a horizon shorter than a year gives a
     seasonal answer.
     """
 
@@ -182,9 +182,9 @@ class SizingCreate(BaseModel):
     )
 
     def spec(self) -> Any:
-        """Return the ``energy.optimisation.sizing.SizingSpec``; InputDataError names the field."""
+        """Return the ``energy.studies.candidates.SizingSpec``; InputDataError names the field."""
         from energy.errors import InputDataError
-        from energy.optimisation.sizing import BatteryCandidate, PVCandidate, SizingSpec
+        from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
 
         if self.battery_kwh_max is None and self.pv_kwp_max is None:
             raise InputDataError(
@@ -224,6 +224,6 @@ class SizingPublic(RunPublic):
 
     params: dict[str, Any] = Field(description="The request (bounds, prices, comparisons)")
     result: dict[str, Any] | None = Field(
-        description="``energy.optimisation.sizing.SizingResult.to_dict()``: capacities, "
+        description="``energy.studies.sizing.SizingResult.to_dict()``: capacities, "
         "costs, kpis, reference_kpis, sweep, notes, metadata"
     )

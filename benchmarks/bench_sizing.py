@@ -22,14 +22,14 @@ from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import optimise
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.sizing import (
+from energy.scenario import inputs_from_district
+from energy.studies.candidates import (
     BatteryCandidate,
     PVCandidate,
     SizingSpec,
     resolve_pv_candidate,
-    size_dispatch,
 )
-from energy.scenario import inputs_from_district
+from energy.studies.sizing import size_dispatch
 from energy.system import DispatchInputs
 from energy.timeindex import make_index
 

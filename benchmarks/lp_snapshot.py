@@ -34,8 +34,9 @@ from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import optimise
 from energy.optimisation.grid_aware import grid_aware_dispatch
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.sizing import BatteryCandidate, SizingSpec, size_dispatch
 from energy.scenario import inputs_from_district
+from energy.studies.candidates import BatteryCandidate, SizingSpec
+from energy.studies.sizing import size_dispatch
 from energy.timeindex import make_index
 
 #: Relative tolerance of the objective comparison.

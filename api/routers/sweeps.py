@@ -7,7 +7,7 @@ runs :func:`energy.studies.sweep.run_point` and stores its record; once every po
 has succeeded, :func:`energy.studies.sweep.summarise_sweep` gives the table, the best
 points and the heat maps (drawn as SVG by :func:`energy.report.sweep_heatmap.sweep_heatmap_svg`
 at ``GET /sweeps/{id}/heatmap.svg``). A sizing (``Run`` of kind ``sizing``) runs
-:func:`energy.optimisation.sizing.size` and stores ``SizingResult.to_dict()``.
+:func:`energy.studies.sizing.size` and stores ``SizingResult.to_dict()``.
 """
 
 from __future__ import annotations

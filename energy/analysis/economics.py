@@ -365,6 +365,31 @@ def annualised_capex(capex_eur: float, rate: float, lifetime_years: float) -> fl
     return capex * annuity_factor(rate, lifetime_years)
 
 
+def annual_cost_eur_per_unit(
+    capex_eur_per_unit: float, lifetime_years: float, opex_frac_per_year: float, rate: float
+) -> float:
+    r"""Yearly cost of one unit of capacity: its annuity plus its operating cost.
+
+    .. math:: c^{year} = I \, \big(a(r, L) + o\big)
+
+    with the price :math:`I` of the unit (1 kWp, 1 kWh or 1 kW) [EUR/unit],
+    the annuity factor :math:`a` of the discount rate :math:`r` over the
+    lifetime :math:`L` (:func:`annuity_factor`) and the operating cost
+    :math:`o` as a fraction of the investment per year (VDI 2067-1). The
+    sizing objective charges a horizon its share of it
+    (:mod:`energy.optimisation.capacity`); :func:`evaluate` reports it per
+    component as ``annual_cost_eur_per_year``.
+
+    Returns
+    -------
+    float
+        [EUR/(unit a)].
+    """
+    capex = _check_number("capex_eur_per_unit", capex_eur_per_unit, unit="EUR", ge=0)
+    opex = _check_number("opex_frac_per_year", opex_frac_per_year, ge=0)
+    return capex * (annuity_factor(rate, lifetime_years) + opex)
+
+
 def npv(rate: float, cash_flows: Sequence[float]) -> float:
     r"""Net present value [EUR] of yearly cash flows, year 0 first.
 

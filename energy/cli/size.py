@@ -12,8 +12,9 @@ from energy.analysis.economics import EconomicAssumptions
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import load_district, save_district
 from energy.errors import InputDataError
-from energy.optimisation.sizing import BatteryCandidate, PVCandidate, SizingResult, SizingSpec, size
 from energy.scenario import ScenarioOptions
+from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
+from energy.studies.sizing import SizingResult, size
 
 #: KPI rows: (key, label, number format).
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (

@@ -123,6 +123,19 @@ class SolveResult:
         """True only if HiGHS proved optimality."""
         return self.status == "optimal"
 
+    def record(self) -> dict[str, Any]:
+        """Return the outcome as plain data for a run's metadata (no values, no timings)."""
+        return {
+            "status": self.status,
+            "termination": self.termination,
+            "objective": self.objective,
+            "mip_gap": self.mip_gap,
+            "method": self.method,
+            "variables": self.n_variables,
+            "constraints": self.n_constraints,
+            "integers": self.n_integers,
+        }
+
 
 @dataclass(frozen=True)
 class HighsHandover:

@@ -28,16 +28,10 @@ from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import optimise
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.sizing import (
-    BatteryCandidate,
-    PVCandidate,
-    SizingBlock,
-    SizingSpec,
-    size,
-    size_dispatch,
-)
 from energy.optimisation.solve import solve
 from energy.scenario import ScenarioOptions, inputs_from_district
+from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
+from energy.studies.sizing import size, size_dispatch
 from energy.system import DispatchInputs
 from energy.timeindex import make_index
 from tests.energy.optimisation.conftest import check_physics, tiny_index, tiny_inputs
@@ -243,7 +237,7 @@ def test_node_injections_carry_the_candidates_without_aggregation() -> None:
         kwp_max=10.0, building="H", profile_kw_per_kwp=pd.Series([0.0, 0.4], index=inputs.index)
     )
     spec = dataclasses.replace(spec, pv=pv)
-    m = build_model(inputs, DispatchOptions(aggregate=False), [SizingBlock(spec)])
+    m = build_model(inputs, DispatchOptions(aggregate=False), [spec.block(inputs)])
     res = solve(m, load_solution=True)
     for t in range(inputs.n_steps):
         net = sum(pyo.value(m.p_node_kw[node, t]) for node in m.NODES)
@@ -288,7 +282,7 @@ def test_bad_model_inputs_are_named() -> None:
 # ---------------------------------------------------------------------------------------
 
 #: A summer week: PV surplus by day, no negative import prices (so no binaries, and the
-#: total cost is a convex function of the capacity, see energy.optimisation.sizing).
+#: total cost is a convex function of the capacity, see energy.studies.sizing).
 WEEK = ("2025-07-07", 7)
 SWEEP_KWH = (0.0, 100.0, 200.0, 400.0, 800.0)
 #: 500 EUR/kWh x (a(4 %, 15) + 1 %) = 500 x 0.0999411 = 49.97055 EUR per kWh and year

@@ -27,8 +27,8 @@ Both compare optimised operation with optimised (or no) operation, so the
 savings of smart operation of existing assets are not credited to a new
 investment.
 
-From the horizon to a year
---------------------------
+From the horizon to a year (:func:`energy.analysis.economics.appraise`)
+----------------------------------------------------------------------
 ``annual = horizon value x 8760 h / horizon hours``. Unless the horizon
 covers a year (at least 8759 h, i.e. 365 local days with a DST day), this is
 an **estimate** flagged as such (``annual_savings_is_estimate``): one week
@@ -37,7 +37,7 @@ a January week understates it). A peak charge in the horizon's cost is scaled
 like the rest (it is treated as a charge per horizon). The first-year savings
 are then appraised by :func:`energy.analysis.economics.evaluate` (NPV with
 replacements and residual value, IRR, simple and discounted payback) and the
-PV's LCOE by :func:`energy.analysis.economics.lcoe` over the PV lifetime with the
+PV's LCOE by :func:`energy.analysis.finance.lcoe` over the PV lifetime with the
 annualised PV generation (after curtailment; in the incremental view the
 generation added).
 """
@@ -58,9 +58,8 @@ import pandas as pd
 from energy.analysis.economics import (
     EconomicAssumptions,
     InvestmentItems,
-    evaluate,
+    appraise,
     investment_items_from_district,
-    lcoe,
 )
 from energy.analysis.savings import BASELINES, peak_rate_eur_per_kw
 from energy.district import District
@@ -68,12 +67,10 @@ from energy.errors import InputDataError
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
-from energy.timeindex import HOURS_PER_YEAR, step_hours
+from energy.timeindex import step_hours
 
 logger = logging.getLogger(__name__)
 
-#: A horizon at least this long counts as a year (365 local days incl. a 23-h DST day).
-YEAR_MIN_HOURS = 8759.0
 
 #: Optimised KPIs shown: key, label, unit.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -132,13 +129,6 @@ def row_info() -> dict[str, tuple[str, str]]:
 def horizon_hours(result: ScenarioResult) -> float:
     """Length of a run's horizon [h]."""
     return len(result.schedule) * step_hours(result.schedule.index)
-
-
-def annualisation(horizon_h: float) -> tuple[float, bool]:
-    """Return the horizon-to-year factor ``8760 / horizon_h`` and whether it is an estimate."""
-    if not horizon_h > 0:
-        raise InputDataError(f"horizon_h: {horizon_h} h is not allowed; it must be > 0")
-    return HOURS_PER_YEAR / horizon_h, horizon_h < YEAR_MIN_HOURS
 
 
 def no_investment_kpis(result: ScenarioResult) -> dict[str, float]:
@@ -208,70 +198,6 @@ def added_items(district: District, reference: District) -> InvestmentItems:
         battery_kw=tuple(b.power_kw for b in new_bats),
         luminaires=sum(max(g.luminaires - ref_light.get(g.id, 0), 0) for g in district.lighting),
     )
-
-
-def appraise(
-    items: InvestmentItems,
-    horizon_savings_eur: float,
-    horizon_h: float,
-    generation_kwh: float,
-    assumptions: EconomicAssumptions | None = None,
-) -> dict[str, Any]:
-    """Appraise an investment from the savings of a horizon (module docstring).
-
-    Parameters
-    ----------
-    items
-        What is bought.
-    horizon_savings_eur
-        Savings against the economic reference over the horizon [EUR].
-    horizon_h
-        Length of the horizon [h].
-    generation_kwh
-        PV generation the investment brings in the horizon [kWh] (for the LCOE).
-    assumptions
-        Prices, lifetimes, rate; German defaults if omitted.
-
-    Returns
-    -------
-    dict
-        The rows of :data:`ECONOMIC_ROWS` and ``appraisal`` (the full
-        :class:`energy.analysis.economics.Appraisal`, with cash flows).
-    """
-    a = assumptions or EconomicAssumptions()
-    factor, estimate = annualisation(horizon_h)
-    annual = horizon_savings_eur * factor
-    appraisal = evaluate(items, annual, a)
-    capex = appraisal["capex_by_component_eur"]
-    energy = generation_kwh * factor
-    lcoe_pv = (
-        lcoe(
-            capex["pv"],
-            capex["pv"] * a.pv_opex_frac_per_year,
-            energy,
-            a.discount_rate_frac,
-            a.pv_lifetime_years,
-        )
-        if capex["pv"] > 0 and energy > 0
-        else None
-    )
-    return {
-        "capex_eur": appraisal["capex_eur"],
-        "capex_pv_eur": capex["pv"],
-        "capex_battery_eur": capex["battery"],
-        "capex_controllers_eur": capex["controllers"],
-        "opex_eur_per_year": appraisal["opex_eur_per_year"],
-        "horizon_savings_eur": horizon_savings_eur,
-        "annualisation_factor": factor,
-        "annual_savings_eur": annual,
-        "annual_savings_is_estimate": estimate,
-        "npv_eur": appraisal["npv_eur"],
-        "irr_frac": appraisal["irr_frac"],
-        "payback_simple_years": appraisal["payback_simple_years"],
-        "payback_discounted_years": appraisal["payback_discounted_years"],
-        "lcoe_pv_eur_per_kwh": lcoe_pv,
-        "appraisal": appraisal,
-    }
 
 
 def scenario_economics(

@@ -1,10 +1,15 @@
-"""Investment appraisal: annuities, NPV, payback, LCOE, and a cooperative's member view.
+"""Investment appraisal: the one economics of sizing, sweeps and comparisons.
 
-Pure functions on plain numbers plus two frozen, range-checked parameter
-objects: :class:`EconomicAssumptions` (prices, lifetimes, discount rate) and
-:class:`InvestmentItems` (what is built). :func:`evaluate` appraises a
-scenario's investment against its annual savings; :func:`split_by_members`
-divides a project among the members of a citizen-energy cooperative.
+Two frozen, range-checked parameter objects: :class:`EconomicAssumptions`
+(prices, lifetimes, discount rate) and :class:`InvestmentItems` (what is
+built). :func:`annual_cost_eur_per_unit` is the yearly cost of a unit of
+capacity (the sizing objective charges a horizon its share);
+:func:`evaluate` appraises an investment against its annual savings (NPV
+with replacements and residual value, IRR, payback) and :func:`appraise`
+does so from the savings of a horizon (:func:`annualisation`), for every
+comparison and sweep. The formulas on plain numbers are in
+:mod:`energy.analysis.finance`, a cooperative's member split in
+:mod:`energy.analysis.cooperative`.
 
 Conventions
 -----------
@@ -101,74 +106,25 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict
 
-from scipy.optimize import brentq
-from typing_extensions import TypeIs
-
+from energy.analysis.finance import (
+    annualised_capex,
+    annuity_factor,
+    check_number,
+    irr,
+    is_number,
+    lcoe,
+    npv,
+    payback_years,
+)
 from energy.district import District
 from energy.errors import InputDataError
+from energy.timeindex import HOURS_PER_YEAR
 
 logger = logging.getLogger(__name__)
-
-#: Relative tolerance when checking that member shares add up.
-SHARE_SUM_RTOL = 1e-6
-
-
-# -- range checks --------------------------------------------------------------------------
-def _check_number(
-    name: str,
-    value: Any,
-    *,
-    unit: str = "",
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
-    integer: bool = False,
-) -> float:
-    """Return ``value`` as float, or raise InputDataError naming ``name`` and the allowed range."""
-    unit_txt = f" {unit}" if unit else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputDataError(f"{name}: {value!r} is not allowed; it must be a number{unit_txt}")
-    number = float(value)
-    limits = []
-    if gt is not None:
-        limits.append(f"> {gt:g}")
-    if ge is not None:
-        limits.append(f">= {ge:g}")
-    if le is not None:
-        limits.append(f"<= {le:g}")
-    allowed = (" and ".join(limits) or "finite") + unit_txt
-    if integer:
-        allowed = "a whole number " + allowed
-    bad = (
-        not math.isfinite(number)
-        or (gt is not None and not number > gt)
-        or (ge is not None and not number >= ge)
-        or (le is not None and not number <= le)
-        or (integer and number != round(number))
-    )
-    if bad:
-        raise InputDataError(f"{name}: {value!r} is not allowed; it must be {allowed}")
-    return number
-
-
-def _is_number(value: float | Sequence[float]) -> TypeIs[float]:
-    """Tell a single number from a sequence of yearly values."""
-    return isinstance(value, numbers.Real)
-
-
-def _check_rate(name: str, rate: Any) -> float:
-    """Check a yearly rate [fraction per year]: > -1 (at -100 % nothing has a present value)."""
-    return _check_number(name, rate, unit="(fraction per year)", gt=-1.0, le=10.0)
-
-
-def _check_years(name: str, years: Any) -> int:
-    """Check a whole number of years, 1..200."""
-    return int(_check_number(name, years, unit="years", ge=1, le=200, integer=True))
 
 
 def _param(default: float, unit: str, **limits: float | bool) -> Any:
@@ -185,7 +141,7 @@ class _Checked:
             if "unit" not in f.metadata:
                 continue
             limits = {k: v for k, v in f.metadata.items() if k != "unit"}
-            value = _check_number(f.name, getattr(self, f.name), unit=f.metadata["unit"], **limits)
+            value = check_number(f.name, getattr(self, f.name), unit=f.metadata["unit"], **limits)
             object.__setattr__(self, f.name, int(value) if limits.get("integer") else value)
 
 
@@ -262,7 +218,7 @@ class EconomicAssumptions(_Checked):
 
     def pv_capex_eur_per_kwp(self, kwp: float) -> float:
         """Specific price [EUR/kWp] of one PV system of ``kwp`` [kWp], by size band."""
-        kwp = _check_number("pv_kwp", kwp, unit="kWp", ge=0)
+        kwp = check_number("pv_kwp", kwp, unit="kWp", ge=0)
         if kwp <= self.pv_small_max_kwp:
             return self.pv_capex_small_eur_per_kwp
         if kwp <= self.pv_medium_max_kwp:
@@ -271,7 +227,7 @@ class EconomicAssumptions(_Checked):
 
     def battery_capex_eur_per_kwh(self, kwh: float) -> float:
         """Specific price [EUR/kWh] of one battery of ``kwh`` [kWh]: home or community."""
-        kwh = _check_number("battery_kwh", kwh, unit="kWh", ge=0)
+        kwh = check_number("battery_kwh", kwh, unit="kWh", ge=0)
         if kwh <= self.battery_home_max_kwh:
             return self.battery_capex_home_eur_per_kwh
         return self.battery_capex_community_eur_per_kwh
@@ -302,7 +258,7 @@ class InvestmentItems:
     def __post_init__(self) -> None:
         for name, unit in (("pv_kwp", "kWp"), ("battery_kwh", "kWh"), ("battery_kw", "kW")):
             checked = tuple(
-                _check_number(f"{name}[{i}]", v, unit=unit, ge=0, le=1e6)
+                check_number(f"{name}[{i}]", v, unit=unit, ge=0, le=1e6)
                 for i, v in enumerate(getattr(self, name))
             )
             object.__setattr__(self, name, checked)
@@ -311,7 +267,7 @@ class InvestmentItems:
                 f"battery_kw: {len(self.battery_kw)} values given; it must have one per "
                 f"battery_kwh entry ({len(self.battery_kwh)}) or be empty"
             )
-        luminaires = _check_number("luminaires", self.luminaires, ge=0, le=1e7, integer=True)
+        luminaires = check_number("luminaires", self.luminaires, ge=0, le=1e7, integer=True)
         object.__setattr__(self, "luminaires", int(luminaires))
 
 
@@ -328,43 +284,6 @@ def investment_items_from_district(district: District) -> InvestmentItems:
     )
 
 
-# -- basic formulas ------------------------------------------------------------------------
-def annuity_factor(rate: float, years: float) -> float:
-    r"""Capital recovery (annuity) factor [1/year].
-
-    .. math:: a = \frac{r (1+r)^n}{(1+r)^n - 1}, \qquad a = 1/n \text{ for } r = 0
-
-    Computed as ``r + r / expm1(n log1p(r))``, which is the same expression and
-    accurate for small ``r`` (VDI 2067-1; Konstantin 2017, ch. 2).
-
-    Parameters
-    ----------
-    rate
-        Discount rate [fraction per year], > -1.
-    years
-        Number of yearly payments [years], > 0.
-
-    Returns
-    -------
-    float
-        Yearly payment that repays a principal of 1 over ``years`` [1/year].
-    """
-    r = _check_rate("rate", rate)
-    n = _check_number("years", years, unit="years", gt=0, le=1000)
-    if r == 0.0:
-        return 1.0 / n
-    return r + r / math.expm1(n * math.log1p(r))
-
-
-def annualised_capex(capex_eur: float, rate: float, lifetime_years: float) -> float:
-    """Equivalent yearly cost of an investment over its lifetime [EUR/year].
-
-    ``capex_eur * annuity_factor(rate, lifetime_years)``.
-    """
-    capex = _check_number("capex_eur", capex_eur, unit="EUR", ge=0)
-    return capex * annuity_factor(rate, lifetime_years)
-
-
 def annual_cost_eur_per_unit(
     capex_eur_per_unit: float, lifetime_years: float, opex_frac_per_year: float, rate: float
 ) -> float:
@@ -377,179 +296,17 @@ def annual_cost_eur_per_unit(
     lifetime :math:`L` (:func:`annuity_factor`) and the operating cost
     :math:`o` as a fraction of the investment per year (VDI 2067-1). The
     sizing objective charges a horizon its share of it
-    (:mod:`energy.optimisation.capacity`); :func:`evaluate` reports it per
-    component as ``annual_cost_eur_per_year``.
+    (:mod:`energy.optimisation.capacity`); :func:`evaluate`'s
+    ``annual_cost_eur_per_year`` is its sum over the components.
 
     Returns
     -------
     float
         [EUR/(unit a)].
     """
-    capex = _check_number("capex_eur_per_unit", capex_eur_per_unit, unit="EUR", ge=0)
-    opex = _check_number("opex_frac_per_year", opex_frac_per_year, ge=0)
+    capex = check_number("capex_eur_per_unit", capex_eur_per_unit, unit="EUR", ge=0)
+    opex = check_number("opex_frac_per_year", opex_frac_per_year, ge=0)
     return capex * (annuity_factor(rate, lifetime_years) + opex)
-
-
-def npv(rate: float, cash_flows: Sequence[float]) -> float:
-    r"""Net present value [EUR] of yearly cash flows, year 0 first.
-
-    .. math:: NPV = \sum_{t=0}^{N} \frac{CF_t}{(1+r)^t}
-
-    Parameters
-    ----------
-    rate
-        Discount rate [fraction per year], > -1.
-    cash_flows
-        ``CF_0, CF_1, ...`` [EUR]; ``CF_t`` falls at the end of year ``t``.
-    """
-    r = _check_rate("rate", rate)
-    if len(cash_flows) == 0:
-        raise InputDataError("cash_flows: empty; it needs at least the year-0 value")
-    flows = [_check_number(f"cash_flows[{t}]", cf, unit="EUR") for t, cf in enumerate(cash_flows)]
-    return math.fsum(cf / (1.0 + r) ** t for t, cf in enumerate(flows))
-
-
-def payback_years(
-    investment_eur: float,
-    annual_savings_eur: float | Sequence[float],
-    rate: float | None = None,
-    horizon_years: int | None = None,
-) -> float | None:
-    """Years until the (discounted) savings repay an investment made in year 0.
-
-    The cumulative savings are evaluated at the end of each year; the payback
-    year is interpolated linearly within the year in which the cumulative sum
-    first reaches the investment. With ``rate=None`` this is the simple
-    (static) payback; with a rate, each year's savings are discounted by
-    ``(1 + rate)**t`` first (dynamic payback).
-
-    Parameters
-    ----------
-    investment_eur
-        Investment in year 0 [EUR], >= 0.
-    annual_savings_eur
-        Constant savings per year [EUR/year], or one value for each year 1, 2, ...
-        [EUR] (its length is then the horizon).
-    rate
-        Discount rate [fraction per year]; ``None`` for the simple payback.
-    horizon_years
-        Years to look at (the lifetime) for constant savings; ``None``: no limit.
-        Not allowed together with a sequence of savings.
-
-    Returns
-    -------
-    float or None
-        Payback time [years], ``None`` when the investment is never repaid
-        within the horizon (or ever, without one). 0 for a zero investment.
-
-    Examples
-    --------
-    >>> payback_years(1000.0, 300.0)  # 1000 / 300
-    3.3333333333333335
-    """
-    investment = _check_number("investment_eur", investment_eur, unit="EUR", ge=0)
-    r = 0.0 if rate is None else _check_rate("rate", rate)
-    if investment == 0.0:
-        return 0.0
-    if _is_number(annual_savings_eur):
-        saving = _check_number("annual_savings_eur", annual_savings_eur, unit="EUR/year")
-        if horizon_years is not None:
-            horizon = _check_years("horizon_years", horizon_years)
-        else:
-            # Without a horizon, look only as far as the year the payback must lie in.
-            # Discounted: a perpetuity of S is worth S / r, so it is never repaid if
-            # S <= I r; otherwise the closed form n = -ln(1 - I r / S) / ln(1 + r).
-            if saving <= 0.0 or (r > 0.0 and saving <= investment * r):
-                return None
-            n_closed = (
-                investment / saving
-                if r == 0.0
-                else -math.log1p(-investment * r / saving) / math.log1p(r)
-            )
-            horizon = math.ceil(n_closed) + 1
-        savings = [saving] * horizon
-    else:
-        if horizon_years is not None:
-            raise InputDataError(
-                "horizon_years: give it only with constant annual_savings_eur; a sequence "
-                f"of savings sets the horizon by its length ({len(annual_savings_eur)})"
-            )
-        savings = [
-            _check_number(f"annual_savings_eur[{i}]", s, unit="EUR")
-            for i, s in enumerate(annual_savings_eur)
-        ]
-    cumulative = 0.0
-    for year, saving_t in enumerate(savings, start=1):
-        value_t = saving_t / (1.0 + r) ** year
-        if cumulative + value_t >= investment and value_t > 0.0:
-            return year - 1 + (investment - cumulative) / value_t
-        cumulative += value_t
-    return None
-
-
-def lcoe(
-    capex_eur: float,
-    opex_eur_per_year: float,
-    energy_kwh_per_year: float,
-    rate: float,
-    years: int,
-    degradation_frac_per_year: float = 0.0,
-) -> float:
-    r"""Levelised cost of energy [EUR/kWh]: discounted costs over discounted energy.
-
-    .. math::
-        LCOE = \frac{I_0 + \sum_{t=1}^{n} \frac{A_t}{(1+r)^t}}
-                    {\sum_{t=1}^{n} \frac{E_1 (1-d)^{t-1}}{(1+r)^t}}
-
-    Fraunhofer ISE, "Stromgestehungskosten erneuerbare Energien", July 2024,
-    section "Methodik" (the same definition). Without degradation this is
-    ``(I_0 a + A) / E`` with the annuity factor ``a``.
-
-    Parameters
-    ----------
-    capex_eur
-        Investment in year 0 [EUR], >= 0.
-    opex_eur_per_year
-        Constant yearly operating cost [EUR/year], >= 0.
-    energy_kwh_per_year
-        Energy in the first year [kWh/year], > 0.
-    rate
-        Discount rate [fraction per year], > -1.
-    years
-        Lifetime [years], a whole number >= 1.
-    degradation_frac_per_year
-        Relative yearly loss of output [fraction per year], 0..<1 (PV modules
-        typically lose about 0.5 %/a).
-    """
-    capex = _check_number("capex_eur", capex_eur, unit="EUR", ge=0)
-    opex = _check_number("opex_eur_per_year", opex_eur_per_year, unit="EUR/year", ge=0)
-    energy = _check_number("energy_kwh_per_year", energy_kwh_per_year, unit="kWh/year", gt=0)
-    r = _check_rate("rate", rate)
-    n = _check_years("years", years)
-    d = _check_number("degradation_frac_per_year", degradation_frac_per_year, ge=0, le=0.5)
-    discount = [(1.0 + r) ** -t for t in range(1, n + 1)]
-    costs = capex + opex * math.fsum(discount)
-    energy_disc = math.fsum(
-        energy * (1.0 - d) ** (t - 1) * discount[t - 1] for t in range(1, n + 1)
-    )
-    return costs / energy_disc
-
-
-def irr(cash_flows: Sequence[float]) -> float | None:
-    """Return the internal rate of return [fraction per year], the rate at which NPV = 0.
-
-    Searched by Brent's bracketing method (:func:`scipy.optimize.brentq`)
-    between -99 % and +1000 % a year. ``None`` when the NPV does not change sign
-    there (e.g. the savings never repay the investment, or all flows have one
-    sign). For flows with several sign changes the root found is one of several.
-    """
-    lo, hi = -0.99, 10.0
-    f_lo, f_hi = npv(lo, cash_flows), npv(hi, cash_flows)
-    if f_lo == 0.0:
-        return lo
-    if f_lo * f_hi > 0.0:
-        return None
-    return float(brentq(lambda r: npv(r, cash_flows), lo, hi, xtol=1e-12, rtol=1e-12))
 
 
 # -- appraisal of a scenario ---------------------------------------------------------------
@@ -582,14 +339,21 @@ class Appraisal(TypedDict):
 
 
 @dataclass(frozen=True)
-class _Component:
+class ProjectComponent:
+    """One bought component: investment [EUR], operating cost [EUR/year], lifetime [years].
+
+    ``opex_frac_per_year`` is the operating cost as a fraction of the
+    investment [1/year] where it is given that way (the assumptions' figures).
+    """
+
     name: str
     capex_eur: float
     opex_eur_per_year: float
     lifetime_years: int
+    opex_frac_per_year: float = 0.0
 
 
-def _components(items: InvestmentItems, a: EconomicAssumptions) -> list[_Component]:
+def _components(items: InvestmentItems, a: EconomicAssumptions) -> list[ProjectComponent]:
     pv = math.fsum(kwp * a.pv_capex_eur_per_kwp(kwp) for kwp in items.pv_kwp)
     kws = items.battery_kw or (0.0,) * len(items.battery_kwh)
     battery = math.fsum(
@@ -597,27 +361,28 @@ def _components(items: InvestmentItems, a: EconomicAssumptions) -> list[_Compone
         for kwh, kw in zip(items.battery_kwh, kws, strict=True)
     )
     controllers = items.luminaires * a.controller_capex_eur_per_luminaire
-    return [
-        _Component("pv", pv, pv * a.pv_opex_frac_per_year, a.pv_lifetime_years),
-        _Component(
-            "battery", battery, battery * a.battery_opex_frac_per_year, a.battery_lifetime_years
-        ),
-        _Component(
+    parts = (
+        ("pv", pv, a.pv_opex_frac_per_year, a.pv_lifetime_years),
+        ("battery", battery, a.battery_opex_frac_per_year, a.battery_lifetime_years),
+        (
             "controllers",
             controllers,
-            controllers * a.controller_opex_frac_per_year,
+            a.controller_opex_frac_per_year,
             a.controller_lifetime_years,
         ),
+    )
+    return [
+        ProjectComponent(name, capex, capex * frac, life, frac) for name, capex, frac, life in parts
     ]
 
 
-def _savings_by_year(
+def savings_by_year(
     annual_savings_eur: float | Sequence[float], a: EconomicAssumptions
 ) -> list[float]:
     """Return the savings of years 1..N: the first-year value escalated, or the sequence."""
     n = a.horizon_years
-    if _is_number(annual_savings_eur):
-        s1 = _check_number("annual_savings_eur", annual_savings_eur, unit="EUR/year")
+    if is_number(annual_savings_eur):
+        s1 = check_number("annual_savings_eur", annual_savings_eur, unit="EUR/year")
         g = a.savings_escalation_frac_per_year
         return [s1 * (1.0 + g) ** (t - 1) for t in range(1, n + 1)]
     if len(annual_savings_eur) != n:
@@ -626,13 +391,13 @@ def _savings_by_year(
             f"one number or one value for each of the horizon_years = {n} years"
         )
     return [
-        _check_number(f"annual_savings_eur[{i}]", s, unit="EUR")
+        check_number(f"annual_savings_eur[{i}]", s, unit="EUR")
         for i, s in enumerate(annual_savings_eur)
     ]
 
 
-def _cash_flows(
-    components: list[_Component], savings: list[float], horizon: int
+def cash_flows(
+    components: list[ProjectComponent], savings: list[float], horizon: int
 ) -> tuple[list[float], list[float], list[Replacement], float]:
     """Yearly flows with replacements and residual value (see the module docstring).
 
@@ -684,9 +449,10 @@ def evaluate(
     Appraisal
         ``capex_eur`` and by component; ``opex_eur_per_year``;
         ``annuity_eur_per_year``, the capex annualised over each component's
-        lifetime (:func:`annualised_capex`); ``annual_cost_eur_per_year`` =
-        annuity + opex; ``npv_eur`` over the horizon with replacements and
-        residual value (module docstring); ``irr_frac`` (:func:`irr`);
+        lifetime (:func:`~energy.analysis.finance.annualised_capex`); ``annual_cost_eur_per_year`` =
+        annuity + opex (:func:`annual_cost_eur_per_unit` per component);
+        ``npv_eur`` over the horizon with replacements and residual value
+        (module docstring); ``irr_frac`` (:func:`~energy.analysis.finance.irr`);
         ``payback_simple_years`` and ``payback_discounted_years`` of the
         operating flows (savings - opex - replacements; the residual value is
         not counted, it only arrives at the end), ``None`` if not repaid within
@@ -695,18 +461,22 @@ def evaluate(
     """
     a = assumptions or EconomicAssumptions()
     components = _components(investment_items, a)
-    savings = _savings_by_year(annual_savings_eur, a)
-    flows, operating, replacements, residual = _cash_flows(components, savings, a.horizon_years)
+    savings = savings_by_year(annual_savings_eur, a)
+    flows, operating, replacements, residual = cash_flows(components, savings, a.horizon_years)
     r = a.discount_rate_frac
     capex = -flows[0]
     opex = math.fsum(c.opex_eur_per_year for c in components)
     annuity = math.fsum(annualised_capex(c.capex_eur, r, c.lifetime_years) for c in components)
+    annual_cost = math.fsum(
+        annual_cost_eur_per_unit(c.capex_eur, c.lifetime_years, c.opex_frac_per_year, r)
+        for c in components
+    )
     result: Appraisal = {
         "capex_eur": capex,
         "capex_by_component_eur": {c.name: c.capex_eur for c in components},
         "opex_eur_per_year": opex,
         "annuity_eur_per_year": annuity,
-        "annual_cost_eur_per_year": annuity + opex,
+        "annual_cost_eur_per_year": annual_cost,
         "annual_savings_eur": savings[0],
         "horizon_years": a.horizon_years,
         "discount_rate_frac": r,
@@ -728,103 +498,83 @@ def evaluate(
     return result
 
 
-# -- cooperative view ----------------------------------------------------------------------
-class MemberEconomics(TypedDict):
-    """One member's row of :func:`split_by_members`."""
-
-    member: str
-    share_frac: float
-    investment_eur: float
-    annual_savings_eur: float
-    annual_opex_eur: float
-    npv_eur: float
-    payback_simple_years: float | None
-    payback_discounted_years: float | None
+# -- from a horizon to a year ---------------------------------------------------------------
+#: A horizon at least this long counts as a year (365 local days incl. a 23-h DST day).
+YEAR_MIN_HOURS = 8759.0
 
 
-def _share_fractions(
-    member_shares: Mapping[str, float], total_investment_eur: float
-) -> dict[str, float]:
-    """Return each member's fraction (shares: fractions summing to 1 or EUR to the total)."""
-    if not member_shares:
-        raise InputDataError("member_shares: empty; it needs at least one member")
-    values = {
-        str(m): _check_number(f"member_shares[{m!r}]", v, ge=0) for m, v in member_shares.items()
-    }
-    total = math.fsum(values.values())
-    if math.isclose(total, 1.0, rel_tol=SHARE_SUM_RTOL):
-        return {m: v / total for m, v in values.items()}
-    if total > 0.0 and math.isclose(total, total_investment_eur, rel_tol=SHARE_SUM_RTOL):
-        return {m: v / total for m, v in values.items()}
-    raise InputDataError(
-        f"member_shares: the shares add up to {total:g}; as fractions they must add up to 1, "
-        f"as EUR contributions to total_investment_eur = {total_investment_eur:g} EUR"
-    )
+def annualisation(horizon_h: float) -> tuple[float, bool]:
+    """Return the horizon-to-year factor ``8760 / horizon_h`` and whether it is an estimate."""
+    if not horizon_h > 0:
+        raise InputDataError(f"horizon_h: {horizon_h} h is not allowed; it must be > 0")
+    return HOURS_PER_YEAR / horizon_h, horizon_h < YEAR_MIN_HOURS
 
 
-def split_by_members(
-    total_investment_eur: float,
-    annual_savings_eur: float | Sequence[float],
-    member_shares: Mapping[str, float],
+def appraise(
+    items: InvestmentItems,
+    horizon_savings_eur: float,
+    horizon_h: float,
+    generation_kwh: float,
     assumptions: EconomicAssumptions | None = None,
-    annual_opex_eur: float = 0.0,
-) -> list[MemberEconomics]:
-    """Split a cooperative project's investment, savings and costs by member shares.
+) -> dict[str, Any]:
+    """Appraise an investment from the savings of a horizon: the one appraisal of runs.
 
-    Each member pays its share of the investment in year 0 and receives the
-    same share of the savings and bears the same share of the operating costs
-    every year of ``assumptions.horizon_years``. The whole investment is
-    treated as one asset that lasts the horizon (no replacements, no residual
-    value); for a project with replacements, take :func:`evaluate`'s
-    ``npv_eur`` times ``share_frac`` (the NPV is linear in the shares). Because
-    everything scales with the share, every member has the project's payback
-    time; NPV and savings scale with the share.
+    The horizon's savings become annual ones (:func:`annualisation`), are
+    appraised by :func:`evaluate` (NPV with replacements and residual value,
+    IRR, payback) and give the PV's LCOE (:func:`~energy.analysis.finance.lcoe`).
+    :mod:`energy.analysis.compare` and the sweeps of :mod:`energy.studies.sweep`
+    score through it.
 
     Parameters
     ----------
-    total_investment_eur
-        Investment of the project [EUR], >= 0.
-    annual_savings_eur
-        Savings of the first year [EUR/year] (escalated as in :func:`evaluate`),
-        or one value per year of the horizon [EUR].
-    member_shares
-        Member name -> fraction (all adding up to 1) or EUR contributed (adding
-        up to ``total_investment_eur``), within a relative 1e-6.
+    items
+        What is bought.
+    horizon_savings_eur
+        Savings against the economic reference over the horizon [EUR].
+    horizon_h
+        Length of the horizon [h].
+    generation_kwh
+        PV generation the investment brings in the horizon [kWh] (for the LCOE).
     assumptions
-        Discount rate, escalation and horizon; German defaults if omitted.
-    annual_opex_eur
-        Operating cost of the project per year [EUR/year], >= 0.
+        Prices, lifetimes, rate; German defaults if omitted.
 
     Returns
     -------
-    list of MemberEconomics
-        One row per member, in the order given: ``share_frac``,
-        ``investment_eur``, ``annual_savings_eur`` (first year),
-        ``annual_opex_eur``, ``npv_eur`` and the simple and discounted payback
-        [years] (``None`` if not repaid within the horizon).
+    dict
+        The rows of :data:`energy.analysis.compare.ECONOMIC_ROWS` and ``appraisal`` (the full
+        :class:`energy.analysis.economics.Appraisal`, with cash flows).
     """
     a = assumptions or EconomicAssumptions()
-    total = _check_number("total_investment_eur", total_investment_eur, unit="EUR", ge=0)
-    opex = _check_number("annual_opex_eur", annual_opex_eur, unit="EUR/year", ge=0)
-    fractions = _share_fractions(member_shares, total)
-    savings = _savings_by_year(annual_savings_eur, a)
-    project = _Component("investment", total, opex, a.horizon_years)
-    flows, operating, _, _ = _cash_flows([project], savings, a.horizon_years)
-    r = a.discount_rate_frac
-    rows: list[MemberEconomics] = []
-    for member, f in fractions.items():
-        rows.append(
-            {
-                "member": member,
-                "share_frac": f,
-                "investment_eur": f * total,
-                "annual_savings_eur": f * savings[0],
-                "annual_opex_eur": f * opex,
-                "npv_eur": npv(r, [f * cf for cf in flows]),
-                "payback_simple_years": payback_years(f * total, [f * x for x in operating]),
-                "payback_discounted_years": payback_years(
-                    f * total, [f * x for x in operating], rate=r
-                ),
-            }
+    factor, estimate = annualisation(horizon_h)
+    annual = horizon_savings_eur * factor
+    appraisal = evaluate(items, annual, a)
+    capex = appraisal["capex_by_component_eur"]
+    energy = generation_kwh * factor
+    lcoe_pv = (
+        lcoe(
+            capex["pv"],
+            capex["pv"] * a.pv_opex_frac_per_year,
+            energy,
+            a.discount_rate_frac,
+            a.pv_lifetime_years,
         )
-    return rows
+        if capex["pv"] > 0 and energy > 0
+        else None
+    )
+    return {
+        "capex_eur": appraisal["capex_eur"],
+        "capex_pv_eur": capex["pv"],
+        "capex_battery_eur": capex["battery"],
+        "capex_controllers_eur": capex["controllers"],
+        "opex_eur_per_year": appraisal["opex_eur_per_year"],
+        "horizon_savings_eur": horizon_savings_eur,
+        "annualisation_factor": factor,
+        "annual_savings_eur": annual,
+        "annual_savings_is_estimate": estimate,
+        "npv_eur": appraisal["npv_eur"],
+        "irr_frac": appraisal["irr_frac"],
+        "payback_simple_years": appraisal["payback_simple_years"],
+        "payback_discounted_years": appraisal["payback_discounted_years"],
+        "lcoe_pv_eur_per_kwh": lcoe_pv,
+        "appraisal": appraisal,
+    }

@@ -32,6 +32,7 @@ from energy.errors import InputDataError
 from energy.progress import ProgressCallback, scaled
 from energy.report.results import baselines_for_run, load_run, write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
+from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH
 from energy.studies.sweep import SweepSpec, run_sweep
 
 StartOpt = Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")]
@@ -171,7 +172,7 @@ def sweep_command(
     ] = "0",
     c_rate: Annotated[
         float, typer.Option("--c-rate", help="Power per kWh of an added battery [kW/kWh]")
-    ] = 0.5,
+    ] = DEFAULT_C_RATE_KW_PER_KWH,
     start: StartOpt = "2025-01-01",
     days: DaysOpt = 7,
     resolution: ResolutionOpt = "1h",

@@ -13,7 +13,12 @@ from energy.cli._output import friendly_errors, print_json, print_table, progres
 from energy.district import load_district, save_district
 from energy.errors import InputDataError
 from energy.scenario import ScenarioOptions
-from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
+from energy.studies.candidates import (
+    DEFAULT_C_RATE_KW_PER_KWH,
+    BatteryCandidate,
+    PVCandidate,
+    SizingSpec,
+)
 from energy.studies.sizing import SizingResult, size
 
 #: KPI rows: (key, label, number format).
@@ -102,7 +107,7 @@ def size_command(
     ] = "substation",
     c_rate: Annotated[
         float, typer.Option("--c-rate", min=0.01, help="Battery power per kWh [kW/kWh]")
-    ] = 0.5,
+    ] = DEFAULT_C_RATE_KW_PER_KWH,
     battery_capex: Annotated[
         float | None,
         typer.Option("--battery-capex", min=0, help="Battery price [EUR/kWh] (default by size)"),

@@ -37,6 +37,10 @@ from energy.optimisation.capacity import Capacities, CapacityBlock, ExtendablePV
 from energy.optimisation.layout import StorageCapacity, StorageUnit
 from energy.system import DispatchInputs
 
+#: Power of an added battery per kWh of capacity [kW/kWh] unless given: a 2-hour
+#: battery, typical of community storage (the Gera community battery: 500 kWh, 250 kW).
+DEFAULT_C_RATE_KW_PER_KWH = 0.5
+
 
 def _bound(name: str, value: Any, unit: str, upper: float) -> float:
     """Return ``value`` as a float in [0, upper] or raise naming ``name``."""
@@ -173,7 +177,7 @@ class BatteryCandidate:
     kwh_min: float = 0.0
     id: str = "BAT-NEW"
     at: str = SUBSTATION_NODE
-    power_kw_per_kwh: float | None = 0.5
+    power_kw_per_kwh: float | None = DEFAULT_C_RATE_KW_PER_KWH
     kw_min: float = 0.0
     kw_max: float | None = None
     eta_charge: float = 0.95
@@ -219,9 +223,26 @@ class BatteryCandidate:
     def kw_bounds(self) -> tuple[float, float]:
         """Bounds of the power [kW]: the ratio times the kWh bounds, or the own bounds."""
         if self.power_kw_per_kwh is not None:
-            return (self.power_kw_per_kwh * self.kwh_min, self.power_kw_per_kwh * self.kwh_max)
+            return (self.power_kw(self.kwh_min), self.power_kw(self.kwh_max))
         assert self.kw_max is not None
         return (self.kw_min, self.kw_max)
+
+    def power_kw(self, capacity_kwh: float) -> float:
+        """Power [kW] of the candidate at ``capacity_kwh`` [kWh]: the ratio times the capacity.
+
+        The one rule for an added battery's power, used by sizing and by the
+        sweeps (:func:`energy.studies.sweep.changes_for`).
+
+        Raises
+        ------
+        InputDataError
+            If the power is a variable of its own (``power_kw_per_kwh`` None).
+        """
+        if self.power_kw_per_kwh is None:
+            raise InputDataError(
+                "battery.power_kw_per_kwh: None (a power of its own) gives no power per kWh"
+            )
+        return self.power_kw_per_kwh * capacity_kwh
 
     def battery(self, capacity_kwh: float, power_kw: float) -> Battery:
         """Return the candidate as a :class:`~energy.district.Battery` of the given size."""

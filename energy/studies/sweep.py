@@ -16,16 +16,18 @@ Parameters of the grid
     demand (:func:`energy.variants.split_total_kwp`), south-facing 30 deg.
 ``battery_kwh_added``
     A battery added at ``SweepSpec.battery_at`` (default the substation) of
-    this capacity [kWh] and ``capacity x battery_c_rate`` power [kW] (default
-    0.5 C, as the Gera community battery), efficiencies 0.95.
+    this capacity [kWh]: a :class:`~energy.studies.candidates.BatteryCandidate`
+    with ``battery_c_rate`` as its power per kWh (default
+    :data:`~energy.studies.candidates.DEFAULT_C_RATE_KW_PER_KWH`) at that size,
+    the same rule as sizing's fixed-size points.
 
 Economics
 ---------
 Incremental against the base district run with the same options (the point
 with nothing added; run as an extra job if the grid has no such point): the
 investment is what a point adds (:func:`energy.analysis.compare.added_items`), the
-savings are the base's optimised cost minus the point's, annualised as in
-:mod:`energy.analysis.compare` (an estimate unless the horizon is a year). The base
+savings are the base's optimised cost minus the point's, annualised and appraised as every run is
+(:func:`energy.analysis.economics.appraise`) (an estimate unless the horizon is a year). The base
 point has zero investment and NPV 0, so a point with a positive NPV is worth
 building under the assumptions.
 """
@@ -44,8 +46,8 @@ from typing import Any
 
 import pandas as pd
 
-from energy.analysis.compare import added_items, appraise
-from energy.analysis.economics import EconomicAssumptions, InvestmentItems
+from energy.analysis.compare import added_items
+from energy.analysis.economics import EconomicAssumptions, InvestmentItems, appraise
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
 from energy.progress import ProgressCallback, no_progress
@@ -53,6 +55,7 @@ from energy.report.exports import export_info, header_lines, write_csv_with_head
 from energy.report.sweep_heatmap import sweep_heatmap_svg
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe
+from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH, BatteryCandidate
 from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
 
 logger = logging.getLogger(__name__)
@@ -110,7 +113,7 @@ class SweepSpec:
     grid: Mapping[str, Sequence[float]]
     options: ScenarioOptions = field(default_factory=_default_options)
     assumptions: EconomicAssumptions | None = None
-    battery_c_rate: float = 0.5
+    battery_c_rate: float = DEFAULT_C_RATE_KW_PER_KWH
     battery_at: str = "substation"
 
     def __post_init__(self) -> None:
@@ -156,19 +159,24 @@ def changes_for(spec: SweepSpec, point: Mapping[str, float]) -> ScenarioChanges:
     """Return the scenario changes one grid point stands for (module docstring)."""
     pv = float(point.get("pv_kwp_added", 0.0))
     kwh = float(point.get("battery_kwh_added", 0.0))
-    batteries = (
-        [
-            BatteryAddition(
-                at=spec.battery_at,
-                capacity_kwh=kwh,
-                power_kw=kwh * spec.battery_c_rate,
-                id=f"BAT-SWEEP-{spec.battery_at}",
-            )
-        ]
-        if kwh > 0
-        else []
+    if kwh <= 0:
+        return ScenarioChanges(pv_added_total_kwp=pv)
+    candidate = BatteryCandidate(
+        kwh_max=kwh,
+        at=spec.battery_at,
+        power_kw_per_kwh=spec.battery_c_rate,
+        id=f"BAT-SWEEP-{spec.battery_at}",
     )
-    return ScenarioChanges(pv_added_total_kwp=pv, batteries=batteries)
+    bat = candidate.battery(kwh, candidate.power_kw(kwh))
+    addition = BatteryAddition(
+        at=bat.at,
+        capacity_kwh=bat.capacity_kwh,
+        power_kw=bat.power_kw,
+        eta_charge=bat.eta_charge,
+        eta_discharge=bat.eta_discharge,
+        id=bat.id,
+    )
+    return ScenarioChanges(pv_added_total_kwp=pv, batteries=[addition])
 
 
 def points(spec: SweepSpec) -> list[tuple[dict[str, float], ScenarioChanges]]:
@@ -233,7 +241,7 @@ class SweepResult:
     table
         One row per grid point (grid order): the parameters, the KPIs of
         :func:`run_point`, ``added_pv_kwp``, ``added_battery_kwh`` and the
-        economic rows of :func:`energy.analysis.compare.appraise` (incremental against
+        economic rows of :func:`energy.analysis.economics.appraise` (incremental against
         the base).
     parameters
         The grid's parameter names.

@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from energy.analysis.compare import added_items, annualisation, compare, no_investment_kpis
-from energy.analysis.economics import EconomicAssumptions
+from energy.analysis.compare import added_items, compare, no_investment_kpis
+from energy.analysis.economics import EconomicAssumptions, annualisation
 from energy.cli.compare import register
 from energy.district import GERA_DISTRICT_FILE, District, load_district, save_district
 from energy.errors import InputDataError

@@ -12,19 +12,14 @@ from typing import Any
 
 import pytest
 
+from energy.analysis.cooperative import split_by_members
 from energy.analysis.economics import (
     EconomicAssumptions,
     InvestmentItems,
-    annualised_capex,
-    annuity_factor,
     evaluate,
     investment_items_from_district,
-    irr,
-    lcoe,
-    npv,
-    payback_years,
-    split_by_members,
 )
+from energy.analysis.finance import annualised_capex, annuity_factor, irr, lcoe, npv, payback_years
 from energy.district import district_from_dict
 from energy.errors import InputDataError
 

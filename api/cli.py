@@ -19,10 +19,11 @@ from sqlmodel import Session, col, select
 from api import crud
 from api.auth import Principal, create_api_key
 from api.db import make_engine, migrate
-from api.schemas import DistrictBase, Role, RunOptions, ScenarioCreate, Visibility
+from api.schemas import DistrictBase, Role, ScenarioCreate, Visibility
 from api.settings import Settings, get_settings
 from api.tables import District, Organisation, Run, RunKind, Scenario
 from energy.district import GERA_DISTRICT_FILE, load_district
+from energy.scenario import ScenarioOptions
 from energy.variants import BatteryAddition, ScenarioChanges
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def seed_reference(
                         district_id=district.id,
                         visibility=Visibility.published,
                         changes=changes,
-                        options=RunOptions(start=REFERENCE_START, days=days),
+                        options=ScenarioOptions(start=REFERENCE_START, days=days),
                     ),
                 )
             scenarios[name] = scenario

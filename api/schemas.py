@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import SQLModel
 
 from energy.district import District
+from energy.scenario import ScenarioOptions
 from energy.variants import ScenarioChanges
 
 
@@ -286,48 +287,6 @@ class DistrictDetail(DistrictPublic):
 # -- scenarios ------------------------------------------------------------------
 
 
-class RunOptions(BaseModel):
-    """Horizon, resolution, weather, objective and solver options of a run.
-
-    Field by field the keyword arguments of ``energy.scenario.ScenarioOptions``,
-    which checks them once more (e.g. the objective's name) when a scenario is
-    stored. ``weather`` is None (the shipped test reference year), ``clearsky``
-    or a file inside the data/ folder.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    start: dt.date = Field(dt.date(2025, 1, 1), description="First local day (Europe/Berlin)")
-    days: int = Field(7, ge=1, le=366, description="Number of local days")
-    resolution: Literal["15min", "30min", "1h"] = "1h"
-    objective: str = Field("cost", min_length=1, max_length=40, description="cost, co2, ...")
-    weights: dict[str, float] | None = Field(None, description="Weights of a mixed objective")
-    weather: str | None = Field(
-        None, max_length=400, description="Weather source; default: the district's typical year"
-    )
-    lighting_mode: str = Field("lp", min_length=1, max_length=20)
-    max_changes_per_night: int | None = Field(None, ge=0, le=100)
-    time_limit_s: float | None = Field(None, gt=0, le=86400, description="Solver limit [s]")
-    mip_gap: float | None = Field(None, ge=0, le=1, description="Relative MIP gap [0..1]")
-    ac_check: bool = Field(True, description="Check the schedule with an AC power flow")
-    grid_aware: bool = Field(
-        False,
-        description=(
-            "Dispatch within the grid's limits (the district version's imported grid, else the "
-            "one built from its spec): linearised limits re-checked by AC power flow until the "
-            "schedule is clean, or the remaining violations are explained"
-        ),
-    )
-    export_cap_frac: float | None = Field(
-        None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
-    )
-    solver_method: str = Field("simplex", min_length=1, max_length=20, description="HiGHS method")
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of ``ScenarioOptions`` (the start as ``YYYY-MM-DD``)."""
-        return self.model_dump(mode="json")
-
-
 class ScenarioBase(SQLModel):
     """Name, visibility and district of a scenario."""
 
@@ -362,7 +321,7 @@ class ScenarioCreate(ScenarioBase):
     )
 
     changes: ScenarioChanges = Field(default_factory=ScenarioChanges)
-    options: RunOptions = Field(default_factory=RunOptions)
+    options: ScenarioOptions = Field(default_factory=ScenarioOptions)
 
 
 class ScenarioUpdate(SQLModel):
@@ -375,7 +334,7 @@ class ScenarioUpdate(SQLModel):
     visibility: Visibility | None = None
     district_version: int | None = Field(None, ge=1)
     changes: ScenarioChanges | None = None
-    options: RunOptions | None = None
+    options: ScenarioOptions | None = None
 
 
 class ScenarioPublic(ScenarioBase):
@@ -384,7 +343,7 @@ class ScenarioPublic(ScenarioBase):
     id: int
     organisation_id: int
     changes: ScenarioChanges
-    options: RunOptions
+    options: ScenarioOptions
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -17,7 +17,7 @@ holds every node of the district.
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import hashlib
 import logging
 import platform
@@ -25,13 +25,13 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+from pydantic import Field, field_validator
 
 from energy.baselines import baseline_b0, baseline_b1
 from energy.district import DATA_DIR, District
-from energy.errors import InputDataError
 from energy.kpi import compute_kpis, savings
 from energy.models.demand import district_loads_kw
 from energy.models.lighting import lighting_inputs
@@ -39,13 +39,13 @@ from energy.models.pv import district_pv_kw
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
 from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
 from energy.optimisation.diagnose import simultaneous_flows
-from energy.optimisation.dispatch import optimise, solution_schedule
-from energy.optimisation.options import DispatchOptions
+from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
+from energy.optimisation.options import DispatchChoices
 from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
-from energy.timeindex import make_index, parse_resolution
+from energy.timeindex import RESOLUTIONS, make_index
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
@@ -74,63 +74,52 @@ RECORDED_PACKAGES = (
 )
 
 
-@dataclass(frozen=True)
-class ScenarioOptions:
-    """Options of a scenario run (validated on construction).
+class ScenarioOptions(DispatchChoices):
+    """Options of a scenario run: the dispatch choices plus horizon, weather and grid.
 
-    ``start`` is the first local day, ``days`` the number of local days,
-    ``resolution`` 15min, 30min or 1h. ``weather``: None for the shipped test
-    reference year mapped onto the horizon, ``"clearsky"``, or a weather or
-    forecast file. ``export_cap_frac`` optionally caps export at that fraction
-    of the installed kWp (e.g. 0.6 for the former German 60 % rule).
+    One declaration serves the library, the CLI and the API (the body of a
+    scenario; stored as ``model_dump(mode="json")``). ``start`` is the first
+    local day, ``days`` the number of local days, ``resolution`` 15min, 30min
+    or 1h. ``weather``: None for the shipped test reference year mapped onto
+    the horizon, ``"clearsky"``, or a weather or forecast file.
+    ``export_cap_frac`` optionally caps export at that fraction of the
+    installed kWp (e.g. 0.6 for the former German 60 % rule).
 
     ``ac_check`` checks the optimised schedule with an AC power flow.
     ``grid_aware`` dispatches with linearised grid limits, re-checked with the
     AC power flow until the schedule is clean or what remains is explained
     (:func:`energy.optimisation.grid_aware.grid_aware_dispatch`); its last AC check
-    is the run's grid summary, with or without ``ac_check``.
+    is the run's grid summary, with or without ``ac_check``. The objective,
+    lighting and solver fields are those of
+    :class:`~energy.optimisation.options.DispatchChoices`.
     """
 
-    start: str = "2025-01-01"
-    days: int = 7
-    resolution: str = "1h"
-    objective: str = "cost"
-    weights: dict[str, float] | None = None
-    weather: str | None = None
-    lighting_mode: str = "lp"
-    max_changes_per_night: int | None = None
-    time_limit_s: float | None = None
-    mip_gap: float | None = None
-    ac_check: bool = True
-    grid_aware: bool = False
-    export_cap_frac: float | None = None
-    solver_method: str = "simplex"
+    start: dt.date = Field(dt.date(2025, 1, 1), description="First local day (Europe/Berlin)")
+    days: int = Field(7, ge=1, le=366, description="Number of local days")
+    resolution: Literal["15min", "30min", "1h"] = "1h"
+    weather: str | None = Field(
+        None, max_length=400, description="Weather source; default: the district's typical year"
+    )
+    ac_check: bool = Field(True, description="Check the schedule with an AC power flow")
+    grid_aware: bool = Field(
+        False,
+        description=(
+            "Dispatch within the grid's limits (the district version's imported grid, else the "
+            "one built from its spec): linearised limits re-checked by AC power flow until the "
+            "schedule is clean, or the remaining violations are explained"
+        ),
+    )
+    export_cap_frac: float | None = Field(
+        None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
+    )
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.days, int) or not 1 <= self.days <= 366:
-            raise InputDataError(f"days: {self.days} is not allowed; it must be 1..366")
-        parse_resolution(self.resolution)
-        try:
-            pd.Timestamp(self.start)
-        except (ValueError, TypeError) as exc:
-            raise InputDataError(f"start: {self.start!r} is not a date (YYYY-MM-DD)") from exc
-        if self.export_cap_frac is not None and not 0 <= self.export_cap_frac <= 10:
-            raise InputDataError(
-                f"export_cap_frac: {self.export_cap_frac} is not allowed; it must be 0..10"
-            )
-        self.dispatch_options()  # validates objective, weights, lighting, limits, method
-
-    def dispatch_options(self) -> DispatchOptions:
-        """Return the optimiser options these scenario options stand for."""
-        return DispatchOptions(
-            objective=self.objective,  # type: ignore[arg-type]
-            weights=self.weights,
-            lighting_mode=self.lighting_mode,  # type: ignore[arg-type]
-            max_changes_per_night=self.max_changes_per_night,
-            time_limit_s=self.time_limit_s,
-            mip_gap=self.mip_gap,
-            method=self.solver_method,  # type: ignore[arg-type]
-        )
+    @field_validator("resolution", mode="before")
+    @classmethod
+    def _resolution_alias(cls, value: Any) -> Any:
+        """Accept the spellings of :data:`energy.timeindex.RESOLUTIONS` (e.g. ``h``)."""
+        if isinstance(value, str):
+            return RESOLUTIONS.get(value.strip().lower(), value)
+        return value
 
 
 @dataclass
@@ -221,7 +210,9 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     The one place where a run's inputs are built, so that a run's baselines
     can be recomputed later from its recorded options.
     """
-    index = make_index(options.start, options.days, options.resolution, district.site.timezone)
+    index = make_index(
+        options.start.isoformat(), options.days, options.resolution, district.site.timezone
+    )
     weather = weather_for_index(index, district.site, options.weather)
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
@@ -352,6 +343,112 @@ def _grid_aware_record(grid_aware: GridAwareResult) -> dict[str, Any]:
     }
 
 
+def _dispatch(
+    inputs: DispatchInputs,
+    options: ScenarioOptions,
+    net: pp.pandapowerNet | None,
+    report: ProgressCallback,
+    timings: dict[str, float],
+) -> tuple[DispatchSolution, pd.DataFrame, GridAwareResult | None]:
+    """Dispatch the run: grid-aware on ``net`` if asked, else on the copper plate."""
+    dispatch_options = options.dispatch_options()
+    if not options.grid_aware:
+        solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
+        return solution, solution_schedule(inputs, solution), None
+    from energy.optimisation.grid_aware import grid_aware_dispatch
+
+    assert net is not None
+    t = time.perf_counter()
+    grid_aware = grid_aware_dispatch(
+        inputs, net, dispatch_options, progress=scaled(report, 0.2, 0.7)
+    )
+    timings["grid_aware_s"] = time.perf_counter() - t
+    return grid_aware.solution, grid_aware.schedule, grid_aware
+
+
+def _warnings(solution: DispatchSolution, grid_aware: GridAwareResult | None) -> list[str]:
+    """Return the run's warnings: optimality, simultaneous flows, remaining grid violations."""
+    result = solution.result
+    warnings: list[str] = []
+    if result.status != "optimal":
+        warnings.append(f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})")
+    n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
+    if n_sim:
+        warnings.append(f"{n_sim} battery-steps charge and discharge at once")
+    if grid_aware is not None and not grid_aware.clean:
+        summary = grid_aware.check.summary
+        warnings.append(
+            f"grid-aware dispatch: {summary['violations']} violations remain in "
+            f"{summary['violating_steps']} steps after {len(grid_aware.iterations)} dispatches"
+        )
+        warnings.extend(f"grid: {text}" for text in grid_aware.unresolved)
+    return warnings
+
+
+def _horizon_record(inputs: DispatchInputs, tz: str) -> dict[str, Any]:
+    """Start, end (of the last interval), steps, step length and zone of a run."""
+    index = inputs.index
+    return {
+        "start": str(index[0]),
+        "end": str(index[-1] + (index[1] - index[0]) if len(index) > 1 else index[-1]),
+        "steps": len(index),
+        "dt_h": inputs.dt_h,
+        "timezone": tz,
+    }
+
+
+def _grid_summary(
+    district: District,
+    options: ScenarioOptions,
+    node_p: pd.DataFrame,
+    net: pp.pandapowerNet | None,
+    grid_aware: GridAwareResult | None,
+    report: ProgressCallback,
+    timings: dict[str, float],
+) -> dict[str, Any] | None:
+    """Return the AC check's summary of the run's schedule, if one is done."""
+    if grid_aware is not None:
+        # the last AC check of the grid-aware loop is the check of this schedule
+        return dict(grid_aware.check.summary) | {"grid_aware": _grid_aware_record(grid_aware)}
+    if not options.ac_check:
+        return None
+    from energy.models.grid.check import check_schedule
+
+    report(0.8, f"AC power-flow check of {len(node_p)} steps")
+    t = time.perf_counter()
+    checked = check_schedule(district, node_p, net=net, progress=scaled(report, 0.8, 0.98))
+    timings["ac_check_s"] = time.perf_counter() - t
+    return dict(checked.summary)
+
+
+def _metadata(
+    district: District,
+    options: ScenarioOptions,
+    inputs: DispatchInputs,
+    solution: DispatchSolution,
+    net_record: dict[str, Any] | None,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """Return what a run records beside its results (licences, inputs, versions, solver)."""
+    return {
+        "licence": RESULTS_LICENCE,
+        "data_licences": [net_record["licence"]]
+        if net_record is not None and "licence" in net_record
+        else [],
+        "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
+        "horizon": _horizon_record(inputs, district.site.timezone),
+        "options": options.model_dump(mode="json"),
+        "data_files": _data_files(district, options),
+        "network": net_record,
+        "versions": {**_versions(), "solver": highs_version()},
+        "solver": {
+            **solution.result.record(),
+            "storage_units": [list(u.members) for u in solution.layout.storage],
+        },
+        "timings_s": timings,
+    }
+
+
 def run_scenario(
     district: District,
     options: ScenarioOptions,
@@ -398,11 +495,9 @@ def run_scenario(
     report = progress or no_progress
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
-    tz = district.site.timezone
     report(0.0, f"weather, PV, loads, lighting and tariff for {options.days} days")
     t = time.perf_counter()
     inputs = scenario_inputs(district, options)
-    index = inputs.index
     timings["inputs_s"] = time.perf_counter() - t
     net = None
     net_record: dict[str, Any] | None = None
@@ -412,22 +507,7 @@ def run_scenario(
         timings["network_s"] = time.perf_counter() - t
     elif network is not None:
         logger.info("network given but not used: neither ac_check nor grid_aware is set")
-    dispatch_options = options.dispatch_options()
-    grid_aware: GridAwareResult | None = None
-    if options.grid_aware:
-        from energy.optimisation.grid_aware import grid_aware_dispatch
-
-        assert net is not None
-        t = time.perf_counter()
-        grid_aware = grid_aware_dispatch(
-            inputs, net, dispatch_options, progress=scaled(report, 0.2, 0.7)
-        )
-        timings["grid_aware_s"] = time.perf_counter() - t
-        solution = grid_aware.solution
-        schedule = grid_aware.schedule
-    else:
-        solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
-        schedule = solution_schedule(inputs, solution)
+    solution, schedule, grid_aware = _dispatch(inputs, options, net, report, timings)
     result = solution.result
     timings.update({f"{k}_s": v for k, v in result.timings_s.items()})
     report(0.7, "baselines B0 and B1")
@@ -444,60 +524,15 @@ def run_scenario(
         "vs_B1": savings(kpis["B1"], kpis["optimised"]),
     }
     node_p = node_injections_kw(inputs, schedule)
-    grid: dict[str, Any] | None = None
     aware_record = None if grid_aware is None else _grid_aware_record(grid_aware)
-    if grid_aware is not None:
-        # the last AC check of the grid-aware loop is the check of this schedule
-        grid = dict(grid_aware.check.summary) | {"grid_aware": aware_record}
-    elif options.ac_check:
-        from energy.models.grid.check import check_schedule
-
-        report(0.8, f"AC power-flow check of {len(index)} steps")
-        t = time.perf_counter()
-        checked = check_schedule(district, node_p, net=net, progress=scaled(report, 0.8, 0.98))
-        grid = dict(checked.summary)
-        timings["ac_check_s"] = time.perf_counter() - t
+    grid = _grid_summary(district, options, node_p, net, grid_aware, report, timings)
     if grid is not None:
         grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start
-    warnings: list[str] = []
-    if result.status != "optimal":
-        warnings.append(f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})")
-    n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
-    if n_sim:
-        warnings.append(f"{n_sim} battery-steps charge and discharge at once")
-    if grid_aware is not None and not grid_aware.clean:
-        summary = grid_aware.check.summary
-        warnings.append(
-            f"grid-aware dispatch: {summary['violations']} violations remain in "
-            f"{summary['violating_steps']} steps after {len(grid_aware.iterations)} dispatches"
-        )
-        warnings.extend(f"grid: {text}" for text in grid_aware.unresolved)
-    metadata: dict[str, Any] = {
-        "licence": RESULTS_LICENCE,
-        "data_licences": [net_record["licence"]]
-        if net_record is not None and "licence" in net_record
-        else [],
-        "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
-        "horizon": {
-            "start": str(index[0]),
-            "end": str(index[-1] + (index[1] - index[0]) if len(index) > 1 else index[-1]),
-            "steps": len(index),
-            "dt_h": inputs.dt_h,
-            "timezone": tz,
-        },
-        "options": dataclasses.asdict(options),
-        "data_files": _data_files(district, options),
-        "network": net_record,
-        "versions": {**_versions(), "solver": highs_version()},
-        "solver": {
-            **result.record(),
-            "storage_units": [list(u.members) for u in solution.layout.storage],
-        },
-        "baselines": {"B0": b0.notes, "B1": b1.notes},
-        "timings_s": timings,
-        "warnings": warnings,
-    }
+    warnings = _warnings(solution, grid_aware)
+    metadata = _metadata(district, options, inputs, solution, net_record, timings)
+    metadata["baselines"] = {"B0": b0.notes, "B1": b1.notes}
+    metadata["warnings"] = warnings
     if aware_record is not None:
         metadata["grid_aware"] = aware_record
     report(

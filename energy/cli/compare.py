@@ -26,6 +26,7 @@ from energy.analysis.savings import (
     SavingsReport,
     savings_report,
 )
+from energy.cli._options import DaysOpt, JsonOpt, ObjectiveOpt, ResolutionOpt, StartOpt
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import District, load_district
 from energy.errors import InputDataError
@@ -35,14 +36,9 @@ from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH
 from energy.studies.sweep import SweepSpec, run_sweep
 
-StartOpt = Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")]
-DaysOpt = Annotated[int, typer.Option("--days", min=1, max=366, help="Number of local days")]
-ResolutionOpt = Annotated[str, typer.Option("--resolution", help="15min, 30min or 1h")]
-ObjectiveOpt = Annotated[str, typer.Option("--objective", help="cost, co2 or import")]
 AcCheckOpt = Annotated[
     bool, typer.Option("--ac-check/--no-ac-check", help="AC power-flow check of each run")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for the CSV/JSON files")]
 
 

@@ -7,10 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
+from energy.cli._options import (
+    DaysOpt,
+    FileArg,
+    JsonOpt,
+    ObjectiveOpt,
+    ResolutionOpt,
+    StartOpt,
+    WeatherOpt,
+)
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import load_district
 from energy.report.results import write_outputs
-from energy.scenario import ScenarioOptions, run_scenario
+from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 
 #: KPI rows of the table: (key, label, number format).
 TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -40,18 +49,23 @@ def _fmt_saving(value: float, fmt: str) -> str:
     return _fmt(value, fmt)
 
 
-def optimise(
-    file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
-    start: Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")] = (
-        "2025-01-01"
+NetworkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--network",
+        metavar="FILE_OR_SIMBENCH_CODE",
+        help="Grid for the AC check and --grid-aware: a pandapower JSON file or a SimBench "
+        "code such as 1-LV-semiurb4--0-sw (default: built from the district)",
     ),
-    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Local days")] = 7,
-    resolution: Annotated[
-        str, typer.Option("--resolution", help="Time step: 15min, 30min or 1h")
-    ] = "1h",
-    objective: Annotated[
-        str, typer.Option("--objective", help="cost, co2 or import (autarky)")
-    ] = "cost",
+]
+
+
+def optimise(
+    file: FileArg,
+    start: StartOpt = "2025-01-01",
+    days: DaysOpt = 7,
+    resolution: ResolutionOpt = "1h",
+    objective: ObjectiveOpt = "cost",
     lighting: Annotated[
         str, typer.Option("--lighting", help="lp (continuous dim levels) or milp (discrete)")
     ] = "lp",
@@ -59,10 +73,7 @@ def optimise(
         int | None,
         typer.Option("--max-changes", min=0, help="MILP: level changes per night and group"),
     ] = None,
-    weather: Annotated[
-        str | None,
-        typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
-    ] = None,
+    weather: WeatherOpt = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.001, help="Solver time limit [s]")
     ] = None,
@@ -79,16 +90,8 @@ def optimise(
             help="Dispatch within the grid's limits (linearised, re-checked by AC power flow)",
         ),
     ] = False,
-    network: Annotated[
-        str | None,
-        typer.Option(
-            "--network",
-            metavar="FILE_OR_SIMBENCH_CODE",
-            help="Grid for the AC check and --grid-aware: a pandapower JSON file or a SimBench "
-            "code such as 1-LV-semiurb4--0-sw (default: built from the district)",
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    network: NetworkOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Optimise batteries and street lighting; compare with baselines B0 and B1."""
     with friendly_errors():
@@ -111,12 +114,11 @@ def optimise(
             )
         result = run_scenario(district, options, progress_printer(True), network=network)
         written = write_outputs(result, out) if out is not None else []
-    status = result.metadata["solver"]["status"]
     if as_json:
         print_json(
             {
                 "file": str(file),
-                "status": status,
+                "status": result.metadata["solver"]["status"],
                 "kpis": result.kpis,
                 "savings": result.savings,
                 "grid": result.grid,
@@ -126,6 +128,16 @@ def optimise(
             }
         )
         return
+    _print_result(
+        result,
+        f"{district.site.name}: {days} days from {start} at {resolution}, objective {objective}",
+    )
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def _print_result(result: ScenarioResult, title: str) -> None:
+    """Print the KPI table against B0 and B1, warnings, the AC check and licences, for people."""
     rows: list[list[Any]] = []
     for key, label, fmt in TABLE_ROWS:
         k = result.kpis
@@ -141,8 +153,7 @@ def optimise(
             ]
         )
     print_table(
-        f"{district.site.name}: {days} days from {start} at {resolution}, objective {objective}"
-        f" ({status})",
+        f"{title} ({result.metadata['solver']['status']})",
         ["KPI", "optimised", "B0", "B1", "saved vs B0", "saved vs B1"],
         rows,
     )
@@ -165,8 +176,6 @@ def optimise(
             )
     for licence in result.metadata.get("data_licences", []):
         typer.echo(f"contains data under {licence}: {used.get('attribution', '')}")
-    for path in written:
-        typer.echo(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from energy.analysis.economics import EconomicAssumptions
+from energy.cli._options import DaysOpt, FileArg, JsonOpt, ResolutionOpt, StartOpt, WeatherOpt
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import load_district, save_district
 from energy.errors import InputDataError
@@ -93,74 +94,120 @@ def _print(result: SizingResult, title: str) -> None:
         )
 
 
+BatteryKwhMaxOpt = Annotated[
+    float | None,
+    typer.Option("--battery-kwh-max", min=0, help="Largest battery to consider [kWh]"),
+]
+BatteryKwhMinOpt = Annotated[
+    float, typer.Option("--battery-kwh-min", min=0, help="Smallest battery [kWh]")
+]
+BatteryAtOpt = Annotated[str, typer.Option("--battery-at", help="'substation' or a building id")]
+CRateOpt = Annotated[
+    float, typer.Option("--c-rate", min=0.01, help="Battery power per kWh [kW/kWh]")
+]
+BatteryCapexOpt = Annotated[
+    float | None,
+    typer.Option("--battery-capex", min=0, help="Battery price [EUR/kWh] (default by size)"),
+]
+PvKwpMaxOpt = Annotated[
+    float | None, typer.Option("--pv-kwp-max", min=0, help="Largest new PV system [kWp]")
+]
+PvKwpMinOpt = Annotated[float, typer.Option("--pv-kwp-min", min=0, help="Smallest [kWp]")]
+PvBuildingOpt = Annotated[
+    str | None, typer.Option("--pv-building", help="Building of the new PV system")
+]
+PvLikeOpt = Annotated[
+    str | None,
+    typer.Option("--pv-like", help="Copy orientation and parameters of this PV system id"),
+]
+PvTiltOpt = Annotated[float, typer.Option("--pv-tilt", help="Tilt [deg]")]
+PvAzimuthOpt = Annotated[float, typer.Option("--pv-azimuth", help="Azimuth [deg, 180 = S]")]
+PvCapexOpt = Annotated[
+    float | None,
+    typer.Option("--pv-capex", min=0, help="PV price [EUR/kWp] (default by size band)"),
+]
+DiscountRateOpt = Annotated[
+    float | None, typer.Option("--discount-rate", help="Real discount rate [fraction/a]")
+]
+SweepKwhOpt = Annotated[
+    str | None,
+    typer.Option("--sweep-kwh", help="Also solve these fixed battery sizes, e.g. 0,200,400"),
+]
+SweepKwpOpt = Annotated[
+    str | None, typer.Option("--sweep-kwp", help="Also solve these fixed PV sizes [kWp]")
+]
+ReferenceOpt = Annotated[
+    bool,
+    typer.Option("--reference/--no-reference", help="Also solve without the candidates"),
+]
+SaveOpt = Annotated[
+    Path | None,
+    typer.Option("--save-district", help="Write the district with the optimal sizes"),
+]
+
+
+def _spec(
+    battery: tuple[float, float | None, str, float, float | None],
+    pv: tuple[float, float | None, str | None, str | None, float, float, float | None],
+    discount_rate: float | None,
+) -> SizingSpec:
+    """Return the sizing spec of the command's options (None maxima: no such candidate)."""
+    kwh_min, kwh_max, at, c_rate, battery_capex = battery
+    kwp_min, kwp_max, building, like, tilt, azimuth, pv_capex = pv
+    assumptions = EconomicAssumptions()
+    if discount_rate is not None:
+        assumptions = dataclasses.replace(assumptions, discount_rate_frac=discount_rate)
+    bat = (
+        None
+        if kwh_max is None
+        else BatteryCandidate(
+            kwh_max=kwh_max,
+            kwh_min=kwh_min,
+            at=at,
+            power_kw_per_kwh=c_rate,
+            capex_eur_per_kwh=battery_capex,
+        )
+    )
+    candidate = (
+        None
+        if kwp_max is None
+        else PVCandidate(
+            kwp_max=kwp_max,
+            kwp_min=kwp_min,
+            building=building,
+            like=like,
+            tilt_deg=tilt,
+            azimuth_deg=azimuth,
+            capex_eur_per_kwp=pv_capex,
+        )
+    )
+    return SizingSpec(pv=candidate, battery=bat, assumptions=assumptions)
+
+
 def size_command(
-    file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
-    battery_kwh_max: Annotated[
-        float | None,
-        typer.Option("--battery-kwh-max", min=0, help="Largest battery to consider [kWh]"),
-    ] = None,
-    battery_kwh_min: Annotated[
-        float, typer.Option("--battery-kwh-min", min=0, help="Smallest battery [kWh]")
-    ] = 0.0,
-    battery_at: Annotated[
-        str, typer.Option("--battery-at", help="'substation' or a building id")
-    ] = "substation",
-    c_rate: Annotated[
-        float, typer.Option("--c-rate", min=0.01, help="Battery power per kWh [kW/kWh]")
-    ] = DEFAULT_C_RATE_KW_PER_KWH,
-    battery_capex: Annotated[
-        float | None,
-        typer.Option("--battery-capex", min=0, help="Battery price [EUR/kWh] (default by size)"),
-    ] = None,
-    pv_kwp_max: Annotated[
-        float | None, typer.Option("--pv-kwp-max", min=0, help="Largest new PV system [kWp]")
-    ] = None,
-    pv_kwp_min: Annotated[float, typer.Option("--pv-kwp-min", min=0, help="Smallest [kWp]")] = 0.0,
-    pv_building: Annotated[
-        str | None, typer.Option("--pv-building", help="Building of the new PV system")
-    ] = None,
-    pv_like: Annotated[
-        str | None,
-        typer.Option("--pv-like", help="Copy orientation and parameters of this PV system id"),
-    ] = None,
-    pv_tilt: Annotated[float, typer.Option("--pv-tilt", help="Tilt [deg]")] = 30.0,
-    pv_azimuth: Annotated[float, typer.Option("--pv-azimuth", help="Azimuth [deg, 180 = S]")] = (
-        180.0
-    ),
-    pv_capex: Annotated[
-        float | None,
-        typer.Option("--pv-capex", min=0, help="PV price [EUR/kWp] (default by size band)"),
-    ] = None,
-    discount_rate: Annotated[
-        float | None, typer.Option("--discount-rate", help="Real discount rate [fraction/a]")
-    ] = None,
-    start: Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")] = (
-        "2025-01-01"
-    ),
-    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Local days")] = 7,
-    resolution: Annotated[
-        str, typer.Option("--resolution", help="Time step: 15min, 30min or 1h")
-    ] = "1h",
-    weather: Annotated[
-        str | None,
-        typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
-    ] = None,
-    sweep_kwh: Annotated[
-        str | None,
-        typer.Option("--sweep-kwh", help="Also solve these fixed battery sizes, e.g. 0,200,400"),
-    ] = None,
-    sweep_kwp: Annotated[
-        str | None, typer.Option("--sweep-kwp", help="Also solve these fixed PV sizes [kWp]")
-    ] = None,
-    reference: Annotated[
-        bool,
-        typer.Option("--reference/--no-reference", help="Also solve without the candidates"),
-    ] = True,
-    save: Annotated[
-        Path | None,
-        typer.Option("--save-district", help="Write the district with the optimal sizes"),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    file: FileArg,
+    battery_kwh_max: BatteryKwhMaxOpt = None,
+    battery_kwh_min: BatteryKwhMinOpt = 0.0,
+    battery_at: BatteryAtOpt = "substation",
+    c_rate: CRateOpt = DEFAULT_C_RATE_KW_PER_KWH,
+    battery_capex: BatteryCapexOpt = None,
+    pv_kwp_max: PvKwpMaxOpt = None,
+    pv_kwp_min: PvKwpMinOpt = 0.0,
+    pv_building: PvBuildingOpt = None,
+    pv_like: PvLikeOpt = None,
+    pv_tilt: PvTiltOpt = 30.0,
+    pv_azimuth: PvAzimuthOpt = 180.0,
+    pv_capex: PvCapexOpt = None,
+    discount_rate: DiscountRateOpt = None,
+    start: StartOpt = "2025-01-01",
+    days: DaysOpt = 7,
+    resolution: ResolutionOpt = "1h",
+    weather: WeatherOpt = None,
+    sweep_kwh: SweepKwhOpt = None,
+    sweep_kwp: SweepKwpOpt = None,
+    reference: ReferenceOpt = True,
+    save: SaveOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Size a new battery and/or PV system: capacity and dispatch in one optimisation.
 
@@ -174,34 +221,11 @@ def size_command(
                 "give --battery-kwh-max and/or --pv-kwp-max: there is nothing to size"
             )
         district = load_district(file)
-        assumptions = EconomicAssumptions()
-        if discount_rate is not None:
-            assumptions = dataclasses.replace(assumptions, discount_rate_frac=discount_rate)
-        battery = (
-            None
-            if battery_kwh_max is None
-            else BatteryCandidate(
-                kwh_max=battery_kwh_max,
-                kwh_min=battery_kwh_min,
-                at=battery_at,
-                power_kw_per_kwh=c_rate,
-                capex_eur_per_kwh=battery_capex,
-            )
+        spec = _spec(
+            (battery_kwh_min, battery_kwh_max, battery_at, c_rate, battery_capex),
+            (pv_kwp_min, pv_kwp_max, pv_building, pv_like, pv_tilt, pv_azimuth, pv_capex),
+            discount_rate,
         )
-        pv = (
-            None
-            if pv_kwp_max is None
-            else PVCandidate(
-                kwp_max=pv_kwp_max,
-                kwp_min=pv_kwp_min,
-                building=pv_building,
-                like=pv_like,
-                tilt_deg=pv_tilt,
-                azimuth_deg=pv_azimuth,
-                capex_eur_per_kwp=pv_capex,
-            )
-        )
-        spec = SizingSpec(pv=pv, battery=battery, assumptions=assumptions)
         options = ScenarioOptions(
             start=start, days=days, resolution=resolution, weather=weather, ac_check=False
         )

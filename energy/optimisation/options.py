@@ -1,15 +1,23 @@
 """How to optimise: objective, lighting mode, aggregation and solver settings.
 
-:class:`DispatchOptions` is validated on construction; every error names the
-field, the value and what is allowed.
+The options are declared once, as pydantic models: :class:`DispatchChoices`
+holds what the user of a run chooses (objective, lighting mode, solver
+limits and method); :class:`DispatchOptions` adds what only the library
+sets (aggregation, curtailment, penalties, threads);
+:class:`energy.scenario.ScenarioOptions` adds the horizon, weather and grid
+options of a run to the choices, and the API takes it as the body of a
+scenario. Built in Python the models raise :class:`~energy.errors.InputDataError`
+naming the field, the value and what is allowed; validated from data (an
+API body, a stored row) they raise pydantic's ``ValidationError``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic._internal._model_construction import ModelMetaclass
 
 from energy.errors import InputDataError
 
@@ -23,9 +31,42 @@ DEFAULT_LEVEL_STEPS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.3)
 TIE_BREAK_COST_WEIGHT = 1e-4
 
 
-@dataclass(frozen=True)
-class DispatchOptions:
-    """How to optimise.
+def options_error(exc: ValidationError) -> str:
+    """One line per problem of a ValidationError: ``field: value is not allowed; what is``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "options"
+        msg = err["msg"]
+        if err["type"] == "value_error":
+            lines.append(msg.removeprefix("Value error, "))
+        else:
+            lines.append(f"{loc}: {err.get('input')!r} is not allowed; {msg}")
+    return "\n".join(lines)
+
+
+class _RaisesInputDataError(ModelMetaclass):
+    """Calling the class in Python raises InputDataError instead of ValidationError.
+
+    Only the call is wrapped: validation from data (a request body, a stored
+    row, ``model_validate``) builds instances without it and keeps pydantic's
+    errors, located field by field.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            raise InputDataError(options_error(exc)) from exc
+
+
+class OptionsModel(BaseModel, metaclass=_RaisesInputDataError):
+    """Base of the option models: frozen, unknown fields are errors, InputDataError in Python."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DispatchChoices(OptionsModel):
+    """The dispatch options the user of a run chooses.
 
     Parameters
     ----------
@@ -34,91 +75,48 @@ class DispatchOptions:
         (``weights`` with keys ``cost``, ``co2``, ``import``). ``co2`` and
         ``import`` add the cost with weight :data:`TIE_BREAK_COST_WEIGHT` to
         break ties.
+    weights
+        Weights of the ``weighted`` objective's terms [1/EUR, 1/kg, 1/kWh].
     lighting_mode
         ``lp``: continuous dim level in [minimum, 1]; ``milp``: one of the
         discrete levels per step, at most ``max_changes_per_night`` changes.
-    lighting_levels
-        MILP levels: ``class`` (the group's class levels from the lighting
-        inputs) or ``steps`` (``level_steps``).
-    curtailment
-        Allow curtailing curtailable PV.
-    exclusive_flows
-        Add binaries, in the steps where the objective would reward it, that
-        forbid simultaneous import and export and simultaneous charge and
-        discharge (see :func:`define_grid_exchange`).
-    aggregate
-        Merge identical batteries, curtailment and (LP) lighting on the copper
-        plate (exact; ignored when a network is given).
+    max_changes_per_night
+        MILP: level changes per night and group (None: any).
     time_limit_s, mip_gap
-        Solver limits; a run stopped by them is never reported as optimal.
+        Solver limits [s, fraction]; a run stopped by them is never reported
+        as optimal.
     method
         HiGHS algorithm: ``simplex`` (dual simplex), ``ipm`` (interior point
-        with crossover), ``ipm_no_crossover`` or ``choose``.
-    penalty_eur_per_kwh
-        Penalty on unmet load and unabsorbable surplus (soft balance); None
-        picks 1000 x the largest objective coefficient.
-    threads
-        Solver threads (None: HiGHS default).
+        with crossover), ``ipm_no_crossover`` or ``choose``. Stored options
+        may call it ``solver_method``.
     """
 
-    objective: Objective = "cost"
-    weights: Mapping[str, float] | None = None
+    objective: Objective = Field("cost", description="cost, co2, import or weighted")
+    weights: dict[str, float] | None = Field(None, description="Weights of a mixed objective")
     lighting_mode: Literal["lp", "milp"] = "lp"
-    lighting_levels: Literal["class", "steps"] = "class"
-    level_steps: tuple[float, ...] = DEFAULT_LEVEL_STEPS
-    max_changes_per_night: int | None = None
-    curtailment: bool = True
-    exclusive_flows: bool = True
-    aggregate: bool = True
-    time_limit_s: float | None = None
-    mip_gap: float | None = None
-    method: SolverMethod = "simplex"
-    penalty_eur_per_kwh: float | None = None
-    threads: int | None = None
+    max_changes_per_night: int | None = Field(None, ge=0, le=100)
+    time_limit_s: float | None = Field(None, gt=0, le=86400, description="Solver limit [s]")
+    mip_gap: float | None = Field(None, ge=0, lt=1, description="Relative MIP gap [0..1)")
+    method: SolverMethod = Field(
+        "simplex",
+        validation_alias=AliasChoices("method", "solver_method"),
+        description="HiGHS method",
+    )
 
-    def __post_init__(self) -> None:
-        if self.objective not in ("cost", "co2", "import", "weighted"):
-            raise InputDataError(
-                f"objective: {self.objective!r} is not allowed; use cost, co2, import or weighted"
-            )
+    @model_validator(mode="after")
+    def _check_weights(self) -> DispatchChoices:
         if self.objective == "weighted" and not self.weights:
-            raise InputDataError(
+            raise ValueError(
                 "weights: the weighted objective needs weights, e.g. {'cost': 1.0, 'co2': 0.1}"
             )
-        if self.weights:
-            for key, w in self.weights.items():
-                if key not in ("cost", "co2", "import"):
-                    raise InputDataError(
-                        f"weights: {key!r} is not an objective term; allowed: cost, co2, import"
-                    )
-                if not (math.isfinite(w) and w >= 0):
-                    raise InputDataError(f"weights[{key!r}]: {w} is not allowed; it must be >= 0")
-        if self.lighting_mode not in ("lp", "milp"):
-            raise InputDataError(
-                f"lighting_mode: {self.lighting_mode!r} is not allowed; use lp or milp"
-            )
-        if self.lighting_levels not in ("class", "steps"):
-            raise InputDataError(
-                f"lighting_levels: {self.lighting_levels!r} is not allowed; use class or steps"
-            )
-        if not self.level_steps or min(self.level_steps) <= 0 or max(self.level_steps) > 1:
-            raise InputDataError(f"level_steps: {self.level_steps} must lie in (0, 1]")
-        if self.max_changes_per_night is not None and self.max_changes_per_night < 0:
-            raise InputDataError(
-                f"max_changes_per_night: {self.max_changes_per_night} is not allowed; "
-                "it must be >= 0"
-            )
-        if self.time_limit_s is not None and not self.time_limit_s > 0:
-            raise InputDataError(f"time_limit_s: {self.time_limit_s} s must be > 0")
-        if self.mip_gap is not None and not 0 <= self.mip_gap < 1:
-            raise InputDataError(f"mip_gap: {self.mip_gap} must lie in [0, 1)")
-        if self.method not in ("simplex", "ipm", "ipm_no_crossover", "choose"):
-            raise InputDataError(
-                f"method: {self.method!r} is not allowed; use simplex, ipm, ipm_no_crossover "
-                "or choose"
-            )
-        if self.penalty_eur_per_kwh is not None and not self.penalty_eur_per_kwh > 0:
-            raise InputDataError(f"penalty_eur_per_kwh: {self.penalty_eur_per_kwh} must be > 0")
+        for key, w in (self.weights or {}).items():
+            if key not in ("cost", "co2", "import"):
+                raise ValueError(
+                    f"weights: {key!r} is not an objective term; allowed: cost, co2, import"
+                )
+            if not (math.isfinite(w) and w >= 0):
+                raise ValueError(f"weights[{key!r}]: {w} is not allowed; it must be >= 0")
+        return self
 
     def term_weights(self) -> dict[str, float]:
         """Weights of the cost [1/EUR], co2 [1/kg] and import [1/kWh] terms."""
@@ -130,3 +128,53 @@ class DispatchOptions:
             return {"cost": TIE_BREAK_COST_WEIGHT, "co2": 0.0, "import": 1.0}
         weights = dict(self.weights or {})
         return {k: float(weights.get(k, 0.0)) for k in ("cost", "co2", "import")}
+
+    def dispatch_options(self) -> DispatchOptions:
+        """Return these choices as dispatch options, the library's own settings at their defaults.
+
+        The values are validated already; they are copied, not validated again.
+        """
+        return DispatchOptions.model_construct(
+            **{name: getattr(self, name) for name in DispatchChoices.model_fields}
+        )
+
+
+class DispatchOptions(DispatchChoices):
+    """How to optimise: the choices of :class:`DispatchChoices` and the library's settings.
+
+    Parameters
+    ----------
+    lighting_levels
+        MILP levels: ``class`` (the group's class levels from the lighting
+        inputs) or ``steps`` (``level_steps``).
+    level_steps
+        The levels of ``steps`` (0, 1].
+    curtailment
+        Allow curtailing curtailable PV.
+    exclusive_flows
+        Add binaries, in the steps where the objective would reward it, that
+        forbid simultaneous import and export and simultaneous charge and
+        discharge (see :func:`energy.optimisation.model.define_grid_exchange`).
+    aggregate
+        Merge identical batteries, curtailment and (LP) lighting on the copper
+        plate (exact; ignored with a model block of stage ``"limits"``).
+    penalty_eur_per_kwh
+        Penalty on unmet load and unabsorbable surplus (soft balance); None
+        picks 1000 x the largest objective coefficient.
+    threads
+        Solver threads (None: HiGHS default).
+    """
+
+    lighting_levels: Literal["class", "steps"] = "class"
+    level_steps: tuple[float, ...] = DEFAULT_LEVEL_STEPS
+    curtailment: bool = True
+    exclusive_flows: bool = True
+    aggregate: bool = True
+    penalty_eur_per_kwh: float | None = Field(None, gt=0)
+    threads: int | None = None
+
+    @model_validator(mode="after")
+    def _check_levels(self) -> DispatchOptions:
+        if not self.level_steps or min(self.level_steps) <= 0 or max(self.level_steps) > 1:
+            raise ValueError(f"level_steps: {self.level_steps} must lie in (0, 1]")
+        return self

@@ -11,7 +11,6 @@ district and recorded options.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -141,7 +140,7 @@ def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[s
             f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
             f"{str(recorded)[:12]}...; give the district file the run was made with"
         )
-    known = {f.name for f in dataclasses.fields(ScenarioOptions)}
+    known = {*ScenarioOptions.model_fields, "solver_method"}  # older runs' name of method
     options = ScenarioOptions(
         **{k: v for k, v in metadata.get("options", {}).items() if k in known}
     )

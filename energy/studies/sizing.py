@@ -522,7 +522,7 @@ def size(
     """
     report = progress or no_progress
     tz = district.site.timezone
-    index = make_index(options.start, options.days, options.resolution, tz)
+    index = make_index(options.start.isoformat(), options.days, options.resolution, tz)
     report(0.0, f"weather, PV, loads and tariff for {options.days} days")
     t0 = time.perf_counter()
     weather = weather_for_index(index, district.site, options.weather)
@@ -551,6 +551,6 @@ def size(
     result.district = built_district(district, spec, result.capacities, template)
     result.metadata["district"] = {"name": district.site.name, "spec_hash": district.spec_hash()}
     result.metadata["horizon"]["timezone"] = tz
-    result.metadata["options"] = dataclasses.asdict(options)
+    result.metadata["options"] = options.model_dump(mode="json")
     result.metadata["timings_s"]["inputs_s"] = t_inputs
     return result

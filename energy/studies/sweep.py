@@ -199,7 +199,7 @@ def run_point(
     A top-level function of plain arguments: a process pool pickles the
     objects; a Celery task can pass their JSON forms instead
     (``district.to_dict()``, ``changes.model_dump(mode="json")``,
-    ``dataclasses.asdict(options)``).
+    ``options.model_dump(mode="json")``).
 
     Returns
     -------

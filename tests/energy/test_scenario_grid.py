@@ -31,7 +31,7 @@ def _planted(gera: District, curtailable: bool) -> District:
 
 def _june(days: int, **kwargs: object) -> ScenarioOptions:
     """Clear-sky June days: the planted PV peaks at ~800 kW, over the 187 kW of its cable."""
-    return ScenarioOptions(start="2025-06-10", days=days, weather="clearsky", **kwargs)  # type: ignore[arg-type]
+    return ScenarioOptions(start="2025-06-10", days=days, weather="clearsky", **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -140,7 +139,7 @@ def test_run_point_takes_json_forms(sweep: SweepResult, gera: District) -> None:
     record = run_point(
         json.loads(json.dumps(gera.to_dict())),
         changes.model_dump(mode="json"),
-        dataclasses.asdict(OPTIONS),
+        OPTIONS.model_dump(mode="json"),
     )
     json.dumps(record, allow_nan=False)
     assert record["added"]["battery_kwh"] == [200.0]

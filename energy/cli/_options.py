@@ -1,0 +1,23 @@
+"""Options shared by the ``energy`` commands that run scenarios (typer ``Annotated`` aliases).
+
+The values go into :class:`energy.scenario.ScenarioOptions`, which checks
+them and names any bad one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+FileArg = Annotated[Path, typer.Argument(help="District YAML or JSON file")]
+StartOpt = Annotated[str, typer.Option("--start", help="First local day, YYYY-MM-DD")]
+DaysOpt = Annotated[int, typer.Option("--days", min=1, max=366, help="Number of local days")]
+ResolutionOpt = Annotated[str, typer.Option("--resolution", help="15min, 30min or 1h")]
+ObjectiveOpt = Annotated[str, typer.Option("--objective", help="cost, co2 or import (autarky)")]
+WeatherOpt = Annotated[
+    str | None,
+    typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]

@@ -28,12 +28,8 @@ from pydantic import (
 )
 
 from energy.district_flex import (
-    BUILDING_FLEX_FIELDS,
-    EVChargers,
     Fleet,
-    HeatProfile,
-    HeatPump,
-    ThermalStorage,
+    HeatMobilityFields,
     controllable_14a_errors,
     heat_field_errors,
 )
@@ -190,8 +186,12 @@ class GridConnection(SpecModel):
         )
 
 
-class Building(SpecModel):
-    """A grid-connected building with a standard load profile."""
+class Building(HeatMobilityFields):
+    """A grid-connected building with a standard load profile.
+
+    The optional heat and mobility fields (heat pump, thermal storage, EV
+    chargers, fleet) come from :class:`energy.district_flex.HeatMobilityFields`.
+    """
 
     id: Id
     kind: BuildingKind
@@ -203,29 +203,13 @@ class Building(SpecModel):
     )
     households: int | None = Field(None, ge=0, le=10000, description="Dwellings (information)")
     description: str = ""
-    # Heat and mobility, all optional (energy.district_flex; energy.models.heat, .mobility):
-    space_heat_kwh_a: float | None = Field(None, ge=0, le=1e8, description="Space heat [kWh/a]")
-    space_heat_kwh_per_m2_a: float | None = Field(None, ge=0, le=500, description="[kWh/(m2 a)]")
-    floor_area_m2: float | None = Field(None, gt=0, le=1e6, description="Heated floor area [m2]")
-    hot_water_kwh_a: float | None = Field(None, ge=0, le=1e8, description="Hot water [kWh/a]")
-    heat_profile: HeatProfile | None = Field(None, description="SigLinDe type; default by kind")
-    heat_building_class: int | None = Field(None, ge=1, le=11, description="SigLinDe class")
-    heat_pump: HeatPump | None = None
-    thermal_storage: ThermalStorage | None = None
-    ev_chargers: EVChargers | None = None
-    fleet: Fleet | None = Field(None, description="Cars at this building; default: district's")
 
     @model_validator(mode="after")
     def _heat(self) -> Building:
-        errors = heat_field_errors(self)
+        errors = heat_field_errors(self, self.kind)
         if errors:
             raise ValueError("; ".join(errors))
         return self
-
-    @model_serializer(mode="wrap")
-    def _omit_unset(self, handler: SerializerFunctionWrapHandler):
-        # No return annotation: pydantic would take it for the JSON schema.
-        return omit_none(handler(self), BUILDING_FLEX_FIELDS)
 
 
 class PVSystem(SpecModel):
@@ -465,7 +449,7 @@ class District(SpecModel):
                     f"lighting[{i}].feeder: {g.feeder!r} is not a feeder; "
                     f"allowed: {sorted(feeders)}"
                 )
-        errors += controllable_14a_errors(self)
+        errors += controllable_14a_errors(self.buildings, self.grid.transformer.vn_lv_kv)
         if errors:
             raise ValueError("; ".join(errors))
         return self

@@ -37,14 +37,18 @@ district files must keep loading unchanged.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Sequence
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from energy.spec_base import SpecModel
-
-if TYPE_CHECKING:
-    from energy.district import Building, BuildingKind, District
+from energy.spec_base import SpecModel, omit_none
 
 #: BDEW/SigLinDe heat profile types of :class:`demandlib.bdew.HeatBuilding`:
 #: EFH single-family, MFH multi-family, GHD trade/commerce/services (sum),
@@ -366,20 +370,22 @@ def _device_in_14a_scope(connection_kw: float, commissioned_year: int | None) ->
     return new and connection_kw > P_14A_THRESHOLD_KW
 
 
-def controllable_14a_errors(district: District) -> list[str]:
+def controllable_14a_errors(buildings: Sequence[HeatMobilityFields], vn_lv_kv: float) -> list[str]:
     """Name heat pumps and private charging points that §14a EnWG requires to be controllable.
 
-    See the module docstring for the reading of BK6-22-300's scope. Returns one
-    message per device, naming the field path, the value and what is allowed.
+    ``buildings`` are the district's buildings in file order, ``vn_lv_kv`` the
+    low-voltage side of its transformer [kV]. See the module docstring for the
+    reading of BK6-22-300's scope. Returns one message per device, naming the
+    field path, the value and what is allowed.
     """
-    if district.grid.transformer.vn_lv_kv > LOW_VOLTAGE_MAX_KV:
+    if vn_lv_kv > LOW_VOLTAGE_MAX_KV:
         return []  # not a low-voltage connection: outside the determination's scope
     errors: list[str] = []
     rule = (
         f"under §14a EnWG (BNetzA BK6-22-300) a device above {P_14A_THRESHOLD_KW} kW "
         f"commissioned from {FIRST_YEAR_14A} must be controllable; allowed: true"
     )
-    for i, b in enumerate(district.buildings):
+    for i, b in enumerate(buildings):
         hp = b.heat_pump
         if (
             hp
@@ -421,7 +427,33 @@ BUILDING_FLEX_FIELDS = frozenset(
 )
 
 
-def space_heat_kwh_a_of(b: Building) -> float:
+class HeatMobilityFields(SpecModel):
+    """The optional heat and mobility fields of a building (base of energy.district.Building).
+
+    Unset fields are left out of the dump and the rest keeps the building's own
+    field order first, so older district files keep their JSON form and spec hash.
+    """
+
+    space_heat_kwh_a: float | None = Field(None, ge=0, le=1e8, description="Space heat [kWh/a]")
+    space_heat_kwh_per_m2_a: float | None = Field(None, ge=0, le=500, description="[kWh/(m2 a)]")
+    floor_area_m2: float | None = Field(None, gt=0, le=1e6, description="Heated floor area [m2]")
+    hot_water_kwh_a: float | None = Field(None, ge=0, le=1e8, description="Hot water [kWh/a]")
+    heat_profile: HeatProfile | None = Field(None, description="SigLinDe type; default by kind")
+    heat_building_class: int | None = Field(None, ge=1, le=11, description="SigLinDe class")
+    heat_pump: HeatPump | None = None
+    thermal_storage: ThermalStorage | None = None
+    ev_chargers: EVChargers | None = None
+    fleet: Fleet | None = Field(None, description="Cars at this building; default: district's")
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic would take it for the JSON schema.
+        data = omit_none(handler(self), BUILDING_FLEX_FIELDS)
+        own = {k: v for k, v in data.items() if k not in BUILDING_FLEX_FIELDS}
+        return own | {k: v for k, v in data.items() if k in BUILDING_FLEX_FIELDS}
+
+
+def space_heat_kwh_a_of(b: HeatMobilityFields) -> float:
     """Annual space heat of a building [kWh/a]: given, or specific x floor area, or 0."""
     if b.space_heat_kwh_a is not None:
         return b.space_heat_kwh_a
@@ -430,13 +462,13 @@ def space_heat_kwh_a_of(b: Building) -> float:
     return 0.0
 
 
-def heat_profile_of(heat_profile: HeatProfile | None, kind: BuildingKind) -> HeatProfile:
+def heat_profile_of(heat_profile: HeatProfile | None, kind: str) -> HeatProfile:
     """Return the SigLinDe profile of a building: ``heat_profile`` or the default of its kind."""
     return heat_profile if heat_profile is not None else DEFAULT_HEAT_PROFILE[kind]
 
 
-def heat_field_errors(b: Building) -> list[str]:
-    """Name inconsistent heat fields of one building (field, value and what is allowed)."""
+def heat_field_errors(b: HeatMobilityFields, kind: str) -> list[str]:
+    """Name inconsistent heat fields of one building of ``kind`` (field, value, what is allowed)."""
     errors = []
     if b.space_heat_kwh_a is not None and b.space_heat_kwh_per_m2_a is not None:
         errors.append(
@@ -455,7 +487,7 @@ def heat_field_errors(b: Building) -> list[str]:
         )
     if b.thermal_storage is not None and b.heat_pump is None:
         errors.append("thermal_storage: needs a heat_pump at the same building to charge it")
-    profile = heat_profile_of(b.heat_profile, b.kind)
+    profile = heat_profile_of(b.heat_profile, kind)
     if b.heat_building_class is not None and profile not in ("EFH", "MFH"):
         errors.append(
             f"heat_building_class: {b.heat_building_class} is not allowed for heat profile "

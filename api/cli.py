@@ -2,7 +2,11 @@
 
 ``energy-api demo`` is the one command a newcomer runs: it migrates the SQLite
 database, loads the Gera reference district, creates an admin key, queues a
-reference one-week run and serves the API, printing where to look.
+reference run over the whole year 2025 (annual figures then need no
+extrapolation; the year takes seconds) and serves the API, printing where to
+look. ``seed`` and ``demo`` with another horizon (``--days``, ``--start``)
+make a reference scenario of that horizon and a new run of it, and say so;
+they never report an older run of another horizon as queued.
 """
 
 from __future__ import annotations
@@ -38,9 +42,27 @@ app = typer.Typer(
 
 DEFAULT_ORGANISATION = "Stadtwerk Gera"
 REFERENCE_DISTRICT = "Gera smart quarter (reference)"
-REFERENCE_SCENARIO = "Reference week, June 2025"
+REFERENCE_SCENARIO = "Reference"
 COOPERATIVE_SCENARIO = "Cooperative: +300 kWp PV, +400 kWh battery"
-REFERENCE_START = dt.date(2025, 6, 2)
+#: The reference horizon: the whole year 2025.
+REFERENCE_START = dt.date(2025, 1, 1)
+REFERENCE_DAYS = 365
+#: First day of a shorter reference horizon (a June week shows PV, batteries and lighting).
+SHORT_REFERENCE_START = dt.date(2025, 6, 2)
+
+
+def reference_horizon(days: int, start: dt.date | None = None) -> tuple[dt.date, str]:
+    """First day and words of a reference horizon of ``days`` local days.
+
+    Without ``start``: 1 January 2025 for a year (365 days or more), else 2
+    June 2025. The words name the scenarios: ``year 2025`` or ``7 days from
+    2025-06-02``.
+    """
+    if start is None:
+        start = REFERENCE_START if days >= REFERENCE_DAYS else SHORT_REFERENCE_START
+    if start == dt.date(start.year, 1, 1) and days == (dt.date(start.year + 1, 1, 1) - start).days:
+        return start, f"year {start.year}"
+    return start, f"{days} days from {start.isoformat()}"
 
 
 def _setup(settings: Settings) -> Engine:
@@ -64,87 +86,144 @@ def _organisation(session: Session, name: str) -> Organisation:
 
 @dataclass
 class SeedResult:
-    """What :func:`seed_reference` created or found."""
+    """What :func:`seed_reference` created or found.
+
+    ``run_created`` tells whether ``run_id`` is a run queued now or an earlier
+    run of the same horizon that is queued, running or succeeded
+    (``run_status``); ``horizon`` names the horizon in words.
+    """
 
     organisation_id: int
     district_id: int
     scenario_id: int
     run_id: int | None
+    run_created: bool = False
+    run_status: str | None = None
+    horizon: str = ""
+
+    def describe(self) -> str:
+        """Say what was seeded, and whether the run is new or an earlier one."""
+        text = (
+            f"district {self.district_id}, reference scenario {self.scenario_id} ({self.horizon})"
+        )
+        if self.run_id is None:
+            return text
+        if self.run_created:
+            return f"{text}: created run {self.run_id}, queued"
+        return f"{text}: run {self.run_id} of this horizon exists already ({self.run_status})"
+
+
+def _reference_district(session: Session, planner: Principal) -> District:
+    """Return the published Gera reference district, loading it on first use."""
+    district = session.exec(
+        select(District).where(col(District.name) == REFERENCE_DISTRICT)
+    ).first()
+    if district is None:
+        meta = DistrictBase(
+            name=REFERENCE_DISTRICT,
+            description="The planned smart quarter in Gera (data/gera/district.yaml)",
+            visibility=Visibility.published,
+        )
+        spec = load_district(GERA_DISTRICT_FILE)
+        district = crud.districts.create_district(session, planner, meta, spec, "yaml")
+    return district
+
+
+def _scenario(
+    session: Session,
+    planner: Principal,
+    district_id: int,
+    name: str,
+    changes: ScenarioChanges,
+    options: ScenarioOptions,
+) -> Scenario:
+    """Return the published scenario of that name in the district, creating it if new."""
+    scenario = session.exec(
+        select(Scenario).where(col(Scenario.name) == name, col(Scenario.district_id) == district_id)
+    ).first()
+    if scenario is None:
+        scenario = crud.scenarios.create_scenario(
+            session,
+            planner,
+            ScenarioCreate(
+                name=name,
+                district_id=district_id,
+                visibility=Visibility.published,
+                changes=changes,
+                options=options,
+            ),
+        )
+    return scenario
+
+
+def _reference_run(
+    session: Session, engine: Engine, settings: Settings, planner: Principal, scenario_id: int
+) -> tuple[Run, bool]:
+    """Return an earlier live or succeeded run of the scenario, else a new queued one."""
+    existing = session.exec(
+        select(Run)
+        .where(
+            col(Run.scenario_id) == scenario_id,
+            col(Run.kind) == RunKind.scenario,
+            col(Run.status).in_(["queued", "running", "succeeded"]),
+        )
+        .order_by(col(Run.id).desc())
+    ).first()
+    if existing is not None:
+        return existing, False
+    run = crud.runs.create_run(session, planner, scenario_id, settings)
+    if settings.queue == "celery":
+        from api.executors import CeleryExecutor
+
+        assert run.id is not None
+        CeleryExecutor(engine, settings).submit(run.id)
+    return run, True
 
 
 def seed_reference(
-    engine: Engine, settings: Settings, days: int = 7, start_run: bool = True
+    engine: Engine,
+    settings: Settings,
+    days: int = REFERENCE_DAYS,
+    start_run: bool = True,
+    start: dt.date | None = None,
 ) -> SeedResult:
     """Load the Gera district (published) with a reference and a cooperative scenario.
 
-    Idempotent: existing objects (by name) are reused. With ``start_run`` a
-    run of the reference scenario is queued unless one has already succeeded
-    or is queued or running.
+    The scenarios are named after their horizon (:func:`reference_horizon`),
+    so another horizon gets scenarios and a run of its own. Idempotent: objects
+    (by name) are reused. With ``start_run`` a run of the reference scenario
+    is queued unless one of it has already succeeded or is queued or running
+    (:attr:`SeedResult.run_created` tells which).
     """
-    spec = load_district(GERA_DISTRICT_FILE)
+    first, words = reference_horizon(days, start)
+    options = ScenarioOptions(start=first, days=days)
+    cooperative = ScenarioChanges(
+        pv_added_total_kwp=300.0,
+        batteries=[BatteryAddition(capacity_kwh=400.0, power_kw=200.0)],
+    )
     with Session(engine) as session:
         org = _organisation(session, DEFAULT_ORGANISATION)
         assert org.id is not None
         planner = Principal(key_id=None, key_name="seed", role=Role.planner, organisation_id=org.id)
-        district = session.exec(
-            select(District).where(col(District.name) == REFERENCE_DISTRICT)
-        ).first()
-        if district is None:
-            meta = DistrictBase(
-                name=REFERENCE_DISTRICT,
-                description="The planned smart quarter in Gera (data/gera/district.yaml)",
-                visibility=Visibility.published,
-            )
-            district = crud.districts.create_district(session, planner, meta, spec, "yaml")
+        district = _reference_district(session, planner)
         assert district.id is not None
-        scenarios = {}
-        for name, changes in (
-            (REFERENCE_SCENARIO, ScenarioChanges()),
-            (
-                COOPERATIVE_SCENARIO,
-                ScenarioChanges(
-                    pv_added_total_kwp=300.0,
-                    batteries=[BatteryAddition(capacity_kwh=400.0, power_kw=200.0)],
-                ),
-            ),
-        ):
-            scenario = session.exec(
-                select(Scenario).where(
-                    col(Scenario.name) == name, col(Scenario.district_id) == district.id
-                )
-            ).first()
-            if scenario is None:
-                scenario = crud.scenarios.create_scenario(
-                    session,
-                    planner,
-                    ScenarioCreate(
-                        name=name,
-                        district_id=district.id,
-                        visibility=Visibility.published,
-                        changes=changes,
-                        options=ScenarioOptions(start=REFERENCE_START, days=days),
-                    ),
-                )
-            scenarios[name] = scenario
-        reference = scenarios[REFERENCE_SCENARIO]
+        reference = _scenario(
+            session,
+            planner,
+            district.id,
+            f"{REFERENCE_SCENARIO}, {words}",
+            ScenarioChanges(),
+            options,
+        )
+        _scenario(
+            session, planner, district.id, f"{COOPERATIVE_SCENARIO}, {words}", cooperative, options
+        )
         assert reference.id is not None
-        run_id = None
+        result = SeedResult(org.id, district.id, reference.id, None, horizon=words)
         if start_run:
-            existing = session.exec(
-                select(Run).where(
-                    col(Run.scenario_id) == reference.id,
-                    col(Run.kind) == RunKind.scenario,
-                    col(Run.status).in_(["queued", "running", "succeeded"]),
-                )
-            ).first()
-            run = existing or crud.runs.create_run(session, planner, reference.id, settings)
-            run_id = run.id
-            if existing is None and settings.queue == "celery":
-                from api.executors import CeleryExecutor
-
-                assert run_id is not None
-                CeleryExecutor(engine, settings).submit(run_id)
-        return SeedResult(org.id, district.id, reference.id, run_id)
+            run, created = _reference_run(session, engine, settings, planner, reference.id)
+            result.run_id, result.run_created, result.run_status = run.id, created, run.status
+        return result
 
 
 @app.command("migrate")
@@ -185,18 +264,34 @@ def create_key(
     typer.echo(key)
 
 
+DaysOpt = Annotated[
+    int, typer.Option(min=1, max=366, help="Horizon of the reference scenarios [local days]")
+]
+StartOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="First local day (default: 2025-01-01 for a year, else 2025-06-02)",
+    ),
+]
+
+
 @app.command()
 def seed(
-    days: Annotated[int, typer.Option(min=1, max=366, help="Horizon of the scenarios")] = 7,
+    days: DaysOpt = REFERENCE_DAYS,
+    start: StartOpt = None,
     run: Annotated[bool, typer.Option(help="Queue a run of the reference scenario")] = True,
 ) -> None:
     """Load the Gera reference district with a reference and a cooperative scenario."""
     settings = get_settings()
-    result = seed_reference(_setup(settings), settings, days=days, start_run=run)
-    typer.echo(
-        f"district {result.district_id}, reference scenario {result.scenario_id}"
-        + (f", run {result.run_id} queued" if result.run_id else "")
+    result = seed_reference(
+        _setup(settings),
+        settings,
+        days=days,
+        start_run=run,
+        start=start.date() if start else None,
     )
+    typer.echo(result.describe())
 
 
 @app.command()
@@ -232,9 +327,10 @@ def worker(
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    days: Annotated[int, typer.Option(min=1, max=366, help="Horizon of the reference run")] = 7,
+    days: DaysOpt = REFERENCE_DAYS,
+    start: StartOpt = None,
 ) -> None:
-    """Set up the Gera reference district, queue a one-week run and serve the API.
+    """Set up the Gera reference district, queue a whole-year run and serve the API.
 
     Uses ENERGY_DATABASE_URL (default: ./stadtwerk.db) and the in-process queue.
     """
@@ -242,7 +338,7 @@ def demo(
 
     settings = get_settings()
     engine = _setup(settings)
-    result = seed_reference(engine, settings, days=days)
+    result = seed_reference(engine, settings, days=days, start=start.date() if start else None)
     with Session(engine) as session:
         _, key = create_api_key(session, result.organisation_id, "demo", Role.admin)
     base = f"http://{host}:{port}"
@@ -251,15 +347,17 @@ def demo(
             [
                 "",
                 "Digitales Stadtwerk Gera: planning API",
+                f"  {result.describe()}",
                 f"  API key (admin, shown once): {key}",
                 f"  interactive docs:   {base}/docs  (Authorize with the key above)",
                 f"  dashboard:          {base}/dashboard/?key={key}&run={result.run_id}",
                 f"  reference run:      {base}/runs/{result.run_id}",
                 f"  its results:        {base}/runs/{result.run_id}/results",
+                f"  annual economics:   {base}/compare?runs={result.run_id}",
                 f"  daily energy, CSV:  {base}/runs/{result.run_id}/schedule?aggregate=day"
                 "&format=csv",
                 f"  try: curl -H 'X-API-Key: {key}' {base}/runs/{result.run_id}",
-                "  (the run takes a few seconds; stop the server with Ctrl+C)",
+                "  (the year's run takes about ten seconds; stop the server with Ctrl+C)",
                 "",
             ]
         )

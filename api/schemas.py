@@ -312,7 +312,7 @@ class ScenarioCreate(ScenarioBase):
                     "changes": {
                         "pv_added_total_kwp": 300,
                         "batteries": [{"at": "substation", "capacity_kwh": 400, "power_kw": 200}],
-                        "lighting": [{"group": "L-Lindenweg", "lowest_class": "P5"}],
+                        "lighting": [{"group": "L-LINDEN", "lowest_class": "P5"}],
                     },
                     "options": {"start": "2025-06-02", "days": 7, "objective": "cost"},
                 }
@@ -381,12 +381,32 @@ class RunPublic(BaseModel):
 
 
 class RunResults(BaseModel):
-    """KPIs of the optimum and both baselines, savings against them, metadata."""
+    """KPIs of the optimum and its comparisons, savings against them, metadata.
+
+    The savings vocabulary is ``energy.kpi``'s (docs/definitions.md): B1 is the
+    headline, B0 the reference, ``nothing_built`` the whole-system reference;
+    a saving is positive when the optimum is better, shares are in percentage
+    points (``self_sufficiency_points``).
+    """
 
     run_id: int
     scenario_id: int
-    kpis: dict[str, dict[str, float | None]] = Field(description="optimised, B0, B1")
-    savings: dict[str, dict[str, float | None]] = Field(description="vs_B0, vs_B1")
+    kpis: dict[str, dict[str, float | None]] = Field(
+        description="optimised, B1, B0, nothing_built (runs stored before it: optimised, B0, B1)"
+    )
+    savings: dict[str, dict[str, float | None]] = Field(
+        description="vs_B1 (headline), vs_B0, vs_nothing_built: comparison minus optimised, "
+        "positive = better; *_points = 100 x (optimised - comparison) share"
+    )
+    headline_baseline: str = Field("B1", description="The comparison a headline figure uses")
+    baseline_labels: dict[str, str] = Field(
+        default_factory=dict, description="Each comparison in words"
+    )
+    horizon: dict[str, Any] = Field(
+        default_factory=dict,
+        description="start, end, steps, dt_h, timezone, hours, full_year, label "
+        "(e.g. '7 days (2025-06-02..2025-06-08)'); savings are over this horizon, not a year",
+    )
     metadata: dict[str, Any]
     grid: dict[str, Any] | None
     licence: str

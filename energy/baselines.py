@@ -20,13 +20,20 @@ Choices that make the three schedules comparable (documented, not hidden):
   district energy manager no battery sees the whole copper plate, so this is
   the honest "no optimisation" reference (and less favourable to B1 than a
   rule on the district balance).
-* **Terminal state of charge.** The optimum must end with each battery at
-  least as full as it started (``inputs.terminal_soc``). So that a baseline
-  does not look cheaper merely by emptying the batteries (or, for B0, by
-  self-discharge), each baseline battery that ends below its target is
-  recharged in the last steps of the horizon (first by dropping discharge,
-  then by charging from the grid, as late as possible within power and SoC
-  limits). The recharged energy is reported as ``terminal_recharge_kwh``.
+* **Terminal state of charge.** The optimum ends with each battery at least
+  as full as it started (``inputs.terminal_soc="geq_initial"``) or, as a
+  scenario run asks (:func:`energy.scenario.scenario_inputs`), exactly as full
+  (``"equal_initial"``: the stored energy at the end is *equalised*, so no
+  comparison credits or ignores kWh left in a battery, see :mod:`energy.kpi`).
+  So that a baseline does not look cheaper merely by emptying the batteries
+  (or, for B0, by self-discharge), each baseline battery that ends below its
+  target is recharged in the last steps of the horizon (first by dropping
+  discharge, then by charging from the grid, as late as possible within power
+  and SoC limits), reported as ``terminal_recharge_kwh``. Under
+  ``equal_initial`` a battery that ends above its start (B1 after a sunny last
+  day) gives the difference back in the last steps (first by dropping charge,
+  then by discharging to the district, as late as possible, never below the
+  minimum SoC), reported as ``terminal_release_kwh``.
 * **Grid limits.** Surplus above the export bound is curtailed (inverter
   feed-in limitation) where PV is curtailable. Steps where a baseline still
   exceeds the import limit or the export bound are counted, not hidden.
@@ -38,6 +45,10 @@ Choices that make the three schedules comparable (documented, not hidden):
 
 With these choices both baselines are feasible schedules of the LP, so the
 optimum can never be worse than either (up to solver tolerance).
+
+:func:`class_rule_lighting_kw` is the lighting at the traffic-adaptive class
+minimum wherever dark: the reference that splits a lighting saving into what
+the class rule brings and what optimisation adds on top (:mod:`energy.kpi`).
 """
 
 from __future__ import annotations
@@ -65,7 +76,8 @@ logger = logging.getLogger(__name__)
 class BaselineResult:
     """A baseline schedule and notes on how it was made comparable.
 
-    ``notes`` holds ``terminal_recharge_kwh``, ``lighting_raised_group_h``,
+    ``notes`` holds ``terminal_recharge_kwh``, ``terminal_release_kwh``,
+    ``lighting_raised_group_h``,
     ``import_limit_exceeded_steps`` and ``export_bound_exceeded_steps``.
     """
 
@@ -177,6 +189,70 @@ def restore_terminal_soc(
     return added_total
 
 
+def release_terminal_soc(
+    bat: Battery,
+    ch: np.ndarray,
+    dis: np.ndarray,
+    soc_end: np.ndarray,
+    dt_h: float,
+    target_kwh: float,
+) -> float:
+    """Give back stored energy in the last steps until a battery ends at ``target_kwh``.
+
+    The mirror of :func:`restore_terminal_soc`: works backwards from the last
+    step, first drops charge, then adds discharge, never above the power limit
+    or below the minimum SoC at any later point. Modifies ``ch``, ``dis`` and
+    ``soc_end`` in place.
+
+    Returns
+    -------
+    float
+        Energy taken from the final state of charge [kWh].
+    """
+    n = len(ch)
+    k = _decay(bat, dt_h)
+    lo = bat.soc_min_frac * bat.capacity_kwh
+    excess = soc_end[-1] - target_kwh
+    released_total = 0.0
+    for t in range(n - 1, -1, -1):
+        if excess <= 1e-12:
+            break
+        decay = k ** np.arange(n - t)  # from boundary t+1 to t+1..n
+        room = float(np.min((soc_end[t:] - lo) / decay))
+        limit = max(min(excess / decay[-1], room), 0.0)
+        drop = min(ch[t], limit / (bat.eta_charge * dt_h))
+        ch[t] -= drop
+        removed = bat.eta_charge * drop * dt_h
+        if ch[t] <= 1e-12:
+            ch[t] = 0.0
+            extra = min(bat.power_kw - dis[t], (limit - removed) * bat.eta_discharge / dt_h)
+            extra = max(extra, 0.0)
+            dis[t] += extra
+            removed += extra * dt_h / bat.eta_discharge
+        soc_end[t:] -= removed * decay
+        excess -= removed * decay[-1]
+        released_total += removed * decay[-1]
+    return released_total
+
+
+def _equalise_terminal(
+    inputs: DispatchInputs,
+    bat: Battery,
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[float, float]:
+    """Bring one baseline battery to its terminal target; (recharged, released) [kWh]."""
+    ch, dis, soc = flows
+    target = _terminal_target(inputs, bat)
+    if target is None:
+        return 0.0, 0.0
+    dt = inputs.dt_h
+    if soc[-1] < target - 1e-9:
+        return restore_terminal_soc(bat, ch, dis, soc, dt, target), 0.0
+    if inputs.terminal_soc == "equal_initial" and soc[-1] > target + 1e-9:
+        return 0.0, release_terminal_soc(bat, ch, dis, soc, dt, target)
+    return 0.0, 0.0
+
+
 def _grid_exchange(
     inputs: DispatchInputs, net_kw: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
@@ -215,7 +291,7 @@ def _simulate(
     ch = np.zeros((nb, n))
     dis = np.zeros((nb, n))
     soc = np.zeros((nb, n))
-    recharge = 0.0
+    recharge = release = 0.0
     # building batteries first (behind their meters), then the substation's
     order = sorted(range(nb), key=lambda i: inputs.batteries[i].at == SUBSTATION_NODE)
     for i in order:
@@ -227,9 +303,9 @@ def _simulate(
         else:
             sees = node_net[bat.at]
         ch[i], dis[i], soc[i] = self_consumption_rule(bat, sees, dt)
-        target = _terminal_target(inputs, bat)
-        if target is not None and soc[i, -1] < target - 1e-9:
-            recharge += restore_terminal_soc(bat, ch[i], dis[i], soc[i], dt, target)
+        added, taken = _equalise_terminal(inputs, bat, (ch[i], dis[i], soc[i]))
+        recharge += added
+        release += taken
         flow = ch[i] - dis[i]
         district_net = district_net + flow
         if bat.at != SUBSTATION_NODE:
@@ -245,7 +321,12 @@ def _simulate(
         curtailed_kw_by_node=split_curtailment(inputs, curtail),
         level=level,
     )
-    notes = {**notes, **grid_notes, "terminal_recharge_kwh": recharge}
+    notes = {
+        **notes,
+        **grid_notes,
+        "terminal_recharge_kwh": recharge,
+        "terminal_release_kwh": release,
+    }
     return BaselineResult(name=name, schedule=schedule, notes=notes)
 
 
@@ -285,3 +366,18 @@ def baseline_node_p_kw(inputs: DispatchInputs) -> pd.DataFrame:
     batteries idle (refilled at the end, see the module docstring).
     """
     return node_injections_kw(inputs, baseline_b0(inputs).schedule)
+
+
+def class_rule_lighting_kw(inputs: DispatchInputs) -> np.ndarray:
+    """District street-lighting power at the traffic-adaptive class minimum [kW], shape (n,).
+
+    Every group at its lowest level the class rule allows
+    (``LightingInputs.min_level_frac``) wherever dark, 0 in full daylight
+    (standby included as in every schedule); zeros without lighting.
+    """
+    light = inputs.lighting
+    if light is None:
+        return np.zeros(inputs.n_steps)
+    dark = np.asarray(light.dark_frac, dtype=float)
+    level = np.where(dark > 0, np.broadcast_to(light.min_level_frac, dark.shape), 0.0)
+    return np.asarray(inputs.lighting_power_kw(level).sum(axis=0), dtype=float)

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from energy.baselines import baseline_b0, baseline_b1
+from energy.baselines import BaselineResult, baseline_b0, baseline_b1, class_rule_lighting_kw
 from energy.district import DATA_DIR, District
-from energy.kpi import compute_kpis, savings
+from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_LABELS, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
@@ -46,6 +46,9 @@ from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
 from energy.timeindex import RESOLUTIONS, make_index
+
+#: A horizon at least this long is a whole year (365 local days incl. a 23-h DST day).
+YEAR_MIN_HOURS = 8759.0
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
@@ -133,9 +136,12 @@ class ScenarioResult:
     node_p_kw
         Net power per node [kW], load convention (+ = drawn from the grid).
     kpis
-        ``{"optimised": {...}, "B0": {...}, "B1": {...}}``.
+        ``{"optimised": {...}, "B1": {...}, "B0": {...}, "nothing_built": {...}}``
+        (:func:`energy.kpi.comparison_kpis`).
     savings
-        ``{"vs_B0": {...}, "vs_B1": {...}}``: baseline minus optimised.
+        ``{"vs_B1": {...}, "vs_B0": {...}, "vs_nothing_built": {...}}``: the
+        savings vocabulary of :mod:`energy.kpi` (positive = the optimum is
+        better; shares in percentage points); B1 is the headline.
     metadata
         Spec hash, data files, versions, options, timings, solver status.
     grid
@@ -208,7 +214,10 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     """Dispatch inputs of a scenario: its horizon, weather and export cap applied.
 
     The one place where a run's inputs are built, so that a run's baselines
-    can be recomputed later from its recorded options.
+    can be recomputed later from its recorded options. Every battery ends
+    with the energy it started with (``terminal_soc="equal_initial"``), in
+    the optimum and in the baselines alike (:mod:`energy.kpi`, "Stored energy
+    at the horizon's end").
     """
     index = make_index(
         options.start.isoformat(), options.days, options.resolution, district.site.timezone
@@ -217,7 +226,9 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
     )
-    return inputs_from_district(district, index, weather, export_cap_kw=export_cap)
+    return inputs_from_district(
+        district, index, weather, export_cap_kw=export_cap, terminal_soc="equal_initial"
+    )
 
 
 def _file_record(path: Path) -> dict[str, Any]:
@@ -385,15 +396,36 @@ def _warnings(solution: DispatchSolution, grid_aware: GridAwareResult | None) ->
     return warnings
 
 
+def horizon_label(index: pd.DatetimeIndex, tz: str) -> str:
+    """Say which local days a horizon covers, e.g. ``7 days (2025-06-02..2025-06-08)``.
+
+    The count is of local calendar days touched by the interval starts.
+    """
+    local = index.tz_convert(tz)
+    first, last = local[0].date(), local[-1].date()
+    days = (last - first).days + 1
+    return f"{days} day{'' if days == 1 else 's'} ({first.isoformat()}..{last.isoformat()})"
+
+
 def _horizon_record(inputs: DispatchInputs, tz: str) -> dict[str, Any]:
-    """Start, end (of the last interval), steps, step length and zone of a run."""
+    """Start, end (of the last interval), steps, step length, zone and label of a run.
+
+    ``hours`` is the horizon's length, ``full_year`` whether it covers a year
+    (:data:`YEAR_MIN_HOURS`), ``label`` :func:`horizon_label`; annual figures of
+    a horizon that is not a full year carry ``extrapolated_from: label``
+    (:func:`energy.analysis.economics.annualisation`).
+    """
     index = inputs.index
+    hours = len(index) * inputs.dt_h
     return {
         "start": str(index[0]),
         "end": str(index[-1] + (index[1] - index[0]) if len(index) > 1 else index[-1]),
         "steps": len(index),
         "dt_h": inputs.dt_h,
         "timezone": tz,
+        "hours": hours,
+        "full_year": hours >= YEAR_MIN_HOURS,
+        "label": horizon_label(index, tz),
     }
 
 
@@ -499,46 +531,30 @@ def run_scenario(
     t = time.perf_counter()
     inputs = scenario_inputs(district, options)
     timings["inputs_s"] = time.perf_counter() - t
-    net = None
-    net_record: dict[str, Any] | None = None
-    if options.ac_check or options.grid_aware:
-        t = time.perf_counter()
-        net, net_record = scenario_network(district, inputs.nodes, network)
-        timings["network_s"] = time.perf_counter() - t
-    elif network is not None:
-        logger.info("network given but not used: neither ac_check nor grid_aware is set")
+    net, net_record = _network_for(district, options, inputs, network, timings)
     solution, schedule, grid_aware = _dispatch(inputs, options, net, report, timings)
-    result = solution.result
-    timings.update({f"{k}_s": v for k, v in result.timings_s.items()})
-    report(0.7, "baselines B0 and B1")
+    timings.update({f"{k}_s": v for k, v in solution.result.timings_s.items()})
+    report(0.7, "baselines B1 and B0")
     t = time.perf_counter()
-    b0 = baseline_b0(inputs)
-    b1 = baseline_b1(inputs)
+    b0, b1 = baseline_b0(inputs), baseline_b1(inputs)
     timings["baselines_s"] = time.perf_counter() - t
-    kpis = {
-        name: compute_kpis(s, inputs.batteries, inputs.peak_charge_eur_per_kw)
-        for name, s in (("optimised", schedule), ("B0", b0.schedule), ("B1", b1.schedule))
-    }
-    saved = {
-        "vs_B0": savings(kpis["B0"], kpis["optimised"]),
-        "vs_B1": savings(kpis["B1"], kpis["optimised"]),
-    }
+    schedule = schedule.assign(**{CLASS_RULE_COLUMN: class_rule_lighting_kw(inputs)})
+    baselines = {"B0": b0.schedule, "B1": b1.schedule}
+    kpis, saved = comparison_kpis(
+        schedule, baselines, inputs.batteries, inputs.peak_charge_eur_per_kw
+    )
     node_p = node_injections_kw(inputs, schedule)
-    aware_record = None if grid_aware is None else _grid_aware_record(grid_aware)
     grid = _grid_summary(district, options, node_p, net, grid_aware, report, timings)
     if grid is not None:
         grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start
-    warnings = _warnings(solution, grid_aware)
     metadata = _metadata(district, options, inputs, solution, net_record, timings)
-    metadata["baselines"] = {"B0": b0.notes, "B1": b1.notes}
-    metadata["warnings"] = warnings
-    if aware_record is not None:
-        metadata["grid_aware"] = aware_record
+    metadata.update(_result_notes(solution, grid_aware, (b0, b1)))
+    headline = saved[f"vs_{HEADLINE_BASELINE}"]["cost_eur"]
     report(
         1.0,
         f"done: cost {kpis['optimised']['cost_eur']:,.0f} EUR, "
-        f"saves {saved['vs_B0']['cost_eur']:,.0f} EUR vs B0",
+        f"saves {headline:,.0f} EUR vs {HEADLINE_BASELINE}",
     )
     return ScenarioResult(
         schedule=schedule,
@@ -547,5 +563,45 @@ def run_scenario(
         savings=saved,
         metadata=metadata,
         grid=grid,
-        baselines={"B0": b0.schedule, "B1": b1.schedule},
+        baselines=baselines,
     )
+
+
+def _network_for(
+    district: District,
+    options: ScenarioOptions,
+    inputs: DispatchInputs,
+    network: pp.pandapowerNet | str | Path | None,
+    timings: dict[str, float],
+) -> tuple[pp.pandapowerNet | None, dict[str, Any] | None]:
+    """Return the run's grid and its record when the AC check or grid-aware dispatch needs one."""
+    if not (options.ac_check or options.grid_aware):
+        if network is not None:
+            logger.info("network given but not used: neither ac_check nor grid_aware is set")
+        return None, None
+    t = time.perf_counter()
+    net, record = scenario_network(district, inputs.nodes, network)
+    timings["network_s"] = time.perf_counter() - t
+    return net, record
+
+
+def _result_notes(
+    solution: DispatchSolution,
+    grid_aware: GridAwareResult | None,
+    baselines: tuple[BaselineResult, BaselineResult],
+) -> dict[str, Any]:
+    """Warnings, baseline notes, the comparisons' names and the grid-aware record."""
+    notes: dict[str, Any] = {
+        "baselines": {b.name: b.notes for b in baselines},
+        "comparisons": {
+            "headline": HEADLINE_BASELINE,
+            "labels": dict(COMPARISON_LABELS),
+            "terminal_energy": "equalised: every battery ends with the energy it started "
+            "with, in the optimum and in the baselines",
+            "definitions": "energy.kpi module docstring; docs/definitions.md",
+        },
+        "warnings": _warnings(solution, grid_aware),
+    }
+    if grid_aware is not None:
+        notes["grid_aware"] = _grid_aware_record(grid_aware)
+    return notes

@@ -1,8 +1,9 @@
 """Analyses of succeeded runs: savings by period and source, comparisons, meter data.
 
 * ``GET /runs/{id}/savings``: :func:`energy.analysis.savings.savings_report` of a run,
-  per local day, week, month, year or the horizon, against B0 and/or B1,
-  split by source (PV, battery, lighting, total), as JSON or CSV;
+  per local day, week, month, year or the horizon, against B1 (headline), B0
+  and nothing built, split by source (PV, battery, lighting; lighting into
+  class rule and optimisation), as JSON or CSV;
 * ``GET /compare?runs=1,2,3``: :func:`energy.analysis.compare.compare` of runs side by
   side (KPIs, savings, economics), each on the exact district version it used;
 * ``POST /districts/{id}/meter-data``: measured consumption and generation
@@ -44,7 +45,7 @@ router = APIRouter(tags=["analyses"])
 #: Most runs one comparison takes.
 MAX_COMPARED_RUNS = 10
 SavingsPeriod = Literal["day", "week", "month", "year", "horizon"]
-Baseline = Literal["B0", "B1"]
+Baseline = Literal["B1", "B0", "nothing_built"]
 
 SAVINGS_EXAMPLE: dict[str, Any] = {
     "licence": "CC-BY-4.0",
@@ -61,48 +62,51 @@ SAVINGS_EXAMPLE: dict[str, Any] = {
         "self_sufficiency_points": "percentage points",
     },
     "sources": ["pv", "battery", "lighting", "total"],
-    "definitions": {"total": "pv + battery + lighting = savings against the baseline without PV"},
+    "lighting_parts": ["lighting_class_rule", "lighting_optimisation"],
+    "headline_baseline": "B1",
+    "baseline_labels": {"B1": "B1: self-consumption rule, lighting S1 (headline)"},
+    "definitions": {"total": "baseline minus optimised over the period"},
     "run_id": 7,
-    "baselines": ["B0"],
+    "baselines": ["B1"],
     "rows": [
         {
             "period_start": "2025-06-02T00:00:00+02:00",
             "period": "2025-06-02",
-            "baseline": "B0",
-            "source": "pv",
+            "baseline": "B1",
+            "source": "battery",
             "metric": "cost_eur",
-            "value": 412.5,
+            "value": 43.3,
         },
         {
             "period_start": "2025-06-02T00:00:00+02:00",
             "period": "2025-06-02",
-            "baseline": "B0",
+            "baseline": "B1",
             "source": "total",
             "metric": "cost_eur",
-            "value": 498.1,
+            "value": 44.1,
         },
     ],
     "totals": {
-        "B0": {
-            "cost_eur": {"pv": 2870.2, "battery": 410.9, "lighting": 57.3, "total": 3338.4},
-            "e_import_kwh": {"pv": 14002.0, "battery": 1203.5, "lighting": 248.0, "total": 15453.5},
-            "co2_kg": {"pv": 5320.8, "battery": 451.3, "lighting": 94.2, "total": 5866.3},
-            "self_sufficiency_points": {
-                "pv": 56.3,
-                "battery": 4.8,
-                "lighting": 0.6,
-                "total": 61.7,
+        "B1": {
+            "cost_eur": {
+                "pv": 0.0,
+                "battery": 303.1,
+                "lighting": 5.4,
+                "total": 308.5,
+                "lighting_class_rule": 5.4,
+                "lighting_optimisation": 0.0,
             },
+            "self_sufficiency_points": {"pv": 0.0, "battery": 1.2, "lighting": 0.1, "total": 1.3},
         }
     },
     "by_baseline": {
-        "B0": [
+        "B1": [
             {
                 "period": "2025-06-02",
                 "period_start": "2025-06-02T00:00:00+02:00",
                 "hours": 24.0,
                 "complete": True,
-                "cost_eur": {"pv": 412.5, "battery": 70.2, "lighting": 15.4, "total": 498.1},
+                "cost_eur": {"pv": 0.0, "battery": 43.3, "lighting": 0.8, "total": 44.1},
             }
         ]
     },
@@ -140,7 +144,7 @@ def _savings_body(
 
 @router.get(
     "/runs/{run_id}/savings",
-    summary="Savings per day, week, month or year, by source, against B0 and B1",
+    summary="Savings per day, week, month or year, by source, against B1, B0 and nothing built",
     responses={
         200: {
             "description": "The savings (JSON) or the tidy table (CSV with licence header lines)",
@@ -158,33 +162,45 @@ def get_savings(
     period: Annotated[
         SavingsPeriod, Query(description="Local day, ISO week, month, year or the horizon")
     ] = "month",
-    baseline: Annotated[Baseline | None, Query(description="Default: both")] = None,
+    baseline: Annotated[
+        Baseline | None, Query(description="Default: all three, B1 (headline) first")
+    ] = None,
     format: ExportFormat = "json",
 ) -> Response:
     """Return what the optimised operation and the PV saved, per local period and source.
 
     Computed by ``energy.analysis.savings.savings_report`` from the run's optimised and
-    baseline schedules (definitions in the ``definitions`` field). JSON shape:
+    baseline schedules, with the one savings vocabulary (docs/definitions.md).
+    JSON shape:
 
     * the licence fields (``licence``, ``licence_url``, ``attribution``,
       ``source``, ``data_licences``), ``timezone``, ``period``, ``units``,
-      ``sources``, ``definitions`` and ``run_id``;
-    * ``baselines``: the baselines reported, e.g. ``["B0", "B1"]``;
+      ``sources``, ``lighting_parts``, ``headline_baseline`` (``B1``),
+      ``baseline_labels`` (each comparison in words), ``definitions`` and
+      ``run_id``;
+    * ``baselines``: the comparisons reported, e.g. ``["B1", "B0", "nothing_built"]``;
     * ``rows``: the tidy table, one row per period, baseline, source and metric:
       ``period_start`` (ISO 8601, local time with offset), ``period`` (label
       such as ``2025-06-02``, ``2025-W23``, ``2025-06``, ``2025``,
       ``horizon``), ``baseline``, ``source`` (``pv``, ``battery``,
-      ``lighting``, ``total``), ``metric`` (``cost_eur``, ``e_import_kwh``,
-      ``co2_kg``, ``self_sufficiency_points``), ``value``; in each period the
-      three sources add up to ``total``;
+      ``lighting``, ``total``, and the two parts of lighting
+      ``lighting_class_rule`` and ``lighting_optimisation``), ``metric``
+      (``cost_eur``, ``e_import_kwh``, ``co2_kg``, ``self_sufficiency_points``),
+      ``value``; in each period pv + battery + lighting = ``total``, and
+      lighting = its two parts;
     * ``totals``: baseline -> metric -> source -> value over the whole horizon;
+      ``totals.<b>.<metric>.total`` equals ``savings.vs_<b>.<metric>`` of
+      ``/runs/{id}/results``;
     * ``by_baseline``: the same per period in the wide form of
       ``SavingsReport.to_dict()`` (baseline -> list of periods with ``hours``
       inside the horizon, ``complete`` and metric -> source -> value).
 
-    Savings are positive when the optimised schedule costs, imports or emits
-    less. Self-sufficiency points of a period are a ratio of its sums: they do
-    not add up over periods; the other metrics do. CSV: the tidy table.
+    ``total`` is always the named baseline minus the optimised schedule: a
+    saving is positive when the optimum costs, imports or emits less or is more
+    self-sufficient. ``pv`` is 0 against B1 and B0 (same PV) and the PV's part
+    against ``nothing_built``. Self-sufficiency points of a period are a ratio
+    of its sums: they do not add up over periods; the other metrics do. CSV:
+    the tidy table, with licence, sign and baselines in ``#`` header lines.
     """
     from energy.analysis.savings import BASELINES, savings_report
 
@@ -226,7 +242,7 @@ def _run_ids(text: str) -> list[int]:
 
 @router.get(
     "/compare",
-    summary="Runs side by side: KPIs, savings against B0 and B1, economics",
+    summary="Runs side by side: KPIs, savings against B1, B0 and nothing built, economics",
     responses={
         200: {"content": {"application/json": {}, "text/csv": {}}},
         409: {"description": "A run has not succeeded (yet)"},
@@ -250,8 +266,13 @@ def compare_runs(
 
     Without ``reference`` the economics are the whole-system view (everything
     a run's district has, against nothing built); with it, what a run adds
-    beyond the reference run (same horizon needed). Annual figures are scaled
-    from the horizon (an estimate unless it is a year).
+    beyond the reference run (same horizon needed). Annual figures (annual
+    savings, NPV, IRR, payback, LCOE) come from a whole-year run; a shorter
+    run's are scaled to a year and carry ``extrapolated_from`` (row and
+    ``economics.<name>.extrapolated_from``, e.g. ``"7 days
+    (2025-06-02..2025-06-08)"``). Savings rows ``<metric>_vs_<baseline>`` use
+    the vocabulary of ``/runs/{id}/results`` (B1 headline, B0, nothing_built;
+    positive = better; ``self_sufficiency_points`` in percentage points).
 
     JSON: ``Comparison.to_dict()`` (licence fields, ``scenarios`` = column
     names, ``rows`` = ``{key, label, unit, values: {name: value}}``,

@@ -34,6 +34,7 @@ from api.schemas import (
 from api.settings import Settings
 from api.tables import Run, RunResult
 from energy.errors import InputDataError
+from energy.kpi import COMPARISON_LABELS, HEADLINE_BASELINE
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,14 @@ def cancel_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPu
 def get_results(
     session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
 ) -> RunResults:
-    """Return the KPIs of the optimum and the baselines B0 and B1, and the savings against both."""
+    """Return the KPIs of the optimum, B1, B0 and nothing built, and the savings against each.
+
+    ``savings.vs_B1`` is the headline (``headline_baseline``); every figure is
+    comparison minus optimised over the run's ``horizon`` (positive = the
+    optimum is better), shares as ``*_points`` in percentage points, the same
+    numbers ``/runs/{id}/savings`` (``totals.<baseline>.<metric>.total``),
+    ``/compare`` (``<metric>_vs_<baseline>``), the CSV exports and the CLI show.
+    """
     run, result = crud.results.get_result(session, principal, run_id)
     info = export_info(session, run, settings)
     return RunResults(
@@ -142,6 +150,9 @@ def get_results(
         scenario_id=run.scenario_id,
         kpis=result.kpis,
         savings=result.savings,
+        headline_baseline=HEADLINE_BASELINE,
+        baseline_labels=COMPARISON_LABELS,
+        horizon=result.run_metadata.get("horizon", {}),
         metadata=result.run_metadata | {"source": info.source},
         grid=result.grid,
         licence=info.licence,

@@ -10,11 +10,11 @@ What the investment is compared with
 * **Whole-system view** (default, ``reference=None``): the investment is
   everything the scenario's district has (all PV systems, all batteries, a
   dimming controller on every luminaire, :func:`investment_items_from_district`),
-  and the savings are those against **nothing built**: no PV, no battery and
-  street lighting at full power whenever dark (S0), every kWh imported, i.e.
-  ``import = building load + B0 lighting`` per step at the same prices
-  (:func:`no_investment_kpis`). This suits a quarter that is planned from
-  scratch, as Gera's is.
+  and the savings are those against **nothing built** (the ``nothing_built``
+  comparison of :mod:`energy.kpi`: no PV, no battery and street lighting at
+  full power whenever dark (S0), every kWh imported at the same prices), i.e.
+  ``ScenarioResult.savings["vs_nothing_built"]["cost_eur"]``. This suits a
+  quarter that is planned from scratch, as Gera's is.
 * **Incremental view** (``reference="<name>"``): the investment is what a
   scenario's district has beyond the reference scenario's (PV systems,
   batteries and lighting groups with new ids, and added luminaires of a group,
@@ -25,21 +25,17 @@ What the investment is compared with
 
 Both compare optimised operation with optimised (or no) operation, so the
 savings of smart operation of existing assets are not credited to a new
-investment.
+investment. The operation savings against B1 (headline) and B0 are shown
+beside them, with the same names and signs as every other channel.
 
-From the horizon to a year (:func:`energy.analysis.economics.appraise`)
-----------------------------------------------------------------------
-``annual = horizon value x 8760 h / horizon hours``. Unless the horizon
-covers a year (at least 8759 h, i.e. 365 local days with a DST day), this is
-an **estimate** flagged as such (``annual_savings_is_estimate``): one week
-scaled up carries that week's weather and prices (a June week overstates PV,
-a January week understates it). A peak charge in the horizon's cost is scaled
-like the rest (it is treated as a charge per horizon). The first-year savings
-are then appraised by :func:`energy.analysis.economics.evaluate` (NPV with
-replacements and residual value, IRR, simple and discounted payback) and the
-PV's LCOE by :func:`energy.analysis.finance.lcoe` over the PV lifetime with the
-annualised PV generation (after curtailment; in the incremental view the
-generation added).
+From the horizon to a year (:mod:`energy.analysis.annual`)
+---------------------------------------------------------
+A run over a whole year gives the annual figures directly. A shorter horizon
+is scaled by ``8760 h / horizon hours`` and every annual figure carries
+``extrapolated_from`` (e.g. ``"7 days (2025-06-02..2025-06-08)"``): one week
+carries that week's weather and prices (a June week overstates PV, a January
+week understates it). For annual figures without a whole-year run use
+representative days (:func:`energy.studies.representative.run_representative`).
 """
 
 from __future__ import annotations
@@ -55,17 +51,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energy.analysis.annual import appraise
 from energy.analysis.economics import (
     EconomicAssumptions,
     InvestmentItems,
-    appraise,
     investment_items_from_district,
 )
-from energy.analysis.savings import BASELINES, peak_rate_eur_per_kw
 from energy.district import District
 from energy.errors import InputDataError
+from energy.kpi import (
+    COMPARISON_LABELS,
+    COMPARISONS,
+    NOTHING_BUILT,
+    SAVING_METRICS,
+    comparison_key,
+    compute_kpis,
+    nothing_built_schedule,
+)
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
-from energy.scenario import ScenarioResult
+from energy.scenario import ScenarioResult, horizon_label
 from energy.serialise import json_safe
 from energy.timeindex import step_hours
 
@@ -87,12 +91,16 @@ KPI_ROWS: tuple[tuple[str, str, str], ...] = (
     ("e_curtailed_kwh", "curtailed PV", "kWh"),
     ("battery_cycles", "battery full cycles", "cycles"),
 )
-#: Savings against each baseline (DESIGN.md: baseline - optimised): key, label, unit.
-SAVING_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("cost_eur", "cost saved", "EUR"),
-    ("e_import_kwh", "import saved", "kWh"),
-    ("co2_kg", "CO2 saved", "kg"),
-    ("self_sufficiency_points", "self-sufficiency gained", "percentage points"),
+#: Savings against each comparison (energy.kpi: positive = better): key, label, unit.
+SAVING_ROWS: tuple[tuple[str, str, str], ...] = tuple(
+    (key, label, SAVING_METRICS[key][0])
+    for key, label in (
+        ("cost_eur", "cost saved"),
+        ("e_import_kwh", "import saved"),
+        ("co2_kg", "CO2 saved"),
+        ("self_sufficiency_points", "self-sufficiency gained"),
+        ("peak_import_kw", "peak import lowered"),
+    )
 )
 #: Economic rows: key, label, unit.
 ECONOMIC_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -103,6 +111,8 @@ ECONOMIC_ROWS: tuple[tuple[str, str, str], ...] = (
     ("opex_eur_per_year", "operation and maintenance", "EUR/year"),
     ("horizon_savings_eur", "savings in the horizon vs economic reference", "EUR"),
     ("annualisation_factor", "horizon-to-year factor", "1"),
+    ("annual_basis", "annual figures from", "text"),
+    ("extrapolated_from", "annual figures extrapolated from", "text"),
     ("annual_savings_eur", "annual savings", "EUR/year"),
     ("annual_savings_is_estimate", "annual savings extrapolated (estimate)", "yes/no"),
     ("npv_eur", "net present value", "EUR"),
@@ -113,11 +123,27 @@ ECONOMIC_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def result_savings(result: ScenarioResult, name: str) -> dict[str, float]:
+    """Return the savings of a result against comparison ``name`` (:func:`energy.kpi.savings`).
+
+    The run's own record; ``nothing_built`` of results stored before it was
+    kept is computed by :func:`nothing_built_kpis`.
+    """
+    key = comparison_key(name)
+    if key in result.savings:
+        return dict(result.savings[key])
+    if name != NOTHING_BUILT:
+        raise InputDataError(f"result: holds no savings {key}; run it again")
+    from energy.kpi import savings
+
+    return savings(nothing_built_kpis(result), result.kpis["optimised"])
+
+
 def row_info() -> dict[str, tuple[str, str]]:
     """Label and unit of every row key of :func:`compare`'s table."""
     info = {"horizon_h": ("horizon", "h")}
     info.update({k: (label, unit) for k, label, unit in KPI_ROWS})
-    for name in BASELINES:
+    for name in COMPARISONS:
         info.update(
             {f"{k}_vs_{name}": (f"{label} vs {name}", unit) for k, label, unit in SAVING_ROWS}
         )
@@ -131,30 +157,23 @@ def horizon_hours(result: ScenarioResult) -> float:
     return len(result.schedule) * step_hours(result.schedule.index)
 
 
-def no_investment_kpis(result: ScenarioResult) -> dict[str, float]:
-    """Cost, import and CO2 with nothing built (module docstring).
+def nothing_built_kpis(result: ScenarioResult) -> dict[str, float]:
+    """KPIs of the ``nothing_built`` comparison (:mod:`energy.kpi`) of a result.
 
-    Every step imports the building load plus the B0 lighting (S0, full power
-    while dark) at the run's prices; a peak charge at the rate of the B0
-    schedule applies to the maximum.
+    The run's own ``kpis["nothing_built"]``; for results stored before it
+    was kept, computed from the B0 schedule by the same definition.
     """
+    if NOTHING_BUILT in result.kpis:
+        return result.kpis[NOTHING_BUILT]
     b0 = result.baselines.get("B0")
     if b0 is None:
         raise InputDataError(
             "result: holds no B0 schedule; the whole-system economics need it "
             "(energy.scenario.run_scenario keeps it)"
         )
-    dt = step_hours(b0.index)
-    imp = b0["load_kw"].to_numpy() + b0["lighting_kw"].to_numpy()
-    energy = float((b0["import_price_eur_per_kwh"].to_numpy() * imp).sum() * dt)
-    peak = float(imp.max())
-    return {
-        "cost_eur": energy + peak_rate_eur_per_kw(result.kpis["B0"]) * peak,
-        "e_import_kwh": float(imp.sum() * dt),
-        "co2_kg": float((b0["co2_g_per_kwh"].to_numpy() * imp).sum() * dt / 1000.0),
-        "e_generation_kwh": 0.0,
-        "peak_import_kw": peak,
-    }
+    peak = float(result.kpis["B0"]["peak_import_kw"])
+    rate = float(result.kpis["B0"]["peak_cost_eur"]) / peak if peak > 0 else 0.0
+    return compute_kpis(nothing_built_schedule(b0), (), rate)
 
 
 def added_items(district: District, reference: District) -> InvestmentItems:
@@ -221,8 +240,8 @@ def scenario_economics(
     kpis = result.kpis["optimised"]
     if reference is None:
         items = investment_items_from_district(district)
-        base = no_investment_kpis(result)
-        view = "whole system against nothing built (no PV, no battery, lighting S0)"
+        base = nothing_built_kpis(result)
+        view = f"whole system against {COMPARISON_LABELS[NOTHING_BUILT]}"
     else:
         ref_result, ref_district = reference
         if not ref_result.schedule.index.equals(result.schedule.index):
@@ -239,10 +258,19 @@ def scenario_economics(
         horizon_hours(result),
         kpis["e_generation_kwh"] - base["e_generation_kwh"],
         assumptions,
+        horizon_label=result_horizon_label(result),
     )
     out["view"] = view
     out["items"] = dataclasses.asdict(items)
     return out
+
+
+def result_horizon_label(result: ScenarioResult) -> str:
+    """Return the horizon of a result in words (``7 days (2025-06-02..2025-06-08)``)."""
+    recorded = result.metadata.get("horizon", {})
+    if "label" in recorded:
+        return str(recorded["label"])
+    return horizon_label(result.schedule.index, recorded.get("timezone", "Europe/Berlin"))
 
 
 # -- the comparison ------------------------------------------------------------------------
@@ -289,11 +317,20 @@ class Comparison:
                 "scenarios": [str(c) for c in self.frame.columns],
                 "economic_reference": self.reference or "nothing built",
                 "assumptions": dataclasses.asdict(self.assumptions),
-                "notes": NOTES,
+                "notes": [*NOTES, *self.annual_notes()],
                 "rows": rows,
                 "economics": self.economics,
             }
         )
+
+    def annual_notes(self) -> list[str]:
+        """One line per scenario whose annual figures are extrapolated from a short horizon."""
+        return [
+            f"{name}: annual figures (annual savings, NPV, IRR, payback, LCOE) "
+            f"extrapolated_from: {econ['extrapolated_from']}"
+            for name, econ in self.economics.items()
+            if econ.get("extrapolated_from")
+        ]
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write ``comparison.csv`` (with licence header lines) and ``comparison.json``."""
@@ -303,7 +340,7 @@ class Comparison:
         frame.insert(0, "unit", [labels[k][1] for k in frame.index])
         frame.insert(0, "label", [labels[k][0] for k in frame.index])
         frame.insert(0, "key", frame.index)
-        lines = [*header_lines(self.info), *NOTES]
+        lines = [*header_lines(self.info), *NOTES, *self.annual_notes()]
         return [
             write_csv_with_header(frame, out / "comparison.csv", lines),
             write_json(self.to_dict(), out / "comparison.json"),
@@ -312,12 +349,14 @@ class Comparison:
 
 #: Notes carried in every export of a comparison.
 NOTES = [
-    "savings vs B0/B1: baseline minus optimised on the same inputs (DESIGN.md); "
-    "self-sufficiency gained in percentage points",
+    "savings vs B1 (headline), B0 (reference) and nothing_built: comparison minus scenario on "
+    "the same inputs, positive = the scenario is better; self-sufficiency gained in "
+    "percentage points (docs/definitions.md)",
+    *(f"{name}: {label}" for name, label in COMPARISON_LABELS.items()),
     "economics: whole-system view against nothing built (no PV, no battery, lighting S0), "
     "or incremental against the named reference scenario (energy.analysis.compare)",
-    "annual savings = horizon savings x 8760 h / horizon hours; an estimate unless the "
-    "horizon covers a year",
+    "annual figures: from a whole year; a shorter horizon is scaled by 8760 h / horizon "
+    "hours and flagged with extrapolated_from",
 ]
 
 
@@ -363,14 +402,10 @@ def compare(
     for name, result in results.items():
         col: dict[str, Any] = {"horizon_h": horizon_hours(result)}
         col.update({k: result.kpis["optimised"][k] for k, _, _ in KPI_ROWS})
-        for base in BASELINES:
-            saved = result.savings[f"vs_{base}"]
+        for base in COMPARISONS:
+            saved = result_savings(result, base)
             for key, _, _ in SAVING_ROWS:
-                col[f"{key}_vs_{base}"] = (
-                    -100.0 * saved["self_sufficiency"]
-                    if key == "self_sufficiency_points"
-                    else saved[key]
-                )
+                col[f"{key}_vs_{base}"] = saved[key]
         ref = None if reference is None else (results[reference], districts[reference])
         econ = scenario_economics(result, districts[name], a, ref)
         col.update({k: econ[k] for k, _, _ in ECONOMIC_ROWS})

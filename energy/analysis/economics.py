@@ -5,9 +5,10 @@ Two frozen, range-checked parameter objects: :class:`EconomicAssumptions`
 built). :func:`annual_cost_eur_per_unit` is the yearly cost of a unit of
 capacity (the sizing objective charges a horizon its share);
 :func:`evaluate` appraises an investment against its annual savings (NPV
-with replacements and residual value, IRR, payback) and :func:`appraise`
-does so from the savings of a horizon (:func:`annualisation`), for every
-comparison and sweep. The formulas on plain numbers are in
+with replacements and residual value, IRR, payback);
+:func:`energy.analysis.annual.appraise` does so from the savings of a whole
+year, of representative days or (flagged as extrapolated) of a shorter
+horizon, for every comparison and sweep. The formulas on plain numbers are in
 :mod:`energy.analysis.finance`, a cooperative's member split in
 :mod:`energy.analysis.cooperative`.
 
@@ -116,13 +117,11 @@ from energy.analysis.finance import (
     check_number,
     irr,
     is_number,
-    lcoe,
     npv,
     payback_years,
 )
 from energy.district import District
 from energy.errors import InputDataError
-from energy.timeindex import HOURS_PER_YEAR
 
 logger = logging.getLogger(__name__)
 
@@ -496,85 +495,3 @@ def evaluate(
         100 * r,
     )
     return result
-
-
-# -- from a horizon to a year ---------------------------------------------------------------
-#: A horizon at least this long counts as a year (365 local days incl. a 23-h DST day).
-YEAR_MIN_HOURS = 8759.0
-
-
-def annualisation(horizon_h: float) -> tuple[float, bool]:
-    """Return the horizon-to-year factor ``8760 / horizon_h`` and whether it is an estimate."""
-    if not horizon_h > 0:
-        raise InputDataError(f"horizon_h: {horizon_h} h is not allowed; it must be > 0")
-    return HOURS_PER_YEAR / horizon_h, horizon_h < YEAR_MIN_HOURS
-
-
-def appraise(
-    items: InvestmentItems,
-    horizon_savings_eur: float,
-    horizon_h: float,
-    generation_kwh: float,
-    assumptions: EconomicAssumptions | None = None,
-) -> dict[str, Any]:
-    """Appraise an investment from the savings of a horizon: the one appraisal of runs.
-
-    The horizon's savings become annual ones (:func:`annualisation`), are
-    appraised by :func:`evaluate` (NPV with replacements and residual value,
-    IRR, payback) and give the PV's LCOE (:func:`~energy.analysis.finance.lcoe`).
-    :mod:`energy.analysis.compare` and the sweeps of :mod:`energy.studies.sweep`
-    score through it.
-
-    Parameters
-    ----------
-    items
-        What is bought.
-    horizon_savings_eur
-        Savings against the economic reference over the horizon [EUR].
-    horizon_h
-        Length of the horizon [h].
-    generation_kwh
-        PV generation the investment brings in the horizon [kWh] (for the LCOE).
-    assumptions
-        Prices, lifetimes, rate; German defaults if omitted.
-
-    Returns
-    -------
-    dict
-        The rows of :data:`energy.analysis.compare.ECONOMIC_ROWS` and ``appraisal`` (the full
-        :class:`energy.analysis.economics.Appraisal`, with cash flows).
-    """
-    a = assumptions or EconomicAssumptions()
-    factor, estimate = annualisation(horizon_h)
-    annual = horizon_savings_eur * factor
-    appraisal = evaluate(items, annual, a)
-    capex = appraisal["capex_by_component_eur"]
-    energy = generation_kwh * factor
-    lcoe_pv = (
-        lcoe(
-            capex["pv"],
-            capex["pv"] * a.pv_opex_frac_per_year,
-            energy,
-            a.discount_rate_frac,
-            a.pv_lifetime_years,
-        )
-        if capex["pv"] > 0 and energy > 0
-        else None
-    )
-    return {
-        "capex_eur": appraisal["capex_eur"],
-        "capex_pv_eur": capex["pv"],
-        "capex_battery_eur": capex["battery"],
-        "capex_controllers_eur": capex["controllers"],
-        "opex_eur_per_year": appraisal["opex_eur_per_year"],
-        "horizon_savings_eur": horizon_savings_eur,
-        "annualisation_factor": factor,
-        "annual_savings_eur": annual,
-        "annual_savings_is_estimate": estimate,
-        "npv_eur": appraisal["npv_eur"],
-        "irr_frac": appraisal["irr_frac"],
-        "payback_simple_years": appraisal["payback_simple_years"],
-        "payback_discounted_years": appraisal["payback_discounted_years"],
-        "lcoe_pv_eur_per_kwh": lcoe_pv,
-        "appraisal": appraisal,
-    }

@@ -56,11 +56,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy.analysis.savings import BASELINES
+from energy.analysis.compare import result_savings
 from energy.district import District
 from energy.errors import InputDataError
-from energy.kpi import compute_kpis
-from energy.kpi import savings as kpi_savings
+from energy.kpi import COMPARISONS, comparison_kpis
 from energy.report.exports import export_info
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
@@ -96,34 +95,16 @@ def _data_lines(text: str) -> list[tuple[int, str]]:
     ]
 
 
-def read_meter_csv(source: Path | str, name: str | None = None) -> pd.DataFrame:
-    """Read a meter CSV (module docstring) into interval-mean powers [kW].
-
-    Parameters
-    ----------
-    source
-        Path of the file, or its text (a string containing a line break).
-    name
-        Name used in error messages; default the path.
-
-    Returns
-    -------
-    pandas.DataFrame
-        On a UTC index (interval starts): ``consumption_kw``,
-        ``generation_kw`` and the optional ``import_kw``, ``export_kw``,
-        ``lighting_kw`` found in the file.
-
-    Raises
-    ------
-    InputDataError
-        Naming the line and column of a bad time or number, a missing or
-        doubled column, irregular or repeated times.
-    """
+def _meter_text(source: Path | str, name: str | None) -> tuple[str, str]:
+    """Return the text of a meter file (or of the given text) and its name for messages."""
     if isinstance(source, str) and "\n" in source:
-        text, label = source, name or "meter data"
-    else:
-        path = Path(source)
-        text, label = path.read_text(encoding="utf-8-sig"), name or str(path)
+        return source, name or "meter data"
+    path = Path(source)
+    return path.read_text(encoding="utf-8-sig"), name or str(path)
+
+
+def _meter_table(label: str, text: str) -> tuple[pd.DataFrame, list[int], int]:
+    """Return the data rows as text, their line numbers and the header's line number."""
     lines = _data_lines(text)
     if len(lines) < 3:
         raise InputDataError(
@@ -141,8 +122,14 @@ def read_meter_csv(source: Path | str, name: str | None = None) -> pd.DataFrame:
             raise InputDataError(
                 f"{label}, line {n}: {len(row)} fields; the header has {len(columns)}"
             )
-    raw = pd.DataFrame(rows[1:], columns=columns)
-    times = raw["time"].str.strip()
+    return pd.DataFrame(rows[1:], columns=columns), line_nos, header_no
+
+
+def _meter_times(
+    label: str, times: pd.Series, line_nos: list[int]
+) -> tuple[pd.DatetimeIndex, float]:
+    """Parse the ``time`` column: offsets required, increasing, regular; (index, step [h])."""
+    times = times.str.strip()
     no_offset = ~times.str.contains(_OFFSET)
     if no_offset.any():
         i = int(np.argmax(no_offset.to_numpy()))
@@ -171,7 +158,14 @@ def read_meter_csv(source: Path | str, name: str | None = None) -> pd.DataFrame:
             f"{pd.Timedelta(int(steps[i - 1]), 'ns')} differs from the first step "
             f"{pd.Timedelta(int(steps[0]), 'ns')}; steps must be regular"
         )
-    dt_h = steps[0] / 3.6e12
+    return index, float(steps[0] / 3.6e12)
+
+
+def _meter_values(
+    label: str, raw: pd.DataFrame, line_nos: list[int], header_no: int, dt_h: float
+) -> dict[str, np.ndarray]:
+    """Read each quantity's power or energy column as powers [kW], checked >= 0."""
+    columns = list(raw.columns)
     out: dict[str, np.ndarray] = {}
     for q in QUANTITIES:
         power, energy = f"{q}_kw", f"e_{q}_kwh"
@@ -206,6 +200,36 @@ def read_meter_csv(source: Path | str, name: str | None = None) -> pd.DataFrame:
         raise InputDataError(
             f"{label}, line {header_no}: give both import and export columns or neither"
         )
+    return out
+
+
+def read_meter_csv(source: Path | str, name: str | None = None) -> pd.DataFrame:
+    """Read a meter CSV (module docstring) into interval-mean powers [kW].
+
+    Parameters
+    ----------
+    source
+        Path of the file, or its text (a string containing a line break).
+    name
+        Name used in error messages; default the path.
+
+    Returns
+    -------
+    pandas.DataFrame
+        On a UTC index (interval starts): ``consumption_kw``,
+        ``generation_kw`` and the optional ``import_kw``, ``export_kw``,
+        ``lighting_kw`` found in the file.
+
+    Raises
+    ------
+    InputDataError
+        Naming the line and column of a bad time or number, a missing or
+        doubled column, irregular or repeated times.
+    """
+    text, label = _meter_text(source, name)
+    raw, line_nos, header_no = _meter_table(label, text)
+    index, dt_h = _meter_times(label, raw["time"], line_nos)
+    out = _meter_values(label, raw, line_nos, header_no, dt_h)
     out.setdefault("generation_kw", np.zeros(len(index)))
     ordered = [f"{q}_kw" for q in QUANTITIES if f"{q}_kw" in out]
     return pd.DataFrame({c: out[c] for c in ordered}, index=index)
@@ -322,11 +346,9 @@ def measured_result(
     baselines = {
         name: _measured_schedule(s, load, gen, None) for name, s in result.baselines.items()
     }
-    peak = district.tariff.peak_charge_eur_per_kw
-    kpis = {"optimised": compute_kpis(schedule, district.batteries, peak)}
-    for name, s in baselines.items():
-        kpis[name] = compute_kpis(s, district.batteries, peak)
-    saved = {f"vs_{name}": kpi_savings(kpis[name], kpis["optimised"]) for name in baselines}
+    kpis, saved = comparison_kpis(
+        schedule, baselines, district.batteries, district.tariff.peak_charge_eur_per_kw
+    )
     notes = {
         "import_export": "measured (grid meter)"
         if grid is not None
@@ -351,10 +373,6 @@ def measured_result(
     )
 
 
-def _points_gained(kpis: dict[str, dict[str, float]], name: str) -> float:
-    return 100.0 * (kpis["optimised"]["self_sufficiency"] - kpis[name]["self_sufficiency"])
-
-
 @dataclass(frozen=True)
 class MeterComparison:
     """Plan against measurement.
@@ -365,9 +383,10 @@ class MeterComparison:
         Index :data:`COMPARED_KPIS`; columns ``planned``, ``measured``,
         ``difference`` (measured - planned).
     savings
-        Index (``baseline``, ``metric``) over :data:`COMPARED_SAVINGS`;
-        columns ``planned``, ``measured``, ``difference``. Savings are
-        baseline minus optimised (self-sufficiency: points gained).
+        Index (``baseline``, ``metric``) over :data:`COMPARED_SAVINGS` and the
+        comparisons B1, B0 and nothing_built; columns ``planned``,
+        ``measured``, ``difference``. Savings as :mod:`energy.kpi` defines
+        them (positive = the optimum is better; self-sufficiency in points).
     measured
         The measured result (:func:`measured_result`).
     info
@@ -403,8 +422,9 @@ def compare_with_plan(
     """Compare the plan of a run with measured meter data.
 
     Measured self-sufficiency, import, export, cost and CO2 against the
-    planned ones, and planned against measured savings versus B0 and B1, the
-    baselines using the measured consumption (module docstring).
+    planned ones, and planned against measured savings versus B1, B0 and
+    nothing built, the comparisons using the measured consumption (module
+    docstring).
     """
     measured = measured_result(result, meter, district)
     planned_k, measured_k = result.kpis["optimised"], measured.kpis["optimised"]
@@ -415,16 +435,10 @@ def compare_with_plan(
         kpi_rows, orient="index", columns=["planned", "measured", "difference"]
     )
     rows = {}
-    for name in BASELINES:
-        if name not in measured.baselines:
-            continue
+    for name in COMPARISONS:
+        plan_s, meas_s = result_savings(result, name), measured.savings[f"vs_{name}"]
         for metric in COMPARED_SAVINGS:
-            if metric == "self_sufficiency_points":
-                plan, meas = _points_gained(result.kpis, name), _points_gained(measured.kpis, name)
-            else:
-                plan = result.kpis[name][metric] - planned_k[metric]
-                meas = measured.kpis[name][metric] - measured_k[metric]
-            rows[(name, metric)] = (plan, meas, meas - plan)
+            rows[(name, metric)] = (plan_s[metric], meas_s[metric], meas_s[metric] - plan_s[metric])
     savings = pd.DataFrame.from_dict(
         rows, orient="index", columns=["planned", "measured", "difference"]
     )

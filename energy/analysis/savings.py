@@ -2,16 +2,19 @@
 
 A city dashboard asks "what did the smart lighting, the batteries and the PV
 save this month, in euros, kWh and kg CO2, and how much more of our power is
-our own?". This module answers from a :class:`~energy.scenario.ScenarioResult`:
-its optimised schedule and the schedules of the baselines B0 and B1, which the
-scenario computed on the same inputs (DESIGN.md "Baselines").
+our own?". This module answers from a :class:`~energy.scenario.ScenarioResult`
+with the one savings vocabulary of :mod:`energy.kpi` (and
+``docs/definitions.md``): every figure names its comparison, ``B1`` (the
+headline: self-consumption rule, lighting S1), ``B0`` (the reference: no
+control, lighting S0) or ``nothing_built`` (no PV, no battery, lighting S0),
+and a saving is positive when the optimised schedule is better.
 
 Definitions
 -----------
 Per step ``t`` of length ``dt`` [h], for the optimised schedule ``o`` and a
-baseline schedule ``B`` (B0 or B1); ``p`` is the import price, ``f`` the
-feed-in tariff [EUR/kWh], ``g`` the CO2 intensity [g/kWh]; ``imp``, ``exp``,
-``light``, ``gen`` = PV after curtailment, all in kW.
+comparison schedule ``X``; ``p`` is the import price, ``f`` the feed-in tariff
+[EUR/kWh], ``g`` the CO2 intensity [g/kWh]; ``imp``, ``exp``, ``light``,
+``gen`` = PV after curtailment, all in kW.
 
 Cost of a schedule per step [EUR]
     ``(p imp - f exp) dt`` plus its battery throughput cost spread over the
@@ -20,52 +23,51 @@ Cost of a schedule per step [EUR]
     peak once; a dashboard period carries its share of time). The steps add up
     to the schedule's ``cost_eur`` of :func:`energy.kpi.compute_kpis`.
 
-Operation savings (smart control of batteries and lighting, same assets)
-    ``B - o`` for cost, import (``imp dt``) and CO2 (``imp g dt / 1000``): the
-    DESIGN.md savings, equal over the horizon to ``ScenarioResult.savings``.
-    They are split into two sources:
-
-    * **lighting** = ``(light_B - light_o) dt`` [kWh], valued at the step's
-      import price and CO2 intensity and counted as import saved (lighting
-      burns at night, when the district imports);
-    * **battery** = operation savings - lighting: battery dispatch, including
-      the tariff-driven shifting of import and export, changed curtailment and
-      the peak charge.
-
-PV savings (against the same baseline without its PV)
-    Both schedules have the same PV, so operation savings cannot show what the
-    PV brings. The **pv** source compares ``B`` with ``B`` without PV: the same
-    loads, lighting and battery flows, and the PV energy ``gen_B`` replaced by
-    the grid, i.e. the net power ``n' = imp_B - exp_B + gen_B`` settled as
-    ``imp' = max(n', 0)`` and ``exp' = max(-n', 0)``. pv = cost (import, CO2)
-    of that schedule minus that of ``B``: the PV energy of the baseline
-    schedule, each kWh valued at the import price where it displaced import
-    (consumed directly or charged into a battery) and at the feed-in tariff
-    where it was exported. Its peak-charge effect is included.
-
 Total
-    **total** = pv + battery + lighting = savings of the optimised schedule
-    against ``B`` without PV (for B0, whose batteries are idle, that is the
-    district with no PV, no battery use and lighting at full power).
-    lighting + battery alone are the operation savings against ``B``.
+    **total** = ``X - o`` for cost, import (``imp dt``) and CO2 (``imp g dt /
+    1000``). Over the horizon it equals ``ScenarioResult.savings["vs_X"]``, the
+    figure ``/runs/{id}/results``, ``/compare``, the CLI and the exports show.
+    The sources below add up to it exactly in every period.
+
+Sources
+    * **lighting** = ``(light_X - light_o) dt`` [kWh], valued at the step's
+      import price and CO2 intensity and counted as import saved (lighting
+      burns at night, when the district imports). It splits into
+      **lighting_class_rule** = ``(light_X - light_c) dt`` and
+      **lighting_optimisation** = ``(light_c - light_o) dt``, with ``light_c``
+      the lighting at the traffic-adaptive class minimum
+      (:func:`energy.baselines.class_rule_lighting_kw`, the schedule's
+      ``lighting_class_rule_kw``); these two are parts of lighting, not added
+      again into the total. The LP sits at the class minimum, so its
+      optimisation part is 0.
+    * **pv** = 0 against B0 and B1 (they have the same PV as the optimum).
+      Against ``nothing_built`` it is what the PV brings with the batteries
+      idle: the B0 schedule against the same schedule without PV (the same
+      loads, lighting and battery flows, the PV energy ``gen`` replaced by
+      the grid: net ``n' = imp_B0 - exp_B0 + gen_B0`` settled as ``imp' =
+      max(n', 0)``, ``exp' = max(-n', 0)``), i.e. each PV kWh valued at the
+      import price where it displaced import and at the feed-in tariff where
+      it was exported, peak-charge effect included.
+    * **battery** = total - pv - lighting: battery dispatch, including the
+      tariff-driven shifting of import and export, changed curtailment, the
+      peak charge and (against ``nothing_built``) the idle batteries' standby.
 
 Self-sufficiency points
     Self-sufficiency ``a = 1 - I / C`` of a period (import ``I`` over
-    consumption ``C`` = buildings + lighting, DESIGN.md), gained against the
-    reference ``B`` without PV, in percentage points:
-    ``100 (I'/C_B - I_o/C_o)``. The reference consumes ``C_B``; the optimised
-    schedule ``C_o = C_B - dL`` (lighting saved ``dL``). With each source's
-    import saved ``dI_s`` (adding up to ``I' - I_o``), a source gets
-    ``100 dI_s / C_B``, and lighting in addition ``-100 (I_o/C_o) dL / C_B``
-    (less consumption also shrinks the base of the ratio). The parts add up
+    consumption ``C`` = buildings + lighting, DESIGN.md), gained against
+    ``X``, in percentage points: ``100 (I_X/C_X - I_o/C_o)``. The optimised
+    schedule consumes ``C_o = C_X - dL`` (lighting saved ``dL``). With each
+    source's import saved ``dI_s`` (adding up to ``I_X - I_o``), a source gets
+    ``100 dI_s / C_X``, and lighting in addition ``-100 (I_o/C_o) dL / C_X``
+    (less consumption also shrinks the base of the ratio); the lighting parts
+    share lighting's points in proportion to their kWh. The sources add up
     exactly to the total. Points of a period are a ratio of that period's sums:
     they do not add up over periods, the other metrics do.
 
 Periods are local (the district's time zone, Europe/Berlin for Gera): days
 from local midnight, ISO weeks from Monday, calendar months and years. A
 period cut by the horizon holds only the steps inside it (``hours`` and
-``complete`` tell). Savings are positive when the optimised schedule costs,
-imports or emits less, or is more self-sufficient.
+``complete`` tell); a ``year`` of a 7-day run is those 7 days, not a year.
 
 Exports carry their licence: CC-BY-4.0 for our results, plus ODbL-1.0 where a
 SimBench grid went in (:func:`energy.report.exports.export_info`).
@@ -84,8 +86,14 @@ import numpy as np
 import pandas as pd
 
 from energy.errors import InputDataError
+from energy.kpi import (
+    CLASS_RULE_COLUMN,
+    COMPARISON_LABELS,
+    COMPARISONS,
+    NOTHING_BUILT,
+    nothing_built_schedule,
+)
 from energy.report.exports import csv_with_header, export_info, header_lines, write_json
-from energy.report.results import BASELINE_NAMES
 from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
 from energy.timeindex import require_utc_index, step_hours
@@ -94,8 +102,10 @@ logger = logging.getLogger(__name__)
 
 #: Sources of savings, in the order they are reported; ``total`` is their sum.
 SOURCES = ("pv", "battery", "lighting")
-#: Baselines savings are computed against: those a run holds (DESIGN.md "Baselines").
-BASELINES = BASELINE_NAMES
+#: The two parts of ``lighting`` (not added again into ``total``; module docstring).
+LIGHTING_PARTS = ("lighting_class_rule", "lighting_optimisation")
+#: Comparisons savings are computed against, headline first (energy.kpi).
+BASELINES = COMPARISONS
 #: Metrics and their units.
 METRICS = {
     "cost_eur": "EUR",
@@ -143,13 +153,15 @@ def step_cost_eur(schedule: pd.DataFrame, kpis: Mapping[str, float]) -> np.ndarr
     return energy + spread + float(kpis["peak_cost_eur"]) / n
 
 
-def _baseline(result: ScenarioResult, name: str) -> pd.DataFrame:
+def comparison_schedule(result: ScenarioResult, name: str) -> pd.DataFrame:
+    """Return the schedule of comparison ``name`` (``B1``, ``B0`` or ``nothing_built``)."""
     if name not in BASELINES:
         raise InputDataError(f"baseline: {name!r} is not allowed; allowed: {', '.join(BASELINES)}")
-    schedule = result.baselines.get(name)
+    source = "B0" if name == NOTHING_BUILT else name
+    schedule = result.baselines.get(source)
     if schedule is None:
         raise InputDataError(
-            f"baseline {name}: the result holds no {name} schedule; run the scenario with "
+            f"baseline {name}: the result holds no {source} schedule; run the scenario with "
             "energy.scenario.run_scenario, or recompute the baselines with "
             "energy.report.results.baselines_for_run"
         )
@@ -158,7 +170,42 @@ def _baseline(result: ScenarioResult, name: str) -> pd.DataFrame:
             f"baseline {name}: its time index differs from the optimised schedule's "
             f"({len(schedule)} vs {len(result.schedule)} steps)"
         )
-    return schedule
+    return nothing_built_schedule(schedule) if name == NOTHING_BUILT else schedule
+
+
+def _valued(kwh: np.ndarray, price: np.ndarray, kg_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
+    """Energy saved per step valued at the import price and CO2 intensity."""
+    return {"cost_eur": kwh * price, "e_import_kwh": kwh, "co2_kg": kwh * kg_per_kwh}
+
+
+def _pv_of_b0(result: ScenarioResult, dt: float) -> dict[str, np.ndarray]:
+    """Return what the PV brings in B0 per step: B0 against B0 without PV (module docstring)."""
+    b = result.baselines["B0"]
+    price = b["import_price_eur_per_kwh"].to_numpy()
+    feed = b["feed_in_eur_per_kwh"].to_numpy()
+    imp_b = b["p_import_kw"].to_numpy()
+    exp_b = b["p_export_kw"].to_numpy()
+    net_nopv = imp_b - exp_b + b["pv_kw"].to_numpy() - b["pv_curtailed_kw"].to_numpy()
+    imp_nopv = np.maximum(net_nopv, 0.0)
+    exp_nopv = np.maximum(-net_nopv, 0.0)
+    peak_delta = peak_rate_eur_per_kw(result.kpis["B0"]) * (
+        float(imp_nopv.max()) - float(imp_b.max())
+    )
+    return {
+        "cost_eur": (price * (imp_nopv - imp_b) - feed * (exp_nopv - exp_b)) * dt
+        + peak_delta / len(b),
+        "e_import_kwh": (imp_nopv - imp_b) * dt,
+        "co2_kg": (imp_nopv - imp_b) * dt * b["co2_g_per_kwh"].to_numpy() / 1000.0,
+    }
+
+
+def _comparison_kpis(result: ScenarioResult, name: str, x: pd.DataFrame) -> Mapping[str, float]:
+    """Return the comparison's KPIs as the run computed them (recomputed for older runs)."""
+    if name in result.kpis:
+        return result.kpis[name]
+    from energy.kpi import compute_kpis
+
+    return compute_kpis(x, (), peak_rate_eur_per_kw(result.kpis["B0"]))
 
 
 def step_savings(result: ScenarioResult, baseline: str) -> pd.DataFrame:
@@ -168,81 +215,66 @@ def step_savings(result: ScenarioResult, baseline: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         On the result's UTC index. Columns ``"<metric>:<source>"`` for the
-        additive metrics (``cost_eur``, ``e_import_kwh``, ``co2_kg``) and the
-        sources ``pv``, ``battery``, ``lighting``; and the sums a period's
-        self-sufficiency needs: ``e_import_kwh:reference`` (the baseline
-        without PV), ``e_import_kwh:optimised``, ``e_consumption_kwh:reference``
-        (the baseline's), ``e_consumption_kwh:optimised`` and
-        ``e_lighting_saved_kwh``.
+        additive metrics (``cost_eur``, ``e_import_kwh``, ``co2_kg``), the
+        sources ``pv``, ``battery``, ``lighting`` and the lighting parts
+        (:data:`LIGHTING_PARTS`; NaN for runs stored without
+        ``lighting_class_rule_kw``); and the sums a period's self-sufficiency
+        needs: ``e_import_kwh:reference`` (the comparison's),
+        ``e_import_kwh:optimised``, ``e_consumption_kwh:reference``,
+        ``e_consumption_kwh:optimised`` and ``e_lighting_saved_kwh``.
     """
     o = result.schedule
-    b = _baseline(result, baseline)
+    x = comparison_schedule(result, baseline)
     dt = step_hours(require_utc_index(o.index, "schedule"))
-    n = len(o)
     price = o["import_price_eur_per_kwh"].to_numpy()
-    feed = o["feed_in_eur_per_kwh"].to_numpy()
     kg_per_kwh = o["co2_g_per_kwh"].to_numpy() / 1000.0
-    kpis_o = result.kpis["optimised"]
-    kpis_b = result.kpis[baseline]
-
     imp_o = o["p_import_kw"].to_numpy()
-    imp_b = b["p_import_kw"].to_numpy()
-    exp_b = b["p_export_kw"].to_numpy()
-    cost_o = step_cost_eur(o, kpis_o)
-    cost_b = step_cost_eur(b, kpis_b)
-
-    # operation savings and their lighting part
-    light_saved_kwh = (b["lighting_kw"].to_numpy() - o["lighting_kw"].to_numpy()) * dt
-    op = {
-        "cost_eur": cost_b - cost_o,
-        "e_import_kwh": (imp_b - imp_o) * dt,
-        "co2_kg": (imp_b - imp_o) * dt * kg_per_kwh,
+    imp_x = x["p_import_kw"].to_numpy()
+    cost = step_cost_eur(x, _comparison_kpis(result, baseline, x)) - step_cost_eur(
+        o, result.kpis["optimised"]
+    )
+    total = {
+        "cost_eur": cost,
+        "e_import_kwh": (imp_x - imp_o) * dt,
+        "co2_kg": (imp_x - imp_o) * dt * kg_per_kwh,
     }
-    lighting = {
-        "cost_eur": light_saved_kwh * price,
-        "e_import_kwh": light_saved_kwh,
-        "co2_kg": light_saved_kwh * kg_per_kwh,
+    light_x, light_o = x["lighting_kw"].to_numpy(), o["lighting_kw"].to_numpy()
+    light_c = o[CLASS_RULE_COLUMN].to_numpy() if CLASS_RULE_COLUMN in o else np.full(len(o), np.nan)
+    lighting = _valued((light_x - light_o) * dt, price, kg_per_kwh)
+    parts = {
+        "lighting_class_rule": _valued((light_x - light_c) * dt, price, kg_per_kwh),
+        "lighting_optimisation": _valued((light_c - light_o) * dt, price, kg_per_kwh),
     }
-    # the baseline without its PV: same loads, lighting and battery flows
-    gen_b = b["pv_kw"].to_numpy() - b["pv_curtailed_kw"].to_numpy()
-    net_nopv = imp_b - exp_b + gen_b
-    imp_nopv = np.maximum(net_nopv, 0.0)
-    exp_nopv = np.maximum(-net_nopv, 0.0)
-    peak_rate = peak_rate_eur_per_kw(kpis_b)
-    peak_delta = peak_rate * (float(imp_nopv.max()) - float(imp_b.max()))
-    pv = {
-        "cost_eur": (price * (imp_nopv - imp_b) - feed * (exp_nopv - exp_b)) * dt + peak_delta / n,
-        "e_import_kwh": (imp_nopv - imp_b) * dt,
-        "co2_kg": (imp_nopv - imp_b) * dt * kg_per_kwh,
-    }
+    zero = np.zeros(len(o))
+    pv = _pv_of_b0(result, dt) if baseline == NOTHING_BUILT else dict.fromkeys(total, zero)
     cols: dict[str, np.ndarray] = {}
     for metric in ADDITIVE_METRICS:
         cols[f"{metric}:pv"] = pv[metric]
-        cols[f"{metric}:battery"] = op[metric] - lighting[metric]
+        cols[f"{metric}:battery"] = total[metric] - pv[metric] - lighting[metric]
         cols[f"{metric}:lighting"] = lighting[metric]
-    cols["e_import_kwh:reference"] = imp_nopv * dt
+        for part in LIGHTING_PARTS:
+            cols[f"{metric}:{part}"] = parts[part][metric]
+    cols["e_import_kwh:reference"] = imp_x * dt
     cols["e_import_kwh:optimised"] = imp_o * dt
-    cols["e_consumption_kwh:reference"] = (
-        b["load_kw"].to_numpy() + b["lighting_kw"].to_numpy()
-    ) * dt
-    cols["e_consumption_kwh:optimised"] = (
-        o["load_kw"].to_numpy() + o["lighting_kw"].to_numpy()
-    ) * dt
-    cols["e_lighting_saved_kwh"] = light_saved_kwh
+    cols["e_consumption_kwh:reference"] = (x["load_kw"].to_numpy() + light_x) * dt
+    cols["e_consumption_kwh:optimised"] = (o["load_kw"].to_numpy() + light_o) * dt
+    cols["e_lighting_saved_kwh"] = (light_x - light_o) * dt
     return pd.DataFrame(cols, index=o.index)
 
 
 def _points(sums: Mapping[str, float]) -> dict[str, float]:
-    """Self-sufficiency points gained by source from a period's sums (module docstring)."""
+    """Self-sufficiency points gained by source and lighting part (module docstring)."""
     c_ref = sums["e_consumption_kwh:reference"]
     c_o = sums["e_consumption_kwh:optimised"]
     if c_ref <= 0 or c_o <= 0:
-        return {s: math.nan for s in (*SOURCES, "total")}
+        return {s: math.nan for s in (*SOURCES, "total", *LIGHTING_PARTS)}
     i_ref = sums["e_import_kwh:reference"]
     i_o = sums["e_import_kwh:optimised"]
     out = {s: 100.0 * sums[f"e_import_kwh:{s}"] / c_ref for s in SOURCES}
     out["lighting"] -= 100.0 * (i_o / c_o) * sums["e_lighting_saved_kwh"] / c_ref
     out["total"] = 100.0 * (i_ref / c_ref - i_o / c_o)
+    for part in LIGHTING_PARTS:
+        out[part] = 100.0 * sums[f"e_import_kwh:{part}"] * (1.0 - i_o / c_o) / c_ref
     return out
 
 
@@ -325,6 +357,8 @@ class SavingsReport:
         Time zone of the periods.
     info
         Licence and provenance (:func:`energy.report.exports.export_info`).
+    baselines
+        The comparisons reported, headline first.
     """
 
     frame: pd.DataFrame
@@ -332,6 +366,7 @@ class SavingsReport:
     period: str
     timezone: str
     info: dict[str, Any]
+    baselines: tuple[str, ...] = BASELINES
 
     def to_dict(self) -> dict[str, Any]:
         """Wide, JSON-ready form: ``baselines -> [period -> metric -> source -> value]``."""
@@ -341,6 +376,9 @@ class SavingsReport:
             "period": self.period,
             "units": dict(METRICS),
             "sources": [*SOURCES, "total"],
+            "lighting_parts": list(LIGHTING_PARTS),
+            "headline_baseline": BASELINES[0],
+            "baseline_labels": {name: COMPARISON_LABELS[name] for name in self.baselines},
             "definitions": DEFINITIONS,
             "baselines": {},
         }
@@ -375,7 +413,11 @@ class SavingsReport:
             f"period: {self.period}, local time {self.timezone}; period_start is the "
             "first instant of the period",
             "units: " + ", ".join(f"{k} [{v}]" for k, v in METRICS.items()),
-            "definitions: module docstring of energy.analysis.savings",
+            "sign: a saving is positive when the optimised schedule is better; "
+            "total = baseline minus optimised = pv + battery + lighting; "
+            "lighting = lighting_class_rule + lighting_optimisation (parts, not added again)",
+            *(f"baseline {name}: {COMPARISON_LABELS[name]}" for name in self.baselines),
+            "definitions: docs/definitions.md and the module docstring of energy.analysis.savings",
         ]
         return csv_with_header(self.to_csv_frame(), lines)
 
@@ -393,16 +435,21 @@ class SavingsReport:
 
 #: Short definitions carried in every JSON export.
 DEFINITIONS = {
+    "total": "baseline minus optimised over the period: the saving against the named "
+    "baseline (positive = the optimised schedule is better); equals savings.vs_<baseline> "
+    "of /runs/{id}/results over the horizon",
     "lighting": "lighting energy saved against the baseline, valued at the step's import "
     "price and CO2 intensity",
-    "battery": "rest of the operation savings (baseline minus optimised): battery and "
-    "tariff-driven dispatch, curtailment, peak charge",
-    "pv": "PV energy of the baseline schedule valued against the same schedule without PV: "
-    "import price where it displaced import, feed-in tariff where exported",
-    "total": "pv + battery + lighting = savings against the baseline without PV; "
-    "battery + lighting = savings against the baseline (DESIGN.md)",
-    "self_sufficiency_points": "gain in 100 x (1 - import / consumption) against the "
-    "baseline without PV; a ratio per period, not additive over periods",
+    "lighting_class_rule": "part of lighting: baseline lighting minus lighting at the "
+    "traffic-adaptive class minimum",
+    "lighting_optimisation": "part of lighting: class-minimum lighting minus optimised "
+    "lighting (0 where the optimum sits at the class minimum)",
+    "battery": "total minus pv minus lighting: battery and tariff-driven dispatch, "
+    "curtailment, peak charge",
+    "pv": "0 against B0 and B1 (same PV); against nothing_built the PV energy of B0 valued "
+    "at the import price where it displaced import, the feed-in tariff where exported",
+    "self_sufficiency_points": "100 x (optimised self-sufficiency - baseline's) in "
+    "percentage points; a ratio per period, not additive over periods",
 }
 
 
@@ -422,7 +469,8 @@ def savings_report(
     period
         ``day``, ``week`` (ISO, from Monday), ``month``, ``year`` or ``horizon``.
     baselines
-        Names of the baselines to report against (``B0``, ``B1``).
+        Names of the comparisons to report against (``B1``, ``B0``,
+        ``nothing_built``; :data:`BASELINES`).
     timezone
         Time zone of the periods; default the run's (``metadata.horizon.timezone``),
         else Europe/Berlin.
@@ -454,13 +502,14 @@ def savings_report(
     records: list[tuple[Any, ...]] = []
     for name in baselines:
         steps = step_savings(result, name)
-        sums = steps.groupby(periods["period"], sort=False).sum()
+        sums = steps.groupby(periods["period"], sort=False).sum(min_count=1)
         for label, row in sums.iterrows():
             start = coverage.loc[coverage["period"] == label, "period_start"].iloc[0]
             values = row.to_dict()
             for metric in ADDITIVE_METRICS:
                 parts = {s: float(values[f"{metric}:{s}"]) for s in SOURCES}
                 parts["total"] = math.fsum(parts.values())
+                parts.update({s: float(values[f"{metric}:{s}"]) for s in LIGHTING_PARTS})
                 records += [(start, label, name, s, metric, v) for s, v in parts.items()]
             points = _points(values)
             records += [
@@ -476,4 +525,5 @@ def savings_report(
         period=period,
         timezone=tz,
         info=export_info(result.metadata, source),
+        baselines=tuple(baselines),
     )

@@ -30,6 +30,8 @@ from energy.cli._options import DaysOpt, JsonOpt, ObjectiveOpt, ResolutionOpt, S
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import District, load_district
 from energy.errors import InputDataError
+from energy.kpi import BASELINES as SIMULATED_BASELINES
+from energy.kpi import COMPARISON_LABELS
 from energy.progress import ProgressCallback, scaled
 from energy.report.results import baselines_for_run, load_run, write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
@@ -82,11 +84,21 @@ def _labelled(progress: ProgressCallback, label: str) -> ProgressCallback:
     return report
 
 
+#: Printed under a comparison: what the savings rows mean.
+COMPARE_NOTE = (
+    "saved vs B1 (headline), B0 (reference) and nothing built (no PV, no battery, lighting S0): "
+    "comparison minus scenario, positive when the scenario is better; shares in percentage "
+    "points (docs/definitions.md)"
+)
+
+
 def _fmt(value: Any, unit: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
     if unit == "fraction":
         return f"{100 * value:,.1f} %"
     if unit == "fraction per year":
@@ -108,7 +120,7 @@ def _print_comparison(comparison: Comparison, title: str) -> None:
 def compare_command(
     files: Annotated[list[Path], typer.Argument(help="District YAML or JSON files")],
     start: StartOpt = "2025-01-01",
-    days: DaysOpt = 7,
+    days: DaysOpt = 365,
     resolution: ResolutionOpt = "1h",
     objective: ObjectiveOpt = "cost",
     reference: Annotated[
@@ -123,7 +135,11 @@ def compare_command(
     as_json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
-    """Run districts over the same horizon and compare KPIs, savings and economics."""
+    """Run districts over the same horizon and compare KPIs, savings and economics.
+
+    The default horizon is a whole year, so annual figures are not
+    extrapolated; with --days below 365 they carry extrapolated_from.
+    """
     report = progress_printer(True)
     with friendly_errors():
         options = ScenarioOptions(
@@ -149,10 +165,14 @@ def compare_command(
         f"{len(names)} scenarios: {days} days from {start} at {resolution}, objective "
         f"{objective}; economics {'vs ' + reference if reference else 'vs nothing built'}",
     )
-    if any(comparison.frame.loc["annual_savings_is_estimate"]):
+    flagged = {str(v) for v in comparison.frame.loc["extrapolated_from"] if v is not None}
+    for label in sorted(flagged):
         typer.echo(
-            f"note: annual figures are {days}-day results scaled to a year (estimates)", err=True
+            f"note: annual figures (annual savings, NPV, IRR, payback, LCOE) extrapolated_from: "
+            f"{label}, scaled to a year; estimates, not a whole year",
+            err=True,
         )
+    typer.echo(COMPARE_NOTE)
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -170,7 +190,7 @@ def sweep_command(
         float, typer.Option("--c-rate", help="Power per kWh of an added battery [kW/kWh]")
     ] = DEFAULT_C_RATE_KW_PER_KWH,
     start: StartOpt = "2025-01-01",
-    days: DaysOpt = 7,
+    days: DaysOpt = 365,
     resolution: ResolutionOpt = "1h",
     objective: ObjectiveOpt = "cost",
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes")] = 2,
@@ -216,12 +236,14 @@ def sweep_command(
         ]
         for _, row in result.table.iterrows()
     ]
+    flag = result.extrapolated_from
     print_table(
-        f"sweep of {file.name}: {days} days from {start}, economics vs the base "
-        "(annual figures scaled from the horizon)",
+        f"sweep of {file.name}: {days} days from {start}, economics vs the base"
+        + (f"; annual figures extrapolated_from {flag}" if flag else "; annual figures of a year"),
         [label for _, label, _ in columns],
         rows,
     )
+    typer.echo(result.annual_note())
     for metric, label in (("npv_eur", "NPV"), ("self_sufficiency", "self-sufficiency")):
         best = result.best(metric)
         typer.echo(
@@ -238,7 +260,7 @@ def _savings_source(
     """Load a run folder (recomputing missing baselines) or run a district file."""
     if path.is_dir():
         result = load_run(path)
-        if set(BASELINES) - set(result.baselines):
+        if set(SIMULATED_BASELINES) - set(result.baselines):
             if district_file is None:
                 raise InputDataError(
                     f"{path}: has no baseline_B0.parquet / baseline_B1.parquet; give the "
@@ -259,14 +281,15 @@ def savings_command(
         str, typer.Option("--period", help="day, week, month, year or horizon")
     ] = "month",
     baseline: Annotated[
-        str | None, typer.Option("--baseline", help="B0 or B1; default both")
+        str | None,
+        typer.Option("--baseline", help="B1, B0 or nothing_built; default all, B1 first"),
     ] = None,
     district_file: Annotated[
         Path | None,
         typer.Option("--district", help="District of a run folder without baseline files"),
     ] = None,
     start: StartOpt = "2025-01-01",
-    days: DaysOpt = 7,
+    days: DaysOpt = 365,
     resolution: ResolutionOpt = "1h",
     objective: ObjectiveOpt = "cost",
     as_json: JsonOpt = False,
@@ -277,7 +300,9 @@ def savings_command(
         if period not in PERIODS:
             raise InputDataError(f"--period: {period!r} is not allowed; allowed: {list(PERIODS)}")
         if baseline is not None and baseline not in BASELINES:
-            raise InputDataError(f"--baseline: {baseline!r} is not allowed; allowed: B0, B1")
+            raise InputDataError(
+                f"--baseline: {baseline!r} is not allowed; allowed: {', '.join(BASELINES)}"
+            )
         if as_json and as_csv:
             raise InputDataError("--json and --csv: give one of them")
         options = ScenarioOptions(
@@ -302,10 +327,17 @@ def savings_command(
         for key in wide.index
     ]
     print_table(
-        f"savings by {period} ({report.timezone}); pv and total against the baseline without PV",
+        f"savings by {period} ({report.timezone}): total = baseline minus optimised "
+        "= pv + battery + lighting",
         ["period", "baseline", "metric", *shown],
         rows,
         number_format="{:,.2f}",
+    )
+    for name in report.baselines:
+        typer.echo(f"{name}: {COMPARISON_LABELS[name]}")
+    typer.echo(
+        "positive = the optimised schedule is better; self-sufficiency in percentage points; "
+        "lighting splits into class rule and optimisation in --json/--csv (docs/definitions.md)"
     )
     typer.echo(f"licence: {report.info['licence']}; source: {report.info['source']}")
 

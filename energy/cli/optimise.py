@@ -18,6 +18,13 @@ from energy.cli._options import (
 )
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import load_district
+from energy.kpi import (
+    BASELINES,
+    COMPARISON_LABELS,
+    COMPARISONS,
+    FRACTION_KPIS,
+    HEADLINE_BASELINE,
+)
 from energy.report.results import write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 
@@ -42,11 +49,13 @@ def _fmt(value: float, fmt: str) -> str:
     return f"{100 * value:,.1f}" if fmt == "pct" else fmt.format(value)
 
 
-def _fmt_saving(value: float, fmt: str) -> str:
-    """Format a saving; for fractions show the gain in percentage points (optimised - baseline)."""
-    if fmt == "pct" and value == value:
-        return f"{-100 * value:+,.1f} pp"
-    return _fmt(value, fmt)
+def _fmt_saving(saved: dict[str, float], key: str, fmt: str) -> str:
+    """Format the saving of KPI ``key`` (energy.kpi): shares as ``+15.3 pp``, "-" if none."""
+    name = f"{key}_points" if key in FRACTION_KPIS else key
+    value = saved.get(name)
+    if value is None or value != value:  # no saving defined, or NaN
+        return "-"
+    return f"{value:+,.1f} pp" if fmt == "pct" else fmt.format(value)
 
 
 NetworkOpt = Annotated[
@@ -119,8 +128,12 @@ def optimise(
             {
                 "file": str(file),
                 "status": result.metadata["solver"]["status"],
+                "horizon": result.metadata["horizon"],
+                "headline_baseline": HEADLINE_BASELINE,
+                "baseline_labels": COMPARISON_LABELS,
                 "kpis": result.kpis,
                 "savings": result.savings,
+                "definitions": SAVINGS_NOTE,
                 "grid": result.grid,
                 "data_licences": result.metadata.get("data_licences", []),
                 "warnings": result.metadata["warnings"],
@@ -136,27 +149,41 @@ def optimise(
         typer.echo(f"wrote {path}")
 
 
+#: What the savings columns mean (printed under the table, carried in the JSON).
+SAVINGS_NOTE = (
+    "saved = comparison minus optimised, positive when the optimum is better; shares in "
+    "percentage points; B1 is the headline, B0 the reference; every battery ends with the "
+    "energy it started with (docs/definitions.md)"
+)
+
+
 def _print_result(result: ScenarioResult, title: str) -> None:
-    """Print the KPI table against B0 and B1, warnings, the AC check and licences, for people."""
-    rows: list[list[Any]] = []
-    for key, label, fmt in TABLE_ROWS:
-        k = result.kpis
-        s = result.savings
-        rows.append(
-            [
-                label,
-                _fmt(k["optimised"][key], fmt),
-                _fmt(k["B0"][key], fmt),
-                _fmt(k["B1"][key], fmt),
-                _fmt_saving(s["vs_B0"][key], fmt),
-                _fmt_saving(s["vs_B1"][key], fmt),
-            ]
-        )
+    """Print the KPI table against B1, B0 and nothing built, the notes, AC check, licences."""
+    k, s = result.kpis, result.savings
+    rows: list[list[Any]] = [
+        [
+            label,
+            _fmt(k["optimised"][key], fmt),
+            *(_fmt(k[name][key], fmt) for name in BASELINES),
+            *(_fmt_saving(s[f"vs_{name}"], key, fmt) for name in COMPARISONS),
+        ]
+        for key, label, fmt in TABLE_ROWS
+    ]
     print_table(
         f"{title} ({result.metadata['solver']['status']})",
-        ["KPI", "optimised", "B0", "B1", "saved vs B0", "saved vs B1"],
+        [
+            "KPI",
+            "optimised",
+            "B1",
+            "B0",
+            "saved vs B1 (headline)",
+            "saved vs B0",
+            "saved vs nothing built",
+        ],
         rows,
     )
+    typer.echo(SAVINGS_NOTE)
+    typer.echo(_lighting_words(s[f"vs_{HEADLINE_BASELINE}"]))
     for warning in result.metadata["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
     used = result.metadata.get("network") or {}
@@ -176,6 +203,22 @@ def _print_result(result: ScenarioResult, title: str) -> None:
             )
     for licence in result.metadata.get("data_licences", []):
         typer.echo(f"contains data under {licence}: {used.get('attribution', '')}")
+
+
+def _lighting_words(saved: dict[str, float]) -> str:
+    """Say how the lighting saving against B1 splits into class rule and optimisation."""
+    if "e_lighting_optimisation_kwh" not in saved:
+        return "lighting: no split into class rule and optimisation for this result"
+    extra = saved["e_lighting_optimisation_kwh"]
+    words = (
+        "the optimum sits at the class minimum, so optimisation adds nothing on top"
+        if abs(extra) < 0.05
+        else f"optimisation adds {extra:,.1f} kWh on top"
+    )
+    return (
+        f"lighting saved vs B1: {saved['e_lighting_kwh']:,.1f} kWh, of which the "
+        f"traffic-adaptive class rule {saved['e_lighting_class_rule_kwh']:,.1f} kWh; {words}"
+    )
 
 
 def register(app: typer.Typer) -> None:

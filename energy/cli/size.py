@@ -200,7 +200,7 @@ def size_command(
     pv_capex: PvCapexOpt = None,
     discount_rate: DiscountRateOpt = None,
     start: StartOpt = "2025-01-01",
-    days: DaysOpt = 7,
+    days: DaysOpt = 365,
     resolution: ResolutionOpt = "1h",
     weather: WeatherOpt = None,
     sweep_kwh: SweepKwhOpt = None,
@@ -212,8 +212,8 @@ def size_command(
     """Size a new battery and/or PV system: capacity and dispatch in one optimisation.
 
     The capacities' annuity and O&M (German defaults of energy.analysis.economics) are
-    charged for the horizon's share of a year; a horizon shorter than a year
-    gives a seasonal answer.
+    charged for the horizon's share of a year. The default horizon is a whole
+    year; a shorter one gives a seasonal answer, flagged extrapolated_from.
     """
     with friendly_errors():
         if battery_kwh_max is None and pv_kwp_max is None:
@@ -243,7 +243,12 @@ def size_command(
     if as_json:
         print_json({"file": str(file), **result.to_dict()})
         return
-    _print(result, f"{district.site.name}: {days} days from {start} at {resolution}")
+    flag = result.metadata.get("extrapolated_from")
+    _print(
+        result,
+        f"{district.site.name}: {days} days from {start} at {resolution}"
+        + (f"; sized as if the year looked like it, extrapolated_from {flag}" if flag else ""),
+    )
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     if save is not None:

@@ -22,13 +22,11 @@ import pandas as pd
 from energy.baselines import baseline_b0, baseline_b1
 from energy.district import District
 from energy.errors import InputDataError
+from energy.kpi import BASELINES, COMPARISON_LABELS, HEADLINE_BASELINE
 from energy.report.exports import write_json
 from energy.scenario import ScenarioOptions, ScenarioResult, scenario_inputs
 from energy.serialise import RESULTS_LICENCE, write_parquet
 from energy.timeindex import require_utc_index
-
-#: Baselines a run computes and a run folder holds (DESIGN.md "Baselines").
-BASELINE_NAMES: tuple[str, ...] = ("B0", "B1")
 
 #: File name of a baseline schedule in a run folder.
 BASELINE_FILE = "baseline_{name}.parquet"
@@ -58,6 +56,8 @@ def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
     kpis_path = write_json(
         {
             "licence": RESULTS_LICENCE,
+            "headline_baseline": HEADLINE_BASELINE,
+            "baseline_labels": COMPARISON_LABELS,
             "kpis": result.kpis,
             "savings": result.savings,
             "grid": result.grid,
@@ -105,7 +105,7 @@ def load_run(directory: Path) -> ScenarioResult:
     schedule = _read_schedule(folder / "schedule.parquet")
     baselines = {
         name: _read_schedule(folder / BASELINE_FILE.format(name=name))
-        for name in BASELINE_NAMES
+        for name in BASELINES
         if (folder / BASELINE_FILE.format(name=name)).is_file()
     }
     return ScenarioResult(

@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energy.analysis.annual import EXTRAPOLATED, FULL_YEAR
 from energy.district import District
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
@@ -67,7 +68,7 @@ from energy.optimisation.dispatch import DispatchSolution, optimise, solution_sc
 from energy.optimisation.options import DispatchOptions
 from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
-from energy.scenario import ScenarioOptions, inputs_from_district
+from energy.scenario import YEAR_MIN_HOURS, ScenarioOptions, horizon_label, inputs_from_district
 from energy.serialise import RESULTS_LICENCE
 from energy.studies.candidates import (
     PVCandidate,
@@ -334,36 +335,20 @@ def size_dispatch(
     t0 = time.perf_counter()
     sized = _solve_sized(inputs, spec, options, scaled(report, 0.0, 1.0 / runs))
     result = sized.solution.result
-    timings = {f"{k}_s": v for k, v in result.timings_s.items()}
     costs = dict(sized.costs)
     reference_kpis = None
-    done = 1
     if reference:
-        report(done / runs, "reference dispatch without the candidates")
+        report(1.0 / runs, "reference dispatch without the candidates")
         reference_kpis = _reference_kpis(inputs, options)
         costs["reference_cost_eur"] = reference_kpis["cost_eur"]
         costs["savings_eur"] = reference_kpis["cost_eur"] - costs["total_cost_eur"]
-        done += 1
-    sweep = _fixed_sizes(inputs, spec, options, points, report, done / runs, 1.0 / runs)
+    done = (1 + int(reference)) / runs
+    sweep = _fixed_sizes(inputs, spec, options, points, report, done, 1.0 / runs)
+    timings = {f"{k}_s": v for k, v in result.timings_s.items()}
     timings["total_s"] = time.perf_counter() - t0
     notes = _notes(spec, sized.caps, costs["horizon_years"])
-    notes += (
-        []
-        if result.proven_optimal
-        else [f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})"]
-    )
-    metadata: dict[str, Any] = {
-        "licence": RESULTS_LICENCE,
-        "horizon": {
-            "start": str(inputs.index[0]),
-            "steps": inputs.n_steps,
-            "dt_h": inputs.dt_h,
-            "years": costs["horizon_years"],
-        },
-        "spec": _spec_record(spec),
-        "solver": {"name": highs_version(), **result.record()},
-        "timings_s": timings,
-    }
+    if not result.proven_optimal:
+        notes.append(f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})")
     report(
         1.0,
         f"sized: {_describe(sized.caps.battery_kwh, sized.caps.pv_kwp)}; "
@@ -379,8 +364,39 @@ def size_dispatch(
         reference_kpis=reference_kpis,
         sweep=sweep,
         notes=notes,
-        metadata=metadata,
+        metadata=_sizing_metadata(inputs, spec, sized.solution, timings),
     )
+
+
+def _sizing_metadata(
+    inputs: DispatchInputs,
+    spec: SizingSpec,
+    solution: DispatchSolution,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """Licence, horizon (with ``extrapolated_from`` unless a year), spec, solver, timings.
+
+    A horizon shorter than a year sizes for a year that looks like it (module
+    docstring): its label is the ``extrapolated_from`` of every annual reading
+    of the result (:mod:`energy.analysis.annual`).
+    """
+    hours = inputs.n_steps * inputs.dt_h
+    label = horizon_label(inputs.index, inputs.timezone)
+    return {
+        "licence": RESULTS_LICENCE,
+        "horizon": {
+            "start": str(inputs.index[0]),
+            "steps": inputs.n_steps,
+            "dt_h": inputs.dt_h,
+            "years": inputs.horizon_years,
+            "label": label,
+        },
+        "annual_basis": FULL_YEAR if hours >= YEAR_MIN_HOURS else EXTRAPOLATED,
+        "extrapolated_from": None if hours >= YEAR_MIN_HOURS else label,
+        "spec": _spec_record(spec),
+        "solver": {"name": highs_version(), **solution.result.record()},
+        "timings_s": timings,
+    }
 
 
 def _grid(
@@ -529,7 +545,10 @@ def size(
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
     )
-    inputs = inputs_from_district(district, index, weather, export_cap_kw=export_cap)
+    # stored energy at the end equalised, as in every scenario run (energy.kpi)
+    inputs = inputs_from_district(
+        district, index, weather, export_cap_kw=export_cap, terminal_soc="equal_initial"
+    )
     template = None
     if spec.pv is not None:
         template = next((p for p in district.pv if p.id == spec.pv.like), None)

@@ -27,9 +27,15 @@ Incremental against the base district run with the same options (the point
 with nothing added; run as an extra job if the grid has no such point): the
 investment is what a point adds (:func:`energy.analysis.compare.added_items`), the
 savings are the base's optimised cost minus the point's, annualised and appraised as every run is
-(:func:`energy.analysis.economics.appraise`) (an estimate unless the horizon is a year). The base
-point has zero investment and NPV 0, so a point with a positive NPV is worth
-building under the assumptions.
+(:func:`energy.analysis.annual.appraise`). The base point has zero investment
+and NPV 0, so a point with a positive NPV is worth building under the
+assumptions.
+
+Annual figures follow the one rule of :mod:`energy.analysis.annual`: the
+default options run every point over a whole year (:func:`_default_options`);
+a shorter horizon gives annual savings, NPV, IRR, payback and LCOE that carry
+``extrapolated_from`` (e.g. ``"7 days (2025-06-02..2025-06-08)"``) in the
+table, the JSON, the CSV headers and the heat maps' notes.
 """
 
 from __future__ import annotations
@@ -46,10 +52,12 @@ from typing import Any
 
 import pandas as pd
 
-from energy.analysis.compare import added_items
-from energy.analysis.economics import EconomicAssumptions, InvestmentItems, appraise
+from energy.analysis.annual import appraise
+from energy.analysis.compare import added_items, result_horizon_label
+from energy.analysis.economics import EconomicAssumptions, InvestmentItems
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
+from energy.kpi import BASELINES
 from energy.progress import ProgressCallback, no_progress
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
 from energy.report.sweep_heatmap import sweep_heatmap_svg
@@ -85,7 +93,8 @@ HEATMAP_METRICS = ("self_sufficiency", "npv_eur")
 
 
 def _default_options() -> ScenarioOptions:
-    return ScenarioOptions(days=7, ac_check=False)
+    """Whole calendar year 2025 from 1 January, no AC check (annual figures need a year)."""
+    return ScenarioOptions(days=365, ac_check=False)
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ class SweepSpec:
         Parameter name (:data:`PARAMETERS`) -> values (>= 0); the points are
         the Cartesian product, the first parameter varying slowest.
     options
-        Run options of every point (default one week, no AC check).
+        Run options of every point (default a whole year, no AC check).
     assumptions
         Economic assumptions; German defaults if None.
     battery_c_rate
@@ -204,8 +213,9 @@ def run_point(
     Returns
     -------
     dict
-        JSON-ready: ``status`` (solver), ``horizon_h``, the optimised KPIs of
-        :data:`POINT_KPIS`, ``cost_eur_vs_B0`` and ``cost_eur_vs_B1`` (cost
+        JSON-ready: ``status`` (solver), ``horizon_h``, ``horizon_label``
+        (:func:`energy.scenario.horizon_label`), the optimised KPIs of
+        :data:`POINT_KPIS`, ``cost_eur_vs_B1`` and ``cost_eur_vs_B0`` (cost
         saved against the baselines), ``added`` (investment items the changes
         add, as lists), ``spec_hash`` of the changed district and
         ``run_s`` (wall time of the run).
@@ -221,9 +231,10 @@ def run_point(
     record: dict[str, Any] = {
         "status": result.metadata["solver"]["status"],
         "horizon_h": float(len(result.schedule) * result.metadata["horizon"]["dt_h"]),
+        "horizon_label": result_horizon_label(result),
     }
     record.update({k: float(kpis[k]) for k in POINT_KPIS})
-    for name in ("B0", "B1"):
+    for name in BASELINES:
         record[f"cost_eur_vs_{name}"] = float(result.savings[f"vs_{name}"]["cost_eur"])
     record["added"] = dataclasses.asdict(added_items(changed, base))
     record["spec_hash"] = changed.spec_hash()
@@ -255,6 +266,23 @@ class SweepResult:
     parameters: list[str]
     reference: dict[str, Any]
     info: dict[str, Any]
+
+    @property
+    def extrapolated_from(self) -> str | None:
+        """The short horizon the annual figures are scaled from, or None for a whole year."""
+        if "extrapolated_from" not in self.table:
+            return None
+        flagged = self.table["extrapolated_from"].dropna()
+        return None if flagged.empty else str(flagged.iloc[0])
+
+    def annual_note(self) -> str:
+        """Say where the annual figures (annual savings, NPV, payback, LCOE) come from."""
+        if self.extrapolated_from is None:
+            return "annual figures: from a whole year"
+        return (
+            f"annual figures (annual savings, NPV, IRR, payback, LCOE) extrapolated_from: "
+            f"{self.extrapolated_from}, scaled to 8760 h; estimates, not a whole year"
+        )
 
     def best(self, metric: str = "npv_eur") -> dict[str, Any]:
         """Return the row with the largest ``metric`` (first in grid order on ties)."""
@@ -296,6 +324,8 @@ class SweepResult:
                 **self.info,
                 "parameters": self.parameters,
                 "economic_reference": "the base district, nothing added, same options",
+                "extrapolated_from": self.extrapolated_from,
+                "annual_note": self.annual_note(),
                 "points": self.table.to_dict(orient="records"),
                 "best_by_npv": self.best("npv_eur"),
                 "best_by_self_sufficiency": self.best("self_sufficiency"),
@@ -312,7 +342,7 @@ class SweepResult:
         :func:`energy.report.sweep_heatmap.sweep_heatmap_svg` (English, licence in ``<metadata>``).
         """
         out = Path(out_dir)
-        lines = header_lines(self.info)
+        lines = [*header_lines(self.info), self.annual_note()]
         paths = [
             write_csv_with_header(self.table, out / "sweep.csv", lines),
             write_json(self.to_dict(), out / "sweep.json"),
@@ -328,7 +358,8 @@ class SweepResult:
             )
         for metric in HEATMAP_METRICS:
             svg = out / f"heatmap_{metric}.svg"
-            picture = sweep_heatmap_svg(self.table, self.parameters, metric, self.info)
+            noted = {**self.info, "source": f"{self.info['source']}; {self.annual_note()}"}
+            picture = sweep_heatmap_svg(self.table, self.parameters, metric, noted)
             svg.write_text(picture, encoding="utf-8")
             paths.append(svg)
         return paths
@@ -377,10 +408,13 @@ def summarise_sweep(
             float(rec["horizon_h"]),
             float(rec["e_generation_kwh"]) - float(reference["e_generation_kwh"]),
             spec.assumptions,
+            horizon_label=rec.get("horizon_label"),
         )
         econ.pop("appraisal")
         row = {**point}
-        row.update({k: v for k, v in rec.items() if k not in ("added", "spec_hash")})
+        row.update(
+            {k: v for k, v in rec.items() if k not in ("added", "spec_hash", "horizon_label")}
+        )
         row["added_pv_kwp"] = math.fsum(items.pv_kwp)
         row["added_battery_kwh"] = math.fsum(items.battery_kwh)
         row.update(econ)

@@ -10,6 +10,8 @@ from energy.baselines import (
     baseline_b0,
     baseline_b1,
     baseline_node_p_kw,
+    class_rule_lighting_kw,
+    release_terminal_soc,
     restore_terminal_soc,
     self_consumption_rule,
 )
@@ -75,6 +77,21 @@ def test_restore_terminal_soc_drops_discharge_then_charges() -> None:
     assert soc.tolist() == pytest.approx([1.4, 5.0])
 
 
+def test_release_terminal_soc_drops_charge_then_discharges() -> None:
+    # Start 1 kWh (minimum); charge 4 kW in both steps: 1 -> 4.6 -> 8.2 kWh. Give back
+    # 7.2 kWh to end at 1 kWh, working backwards from step 2: drop its 4 kW of charge
+    # (-3.6 kWh), then discharge (7.2 - 3.6) x 0.9 = 3.24 kW (-3.6 kWh): 4.6 -> 1.0.
+    b = bat(soc_initial_frac=0.1)
+    ch = np.array([4.0, 4.0])
+    dis = np.array([0.0, 0.0])
+    soc = np.array([4.6, 8.2])
+    released = release_terminal_soc(b, ch, dis, soc, 1.0, target_kwh=1.0)
+    assert released == pytest.approx(7.2)
+    assert ch.tolist() == pytest.approx([4.0, 0.0])
+    assert dis.tolist() == pytest.approx([0.0, 3.24])
+    assert soc.tolist() == pytest.approx([4.6, 1.0])
+
+
 def _inputs(terminal_soc: str = "geq_initial", start_frac: float = 0.5) -> DispatchInputs:
     # Two buildings; H1 has 6 kW of PV at 11:00 UTC, H2 none; two lighting-free hours.
     index = pd.date_range("2025-06-01 10:00", periods=3, freq="1h", tz="UTC")
@@ -137,6 +154,25 @@ def test_b1_refills_to_the_initial_soc() -> None:
     assert b1.notes["terminal_recharge_kwh"] == pytest.approx(
         5 - (5 - 1 / 0.9 + 3.6 - 3 / 0.9) + 4.0
     )
+
+
+def test_b1_gives_back_what_it_holds_above_its_start_when_equalised() -> None:
+    # Both start at their 1 kWh minimum (equal_initial). HOME as in the free case
+    # charges 4 kW in step 2 (-> 4.6) and covers H1's 3 kW in step 3 (-> 4.6 - 3.333
+    # = 1.267 kWh): 0.267 kWh above its start. Equalised, it discharges
+    # 0.267 x 0.9 = 0.24 kW more in step 3 (3.24 kW), which goes to H2 through the
+    # district: import in step 3 falls from 2 to 1.76 kW. Q stays at its minimum.
+    b1 = baseline_b1(_inputs("equal_initial", start_frac=0.1))
+    s = b1.schedule
+    assert s["p_discharge_kw:HOME"].tolist() == pytest.approx([0.0, 0.0, 3.24])
+    assert s["soc_kwh:HOME"].iloc[-1] == pytest.approx(1.0)
+    assert s["p_import_kw"].tolist() == pytest.approx([3.0, 1.0, 1.76])
+    assert b1.notes["terminal_release_kwh"] == pytest.approx(4.6 - 3 / 0.9 - 1.0)
+    assert b1.notes["terminal_recharge_kwh"] == 0.0
+    # under geq_initial the same battery keeps the 0.267 kWh (nothing given back)
+    geq = baseline_b1(_inputs("geq_initial", start_frac=0.1))
+    assert geq.notes["terminal_release_kwh"] == 0.0
+    assert geq.schedule["soc_kwh:HOME"].iloc[-1] == pytest.approx(4.6 - 3 / 0.9)
 
 
 def test_b0_idle_batteries_and_full_lighting() -> None:
@@ -216,3 +252,42 @@ def test_b1_lighting_s1_raised_to_the_class_minimum() -> None:
     b1 = baseline_b1(inputs)
     assert b1.schedule["level:G"].tolist() == pytest.approx([1.0, 1.0, 0.5])
     assert b1.notes["lighting_raised_group_h"] == pytest.approx(1.0)
+
+
+def test_class_rule_lighting_is_the_minimum_level_wherever_dark() -> None:
+    # Power n x (a + (1 - a) level) x dark + standby x (1 - dark), here a_kw = 0.1,
+    # b_kw = 0.9, standby 0.01 kW: minimum levels 1.0, 1.0, 0.5 while dark -> 1.0, 1.0,
+    # 0.55 kW; the third step in daylight instead -> standby 0.01 kW.
+    index = pd.date_range("2025-01-15 20:00", periods=3, freq="1h", tz="UTC")
+
+    def inputs(dark: list[float]) -> DispatchInputs:
+        light = LightingInputs(
+            group_ids=["G"],
+            index=index,
+            dt_h=1.0,
+            dark_frac=np.array([dark]),
+            min_level_frac=np.array([[1.0, 1.0, 0.5]]),
+            a_kw=np.array([0.1]),
+            b_kw=np.array([0.9]),
+            standby_kw=np.array([0.01]),
+            discrete_levels=[np.array([0.5, 1.0])],
+        )
+        return DispatchInputs(
+            index=index,
+            load_kw=pd.DataFrame({"H1": [0.0] * 3}, index=index),
+            pv_kw=pd.DataFrame(index=index),
+            pv_node={},
+            import_price_eur_per_kwh=0.3,
+            feed_in_eur_per_kwh=0.0,
+            co2_g_per_kwh=400.0,
+            import_limit_kw=100.0,
+            export_limit_kw=100.0,
+            lighting=light,
+        )
+
+    assert class_rule_lighting_kw(inputs([1.0, 1.0, 1.0])).tolist() == pytest.approx(
+        [1.0, 1.0, 0.55]
+    )
+    assert class_rule_lighting_kw(inputs([1.0, 1.0, 0.0])).tolist() == pytest.approx(
+        [1.0, 1.0, 0.01]
+    )

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from energy.district import Battery
-from energy.kpi import compute_kpis, savings
+from energy.kpi import compute_kpis, nothing_built_schedule, savings
 
 
 def schedule_2h() -> tuple[pd.DataFrame, Battery]:
@@ -80,9 +80,34 @@ def test_self_consumption_without_generation_is_nan() -> None:
     assert math.isnan(compute_kpis(s, [bat])["self_consumption"])
 
 
-def test_savings_are_baseline_minus_optimised() -> None:
-    base = {"cost_eur": 100.0, "co2_kg": 50.0, "self_sufficiency": 0.2}
-    opt = {"cost_eur": 80.0, "co2_kg": 55.0, "self_sufficiency": 0.3}
+def test_savings_are_positive_when_the_scenario_is_better() -> None:
+    # amounts: comparison - scenario; shares: 100 x (scenario - comparison) points;
+    # export has no "better" direction, so no saving
+    base = {"cost_eur": 100.0, "co2_kg": 50.0, "self_sufficiency": 0.2, "e_export_kwh": 3.0}
+    opt = {"cost_eur": 80.0, "co2_kg": 55.0, "self_sufficiency": 0.353, "e_export_kwh": 1.0}
     assert savings(base, opt) == pytest.approx(
-        {"cost_eur": 20.0, "co2_kg": -5.0, "self_sufficiency": -0.1}
+        {"cost_eur": 20.0, "co2_kg": -5.0, "self_sufficiency_points": 15.3}
     )
+
+
+def test_lighting_saving_splits_into_class_rule_and_optimisation() -> None:
+    # baseline lights 10 kWh, the class minimum would be 6 kWh, the scenario lights 7:
+    # the class rule saves 10 - 6 = 4 kWh, optimisation adds 6 - 7 = -1 kWh; 3 in all
+    base = {"e_lighting_kwh": 10.0}
+    opt = {"e_lighting_kwh": 7.0, "e_lighting_class_rule_kwh": 6.0}
+    assert savings(base, opt) == pytest.approx(
+        {
+            "e_lighting_kwh": 3.0,
+            "e_lighting_class_rule_kwh": 4.0,
+            "e_lighting_optimisation_kwh": -1.0,
+        }
+    )
+
+
+def test_nothing_built_imports_load_and_full_lighting() -> None:
+    s, _ = schedule_2h()
+    k = compute_kpis(nothing_built_schedule(s), (), 10.0)
+    # import = load + lighting = 4 and 7 kW: 0.30 x 4 + 0.40 x 7 = 4.0 EUR; peak 7 kW
+    assert k["energy_cost_eur"] == pytest.approx(4.0)
+    assert k["cost_eur"] == pytest.approx(4.0 + 70.0)
+    assert k["e_generation_kwh"] == 0.0 and k["self_sufficiency"] == 0.0

@@ -57,7 +57,12 @@ def test_schedule_and_kpis(result: ScenarioResult, gera: District) -> None:
         "level:L-RING-W",
     ):
         assert col in s.columns
-    assert set(result.kpis) == {"optimised", "B0", "B1"}
+    assert set(result.kpis) == {"optimised", "B1", "B0", "nothing_built"}
+    assert set(result.savings) == {"vs_B1", "vs_B0", "vs_nothing_built"}
+    # stored energy at the end is equalised in every schedule compared (energy.kpi)
+    for name in ("optimised", "B1", "B0"):
+        assert result.kpis[name]["delta_soc_kwh"] == pytest.approx(0.0, abs=1e-6), name
+    assert result.metadata["comparisons"]["headline"] == "B1"
     # the KPIs are those of the schedule (recomputed here independently of the runner)
     again = compute_kpis(s, gera.batteries)
     assert again["cost_eur"] == pytest.approx(result.kpis["optimised"]["cost_eur"], rel=1e-12)
@@ -167,7 +172,10 @@ def test_cli_optimise_writes_outputs_and_prints_kpis(tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "saved vs B0" in res.output
+    assert "saved = comparison minus optimised, positive when the optimum is better" in (
+        " ".join(res.output.split())
+    )
+    assert "lighting saved vs B1" in res.output
     assert (out / "kpis.json").is_file() and (out / "schedule.parquet").is_file()
 
 

@@ -9,8 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from energy.analysis.compare import added_items, compare, no_investment_kpis
-from energy.analysis.economics import EconomicAssumptions, annualisation
+from energy.analysis.annual import annualisation
+from energy.analysis.compare import added_items, compare, nothing_built_kpis
+from energy.analysis.economics import EconomicAssumptions
 from energy.cli.compare import register
 from energy.district import GERA_DISTRICT_FILE, District, load_district, save_district
 from energy.errors import InputDataError
@@ -35,11 +36,16 @@ def results(districts: dict[str, District]) -> dict[str, ScenarioResult]:
 
 
 def test_annualisation() -> None:
-    # one day -> x 365, an estimate; 365 local days of 2025 = 8760 h -> x 1, not one
-    assert annualisation(24.0) == (365.0, True)
-    assert annualisation(8760.0) == (1.0, False)
+    # one day -> x 365, flagged with what it is extrapolated from; 365 local days of
+    # 2025 = 8760 h -> x 1, not extrapolated
+    assert annualisation(24.0, "1 day (2025-06-30..2025-06-30)") == (
+        365.0,
+        "1 day (2025-06-30..2025-06-30)",
+    )
+    assert annualisation(24.0) == (365.0, "24 h")
+    assert annualisation(8760.0) == (1.0, None)
     # a 365-day horizon starting on the 23-h spring DST day has 8759 h: still a year
-    assert annualisation(8759.0)[1] is False
+    assert annualisation(8759.0)[1] is None
     with pytest.raises(InputDataError, match="horizon_h"):
         annualisation(0.0)
 
@@ -66,7 +72,8 @@ def test_whole_system_economics(results: Results, districts: Districts) -> None:
     b0 = base.baselines["B0"]
     imported = b0["load_kw"] + b0["lighting_kw"]
     cost = float((imported * b0["import_price_eur_per_kwh"]).sum())  # 1-h steps
-    assert no_investment_kpis(base)["cost_eur"] == pytest.approx(cost, rel=1e-12)
+    assert nothing_built_kpis(base)["cost_eur"] == pytest.approx(cost, rel=1e-12)
+    assert base.kpis["nothing_built"]["cost_eur"] == pytest.approx(cost, rel=1e-12)
     t = comparison.frame
     assert t.loc["horizon_savings_eur", "base"] == pytest.approx(
         cost - base.kpis["optimised"]["cost_eur"]
@@ -75,6 +82,11 @@ def test_whole_system_economics(results: Results, districts: Districts) -> None:
         365 * t.loc["horizon_savings_eur", "base"]
     )
     assert t.loc["annual_savings_is_estimate", "base"] is True
+    # a one-day run's annual figures say what they are scaled from
+    assert t.loc["extrapolated_from", "base"] == "1 day (2025-06-30..2025-06-30)"
+    assert t.loc["annual_basis", "base"] == "extrapolated"
+    assert comparison.economics["base"]["extrapolated_from"] == "1 day (2025-06-30..2025-06-30)"
+    assert any("extrapolated_from: 1 day" in line for line in comparison.to_dict()["notes"])
     # Gera's investment by hand from data/gera/district.yaml: home storage (<= 30 kWh,
     # 800 EUR/kWh) 30 + 5 + 5 + 10 + 8 + 6 + 10 = 74 kWh; community storage (500 EUR/kWh)
     # 500 + 100 + 60 + 40 + 40 = 740 kWh; 14 lighting groups with 14 + 14 + 6 + 16 + 8 +

@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 
 from energy.analysis.savings import (
+    LIGHTING_PARTS,
     period_table,
     savings_report,
     step_savings,
 )
 from energy.district import GERA_DISTRICT_FILE, Battery, District, load_district
 from energy.errors import InputDataError
-from energy.kpi import compute_kpis, savings
+from energy.kpi import CLASS_RULE_COLUMN, comparison_kpis
 from energy.report.results import baselines_for_run, load_run, write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.timeindex import make_index
@@ -83,6 +84,8 @@ def toy_result() -> ScenarioResult:
     22..5; price 0.30 EUR/kWh, 0.50 at h = 18, 19; CO2 400 g/kWh, 600 at 18, 19;
     feed-in 0.08. Battery: B0 idle; optimised charges 10 kW at 10, 11 and
     discharges 10 kW at 18, 19; B1 charges at 10, 11 and discharges at 14, 15.
+    The class-minimum lighting is the optimised lighting except at h = 21,
+    where the class rule would allow 1 kW (the toy optimum lights 2 kW).
     """
     index = make_index("2025-06-30", 2, "1h", TZ)
     h = index.tz_convert(TZ).hour.to_numpy()
@@ -99,17 +102,15 @@ def toy_result() -> ScenarioResult:
     dis_opt = np.where((h == 18) | (h == 19), 10.0, 0.0)
     dis_b1 = np.where((h == 14) | (h == 15), 10.0, 0.0)
     opt = toy_schedule(index, load, pv, light_opt, charge, dis_opt, price, co2)
+    opt[CLASS_RULE_COLUMN] = np.where(h == 21, 1.0, light_opt)
     b0 = toy_schedule(index, load, pv, light_s0, zero, zero, price, co2)
     b1 = toy_schedule(index, load, pv, light_opt, charge, dis_b1, price, co2)
-    kpis = {
-        name: compute_kpis(s, [TOY_BATTERY])
-        for name, s in (("optimised", opt), ("B0", b0), ("B1", b1))
-    }
+    kpis, saved = comparison_kpis(opt, {"B0": b0, "B1": b1}, [TOY_BATTERY], 0.0)
     return ScenarioResult(
         schedule=opt,
         node_p_kw=pd.DataFrame(index=index),
         kpis=kpis,
-        savings={f"vs_{b}": savings(kpis[b], kpis["optimised"]) for b in ("B0", "B1")},
+        savings=saved,
         metadata={
             "licence": "CC-BY-4.0",
             "district": {"name": "toy", "spec_hash": "0" * 64},
@@ -128,33 +129,57 @@ def toy_result() -> ScenarioResult:
 #       0.30 = 57.6 - 1.6 + wear 20 x 0.01 = 0.2 -> 56.2 EUR; CO2 192 x 0.4 = 76.8 kg.
 #   B1: export 20 kWh; import 192 kWh, 20 of them at 0.50: 10 + 172 x 0.3 = 51.6
 #       -> 61.6 - 1.6 + 0.2 = 60.2 EUR; CO2 172 x 0.4 + 20 x 0.6 = 80.8 kg.
-# vs B0: lighting 8 kWh at 0.30 = 2.4 EUR, 8 kWh, 3.2 kg;
-#        battery = (66.8 - 56.2) - 2.4 = 8.2 EUR (= 20 kWh x (0.50 - 0.08) - 0.2 wear),
-#        import 28 - 8 = 20 kWh, CO2 15.2 - 3.2 = 12 kg (20 kWh x 0.6);
-#        pv: B0 without PV imports 260 kWh: 20 x 0.5 + 240 x 0.3 = 82 EUR, so
-#        82 - 66.8 = 15.2 EUR (40 kWh self-consumed x 0.3 + 40 exported x 0.08),
-#        import 40 kWh, CO2 40 x 0.4 = 16 kg.
-# vs B1: lighting 0; battery 60.2 - 56.2 = 4.0 EUR (20 kWh at 0.50 instead of 0.30),
-#        import 0, CO2 80.8 - 76.8 = 4.0 kg; pv: B1 without PV (same battery flows)
-#        imports 240 + 20 - 20 + 12 = 252 kWh: 20 x 0.5 + 232 x 0.3 + 0.2 = 79.8 EUR,
-#        so 79.8 - 60.2 = 19.6 EUR (60 kWh self-consumed x 0.3 + 20 exported x 0.08),
-#        import 60 kWh, CO2 24 kg.
-# self-sufficiency points vs B0 (no-PV reference: I' = 260, C_B = 260, I_o = 192,
-#        C_o = 252): total 100 (260/260 - 192/252) = 23.8095; pv 100 x 40/260 = 15.3846;
-#        battery 100 x 20/260 = 7.6923; lighting 100 (8 - (192/252) 8)/260 = 0.7326.
+#   nothing built: import 240 load + 20 S0 lighting = 260 kWh: 20 x 0.5 + 240 x 0.3
+#       = 82 EUR; CO2 20 x 0.6 + 240 x 0.4 = 108 kg.
+# vs B0: total 66.8 - 56.2 = 10.6 EUR, 220 - 192 = 28 kWh, 92 - 76.8 = 15.2 kg;
+#        pv 0 (same PV); lighting 8 kWh at 0.30 = 2.4 EUR, 8 kWh, 3.2 kg;
+#        battery 10.6 - 2.4 = 8.2 EUR (= 20 kWh x (0.50 - 0.08) - 0.2 wear),
+#        20 kWh, 12 kg (20 kWh x 0.6).
+#        lighting parts: class rule 20 - 11 = 9 kWh (2.7 EUR, 3.6 kg), optimisation
+#        11 - 12 = -1 kWh (-0.3 EUR, -0.4 kg): the toy optimum lights 1 kWh more.
+# vs B1: total 60.2 - 56.2 = 4.0 EUR (20 kWh at 0.50 instead of 0.30), 0 kWh, 4.0 kg;
+#        lighting 0 = class rule 12 - 11 = 1 kWh + optimisation -1 kWh; battery 4.0.
+# vs nothing built: total 82 - 56.2 = 25.8 EUR, 68 kWh, 31.2 kg; pv = B0 without PV
+#        (= nothing built here, B0's battery is idle) - B0 = 82 - 66.8 = 15.2 EUR
+#        (40 kWh self-consumed x 0.3 + 40 exported x 0.08), 40 kWh, 16 kg; lighting as
+#        vs B0; battery 25.8 - 15.2 - 2.4 = 8.2 EUR, 20 kWh, 12 kg.
+# self-sufficiency points (I_o = 192, C_o = 252): vs B0 (I = 220, C = 260) total
+#        100 (220/260 - 192/252) = 8.4249, battery 100 x 20/260, lighting
+#        100 (8 - (192/252) 8)/260 = 0.7326; vs nothing built (I = C = 260) total
+#        100 (1 - 192/252) = 23.8095, pv 100 x 40/260 = 15.3846.
+LIGHT_POINTS = 100 * (8 - 192 / 252 * 8) / 260
 HAND_DAY = {
-    ("B0", "cost_eur"): {"pv": 15.2, "battery": 8.2, "lighting": 2.4, "total": 25.8},
-    ("B0", "e_import_kwh"): {"pv": 40.0, "battery": 20.0, "lighting": 8.0, "total": 68.0},
-    ("B0", "co2_kg"): {"pv": 16.0, "battery": 12.0, "lighting": 3.2, "total": 31.2},
+    ("B0", "cost_eur"): {"pv": 0.0, "battery": 8.2, "lighting": 2.4, "total": 10.6},
+    ("B0", "e_import_kwh"): {"pv": 0.0, "battery": 20.0, "lighting": 8.0, "total": 28.0},
+    ("B0", "co2_kg"): {"pv": 0.0, "battery": 12.0, "lighting": 3.2, "total": 15.2},
     ("B0", "self_sufficiency_points"): {
+        "pv": 0.0,
+        "battery": 100 * 20 / 260,
+        "lighting": LIGHT_POINTS,
+        "total": 100 * (220 / 260 - 192 / 252),
+        "lighting_class_rule": LIGHT_POINTS * 9 / 8,
+        "lighting_optimisation": -LIGHT_POINTS / 8,
+    },
+    ("B0", "cost_eur", "parts"): {"lighting_class_rule": 2.7, "lighting_optimisation": -0.3},
+    ("B0", "co2_kg", "parts"): {"lighting_class_rule": 3.6, "lighting_optimisation": -0.4},
+    ("B1", "cost_eur"): {"pv": 0.0, "battery": 4.0, "lighting": 0.0, "total": 4.0},
+    ("B1", "e_import_kwh"): {"pv": 0.0, "battery": 0.0, "lighting": 0.0, "total": 0.0},
+    ("B1", "co2_kg"): {"pv": 0.0, "battery": 4.0, "lighting": 0.0, "total": 4.0},
+    ("B1", "e_import_kwh", "parts"): {"lighting_class_rule": 1.0, "lighting_optimisation": -1.0},
+    ("nothing_built", "cost_eur"): {"pv": 15.2, "battery": 8.2, "lighting": 2.4, "total": 25.8},
+    ("nothing_built", "e_import_kwh"): {
+        "pv": 40.0,
+        "battery": 20.0,
+        "lighting": 8.0,
+        "total": 68.0,
+    },
+    ("nothing_built", "co2_kg"): {"pv": 16.0, "battery": 12.0, "lighting": 3.2, "total": 31.2},
+    ("nothing_built", "self_sufficiency_points"): {
         "pv": 100 * 40 / 260,
         "battery": 100 * 20 / 260,
-        "lighting": 100 * (8 - 192 / 252 * 8) / 260,
+        "lighting": LIGHT_POINTS,
         "total": 100 * (1 - 192 / 252),
     },
-    ("B1", "cost_eur"): {"pv": 19.6, "battery": 4.0, "lighting": 0.0, "total": 23.6},
-    ("B1", "e_import_kwh"): {"pv": 60.0, "battery": 0.0, "lighting": 0.0, "total": 60.0},
-    ("B1", "co2_kg"): {"pv": 24.0, "battery": 4.0, "lighting": 0.0, "total": 28.0},
 }
 
 
@@ -173,7 +198,7 @@ def test_toy_by_hand_per_day_month_week() -> None:
     result = toy_result()
     days = savings_report(result, "day").frame
     months = savings_report(result, "month").frame
-    for (base, metric), parts in HAND_DAY.items():
+    for (base, metric, *_), parts in HAND_DAY.items():
         for source, value in parts.items():
             for label in ("2025-06-30", "2025-07-01"):
                 assert _value(days, label, base, source, metric) == pytest.approx(
@@ -186,20 +211,24 @@ def test_toy_by_hand_per_day_month_week() -> None:
     # Monday 30 June and Tuesday 1 July lie in ISO week 27; two days of savings
     assert list(week.coverage["period"]) == ["2025-W27"]
     assert week.coverage["hours"].iloc[0] == 48.0 and not week.coverage["complete"].iloc[0]
-    assert _value(week.frame, "2025-W27", "B0", "total", "cost_eur") == pytest.approx(51.6)
+    assert _value(week.frame, "2025-W27", "B0", "total", "cost_eur") == pytest.approx(21.2)
+    assert _value(week.frame, "2025-W27", "nothing_built", "total", "cost_eur") == pytest.approx(
+        51.6
+    )
     assert bool(savings_report(result, "day").coverage["complete"].all())
 
 
-def test_operation_savings_equal_design_savings() -> None:
-    # lighting + battery = baseline - optimised (DESIGN.md), the scenario's savings
+def test_totals_equal_the_runs_savings() -> None:
+    # total = baseline - optimised = the scenario's savings, in every comparison
     result = toy_result()
     horizon = savings_report(result, "horizon").frame
-    for base in ("B0", "B1"):
-        for metric in ("cost_eur", "e_import_kwh", "co2_kg"):
-            op = _value(horizon, "horizon", base, "battery", metric) + _value(
-                horizon, "horizon", base, "lighting", metric
-            )
-            assert op == pytest.approx(result.savings[f"vs_{base}"][metric], abs=1e-9)
+    for base in ("B1", "B0", "nothing_built"):
+        for metric in ("cost_eur", "e_import_kwh", "co2_kg", "self_sufficiency_points"):
+            total = _value(horizon, "horizon", base, "total", metric)
+            assert total == pytest.approx(result.savings[f"vs_{base}"][metric], abs=1e-9)
+    # the lighting kWh parts are those of the run's savings record
+    assert result.savings["vs_B0"]["e_lighting_class_rule_kwh"] == pytest.approx(18.0)
+    assert result.savings["vs_B0"]["e_lighting_optimisation_kwh"] == pytest.approx(-2.0)
 
 
 def test_step_costs_add_up_to_kpis() -> None:
@@ -220,7 +249,9 @@ def test_report_json_and_csv_carry_licence(tmp_path: Path) -> None:
     june = data["baselines"]["B0"][0]
     assert june["period"] == "2025-06" and june["hours"] == 24.0 and june["complete"] is False
     assert june["period_start"] == "2025-06-01T00:00:00+02:00"
-    assert june["cost_eur"]["total"] == pytest.approx(25.8)
+    assert june["cost_eur"]["total"] == pytest.approx(10.6)
+    assert data["baselines"]["nothing_built"][0]["cost_eur"]["total"] == pytest.approx(25.8)
+    assert data["headline_baseline"] == "B1" and next(iter(data["baselines"])) == "B1"
     json.loads(json.dumps(data, allow_nan=False))
     csv_path = report.write_csv(tmp_path / "s.csv")
     text = csv_path.read_text()
@@ -235,7 +266,10 @@ def test_report_json_and_csv_carry_licence(tmp_path: Path) -> None:
         "metric",
         "value",
     ]
-    assert len(table) == 2 * 2 * 4 * 4  # months x baselines x sources x metrics
+    # months x baselines x (sources, total and the two lighting parts) x metrics
+    assert len(table) == 2 * 3 * 6 * 4
+    assert "# baseline B1: B1: self-consumption rule, lighting S1 (headline)" in text
+    assert "# sign: a saving is positive when the optimised schedule is better" in text
     report.write_json(tmp_path / "s.json")
     assert json.loads((tmp_path / "s.json").read_text())["period"] == "month"
 
@@ -247,7 +281,7 @@ def test_bad_requests() -> None:
     with pytest.raises(InputDataError, match="baseline: 'B2' is not allowed"):
         savings_report(result, "day", baselines=("B2",))
     result.baselines = {}
-    with pytest.raises(InputDataError, match="holds no B0 schedule"):
+    with pytest.raises(InputDataError, match="holds no B1 schedule"):
         savings_report(result, "day")
 
 
@@ -267,30 +301,36 @@ def test_gera_sources_add_up_and_months_sum_to_horizon(gera_run: ScenarioResult)
     months = savings_report(gera_run, "month").frame
     horizon = savings_report(gera_run, "horizon").frame
     assert sorted(months["period"].unique()) == ["2025-06", "2025-07"]
+    keys = ["period", "baseline", "metric"]
     for frame in (months, savings_report(gera_run, "day").frame, horizon):
-        parts = frame[frame["source"] != "total"].groupby(["period", "baseline", "metric"])
-        totals = frame[frame["source"] == "total"].set_index(["period", "baseline", "metric"])
-        summed = parts["value"].sum()
-        for key, value in totals["value"].items():
+        sources = frame[frame["source"].isin(("pv", "battery", "lighting"))]
+        parts = frame[frame["source"].isin(LIGHTING_PARTS)].groupby(keys)["value"].sum()
+        totals = frame[frame["source"] == "total"].set_index(keys)["value"]
+        lighting = frame[frame["source"] == "lighting"].set_index(keys)["value"]
+        summed = sources.groupby(keys)["value"].sum()
+        for key, value in totals.items():
             assert summed[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+            assert parts[key] == pytest.approx(lighting[key], rel=1e-9, abs=1e-9), key
     additive = months[months["metric"] != "self_sufficiency_points"]
     by_month = additive.groupby(["baseline", "source", "metric"])["value"].sum()
     whole = horizon.set_index(["baseline", "source", "metric"])["value"]
     for key, value in by_month.items():
         assert value == pytest.approx(whole[key], rel=1e-9, abs=1e-9), key
-    # over the horizon, lighting + battery are the scenario's savings (DESIGN.md)
-    for base in ("B0", "B1"):
-        op = whole[(base, "battery", "cost_eur")] + whole[(base, "lighting", "cost_eur")]
-        assert op == pytest.approx(gera_run.savings[f"vs_{base}"]["cost_eur"], rel=1e-9)
-        # self-sufficiency: total points = 100 (a_optimised - a_reference without PV)
-        b = gera_run.baselines[base]
-        c_ref = float((b["load_kw"] + b["lighting_kw"]).sum())  # 1-h steps
-        gen = b["pv_kw"] - b["pv_curtailed_kw"]
-        i_ref = float((b["p_import_kw"] - b["p_export_kw"] + gen).clip(lower=0).sum())
+    for base in ("B1", "B0", "nothing_built"):
+        # over the horizon, the total is the scenario's saving against that comparison
+        total = whole[(base, "total", "cost_eur")]
+        assert total == pytest.approx(gera_run.savings[f"vs_{base}"]["cost_eur"], rel=1e-9)
+        # self-sufficiency: total points = 100 (a_optimised - a_comparison)
         a_o = gera_run.kpis["optimised"]["self_sufficiency"]
         assert whole[(base, "total", "self_sufficiency_points")] == pytest.approx(
-            100 * (a_o - (1 - i_ref / c_ref)), rel=1e-9
+            100 * (a_o - gera_run.kpis[base]["self_sufficiency"]), rel=1e-9
         )
+        # the LP sits at the class minimum: optimisation adds no lighting saving
+        assert whole[(base, "lighting_optimisation", "e_import_kwh")] == pytest.approx(
+            0.0, abs=1e-6
+        )
+    # against B1 and B0 the PV is the same as the optimum's: it saves nothing there
+    assert whole[("B1", "pv", "cost_eur")] == 0.0 and whole[("B0", "pv", "cost_eur")] == 0.0
 
 
 def test_gera_pv_savings_second_method(gera_run: ScenarioResult) -> None:
@@ -304,8 +344,9 @@ def test_gera_pv_savings_second_method(gera_run: ScenarioResult) -> None:
         (gen - exported) * b0["import_price_eur_per_kwh"].to_numpy()
         + exported * b0["feed_in_eur_per_kwh"].to_numpy()
     ).sum()  # x 1 h
-    horizon = savings_report(gera_run, "horizon", baselines=("B0",)).frame
-    assert _value(horizon, "horizon", "B0", "pv", "cost_eur") == pytest.approx(value, rel=1e-9)
+    horizon = savings_report(gera_run, "horizon", baselines=("nothing_built",)).frame
+    pv = _value(horizon, "horizon", "nothing_built", "pv", "cost_eur")
+    assert pv == pytest.approx(value, rel=1e-9)
     assert value > 100.0  # ~0.94 MWp on two summer days: well over 100 EUR
 
 

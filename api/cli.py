@@ -62,7 +62,7 @@ def reference_horizon(days: int, start: dt.date | None = None) -> tuple[dt.date,
         start = REFERENCE_START if days >= REFERENCE_DAYS else SHORT_REFERENCE_START
     if start == dt.date(start.year, 1, 1) and days == (dt.date(start.year + 1, 1, 1) - start).days:
         return start, f"year {start.year}"
-    return start, f"{days} days from {start.isoformat()}"
+    return start, f"{days} day{'' if days == 1 else 's'} from {start.isoformat()}"
 
 
 def _setup(settings: Settings) -> Engine:

@@ -9,7 +9,9 @@ carries only a request id to find the log line.
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -79,7 +81,10 @@ class PayloadTooLargeError(ApiError):
 
 
 def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pydantic errors as ``{field, message, loc, type}`` with a dotted field path."""
+    """Pydantic errors as ``{field, value, message, loc, type}`` with a dotted field path.
+
+    ``value`` is the rejected input (null for a missing field).
+    """
     out = []
     for err in errors:
         loc = [str(part) for part in err.get("loc", ())]
@@ -87,8 +92,42 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for part in loc:
             field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
         message = str(err.get("msg", "")).removeprefix("Value error, ")
-        out.append({"field": field, "message": message, "loc": loc, "type": err.get("type")})
+        value = None if err.get("type") == "missing" else err.get("input")
+        out.append(
+            {
+                "field": field,
+                "value": value,
+                "message": message,
+                "loc": loc,
+                "type": err.get("type"),
+            }
+        )
     return out
+
+
+#: ``field: value is not ...``: the library's message convention (energy.errors).
+_MESSAGE_FIELD = re.compile(r"^(?P<field>[A-Za-z_][\w.\[\]\-]*): (?P<rest>.*)", re.DOTALL)
+_MESSAGE_VALUE = re.compile(r"^(?P<value>'[^']*'|\"[^\"]*\"|-?\d[\d.eE+-]*|\[[^\]]*\])[ ;,]")
+
+
+def input_errors(exc: InputDataError) -> list[dict[str, Any]]:
+    """Return the ``errors[]`` of a library input error: ``{field, value, message, type}``.
+
+    The field and value the error carries (``InputDataError(field=, value=)``),
+    else read from the message's ``field: value ...`` convention; ``value`` is
+    null when the message names none.
+    """
+    message = str(exc)
+    field, value = exc.field, exc.value
+    match = _MESSAGE_FIELD.match(message)
+    if field is None and match is not None:
+        field = match.group("field")
+        if value is None and (found := _MESSAGE_VALUE.match(match.group("rest") + " ")):
+            try:
+                value = ast.literal_eval(found.group("value"))
+            except (ValueError, SyntaxError):
+                value = found.group("value")
+    return [{"field": field or "", "value": value, "message": message, "type": "input_data"}]
 
 
 def _request_id(request: Request) -> str:
@@ -113,7 +152,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputDataError)
     async def _input(request: Request, exc: InputDataError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        body = {"detail": str(exc), "errors": input_errors(exc)}
+        return JSONResponse(jsonable_encoder(body), status_code=422)
 
     @app.exception_handler(InfeasibleError)
     async def _infeasible(request: Request, exc: InfeasibleError) -> JSONResponse:

@@ -15,7 +15,22 @@ class EnergyError(Exception):
 
 
 class InputDataError(EnergyError, ValueError):
-    """Input data (a spec, a weather or price file, a series) is invalid."""
+    """Input data (a spec, a weather or price file, a series) is invalid.
+
+    Parameters
+    ----------
+    message
+        For people: ``field: value ... is not allowed; allowed: ...``.
+    field
+        Optional path of the field (``runs``, ``options.days``), for machines.
+    value
+        Optional rejected value, for machines.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value: object = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
 
 
 class InfeasibleError(EnergyError):

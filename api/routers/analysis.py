@@ -230,13 +230,19 @@ def _run_ids(text: str) -> list[int]:
         ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise InputDataError(
-            f"runs: {text!r} is not a comma-separated list of run ids, e.g. 1,2,3"
+            f"runs: {text!r} is not a comma-separated list of run ids, e.g. 1,2,3",
+            field="runs",
+            value=text,
         ) from None
     if not 1 <= len(ids) <= MAX_COMPARED_RUNS:
-        raise InputDataError(f"runs: {len(ids)} ids; give 1 to {MAX_COMPARED_RUNS}")
+        raise InputDataError(
+            f"runs: {len(ids)} ids; give 1 to {MAX_COMPARED_RUNS}", field="runs", value=text
+        )
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
-        raise InputDataError(f"runs: {repeated} repeated; name each run once")
+        raise InputDataError(
+            f"runs: {repeated} repeated; name each run once", field="runs", value=text
+        )
     return ids
 
 
@@ -285,7 +291,11 @@ def compare_runs(
 
     ids = _run_ids(runs)
     if reference is not None and reference not in ids:
-        raise InputDataError(f"reference: run {reference} is not among runs {ids}")
+        raise InputDataError(
+            f"reference: run {reference} is not among runs {ids}",
+            field="reference",
+            value=reference,
+        )
     results: dict[str, ScenarioResult] = {}
     districts: dict[str, District] = {}
     listed: list[dict[str, Any]] = []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from api.auth import authenticate
@@ -46,16 +46,29 @@ def test_migrate_key_and_seed(db_url: str) -> None:
     with Session(engine) as session:
         principal = authenticate(session, key)
         assert principal is not None and principal.role == "admin"
-    for _ in range(2):  # idempotent
-        result = runner.invoke(app, ["seed", "--days", "1"])
-        assert result.exit_code == 0, result.output
-    assert "run 1 queued" in result.output
+    first = runner.invoke(app, ["seed", "--days", "1"])
+    assert first.exit_code == 0, first.output
+    assert "(1 day from 2025-06-02): created run 1, queued" in first.output
+    again = runner.invoke(app, ["seed", "--days", "1"])  # idempotent, and says so
+    assert again.exit_code == 0, again.output
+    assert "run 1 of this horizon exists already (queued)" in again.output
     with Session(engine) as session:
         assert len(session.exec(select(District)).all()) == 1
         scenarios = session.exec(select(Scenario)).all()
         assert len(scenarios) == 2
         assert all(s.visibility == "published" for s in scenarios)
         assert len(session.exec(select(Run)).all()) == 1  # the queued run is not duplicated
+    # another horizon on the same database: new scenarios and a new run, never the old one
+    year = runner.invoke(app, ["seed", "--days", "365"])
+    assert year.exit_code == 0, year.output
+    assert "(year 2025): created run 2, queued" in year.output
+    with Session(engine) as session:
+        runs = session.exec(select(Run).order_by(col(Run.id))).all()
+        assert [(r.options["start"], r.options["days"]) for r in runs] == [
+            ("2025-06-02", 1),
+            ("2025-01-01", 365),
+        ]
+        assert len(session.exec(select(Scenario)).all()) == 4
     engine.dispose()
 
 
@@ -67,7 +80,11 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_demo_serves_a_reference_run(tmp_path: Path) -> None:
-    """`energy-api demo` on a fresh database: a key, the docs, and a succeeded run."""
+    """`energy-api demo` on a fresh database: a key, the docs, and a succeeded whole-year run.
+
+    The reference run covers 2025 (the default horizon), so /compare gives its
+    annual savings, NPV and payback from a whole year, not extrapolated.
+    """
     port = free_port()
     env = os.environ | {
         "ENERGY_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
@@ -75,7 +92,7 @@ def test_demo_serves_a_reference_run(tmp_path: Path) -> None:
     }
     log = (tmp_path / "demo.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "demo", "--port", str(port), "--days", "1"],
+        [sys.executable, "-m", "api.cli", "demo", "--port", str(port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -115,7 +132,18 @@ def test_demo_serves_a_reference_run(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
         results = httpx.get(f"{run_url}/results", headers=headers, timeout=5).json()
         assert results["licence"] == "CC-BY-4.0"
-        assert results["kpis"]["optimised"]["cost_eur"] <= results["kpis"]["B0"]["cost_eur"]
+        assert results["kpis"]["optimised"]["cost_eur"] <= results["kpis"]["B1"]["cost_eur"]
+        assert results["horizon"]["full_year"] is True
+        assert results["horizon"]["label"] == "365 days (2025-01-01..2025-12-31)"
+        run_id = run_url.rstrip("/").rsplit("/", 1)[-1]
+        econ = httpx.get(f"{base}/compare", params={"runs": run_id}, headers=headers, timeout=30)
+        assert econ.status_code == 200, econ.text
+        (economics,) = econ.json()["economics"].values()
+        assert economics["annual_basis"] == "full year"
+        assert economics["extrapolated_from"] is None
+        # a year of a district with ~0.94 MWp and 0.8 MWh of storage saves real money
+        assert economics["annual_savings_eur"] > 100_000
+        assert economics["npv_eur"] > 0 and economics["payback_simple_years"] > 1
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

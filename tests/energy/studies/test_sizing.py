@@ -407,6 +407,9 @@ def test_size_on_gera_builds_a_district_that_dispatches_to_the_same_cost(gera: D
     )
     assert res.costs["savings_eur"] >= -1e-6  # building nothing is always allowed
     assert any("seasonal" in note for note in res.notes)
+    # sized on two days: every annual reading of it says so
+    assert res.metadata["annual_basis"] == "extrapolated"
+    assert res.metadata["extrapolated_from"] == "2 days (2025-07-07..2025-07-08)"
     check_physics(res.inputs, res.schedule)
 
 
@@ -438,6 +441,7 @@ def test_cli_size_json_and_table(tmp_path: Path) -> None:
     totals = [row["total_cost_eur"] for row in data["sweep"]]
     assert data["costs"]["total_cost_eur"] <= min(totals) + 1e-6 * abs(min(totals))
     assert data["licence"] == "CC-BY-4.0"
+    assert data["metadata"]["extrapolated_from"] == "2 days (2025-07-07..2025-07-08)"
     out = tmp_path / "sized.yaml"
     res = CliRunner().invoke(
         _app(), [*args, "--battery-kwh-max", "1000", "--save-district", str(out)]

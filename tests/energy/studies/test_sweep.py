@@ -130,6 +130,14 @@ def test_heatmaps_and_files(sweep: SweepResult, tmp_path: Path) -> None:
         "heatmap_npv_eur.svg",
     ]
     assert (tmp_path / "heatmap_npv_eur.csv").read_text().startswith("# licence: CC-BY-4.0")
+    # a one-day sweep's NPV never goes out without saying it is extrapolated
+    flag = "1 day (2025-06-30..2025-06-30)"
+    assert set(sweep.table["extrapolated_from"]) == {flag}
+    assert data["extrapolated_from"] == flag
+    assert all(point["extrapolated_from"] == flag for point in data["points"])
+    note = f"annual figures (annual savings, NPV, IRR, payback, LCOE) extrapolated_from: {flag}"
+    for name in ("sweep.csv", "heatmap_npv_eur.csv", "heatmap_npv_eur.svg"):
+        assert note in (tmp_path / name).read_text(encoding="utf-8"), name
 
 
 def test_run_point_takes_json_forms(sweep: SweepResult, gera: District) -> None:
@@ -164,6 +172,7 @@ def test_cli_sweep(tmp_path: Path) -> None:
     res = runner.invoke(app, [*args, "--days", "1", "--workers", "1", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "best by NPV: +" in res.stdout and "run 2/2 done" in res.stderr
+    assert "extrapolated_from: 1 day (2025-06-30..2025-06-30)" in " ".join(res.stdout.split())
     data = json.loads((tmp_path / "sweep.json").read_text())
     assert [p["pv_kwp_added"] for p in data["points"]] == [0.0, 50.0]
     assert data["heatmaps"]["npv_eur"]["rows"]["values"] == [0.0, 50.0]

@@ -81,6 +81,14 @@ COMPARISON_LABELS: dict[str, str] = {
     "B0": "B0: no control, batteries idle, lighting S0 (reference)",
     NOTHING_BUILT: "nothing built: no PV, no battery, lighting S0",
 }
+#: What a run records about its comparisons (``metadata["comparisons"]``).
+COMPARISON_RECORD: dict[str, object] = {
+    "headline": HEADLINE_BASELINE,
+    "labels": COMPARISON_LABELS,
+    "terminal_energy": "equalised: every battery ends with the energy it started with, in "
+    "the optimum and in the baselines",
+    "definitions": "energy.kpi module docstring; docs/definitions.md",
+}
 #: Column of a scenario's schedule: street lighting at the class minimum wherever dark [kW].
 CLASS_RULE_COLUMN = "lighting_class_rule_kw"
 #: The two parts of the lighting saving (module docstring), in kWh.

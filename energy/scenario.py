@@ -32,7 +32,7 @@ from pydantic import Field, field_validator
 
 from energy.baselines import BaselineResult, baseline_b0, baseline_b1, class_rule_lighting_kw
 from energy.district import DATA_DIR, District
-from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_LABELS, HEADLINE_BASELINE, comparison_kpis
+from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
@@ -45,10 +45,7 @@ from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
-from energy.timeindex import RESOLUTIONS, make_index
-
-#: A horizon at least this long is a whole year (365 local days incl. a 23-h DST day).
-YEAR_MIN_HOURS = 8759.0
+from energy.timeindex import RESOLUTIONS, YEAR_MIN_HOURS, horizon_label, make_index
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
@@ -396,17 +393,6 @@ def _warnings(solution: DispatchSolution, grid_aware: GridAwareResult | None) ->
     return warnings
 
 
-def horizon_label(index: pd.DatetimeIndex, tz: str) -> str:
-    """Say which local days a horizon covers, e.g. ``7 days (2025-06-02..2025-06-08)``.
-
-    The count is of local calendar days touched by the interval starts.
-    """
-    local = index.tz_convert(tz)
-    first, last = local[0].date(), local[-1].date()
-    days = (last - first).days + 1
-    return f"{days} day{'' if days == 1 else 's'} ({first.isoformat()}..{last.isoformat()})"
-
-
 def _horizon_record(inputs: DispatchInputs, tz: str) -> dict[str, Any]:
     """Start, end (of the last interval), steps, step length, zone and label of a run.
 
@@ -535,14 +521,7 @@ def run_scenario(
     solution, schedule, grid_aware = _dispatch(inputs, options, net, report, timings)
     timings.update({f"{k}_s": v for k, v in solution.result.timings_s.items()})
     report(0.7, "baselines B1 and B0")
-    t = time.perf_counter()
-    b0, b1 = baseline_b0(inputs), baseline_b1(inputs)
-    timings["baselines_s"] = time.perf_counter() - t
-    schedule = schedule.assign(**{CLASS_RULE_COLUMN: class_rule_lighting_kw(inputs)})
-    baselines = {"B0": b0.schedule, "B1": b1.schedule}
-    kpis, saved = comparison_kpis(
-        schedule, baselines, inputs.batteries, inputs.peak_charge_eur_per_kw
-    )
+    schedule, (b0, b1), kpis, saved = _comparisons(inputs, schedule, timings)
     node_p = node_injections_kw(inputs, schedule)
     grid = _grid_summary(district, options, node_p, net, grid_aware, report, timings)
     if grid is not None:
@@ -563,8 +542,30 @@ def run_scenario(
         savings=saved,
         metadata=metadata,
         grid=grid,
-        baselines=baselines,
+        baselines={"B0": b0.schedule, "B1": b1.schedule},
     )
+
+
+def _comparisons(
+    inputs: DispatchInputs, schedule: pd.DataFrame, timings: dict[str, float]
+) -> tuple[
+    pd.DataFrame,
+    tuple[BaselineResult, BaselineResult],
+    dict[str, dict[str, float]],
+    dict[str, dict[str, float]],
+]:
+    """Baselines, the class-rule lighting column, KPIs and savings of every comparison."""
+    t = time.perf_counter()
+    b0, b1 = baseline_b0(inputs), baseline_b1(inputs)
+    timings["baselines_s"] = time.perf_counter() - t
+    schedule = schedule.assign(**{CLASS_RULE_COLUMN: class_rule_lighting_kw(inputs)})
+    kpis, saved = comparison_kpis(
+        schedule,
+        {"B0": b0.schedule, "B1": b1.schedule},
+        inputs.batteries,
+        inputs.peak_charge_eur_per_kw,
+    )
+    return schedule, (b0, b1), kpis, saved
 
 
 def _network_for(
@@ -593,13 +594,7 @@ def _result_notes(
     """Warnings, baseline notes, the comparisons' names and the grid-aware record."""
     notes: dict[str, Any] = {
         "baselines": {b.name: b.notes for b in baselines},
-        "comparisons": {
-            "headline": HEADLINE_BASELINE,
-            "labels": dict(COMPARISON_LABELS),
-            "terminal_energy": "equalised: every battery ends with the energy it started "
-            "with, in the optimum and in the baselines",
-            "definitions": "energy.kpi module docstring; docs/definitions.md",
-        },
+        "comparisons": dict(COMPARISON_RECORD),
         "warnings": _warnings(solution, grid_aware),
     }
     if grid_aware is not None:

@@ -23,6 +23,8 @@ RESOLUTIONS: dict[str, str] = {"15min": "15min", "30min": "30min", "1h": "1h", "
 #: costs are charged to a horizon by its share ``horizon hours / HOURS_PER_YEAR``, and
 #: a horizon's values become annual ones by the inverse.
 HOURS_PER_YEAR = 8760.0
+#: A horizon at least this long is a whole year (365 local days incl. a 23-h DST day).
+YEAR_MIN_HOURS = 8759.0
 
 
 def parse_resolution(resolution: str) -> pd.Timedelta:
@@ -136,3 +138,14 @@ def step_hours(index: pd.DatetimeIndex) -> float:
     if index.freq is not None:
         return float((index[0] + index.freq - index[0]) / pd.Timedelta(hours=1))
     raise InputDataError("index: cannot infer the step length of a one-element index")
+
+
+def horizon_label(index: pd.DatetimeIndex, tz: str) -> str:
+    """Say which local days a horizon covers, e.g. ``7 days (2025-06-02..2025-06-08)``.
+
+    The count is of local calendar days touched by the interval starts.
+    """
+    local = index.tz_convert(tz)
+    first, last = local[0].date(), local[-1].date()
+    days = (last - first).days + 1
+    return f"{days} day{'' if days == 1 else 's'} ({first.isoformat()}..{last.isoformat()})"

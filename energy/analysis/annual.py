@@ -19,8 +19,7 @@ from typing import Any
 from energy.analysis.economics import EconomicAssumptions, InvestmentItems, evaluate
 from energy.analysis.finance import lcoe
 from energy.errors import InputDataError
-from energy.scenario import YEAR_MIN_HOURS
-from energy.timeindex import HOURS_PER_YEAR
+from energy.timeindex import HOURS_PER_YEAR, YEAR_MIN_HOURS
 
 #: Where annual figures come from (the values of ``annual_basis``).
 FULL_YEAR = "full year"

@@ -69,9 +69,9 @@ from energy.kpi import (
     nothing_built_schedule,
 )
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
-from energy.scenario import ScenarioResult, horizon_label
+from energy.scenario import ScenarioResult
 from energy.serialise import json_safe
-from energy.timeindex import step_hours
+from energy.timeindex import horizon_label, step_hours
 
 logger = logging.getLogger(__name__)
 

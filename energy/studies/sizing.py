@@ -68,7 +68,7 @@ from energy.optimisation.dispatch import DispatchSolution, optimise, solution_sc
 from energy.optimisation.options import DispatchOptions
 from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
-from energy.scenario import YEAR_MIN_HOURS, ScenarioOptions, horizon_label, inputs_from_district
+from energy.scenario import ScenarioOptions, inputs_from_district
 from energy.serialise import RESULTS_LICENCE
 from energy.studies.candidates import (
     PVCandidate,
@@ -80,7 +80,7 @@ from energy.studies.candidates import (
     with_fixed_capacity,
 )
 from energy.system import DispatchInputs, schedule_frame
-from energy.timeindex import make_index
+from energy.timeindex import YEAR_MIN_HOURS, horizon_label, make_index
 
 logger = logging.getLogger(__name__)
 

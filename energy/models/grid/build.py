@@ -170,10 +170,35 @@ def build_network(district: District, ext_grid_vm_pu: float = 1.0) -> pp.pandapo
         With ``net["node"]`` mapping node ids to buses (see module docstring)
         and columns ``feeder``/``distance_m`` in ``net.bus`` and ``net.line``.
     """
-    grid = district.grid
-    tr = grid.transformer
     net = _empty_network()
     net.name = f"{district.site.name} (energy.models.grid)"
+    _check_grid_types(net, district)
+    tr = district.grid.transformer
+    lat0, lon0 = district.site.latitude, district.site.longitude
+    # Elements are collected as columns and created with pandapower's vectorised
+    # creators: one call per table instead of one pandas row insertion per element.
+    layout = _Layout(district)
+    mv = layout.buses.add(
+        vn_kv=tr.vn_hv_kv, name="mv", geo=_point(lon0 - 2e-4, lat0), feeder="", distance_m=0.0
+    )
+    lv = layout.buses.add(
+        vn_kv=tr.vn_lv_kv, name="lv busbar", geo=_point(lon0, lat0), feeder="", distance_m=0.0
+    )
+    layout.nodes[SUBSTATION_NODE] = lv
+    n_feeders = len(district.grid.feeders)
+    for k, feeder in enumerate(district.grid.feeders):
+        layout.add_feeder(feeder.id, feeder.cable, 2 * math.pi * k / n_feeders, lv)
+    _create_elements(net, district, layout, mv, lv, ext_grid_vm_pu)
+    logger.info(
+        "built network of %s: %d buses, %d lines", district.site.name, len(net.bus), len(net.line)
+    )
+    return net
+
+
+def _check_grid_types(net: pp.pandapowerNet, district: District) -> None:
+    """Check the grid's pandapower standard types; warn on a transformer rating mismatch."""
+    grid = district.grid
+    tr = grid.transformer
     _check_std_type(net, tr.std_type, "trafo", "grid.transformer.type")
     _check_std_type(net, grid.service_cable, "line", "grid.service_cable")
     for i, feeder in enumerate(grid.feeders):
@@ -187,84 +212,114 @@ def build_network(district: District, ext_grid_vm_pu: float = 1.0) -> pp.pandapo
             tr.std_type,
             std_kva,
         )
-    lat0, lon0 = district.site.latitude, district.site.longitude
-    # Elements are collected as columns and created with pandapower's vectorised
-    # creators: one call per table instead of one pandas row insertion per element.
-    buses = _Rows()
-    lines = _Rows()
-    loads = _Rows()
-    mv = buses.add(
-        vn_kv=tr.vn_hv_kv, name="mv", geo=_point(lon0 - 2e-4, lat0), feeder="", distance_m=0.0
-    )
-    lv = buses.add(
-        vn_kv=tr.vn_lv_kv, name="lv busbar", geo=_point(lon0, lat0), feeder="", distance_m=0.0
-    )
-    nodes: dict[str, int] = {SUBSTATION_NODE: lv}
-    n_feeders = len(grid.feeders)
-    for k, feeder in enumerate(grid.feeders):
-        bearing = 2 * math.pi * k / n_feeders
-        east, north = math.sin(bearing), math.cos(bearing)
-        members = [b for b in district.buildings if b.feeder == feeder.id]
-        lights = [g for g in district.lighting if g.feeder == feeder.id]
+
+
+class _Layout:
+    """Buses, lines and loads of a district's feeders, laid out schematically.
+
+    Feeders run from the substation at the site along a bearing at their true
+    distances; buildings sit sideways of their feeder bus by their service
+    length (at least 5 m). ``nodes`` maps node ids to bus positions.
+    """
+
+    def __init__(self, district: District) -> None:
+        self.district = district
+        self.buses = _Rows()
+        self.lines = _Rows()
+        self.loads = _Rows()
+        self.nodes: dict[str, int] = {}
+
+    def _at(self, east_m: float, north_m: float) -> str:
+        site = self.district.site
+        return _point(*_offset(site.latitude, site.longitude, east_m, north_m))
+
+    def add_feeder(self, feeder_id: str, cable: str, bearing_rad: float, lv: int) -> None:
+        """Lay out one feeder: its chain of buses, its buildings and lighting groups."""
+        district = self.district
+        vn_kv = district.grid.transformer.vn_lv_kv
+        east, north = math.sin(bearing_rad), math.cos(bearing_rad)
+        members = [b for b in district.buildings if b.feeder == feeder_id]
+        lights = [g for g in district.lighting if g.feeder == feeder_id]
         positions = sorted(
             ({b.distance_m for b in members} | {g.distance_m for g in lights}) - {0.0}
         )
         at: dict[float, int] = {0.0: lv}
         previous, previous_m = lv, 0.0
         for d in positions:
-            lon, lat = _offset(lat0, lon0, east * d, north * d)
-            bus = buses.add(
-                vn_kv=tr.vn_lv_kv,
-                name=f"{feeder.id}@{d:g}m",
-                geo=_point(lon, lat),
-                feeder=feeder.id,
+            bus = self.buses.add(
+                vn_kv=vn_kv,
+                name=f"{feeder_id}@{d:g}m",
+                geo=self._at(east * d, north * d),
+                feeder=feeder_id,
                 distance_m=d,
             )
-            lines.add(
+            self.lines.add(
                 from_bus=previous,
                 to_bus=bus,
                 length_km=(d - previous_m) / 1000,
-                std_type=feeder.cable,
-                name=f"{feeder.id} {previous_m:g}-{d:g}m",
-                feeder=feeder.id,
+                std_type=cable,
+                name=f"{feeder_id} {previous_m:g}-{d:g}m",
+                feeder=feeder_id,
                 distance_m=d,
             )
             at[d] = bus
             previous, previous_m = bus, d
         for j, b in enumerate(members):
-            if grid.service_length_m > 0:
-                side = 1 if j % 2 == 0 else -1
-                off = max(grid.service_length_m, 5.0) * side
-                lon, lat = _offset(
-                    lat0, lon0, east * b.distance_m + north * off, north * b.distance_m - east * off
-                )
-                bus = buses.add(
-                    vn_kv=tr.vn_lv_kv,
-                    name=b.id,
-                    geo=_point(lon, lat),
-                    feeder=feeder.id,
-                    distance_m=b.distance_m,
-                )
-                lines.add(
-                    from_bus=at[b.distance_m],
-                    to_bus=bus,
-                    length_km=grid.service_length_m / 1000,
-                    std_type=grid.service_cable,
-                    name=f"service {b.id}",
-                    feeder=feeder.id,
-                    distance_m=b.distance_m,
-                )
-            else:
-                bus = at[b.distance_m]
-            nodes[b.id] = bus
-            loads.add(bus=bus, p_mw=b.annual_kwh / 8760 / 1000, name=b.id)
+            self.nodes[b.id] = self._service(b.id, feeder_id, b.distance_m, at, j, east, north)
+            self.loads.add(bus=self.nodes[b.id], p_mw=b.annual_kwh / 8760 / 1000, name=b.id)
         for g in lights:
-            nodes[lighting_node(g.id)] = at[g.distance_m]
-            loads.add(
+            self.nodes[lighting_node(g.id)] = at[g.distance_m]
+            self.loads.add(
                 bus=at[g.distance_m],
                 p_mw=g.luminaires * g.nominal_w / 1e6,
                 name=lighting_node(g.id),
             )
+
+    def _service(
+        self,
+        building_id: str,
+        feeder_id: str,
+        distance_m: float,
+        at: dict[float, int],
+        j: int,
+        east: float,
+        north: float,
+    ) -> int:
+        """Return the bus of a building: its own behind a service cable, or the feeder bus."""
+        grid = self.district.grid
+        if grid.service_length_m <= 0:
+            return at[distance_m]
+        off = max(grid.service_length_m, 5.0) * (1 if j % 2 == 0 else -1)
+        bus = self.buses.add(
+            vn_kv=grid.transformer.vn_lv_kv,
+            name=building_id,
+            geo=self._at(east * distance_m + north * off, north * distance_m - east * off),
+            feeder=feeder_id,
+            distance_m=distance_m,
+        )
+        self.lines.add(
+            from_bus=at[distance_m],
+            to_bus=bus,
+            length_km=grid.service_length_m / 1000,
+            std_type=grid.service_cable,
+            name=f"service {building_id}",
+            feeder=feeder_id,
+            distance_m=distance_m,
+        )
+        return bus
+
+
+def _create_elements(
+    net: pp.pandapowerNet,
+    district: District,
+    layout: _Layout,
+    mv: int,
+    lv: int,
+    ext_grid_vm_pu: float,
+) -> None:
+    """Create the laid-out tables in ``net`` with pandapower's vectorised creators."""
+    tr = district.grid.transformer
+    buses, lines, loads, nodes = layout.buses, layout.lines, layout.loads, layout.nodes
     for table in ("bus", "line"):  # declared first: pandapower would append them sorted
         net[table]["feeder"] = pd.Series(dtype=object)
         net[table]["distance_m"] = pd.Series(dtype=float)
@@ -297,10 +352,6 @@ def build_network(district: District, ext_grid_vm_pu: float = 1.0) -> pp.pandapo
             name=[b.id for b in district.batteries],
         )
     set_node_buses(net, nodes)
-    logger.info(
-        "built network of %s: %d buses, %d lines", district.site.name, len(net.bus), len(net.line)
-    )
-    return net
 
 
 def import_network(source: str | Path) -> pp.pandapowerNet:

@@ -107,6 +107,40 @@ VIOLATION_COLUMNS = [
 ]
 
 
+def _violation_rows(
+    frame: pd.DataFrame,
+    mask: np.ndarray,
+    element_type: str,
+    kind: str,
+    values: np.ndarray,
+    limit: float,
+    unit: str,
+) -> pd.DataFrame | None:
+    """Rows of the steps x elements where ``mask`` holds, or None if there are none."""
+    rows, cols = np.nonzero(mask)
+    if not len(rows):
+        return None
+    return pd.DataFrame(
+        {
+            "time_utc": frame.index[rows],
+            "element_type": element_type,
+            "element": frame.columns[cols].astype(str),
+            "kind": kind,
+            "value": values[rows, cols],
+            "limit": limit,
+            "unit": unit,
+        }
+    )
+
+
+def _empty_violations(tz: str) -> pd.DataFrame:
+    """Return the violations table with no rows (typed columns)."""
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in VIOLATION_COLUMNS})
+    out["time_utc"] = pd.DatetimeIndex([], tz="UTC")
+    out["time_local"] = pd.DatetimeIndex([], tz=tz)
+    return out
+
+
 def violations(
     result: GridTimeSeriesResult, limits: Limits | None = None, tz: str = "Europe/Berlin"
 ) -> pd.DataFrame:
@@ -131,68 +165,51 @@ def violations(
         in ``unit`` (pu or %).
     """
     lim = limits or Limits()
-    parts: list[pd.DataFrame] = []
-
-    def add(
-        frame: pd.DataFrame,
-        mask: np.ndarray,
-        element_type: str,
-        kind: str,
-        values: np.ndarray,
-        limit: float,
-        unit: str,
-    ) -> None:
-        rows, cols = np.nonzero(mask)
-        if not len(rows):
-            return
-        parts.append(
-            pd.DataFrame(
-                {
-                    "time_utc": frame.index[rows],
-                    "element_type": element_type,
-                    "element": frame.columns[cols].astype(str),
-                    "kind": kind,
-                    "value": values[rows, cols],
-                    "limit": limit,
-                    "unit": unit,
-                }
+    vm = result.vm_pu.to_numpy(dtype=float)
+    found: list[pd.DataFrame | None] = []
+    with np.errstate(invalid="ignore"):
+        found.append(
+            _violation_rows(
+                result.vm_pu, vm < lim.v_min_pu, "bus", "undervoltage", vm, lim.v_min_pu, "pu"
             )
         )
-
-    vm = result.vm_pu.to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        add(result.vm_pu, vm < lim.v_min_pu, "bus", "undervoltage", vm, lim.v_min_pu, "pu")
-        add(result.vm_pu, vm > lim.v_max_pu, "bus", "overvoltage", vm, lim.v_max_pu, "pu")
+        found.append(
+            _violation_rows(
+                result.vm_pu, vm > lim.v_max_pu, "bus", "overvoltage", vm, lim.v_max_pu, "pu"
+            )
+        )
         if lim.voltage_rise_pct is not None:
             rise = (vm - result.vm_noload_pu.to_numpy(dtype=float)[None, :]) * 100.0
-            add(
-                result.vm_pu,
-                rise > lim.voltage_rise_pct,
-                "bus",
-                "voltage_rise",
-                rise,
-                lim.voltage_rise_pct,
-                "%",
+            found.append(
+                _violation_rows(
+                    result.vm_pu,
+                    rise > lim.voltage_rise_pct,
+                    "bus",
+                    "voltage_rise",
+                    rise,
+                    lim.voltage_rise_pct,
+                    "%",
+                )
             )
         for frame, element_type in (
             (result.line_loading_pct, "line"),
             (result.trafo_loading_pct, "trafo"),
         ):
             arr = frame.to_numpy(dtype=float)
-            add(
-                frame,
-                arr > lim.max_loading_pct,
-                element_type,
-                f"{element_type}_overload",
-                arr,
-                lim.max_loading_pct,
-                "%",
+            found.append(
+                _violation_rows(
+                    frame,
+                    arr > lim.max_loading_pct,
+                    element_type,
+                    f"{element_type}_overload",
+                    arr,
+                    lim.max_loading_pct,
+                    "%",
+                )
             )
+    parts = [part for part in found if part is not None]
     if not parts:
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in VIOLATION_COLUMNS})
-        out["time_utc"] = pd.DatetimeIndex([], tz="UTC")
-        out["time_local"] = pd.DatetimeIndex([], tz=tz)
-        return out
+        return _empty_violations(tz)
     out = pd.concat(parts, ignore_index=True)
     out["time_local"] = pd.DatetimeIndex(out["time_utc"]).tz_convert(tz)
     out = out.sort_values(["time_utc", "element_type", "element", "kind"], ignore_index=True)

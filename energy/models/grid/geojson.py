@@ -140,13 +140,40 @@ def to_geojson(
         JSON-ready FeatureCollection.
     """
     coords, generated = bus_coordinates(net)
-    bus_names = element_names(net.bus, "bus")
-    name_of = dict(zip(net.bus.index, bus_names, strict=True))
+    features = _bus_features(net, coords, result)
+    name_of = dict(zip(net.bus.index, element_names(net.bus, "bus"), strict=True))
+    for kind in ("line", "trafo"):
+        features.extend(_branch_features(net, kind, coords, name_of, result))
+    simbench = str(net.name or "").startswith("SimBench")
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "metadata": {
+            "name": str(net.name or ""),
+            "licence": licence or ("ODbL-1.0" if simbench else "CC-BY-4.0"),
+            "source": (
+                "SimBench (simbench.de), Meinecke et al. 2020, https://doi.org/10.3390/en13123290"
+                if simbench
+                else "Digitales Stadtwerk Gera planning backend (energy.models.grid)"
+            ),
+            "generated_coordinates": generated,
+            "results": result is not None,
+            "steps": 0 if result is None else len(result.index),
+        },
+    }
+
+
+def _bus_features(
+    net: pp.pandapowerNet,
+    coords: dict[int, tuple[float, float]],
+    result: GridTimeSeriesResult | None,
+) -> list[dict[str, Any]]:
+    """Point features of the buses, with their nodes and (given a result) voltages [pu, %]."""
     nodes_at: dict[int, list[str]] = {}
     for node, bus in node_buses(net).items():
         nodes_at.setdefault(int(bus), []).append(str(node))
     features: list[dict[str, Any]] = []
-    for (idx, row), name in zip(net.bus.iterrows(), bus_names, strict=True):
+    for (idx, row), name in zip(net.bus.iterrows(), element_names(net.bus, "bus"), strict=True):
         props: dict[str, Any] = {
             "element_type": "bus",
             "name": name,
@@ -169,64 +196,60 @@ def to_geojson(
                 "properties": props,
             }
         )
-    for kind, table, a, b in (
-        ("line", net.line, "from_bus", "to_bus"),
-        ("trafo", net.trafo, "hv_bus", "lv_bus"),
-    ):
-        loading = (
-            (result.line_loading_pct if kind == "line" else result.trafo_loading_pct)
-            if result is not None
-            else None
-        )
-        for (idx, row), name in zip(table.iterrows(), element_names(table, kind), strict=True):
-            line_geo = row.get("geo") if kind == "line" else None
-            path = None
-            if isinstance(line_geo, str) and line_geo.strip():
-                path = json.loads(line_geo).get("coordinates")
-            if not path:
-                path = [list(coords[int(row[a])]), list(coords[int(row[b])])]
-            props = {
-                "element_type": kind,
-                "name": name,
-                "index": int(idx),
-                "from_bus": name_of[row[a]],
-                "to_bus": name_of[row[b]],
-                "std_type": None if pd.isna(row.get("std_type")) else row.get("std_type"),
-                "in_service": bool(row["in_service"]),
-            }
-            if kind == "line":
-                props.update(
-                    length_m=_num(row["length_km"] * 1000.0), max_i_ka=_num(row["max_i_ka"])
-                )
-            else:
-                props.update(sn_kva=_num(row["sn_mva"] * 1000.0))
-            if loading is not None:
-                props.update(
-                    max_loading_pct=_num(loading[name].max()),
-                    max_loading_time=_max_time(loading, name),
-                )
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": f"{kind}/{idx}",
-                    "geometry": {"type": "LineString", "coordinates": path},
-                    "properties": props,
-                }
+    return features
+
+
+def _branch_features(
+    net: pp.pandapowerNet,
+    kind: str,
+    coords: dict[int, tuple[float, float]],
+    name_of: dict[Any, str],
+    result: GridTimeSeriesResult | None,
+) -> list[dict[str, Any]]:
+    """LineString features of the lines (``kind="line"``) or transformers (``"trafo"``).
+
+    Lines keep their own ``geo`` path where the net has one, else run straight
+    between their buses; given a result, each carries its maximum loading [%]
+    and its UTC time.
+    """
+    table, a, b = (
+        (net.line, "from_bus", "to_bus") if kind == "line" else (net.trafo, "hv_bus", "lv_bus")
+    )
+    loading = None
+    if result is not None:
+        loading = result.line_loading_pct if kind == "line" else result.trafo_loading_pct
+    features: list[dict[str, Any]] = []
+    for (idx, row), name in zip(table.iterrows(), element_names(table, kind), strict=True):
+        line_geo = row.get("geo") if kind == "line" else None
+        path = None
+        if isinstance(line_geo, str) and line_geo.strip():
+            path = json.loads(line_geo).get("coordinates")
+        if not path:
+            path = [list(coords[int(row[a])]), list(coords[int(row[b])])]
+        props = {
+            "element_type": kind,
+            "name": name,
+            "index": int(idx),
+            "from_bus": name_of[row[a]],
+            "to_bus": name_of[row[b]],
+            "std_type": None if pd.isna(row.get("std_type")) else row.get("std_type"),
+            "in_service": bool(row["in_service"]),
+        }
+        if kind == "line":
+            props.update(length_m=_num(row["length_km"] * 1000.0), max_i_ka=_num(row["max_i_ka"]))
+        else:
+            props.update(sn_kva=_num(row["sn_mva"] * 1000.0))
+        if loading is not None:
+            props.update(
+                max_loading_pct=_num(loading[name].max()),
+                max_loading_time=_max_time(loading, name),
             )
-    simbench = str(net.name or "").startswith("SimBench")
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "metadata": {
-            "name": str(net.name or ""),
-            "licence": licence or ("ODbL-1.0" if simbench else "CC-BY-4.0"),
-            "source": (
-                "SimBench (simbench.de), Meinecke et al. 2020, https://doi.org/10.3390/en13123290"
-                if simbench
-                else "Digitales Stadtwerk Gera planning backend (energy.models.grid)"
-            ),
-            "generated_coordinates": generated,
-            "results": result is not None,
-            "steps": 0 if result is None else len(result.index),
-        },
-    }
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{kind}/{idx}",
+                "geometry": {"type": "LineString", "coordinates": path},
+                "properties": props,
+            }
+        )
+    return features

@@ -184,6 +184,77 @@ def _bisect(
     return lo
 
 
+def _default_candidates(net: pp.pandapowerNet, nodes: pd.Series) -> list[str]:
+    """Every low-voltage node (< 1 kV) except lighting groups."""
+    vn = net.bus["vn_kv"]
+    return [
+        str(n) for n, b in nodes.items() if vn.loc[b] < 1.0 and not str(n).startswith(LIGHT_PREFIX)
+    ]
+
+
+def _per_node(
+    batch: _Batch, cols: np.ndarray, k: int, max_kwp: float, tol_kwp: float, base_broken: bool
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Bisect each candidate's own hosting capacity [kWp] over ``k`` critical steps.
+
+    Returns the capacities, whether each reached ``max_kwp`` and, for the
+    others, the element that limits it; all zero, limited by the "base
+    schedule", when the base schedule itself breaks a limit.
+    """
+    if base_broken:
+        return np.zeros(len(cols)), np.zeros(len(cols), dtype=bool), ["base schedule"] * len(cols)
+
+    def ok_single(x: np.ndarray) -> np.ndarray:
+        _, bad = batch.solve(batch.single(cols, x))
+        return np.asarray(~bad.reshape(len(cols), k).any(axis=1))
+
+    cap = np.full(len(cols), float(max_kwp))
+    at_cap = ok_single(cap)
+    x = _bisect(ok_single, np.where(at_cap, cap, 0.0), cap, tol_kwp)
+    raw, bad = batch.solve(batch.single(cols, np.minimum(x + tol_kwp, max_kwp)))
+    limited = [""] * len(cols)
+    for c in np.nonzero(~at_cap)[0]:
+        rows = np.arange(c * k, (c + 1) * k)
+        limited[c] = batch.binding(raw, int(rows[np.argmax(bad[rows])]))
+    return x, at_cap, limited
+
+
+def _district_scale(
+    batch_for: Callable[[pd.DatetimeIndex], _Batch],
+    cols: np.ndarray,
+    x: np.ndarray,
+    steps: pd.DatetimeIndex,
+    index: pd.DatetimeIndex,
+    tol_kwp: float,
+) -> float:
+    """Largest fraction ``s`` of every node's own capacity ``x`` that all nodes host together.
+
+    Searched on the critical steps, checked over the whole ``index``; steps
+    that fail there join the search (at most four rounds).
+    """
+    scale = 0.0
+    all_steps = steps
+    for _ in range(4):
+        batch = batch_for(all_steps)
+
+        def ok_scale(s: np.ndarray, b: _Batch = batch) -> np.ndarray:
+            _, bad = b.solve(b.together(cols, s[0] * x))
+            return np.array([not bad.any()])
+
+        scale = float(
+            _bisect(ok_scale, np.zeros(1), np.ones(1), tol_kwp / max(x.sum(), tol_kwp))[0]
+        )
+        year = batch_for(index)
+        _, bad_year = year.solve(year.together(cols, scale * x))
+        if not bad_year.any():
+            return scale
+        new = index[bad_year]
+        logger.info("district hosting: %d more steps fail over the year; re-searching", len(new))
+        all_steps = all_steps.union(new)
+    logger.warning("district hosting: scale %.3f still fails in some steps", scale)
+    return scale
+
+
 def hosting_capacity(
     net: pp.pandapowerNet,
     base_p_kw: pd.DataFrame,
@@ -237,12 +308,7 @@ def hosting_capacity(
     runner = TimeSeriesRunner(net, method)
     nodes = node_buses(net)
     if candidates is None:
-        vn = net.bus["vn_kv"]
-        candidates = [
-            str(n)
-            for n, b in nodes.items()
-            if vn.loc[b] < 1.0 and not str(n).startswith(LIGHT_PREFIX)
-        ]
+        candidates = _default_candidates(net, nodes)
     unknown = sorted(set(candidates) - set(runner.node_names))
     if unknown:
         raise InputDataError(f"candidates: {unknown[:10]} are not nodes of the network")
@@ -259,68 +325,23 @@ def hosting_capacity(
         return _Batch(runner, lim, full.to_numpy(float)[pos], pv_all[pos], cos_phi)
 
     batch = batch_for(steps)
-    k = len(steps)
     _, base_bad = batch.solve(batch.base_kw)
     n_base_bad = int(base_bad.sum())
     if n_base_bad:
         logger.warning(
             "hosting capacity: the base schedule breaks limits in %d critical steps", n_base_bad
         )
-
-    def ok_single(x: np.ndarray) -> np.ndarray:
-        _, bad = batch.solve(batch.single(cols, x))
-        return np.asarray(~bad.reshape(len(cols), k).any(axis=1))
-
-    report(0.05, f"hosting capacity: {len(cols)} nodes x {k} critical steps")
-    cap = np.full(len(cols), float(max_kwp))
-    limited = ["base schedule" if n_base_bad else ""] * len(cols)
-    if n_base_bad:
-        at_cap = np.zeros(len(cols), dtype=bool)
-        x = np.zeros(len(cols))
-    else:
-        at_cap = ok_single(cap)
-        x = _bisect(ok_single, np.where(at_cap, cap, 0.0), cap, tol_kwp)
-        raw, bad = batch.solve(batch.single(cols, np.minimum(x + tol_kwp, max_kwp)))
-        for c in np.nonzero(~at_cap)[0]:
-            rows = np.arange(c * k, (c + 1) * k)
-            limited[c] = batch.binding(raw, int(rows[np.argmax(bad[rows])]))
+    report(0.05, f"hosting capacity: {len(cols)} nodes x {len(steps)} critical steps")
+    x, at_cap, limited = _per_node(batch, cols, len(steps), max_kwp, tol_kwp, n_base_bad > 0)
     report(0.7, "hosting capacity per node done; district total next")
-
-    # district total: every node at the same fraction s of its own capacity
     scale = 0.0
     if not n_base_bad and x.sum() > 0:
-        all_steps = steps
-        for _ in range(4):
-            batch = batch_for(all_steps)
-
-            def ok_scale(s: np.ndarray, b: _Batch = batch) -> np.ndarray:
-                _, bad = b.solve(b.together(cols, s[0] * x))
-                return np.array([not bad.any()])
-
-            scale = float(
-                _bisect(ok_scale, np.zeros(1), np.ones(1), tol_kwp / max(x.sum(), tol_kwp))[0]
-            )
-            year = batch_for(base_p_kw.index)
-            _, bad_year = year.solve(year.together(cols, scale * x))
-            if not bad_year.any():
-                break
-            new = base_p_kw.index[bad_year]
-            logger.info(
-                "district hosting: %d more steps fail over the year; re-searching", len(new)
-            )
-            all_steps = all_steps.union(new)
-        else:
-            logger.warning("district hosting: scale %.3f still fails in some steps", scale)
+        scale = _district_scale(batch_for, cols, x, steps, base_p_kw.index, tol_kwp)
     report(1.0, "hosting capacity done")
     bus_name = dict(zip(net.bus.index, runner.bus_names, strict=True))
     per_node = pd.DataFrame(
-        {
-            "bus": [bus_name[nodes[c]] for c in candidates],
-            "hosting_kwp": x,
-            "at_cap": at_cap,
-            "limited_by": limited,
-            "simultaneous_kwp": scale * x,
-        },
+        {"bus": [bus_name[nodes[c]] for c in candidates], "hosting_kwp": x, "at_cap": at_cap}
+        | {"limited_by": limited, "simultaneous_kwp": scale * x},
         index=pd.Index(candidates, name="node_id"),
     )
     return HostingCapacityResult(per_node, float(scale * x.sum()), scale, steps, n_base_bad)

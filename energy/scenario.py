@@ -32,6 +32,7 @@ from pydantic import Field, field_validator
 
 from energy.baselines import BaselineResult, baseline_b0, baseline_b1, class_rule_lighting_kw
 from energy.district import DATA_DIR, District
+from energy.grid_status import grid_status
 from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
 from energy.models.lighting import lighting_inputs
@@ -336,21 +337,6 @@ def scenario_network(
     return net, record
 
 
-def _grid_aware_record(grid_aware: GridAwareResult) -> dict[str, Any]:
-    """Record what grid-aware dispatch did: dispatches, remaining violations and why."""
-    summary = grid_aware.check.summary
-    return {
-        "clean": grid_aware.clean,
-        "dispatches": len(grid_aware.iterations),
-        "copper_plate_violations": grid_aware.iterations[0]["violations"],
-        "remaining_violations": int(summary["violations"]),
-        "remaining_violating_steps": int(summary["violating_steps"]),
-        "unresolved": list(grid_aware.unresolved),
-        "network_rows": len(grid_aware.network.rows),
-        "iterations": [dict(it) for it in grid_aware.iterations],
-    }
-
-
 def _dispatch(
     inputs: DispatchInputs,
     options: ScenarioOptions,
@@ -427,7 +413,7 @@ def _grid_summary(
     """Return the AC check's summary of the run's schedule, if one is done."""
     if grid_aware is not None:
         # the last AC check of the grid-aware loop is the check of this schedule
-        return dict(grid_aware.check.summary) | {"grid_aware": _grid_aware_record(grid_aware)}
+        return dict(grid_aware.check.summary) | {"grid_aware": grid_aware.record()}
     if not options.ac_check:
         return None
     from energy.models.grid.check import check_schedule
@@ -528,7 +514,8 @@ def run_scenario(
         grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start
     metadata = _metadata(district, options, inputs, solution, net_record, timings)
-    metadata.update(_result_notes(solution, grid_aware, (b0, b1)))
+    status = grid_status(kpis, grid, schedule["p_import_kw"].to_numpy(), options.import_cap_kw)
+    metadata.update(_result_notes(solution, grid_aware, (b0, b1), status))
     headline = saved[f"vs_{HEADLINE_BASELINE}"]["cost_eur"]
     report(
         1.0,
@@ -590,13 +577,15 @@ def _result_notes(
     solution: DispatchSolution,
     grid_aware: GridAwareResult | None,
     baselines: tuple[BaselineResult, BaselineResult],
+    status: dict[str, Any],
 ) -> dict[str, Any]:
-    """Warnings, baseline notes, the comparisons' names and the grid-aware record."""
+    """Warnings, baseline notes, comparisons, grid status (energy.grid_status), grid-aware."""
     notes: dict[str, Any] = {
         "baselines": {b.name: b.notes for b in baselines},
         "comparisons": dict(COMPARISON_RECORD),
-        "warnings": _warnings(solution, grid_aware),
+        "grid_status": status,
+        "warnings": _warnings(solution, grid_aware) + status["warnings"],
     }
     if grid_aware is not None:
-        notes["grid_aware"] = _grid_aware_record(grid_aware)
+        notes["grid_aware"] = grid_aware.record()
     return notes

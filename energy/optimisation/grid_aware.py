@@ -66,6 +66,20 @@ class GridAwareResult:
     unresolved: list[str]
     network: NetworkLimits
 
+    def record(self) -> dict[str, Any]:
+        """Return what a run records of it: dispatches, remaining violations and why."""
+        summary = self.check.summary
+        return {
+            "clean": self.clean,
+            "dispatches": len(self.iterations),
+            "copper_plate_violations": self.iterations[0]["violations"],
+            "remaining_violations": int(summary["violations"]),
+            "remaining_violating_steps": int(summary["violating_steps"]),
+            "unresolved": list(self.unresolved),
+            "network_rows": len(self.network.rows),
+            "iterations": [dict(it) for it in self.iterations],
+        }
+
 
 def _dispatch(
     inputs: DispatchInputs,

@@ -109,6 +109,24 @@ def optimise(
             help="Keep import under this [kW] where batteries and lighting can (peak cap)",
         ),
     ] = None,
+    pv_reactive: Annotated[
+        str,
+        typer.Option(
+            "--pv-reactive",
+            help="PV reactive power in the AC check: cos_phi_p (VDE-AR-N 4105 characteristic), "
+            "fixed (cos phi 0.95 under-excited above 13.8 kVA) or unity",
+        ),
+    ] = "cos_phi_p",
+    load_cos_phi: Annotated[
+        float | None,
+        typer.Option(
+            "--load-cos-phi",
+            min=0.01,
+            max=1.0,
+            help="One inductive cos phi for every load (default by profile: households 0.95, "
+            "commerce 0.90)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Optimise batteries and street lighting; compare with baselines B0 and B1."""
@@ -126,6 +144,7 @@ def optimise(
             ac_check=ac_check,
             grid_aware=grid_aware,
             import_cap_kw=import_cap,
+            reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(

@@ -32,8 +32,10 @@ from pydantic import Field, field_validator
 
 from energy.baselines import BaselineResult, baseline_b0, baseline_b1, class_rule_lighting_kw
 from energy.district import DATA_DIR, District
+from energy.grid_status import grid_status
 from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
+from energy.models.grid.reactive import ReactivePower
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
@@ -112,6 +114,7 @@ class ScenarioOptions(DispatchChoices):
     export_cap_frac: float | None = Field(
         None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
     )
+    reactive: ReactivePower = Field(default_factory=ReactivePower, description="AC check's cos phi")
 
     @field_validator("resolution", mode="before")
     @classmethod
@@ -336,22 +339,8 @@ def scenario_network(
     return net, record
 
 
-def _grid_aware_record(grid_aware: GridAwareResult) -> dict[str, Any]:
-    """Record what grid-aware dispatch did: dispatches, remaining violations and why."""
-    summary = grid_aware.check.summary
-    return {
-        "clean": grid_aware.clean,
-        "dispatches": len(grid_aware.iterations),
-        "copper_plate_violations": grid_aware.iterations[0]["violations"],
-        "remaining_violations": int(summary["violations"]),
-        "remaining_violating_steps": int(summary["violating_steps"]),
-        "unresolved": list(grid_aware.unresolved),
-        "network_rows": len(grid_aware.network.rows),
-        "iterations": [dict(it) for it in grid_aware.iterations],
-    }
-
-
 def _dispatch(
+    district: District,
     inputs: DispatchInputs,
     options: ScenarioOptions,
     net: pp.pandapowerNet | None,
@@ -363,12 +352,14 @@ def _dispatch(
     if not options.grid_aware:
         solution = optimise(inputs, dispatch_options, progress=scaled(report, 0.2, 0.7))
         return solution, solution_schedule(inputs, solution), None
+    from energy.ac_check import q_kvar_of
     from energy.optimisation.grid_aware import grid_aware_dispatch
 
     assert net is not None
     t = time.perf_counter()
+    q_of = q_kvar_of(district, inputs, options.reactive)
     grid_aware = grid_aware_dispatch(
-        inputs, net, dispatch_options, progress=scaled(report, 0.2, 0.7)
+        inputs, net, dispatch_options, q_kvar_of=q_of, progress=scaled(report, 0.2, 0.7)
     )
     timings["grid_aware_s"] = time.perf_counter() - t
     return grid_aware.solution, grid_aware.schedule, grid_aware
@@ -418,23 +409,24 @@ def _horizon_record(inputs: DispatchInputs, tz: str) -> dict[str, Any]:
 def _grid_summary(
     district: District,
     options: ScenarioOptions,
-    node_p: pd.DataFrame,
+    run: tuple[DispatchInputs, pd.DataFrame, pd.DataFrame],
     net: pp.pandapowerNet | None,
     grid_aware: GridAwareResult | None,
     report: ProgressCallback,
     timings: dict[str, float],
 ) -> dict[str, Any] | None:
-    """Return the AC check's summary of the run's schedule, if one is done."""
+    """Return the AC check's summary of the run (inputs, schedule, node powers), if one is done."""
     if grid_aware is not None:
         # the last AC check of the grid-aware loop is the check of this schedule
-        return dict(grid_aware.check.summary) | {"grid_aware": _grid_aware_record(grid_aware)}
+        return dict(grid_aware.check.summary) | {"grid_aware": grid_aware.record()}
     if not options.ac_check:
         return None
-    from energy.models.grid.check import check_schedule
+    from energy.ac_check import check_run
 
-    report(0.8, f"AC power-flow check of {len(node_p)} steps")
+    report(0.8, f"AC power-flow check of {len(run[2])} steps")
     t = time.perf_counter()
-    checked = check_schedule(district, node_p, net=net, progress=scaled(report, 0.8, 0.98))
+    progress = scaled(report, 0.8, 0.98)
+    checked = check_run(district, *run, options.reactive, net=net, progress=progress)
     timings["ac_check_s"] = time.perf_counter() - t
     return dict(checked.summary)
 
@@ -518,17 +510,19 @@ def run_scenario(
     inputs = scenario_inputs(district, options)
     timings["inputs_s"] = time.perf_counter() - t
     net, net_record = _network_for(district, options, inputs, network, timings)
-    solution, schedule, grid_aware = _dispatch(inputs, options, net, report, timings)
+    solution, schedule, grid_aware = _dispatch(district, inputs, options, net, report, timings)
     timings.update({f"{k}_s": v for k, v in solution.result.timings_s.items()})
     report(0.7, "baselines B1 and B0")
     schedule, (b0, b1), kpis, saved = _comparisons(inputs, schedule, timings)
     node_p = node_injections_kw(inputs, schedule)
-    grid = _grid_summary(district, options, node_p, net, grid_aware, report, timings)
+    run = (inputs, schedule, node_p)
+    grid = _grid_summary(district, options, run, net, grid_aware, report, timings)
     if grid is not None:
         grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start
     metadata = _metadata(district, options, inputs, solution, net_record, timings)
-    metadata.update(_result_notes(solution, grid_aware, (b0, b1)))
+    status = grid_status(kpis, grid, schedule["p_import_kw"].to_numpy(), options.import_cap_kw)
+    metadata.update(_result_notes(solution, grid_aware, (b0, b1), status))
     headline = saved[f"vs_{HEADLINE_BASELINE}"]["cost_eur"]
     report(
         1.0,
@@ -590,13 +584,15 @@ def _result_notes(
     solution: DispatchSolution,
     grid_aware: GridAwareResult | None,
     baselines: tuple[BaselineResult, BaselineResult],
+    status: dict[str, Any],
 ) -> dict[str, Any]:
-    """Warnings, baseline notes, the comparisons' names and the grid-aware record."""
+    """Warnings, baseline notes, comparisons, grid status (energy.grid_status), grid-aware."""
     notes: dict[str, Any] = {
         "baselines": {b.name: b.notes for b in baselines},
         "comparisons": dict(COMPARISON_RECORD),
-        "warnings": _warnings(solution, grid_aware),
+        "grid_status": status,
+        "warnings": _warnings(solution, grid_aware) + status["warnings"],
     }
     if grid_aware is not None:
-        notes["grid_aware"] = _grid_aware_record(grid_aware)
+        notes["grid_aware"] = grid_aware.record()
     return notes

@@ -36,6 +36,7 @@ ENERGY_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("physical models", ("energy.models",)),
     ("system", ("energy.system",)),
     ("engines", ("energy.optimisation", "energy.kpi", "energy.baselines")),
+    ("grid status", ("energy.grid_status", "energy.ac_check")),
     ("scenario", ("energy.scenario",)),
     ("report", ("energy.report",)),
     ("analysis", ("energy.analysis",)),

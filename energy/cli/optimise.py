@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from energy.cli._grid_status import print_grid_status
 from energy.cli._options import (
     DaysOpt,
     FileArg,
@@ -100,6 +101,32 @@ def optimise(
         ),
     ] = False,
     network: NetworkOpt = None,
+    import_cap: Annotated[
+        float | None,
+        typer.Option(
+            "--import-cap",
+            min=0.001,
+            help="Keep import under this [kW] where batteries and lighting can (peak cap)",
+        ),
+    ] = None,
+    pv_reactive: Annotated[
+        str,
+        typer.Option(
+            "--pv-reactive",
+            help="PV reactive power in the AC check: cos_phi_p (VDE-AR-N 4105 characteristic), "
+            "fixed (cos phi 0.95 under-excited above 13.8 kVA) or unity",
+        ),
+    ] = "cos_phi_p",
+    load_cos_phi: Annotated[
+        float | None,
+        typer.Option(
+            "--load-cos-phi",
+            min=0.01,
+            max=1.0,
+            help="One inductive cos phi for every load (default by profile: households 0.95, "
+            "commerce 0.90)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Optimise batteries and street lighting; compare with baselines B0 and B1."""
@@ -116,6 +143,8 @@ def optimise(
             time_limit_s=time_limit,
             ac_check=ac_check,
             grid_aware=grid_aware,
+            import_cap_kw=import_cap,
+            reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(
@@ -135,6 +164,7 @@ def optimise(
                 "savings": result.savings,
                 "definitions": SAVINGS_NOTE,
                 "grid": result.grid,
+                "grid_status": result.metadata["grid_status"],
                 "data_licences": result.metadata.get("data_licences", []),
                 "warnings": result.metadata["warnings"],
                 "outputs": [str(p) for p in written],
@@ -201,6 +231,7 @@ def _print_result(result: ScenarioResult, title: str) -> None:
                 f"{n} dispatch{'' if n == 1 else 'es'} (copper plate: "
                 f"{aware['copper_plate_violations']} violations)"
             )
+    print_grid_status(result.metadata["grid_status"])
     for licence in result.metadata.get("data_licences", []):
         typer.echo(f"contains data under {licence}: {used.get('attribution', '')}")
 

@@ -24,6 +24,7 @@ from energy.optimisation.diagnose import diagnose_slack, precheck, simultaneous_
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
+from energy.optimisation.peak import peak_blocks
 from energy.optimisation.solve import SolveResult, highs_version, solve
 from energy.progress import ProgressCallback, no_progress
 from energy.system import DispatchInputs, schedule_frame, split_curtailment
@@ -116,7 +117,9 @@ def optimise(
 ) -> DispatchSolution:
     """Pre-check, build, solve and read back a dispatch; explain failures in words.
 
-    ``blocks`` join the model (:func:`energy.optimisation.model.build_model`);
+    ``blocks`` join the model (:func:`energy.optimisation.model.build_model`),
+    and the peak block (:func:`energy.optimisation.peak.peak_blocks`: the
+    inputs' peak charge, ``options.import_cap_kw``) when there is one;
     their variables' solved values are in ``solution.result.values`` by
     component name (e.g. :func:`energy.optimisation.capacity.read_capacities`).
 
@@ -131,7 +134,7 @@ def optimise(
     report = progress or no_progress
     precheck(inputs, options.curtailment)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    model = build_model(inputs, options, blocks)
+    model = build_model(inputs, options, [*blocks, *peak_blocks(inputs, options)])
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve(model, options)
     solution = read_solution(model, inputs, result)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,20 @@ class GridAwareResult:
     unresolved: list[str]
     network: NetworkLimits
 
+    def record(self) -> dict[str, Any]:
+        """Return what a run records of it: dispatches, remaining violations and why."""
+        summary = self.check.summary
+        return {
+            "clean": self.clean,
+            "dispatches": len(self.iterations),
+            "copper_plate_violations": self.iterations[0]["violations"],
+            "remaining_violations": int(summary["violations"]),
+            "remaining_violating_steps": int(summary["violating_steps"]),
+            "unresolved": list(self.unresolved),
+            "network_rows": len(self.network.rows),
+            "iterations": [dict(it) for it in self.iterations],
+        }
+
 
 def _dispatch(
     inputs: DispatchInputs,
@@ -96,6 +111,7 @@ def grid_aware_dispatch(
     limits: Limits | None = None,
     cos_phi: float = 1.0,
     max_iterations: int = 6,
+    q_kvar_of: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     progress: ProgressCallback | None = None,
 ) -> GridAwareResult:
     """Dispatch that respects the AC grid limits, by linear limits and AC checks.
@@ -120,9 +136,14 @@ def grid_aware_dispatch(
     limits
         Grid limits of the AC check (default :class:`Limits()`).
     cos_phi
-        Power factor of node powers in the AC check and the linear model.
+        Power factor of node powers in the linear model, and in the AC check
+        without ``q_kvar_of``.
     max_iterations
         Largest number of re-dispatches after the first.
+    q_kvar_of
+        Reactive power per node [kvar] of a schedule for the AC checks (e.g.
+        :func:`energy.ac_check.schedule_q_kvar`); the AC operating points the
+        limits are re-linearised at then carry it.
     progress
         Optional progress callback.
 
@@ -147,7 +168,8 @@ def grid_aware_dispatch(
         schedule = solution_schedule(inputs, solution)
         node_p = node_injections_kw(inputs, schedule)
         t1 = time.perf_counter()
-        ac = runner.run(node_p, cos_phi=cos_phi)
+        q = None if q_kvar_of is None else q_kvar_of(schedule)
+        ac = runner.run(node_p, q_kvar=q, cos_phi=cos_phi)
         checked = check_result(ac, lim, inputs.timezone)
         iterations.append(
             _iteration_record(

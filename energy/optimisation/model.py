@@ -128,13 +128,15 @@ def build_model(
 def define_grid_exchange(
     m: pyo.ConcreteModel, inputs: DispatchInputs, layout: DispatchLayout
 ) -> None:
-    r"""Import and export at the transformer, slack powers, peak import.
+    r"""Import and export at the transformer, slack powers.
 
     .. math::
 
         0 \le P^{imp}_t \le \bar P^{imp}, \quad
-        0 \le P^{exp}_t \le \min(\bar P^{exp}, \bar P^{cap}), \quad
-        P^{peak} \ge P^{imp}_t
+        0 \le P^{exp}_t \le \min(\bar P^{exp}, \bar P^{cap})
+
+    The peak charge and an import cap are a model block
+    (:class:`energy.optimisation.peak.PeakBlock`).
 
     Simultaneous import and export is physically one flow; it would pay (or
     cost nothing) only where the import coefficient plus the export
@@ -154,7 +156,6 @@ def define_grid_exchange(
     ======================  ======================  =====
     :math:`P^{imp}_t`       ``p_import_kw[t]``      kW
     :math:`P^{exp}_t`       ``p_export_kw[t]``      kW
-    :math:`P^{peak}`        ``p_peak_kw``           kW
     :math:`u_t`             ``import_on[t]``        0/1
     :math:`P^{uns}_t`       ``p_unserved_kw[t]``    kW
     :math:`P^{sur}_t`       ``p_surplus_kw[t]``     kW
@@ -168,13 +169,6 @@ def define_grid_exchange(
     m.SURPLUS = pyo.Set(initialize=layout.surplus_steps, ordered=True)
     m.p_unserved_kw = pyo.Var(m.UNSERVED, bounds=(0.0, None))
     m.p_surplus_kw = pyo.Var(m.SURPLUS, bounds=(0.0, None))
-    if inputs.peak_charge_eur_per_kw > 0:
-        m.p_peak_kw = pyo.Var(bounds=(0.0, imp_max))
-
-        @m.Constraint(m.T)
-        def peak_import(m: pyo.ConcreteModel, t: int) -> Any:
-            return at_most(linear([1.0, -1.0], [m.p_import_kw[t], m.p_peak_kw]), 0.0)
-
     m.NONCONVEX = pyo.Set(initialize=layout.nonconvex_steps, ordered=True)
     if layout.nonconvex_steps:
         m.import_on = pyo.Var(m.NONCONVEX, domain=pyo.Binary)
@@ -341,13 +335,15 @@ def define_objective(
 
         \min \sum_t \big[ w_c (\pi_t P^{imp}_t - \phi_t P^{exp}_t)
              + w_{co2} \gamma_t P^{imp}_t / 1000 + w_i P^{imp}_t \big] \Delta t
-             + w_c \big(\kappa P^{peak} + \sum_{b,t} \theta_b P^{dis}_{b,t} \Delta t\big)
+             + w_c \sum_{b,t} \theta_b P^{dis}_{b,t} \Delta t
              + M \sum_t (P^{uns}_t + P^{sur}_t) \Delta t
 
-    With the cost objective (:math:`w_c = 1`, others 0) this is DESIGN.md's
-    ``cost_eur`` exactly, plus the penalty term (zero in a feasible run) and
-    the blocks' cost terms (``terms``, e.g. annualised capacity costs of sizing,
-    penalties of soft network rows).
+    With the cost objective (:math:`w_c = 1`, others 0) and the peak block's
+    charge this is DESIGN.md's ``cost_eur`` exactly, plus the penalty term
+    (zero in a feasible run) and the blocks' cost terms (``terms``, e.g. the
+    peak charge of
+    :class:`~energy.optimisation.peak.PeakBlock`, annualised capacity costs of
+    sizing, penalties of soft network rows).
 
     ======================  =====================================  ========
     symbol                  attribute                              unit
@@ -355,7 +351,6 @@ def define_objective(
     :math:`\pi_t`           ``inputs.import_price_eur_per_kwh``    EUR/kWh
     :math:`\phi_t`          ``inputs.feed_in_eur_per_kwh``         EUR/kWh
     :math:`\gamma_t`        ``inputs.co2_g_per_kwh``               g/kWh
-    :math:`\kappa`          ``inputs.peak_charge_eur_per_kw``      EUR/kW
     :math:`\theta_b`        ``throughput_cost_eur_per_kwh``        EUR/kWh
     :math:`w_c, w_{co2}, w_i`  ``options.term_weights()``          --
     :math:`M`               ``layout.penalty / dt``                EUR/kWh
@@ -368,8 +363,6 @@ def define_objective(
     xs += [m.p_unserved_kw[t] for t in layout.unserved_steps]
     xs += [m.p_surplus_kw[t] for t in layout.surplus_steps]
     pairs = storage_cost(layout.storage, m.unit_vars, inputs, w_cost)
-    if inputs.peak_charge_eur_per_kw > 0:
-        pairs.append((w_cost * inputs.peak_charge_eur_per_kw, m.p_peak_kw))
     for block in terms:
         pairs += block.cost
     coefs += [c for c, _ in pairs]

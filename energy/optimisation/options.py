@@ -89,6 +89,11 @@ class DispatchChoices(OptionsModel):
         HiGHS algorithm: ``simplex`` (dual simplex), ``ipm`` (interior point
         with crossover), ``ipm_no_crossover`` or ``choose``. Stored options
         may call it ``solver_method``.
+    import_cap_kw
+        Import the optimiser keeps the district under [kW] where the batteries
+        and lighting can (:class:`energy.optimisation.peak.PeakBlock`); None:
+        only the grid connection's limit. Excess that cannot be avoided is
+        reported, never dropped load.
     """
 
     objective: Objective = Field("cost", description="cost, co2, import or weighted")
@@ -101,6 +106,12 @@ class DispatchChoices(OptionsModel):
         "simplex",
         validation_alias=AliasChoices("method", "solver_method"),
         description="HiGHS method",
+    )
+    import_cap_kw: float | None = Field(
+        None,
+        gt=0,
+        le=1e6,
+        description="Keep import under this [kW] where batteries and lighting can (peak cap)",
     )
 
     @model_validator(mode="after")

@@ -8,12 +8,14 @@ schedule made here on its own, and the SimBench net as loaded by ``simbench``.
 from __future__ import annotations
 
 import pandapower as pp
+import pandas as pd
 import pytest
 
+from energy.ac_check import schedule_q_kvar
 from energy.district import GERA_DISTRICT_FILE, District, PVSystem, load_district
 from energy.models.grid import check_schedule, import_network, map_to_district
 from energy.report.exports import export_info
-from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
+from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario, scenario_inputs
 
 SIMBENCH_CODE = "1-LV-semiurb4--0-sw"
 
@@ -27,6 +29,12 @@ def _planted(gera: District, curtailable: bool) -> District:
     """1 MWp of PV on MF01 (60 m out on feeder F1), as in optimisation/test_network.py."""
     extra = PVSystem(id="PLANTED", building="MF01", kwp=1000.0, curtailable=curtailable)
     return gera.model_copy(update={"pv": [*gera.pv, extra]})
+
+
+def _q_kvar(district: District, res: ScenarioResult) -> pd.DataFrame:
+    """Reactive power per node of a run's schedule, as its AC check takes it."""
+    options = ScenarioOptions.model_validate(res.metadata["options"])
+    return schedule_q_kvar(district, scenario_inputs(district, options), res.schedule)
 
 
 def _june(days: int, **kwargs: object) -> ScenarioOptions:
@@ -57,7 +65,7 @@ def test_grid_aware_run_removes_the_planted_overload(planted_runs) -> None:
     assert aware.metadata["grid_aware"] == record
     assert not any(w.startswith("grid") for w in aware.metadata["warnings"])
     # an AC check made here, on the returned node powers, agrees: no violation
-    again = check_schedule(district, aware.node_p_kw)
+    again = check_schedule(district, aware.node_p_kw, _q_kvar(district, aware))
     assert len(again.violations) == 0
     assert again.summary["max_line_loading_pct"] <= 100.0
     assert again.summary["max_voltage_rise_pct"] <= 3.0
@@ -81,8 +89,10 @@ def test_grid_aware_run_never_presents_a_remainder_as_clean(gera: District) -> N
     record = res.grid["grid_aware"]
     assert not record["clean"] and not res.grid["clean"]
     assert record["remaining_violations"] == res.grid["violations"] > 0
-    # the same count from an AC check made here on the returned node powers
-    assert len(check_schedule(district, res.node_p_kw).violations) == res.grid["violations"]
+    # the same count from an AC check made here on the returned node powers (and the
+    # reactive power the run gives them)
+    q = _q_kvar(district, res)
+    assert len(check_schedule(district, res.node_p_kw, q).violations) == res.grid["violations"]
     text = "\n".join(record["unresolved"])
     assert "line_overload of service MF01" in text and "cannot be resolved" in text
     warnings = res.metadata["warnings"]
@@ -108,7 +118,7 @@ def test_run_on_an_imported_simbench_grid(gera: District, simbench_net) -> None:
     assert res.grid["max_line"] in set(simbench_net.line["name"])
     # the same figures from an AC check made here on the net mapped onto Gera
     mapped = map_to_district(simbench_net, gera)
-    again = check_schedule(gera, res.node_p_kw, net=mapped).summary
+    again = check_schedule(gera, res.node_p_kw, _q_kvar(gera, res), net=mapped).summary
     for key in ("v_min_pu", "v_max_pu", "max_line_loading_pct", "violations"):
         assert res.grid[key] == pytest.approx(again[key], abs=1e-9), key
     # named, with its licence, and exports carry ODbL

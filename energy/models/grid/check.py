@@ -23,7 +23,7 @@ powers, so the dispatch optimiser can respect it (see
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -292,7 +292,29 @@ def check_result(
     """Violations and KPIs of an AC time series that was already computed."""
     lim = limits or Limits()
     found = violations(result, lim, tz)
-    return GridCheckResult(summarise(result, found), found, result, lim)
+    summary = summarise(result, found) | violation_counts(result, found) | {"limits": asdict(lim)}
+    return GridCheckResult(summary, found, result, lim)
+
+
+#: The kinds of violation (``kind`` of :func:`violations`), in the order reports list them.
+VIOLATION_KINDS = ("voltage_rise", "overvoltage", "undervoltage", "trafo_overload", "line_overload")
+
+
+def violation_counts(result: GridTimeSeriesResult, found: pd.DataFrame) -> dict[str, Any]:
+    """Violations by kind, and those in steps where the district feeds in.
+
+    Returns ``violations_by_kind`` (every kind of :data:`VIOLATION_KINDS`,
+    0 where none) and ``feed_in_violations``: violations in steps with net
+    export at the transformer (``p_ext_grid_kw < 0``), i.e. caused by
+    generation, the ones an exceeded hosting capacity produces.
+    """
+    kinds = found["kind"].value_counts() if len(found) else pd.Series(dtype=int)
+    export_steps = result.p_ext_grid_kw.index[result.p_ext_grid_kw.to_numpy(dtype=float) < 0]
+    in_export = found["time_utc"].isin(export_steps) if len(found) else pd.Series(dtype=bool)
+    return {
+        "violations_by_kind": {k: int(kinds.get(k, 0)) for k in VIOLATION_KINDS},
+        "feed_in_violations": int(in_export.sum()),
+    }
 
 
 def check_schedule(

@@ -1,0 +1,97 @@
+"""The AC check of a run's schedule with reactive power on every node.
+
+:func:`schedule_q_kvar` splits a schedule into what each node draws or feeds
+(building loads, PV output after curtailment, street lighting) and gives each
+part its reactive power (:mod:`energy.models.grid.reactive`: load cos phi by
+profile, PV by VDE-AR-N 4105's cos phi(P), lighting); batteries exchange
+active power only. :func:`check_run` is the AC check of a scenario and of
+grid-aware dispatch (:func:`energy.optimisation.grid_aware.grid_aware_dispatch`
+takes :func:`q_kvar_of` of the run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from energy.district import District
+from energy.models.grid.reactive import ReactivePower, node_q_kvar
+from energy.progress import ProgressCallback
+from energy.system import DispatchInputs, curtailable_kw_by_node
+
+if TYPE_CHECKING:
+    import pandapower as pp
+
+    from energy.models.grid.check import GridCheckResult
+
+
+def pv_output_kw(inputs: DispatchInputs, schedule: pd.DataFrame) -> pd.DataFrame:
+    """PV output per system after curtailment [kW].
+
+    A node's curtailment (``pv_curtailed_kw:<node>``) is shared by its
+    curtailable systems in proportion to their available output, as
+    :func:`energy.system.split_curtailment` shares the district's.
+    """
+    out = inputs.pv_kw.copy()
+    avail = curtailable_kw_by_node(inputs)
+    for pid in inputs.pv_kw.columns:
+        node = inputs.pv_node[pid]
+        column = f"pv_curtailed_kw:{node}"
+        if not inputs.curtailable(pid) or column not in schedule.columns:
+            continue
+        own = inputs.pv_kw[pid].to_numpy(dtype=float)
+        share = np.divide(own, avail[node], out=np.zeros_like(own), where=avail[node] > 0)
+        out[pid] = own - share * schedule[column].to_numpy(dtype=float)
+    return out
+
+
+def schedule_q_kvar(
+    district: District,
+    inputs: DispatchInputs,
+    schedule: pd.DataFrame,
+    settings: ReactivePower | None = None,
+) -> pd.DataFrame:
+    """Reactive power per node of a schedule [kvar], load convention (+ = consumed)."""
+    lighting = {}
+    if inputs.lighting is not None:
+        lighting = {
+            gid: schedule[f"lighting_kw:{gid}"].to_numpy() for gid in inputs.lighting.group_ids
+        }
+    return node_q_kvar(
+        district,
+        list(inputs.nodes),
+        inputs.load_kw,
+        pv_output_kw(inputs, schedule),
+        lighting,
+        settings,
+    )
+
+
+def q_kvar_of(
+    district: District, inputs: DispatchInputs, settings: ReactivePower | None = None
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Return :func:`schedule_q_kvar` of a run as a function of its schedule."""
+
+    def of(schedule: pd.DataFrame) -> pd.DataFrame:
+        return schedule_q_kvar(district, inputs, schedule, settings)
+
+    return of
+
+
+def check_run(
+    district: District,
+    inputs: DispatchInputs,
+    schedule: pd.DataFrame,
+    node_p_kw: pd.DataFrame,
+    settings: ReactivePower | None = None,
+    net: pp.pandapowerNet | None = None,
+    progress: ProgressCallback | None = None,
+) -> GridCheckResult:
+    """AC check of a run's schedule with the reactive power of :func:`schedule_q_kvar`."""
+    from energy.models.grid.check import check_schedule
+
+    q = schedule_q_kvar(district, inputs, schedule, settings)
+    return check_schedule(district, node_p_kw, q_kvar=q, net=net, progress=progress)

@@ -16,7 +16,14 @@ from energy.cli._options import (
     StartOpt,
     WeatherOpt,
 )
-from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.cli._output import (
+    echo_sources,
+    friendly_errors,
+    print_json,
+    print_table,
+    progress_printer,
+    source_fields,
+)
 from energy.district import load_district
 from energy.kpi import (
     BASELINES,
@@ -25,6 +32,7 @@ from energy.kpi import (
     FRACTION_KPIS,
     HEADLINE_BASELINE,
 )
+from energy.report.exports import export_info
 from energy.report.results import write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 
@@ -123,6 +131,7 @@ def optimise(
             )
         result = run_scenario(district, options, progress_printer(True), network=network)
         written = write_outputs(result, out) if out is not None else []
+    info = export_info(result.metadata)
     if as_json:
         print_json(
             {
@@ -135,7 +144,7 @@ def optimise(
                 "savings": result.savings,
                 "definitions": SAVINGS_NOTE,
                 "grid": result.grid,
-                "data_licences": result.metadata.get("data_licences", []),
+                **source_fields(info),
                 "warnings": result.metadata["warnings"],
                 "outputs": [str(p) for p in written],
             }
@@ -201,8 +210,7 @@ def _print_result(result: ScenarioResult, title: str) -> None:
                 f"{n} dispatch{'' if n == 1 else 'es'} (copper plate: "
                 f"{aware['copper_plate_violations']} violations)"
             )
-    for licence in result.metadata.get("data_licences", []):
-        typer.echo(f"contains data under {licence}: {used.get('attribution', '')}")
+    echo_sources(export_info(result.metadata))
 
 
 def _lighting_words(saved: dict[str, float]) -> str:

@@ -113,7 +113,10 @@ def test_write_outputs(result: ScenarioResult, tmp_path: Path) -> None:
         "kpis.json",
         "metadata.json",
     ]
-    csv = pd.read_csv(paths[0], index_col=0)
+    text = paths[0].read_text(encoding="utf-8")
+    assert text.startswith("# licence: CC-BY-4.0")
+    assert "Deutscher Wetterdienst" in text.split("time_utc,")[0]  # header lines name sources
+    csv = pd.read_csv(paths[0], index_col=0, comment="#")
     assert len(csv) == 48 and csv.index[0] == "2025-06-12T22:00:00Z"
     assert csv["p_import_kw"].to_numpy() == pytest.approx(
         result.schedule["p_import_kw"].to_numpy(), rel=1e-5, abs=1e-9
@@ -274,4 +277,6 @@ def test_cli_optimise_on_a_pandapower_json_network(tmp_path: Path, gera: Distric
     )
     # ... drops more voltage over a 10x longer cable on a January evening: the check used the file
     assert long["grid"]["v_min_pu"] < own["grid"]["v_min_pu"] - 0.005
-    assert long["data_licences"] == []
+    # an imported file the data package does not list: named, its licence not invented
+    assert not any("ODbL" in line for line in long["data_licences"])
+    assert f"licence not known: grid: {path}" in "\n".join(long["data_licences"])

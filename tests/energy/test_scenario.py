@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,17 @@ def test_cli_explains_an_impossible_import_limit(tmp_path: Path, gera: District)
     assert "cannot be served" in text
     assert "import limit of 40.0 kW" in text
     assert "Traceback" not in res.output
+    # the first sentence names the smallest limit that works, and it does work (a limit
+    # 0.1 kW lower does not): a second method, two more runs, checks the diagnosis
+    found = re.search(r"the smallest import limit that would work is ([\d,.]+) kW\.", text)
+    assert found is not None, text
+    smallest = float(found.group(1).replace(",", ""))
+    assert 40.0 < smallest <= gera.grid.transformer.rating_kva
+    for limit, ok in ((smallest, True), (smallest - 0.1, False)):
+        spec["grid"]["import_limit_kw"] = limit
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        again = CliRunner().invoke(_app(), ["optimise", str(path), "--days", "1", "--no-ac-check"])
+        assert (again.exit_code == 0) is ok, (limit, again.output[-500:])
 
 
 @pytest.mark.slow

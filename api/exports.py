@@ -1,8 +1,9 @@
 """Time-series exports (JSON and CSV) with local time, aggregation and licence.
 
 Every export names its licence (CC-BY-4.0 for our results; ODbL as well where
-SimBench grid data went in) and its source. Times are shown in the district's
-local time (Europe/Berlin for Gera) beside UTC; a label is the start of its
+SimBench grid data went in), its source and the data that went in (weather,
+prices, load profiles: :func:`energy.report.exports.data_sources`). Times are
+shown in the district's local time (Europe/Berlin for Gera) beside UTC; a label is the start of its
 interval.
 
 Aggregation to local hours, days or months (``aggregate=hour|day|month``)
@@ -44,6 +45,8 @@ class ExportInfo:
     source: str
     timezone: str = "Europe/Berlin"
     data_licences: tuple[str, ...] = field(default_factory=tuple)
+    #: Each data file that went in (:func:`energy.report.exports.data_sources`).
+    data_sources: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     def fields(self) -> dict[str, Any]:
         """Licence fields as :func:`energy.report.exports.export_info` names them."""
@@ -53,6 +56,7 @@ class ExportInfo:
             "attribution": self.attribution,
             "source": self.source,
             "data_licences": list(self.data_licences),
+            "data_sources": [dict(s) for s in self.data_sources],
         }
 
     def header_lines(self) -> list[str]:

@@ -32,6 +32,7 @@ from api.settings import Settings
 from api.tables import DistrictVersion, Run, RunResult
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
+from energy.report.exports import export_info as data_export_info
 from energy.serialise import json_safe as plain_json
 from energy.variants import ScenarioChanges, apply_changes
 
@@ -191,19 +192,30 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
 
 
 def export_info(session: Session, run: Run, settings: Settings) -> ExportInfo:
-    """Licence, attribution and provenance of a run's exports."""
+    """Licence, attribution and provenance of a run's exports.
+
+    ``data_licences`` names the district version's licence, if any, and the
+    licence and attribution of each data file the run read (weather, prices,
+    load profiles, an imported grid), ``data_sources`` the same as records:
+    :func:`energy.report.exports.export_info` of the stored run's metadata.
+    """
     version = run_version(session, run)
     timezone = str(version.spec.get("site", {}).get("timezone", "Europe/Berlin"))
     source = (
         f"run {run.id} of scenario {run.scenario_id}: district {version.district_id} "
         f"version {version.version}, spec sha256 {run.spec_hash}"
     )
+    row = load_result_row(session, run.id) if run.id is not None else None
+    used = data_export_info(row.run_metadata if row is not None else {})
     return ExportInfo(
         licence=settings.result_licence,
         attribution=settings.result_attribution,
         source=source,
         timezone=timezone,
-        data_licences=(version.licence,) if version.licence else (),
+        data_licences=tuple(
+            dict.fromkeys([*([version.licence] if version.licence else []), *used["data_licences"]])
+        ),
+        data_sources=tuple(used["data_sources"]),
     )
 
 

@@ -411,6 +411,18 @@ class RunResults(BaseModel):
     grid: dict[str, Any] | None
     licence: str
     attribution: str
+    data_licences: list[str] = Field(
+        default_factory=list,
+        description="One line per data source that went in: its licences, attribution and "
+        "file (e.g. 'CC-BY-4.0, ...: Datenbasis: Deutscher Wetterdienst (weather: ...)'); "
+        "show these where the results are shown (e.g. the dashboard footer)",
+    )
+    data_sources: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The same sources as records: role (weather, day_ahead, co2, grid, "
+        "load_profiles), file, sha256, resource, title, attribution, licences, licence_urls, "
+        "source_url (energy.report.exports.data_sources)",
+    )
 
 
 Aggregate = Literal["none", "hour", "day", "month"]

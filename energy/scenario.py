@@ -243,7 +243,16 @@ def _file_record(path: Path) -> dict[str, Any]:
     return {"path": shown, "sha256": digest}
 
 
-def _data_files(district: District, options: ScenarioOptions) -> dict[str, Any]:
+def scenario_data_files(district: District, options: ScenarioOptions) -> dict[str, Any]:
+    """Return the data files a run of ``district`` under ``options`` reads, by role.
+
+    ``weather`` (the TRY default, a user file or the computed clear sky),
+    ``day_ahead`` (prices, when the tariff uses them) and ``co2``: each
+    ``{"path", "sha256"}`` (path relative to the repository for shipped files;
+    ``sha256`` None for a missing file or the clear sky). Recorded as
+    ``metadata["data_files"]``; :func:`energy.report.exports.data_sources`
+    names their sources and licences.
+    """
     files: dict[str, Any] = {}
     if options.weather is None:
         files["weather"] = _file_record(DEFAULT_TRY_FILE)
@@ -448,7 +457,7 @@ def _metadata(
         "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
         "horizon": _horizon_record(inputs, district.site.timezone),
         "options": options.model_dump(mode="json"),
-        "data_files": _data_files(district, options),
+        "data_files": scenario_data_files(district, options),
         "network": net_record,
         "versions": {**_versions(), "solver": highs_version()},
         "solver": {

@@ -79,6 +79,20 @@ def test_declared_sizes_and_hashes_match(package: dict[str, Any], data_dir: Path
     assert checked == 5
 
 
+def test_every_resource_names_its_attribution(package: dict[str, Any]) -> None:
+    """Exports name each data file by this text (energy.report.exports.data_sources)."""
+    for res in package["resources"]:
+        assert res.get("attribution"), f"{res['name']}: no attribution"
+    weather, prices = (
+        next(r for r in package["resources"] if r["path"].startswith(prefix))
+        for prefix in ("weather/TRY2015", "prices/smard")
+    )
+    assert "Deutscher Wetterdienst" in weather["attribution"]
+    assert prices["attribution"] == "Bundesnetzagentur | SMARD.de"
+    for res in (weather, prices):
+        assert "CC-BY-4.0" in [lic["name"] for lic in res["licenses"]]
+
+
 def test_smard_schema_matches_the_header(package: dict[str, Any], data_dir: Path) -> None:
     res = next(r for r in package["resources"] if r["path"].startswith("prices/smard"))
     with (data_dir / res["path"]).open(encoding="utf-8-sig", newline="") as fh:

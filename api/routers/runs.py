@@ -153,10 +153,13 @@ def get_results(
         headline_baseline=HEADLINE_BASELINE,
         baseline_labels=COMPARISON_LABELS,
         horizon=result.run_metadata.get("horizon", {}),
-        metadata=result.run_metadata | {"source": info.source},
+        metadata=result.run_metadata
+        | {"source": info.source, "data_licences": list(info.data_licences)},
         grid=result.grid,
         licence=info.licence,
         attribution=info.attribution,
+        data_licences=list(info.data_licences),
+        data_sources=list(info.data_sources),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,6 +53,22 @@ def friendly_errors() -> Iterator[None]:
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         raise typer.Exit(code=1) from None
+
+
+def echo_sources(info: Mapping[str, Any]) -> None:
+    """Print one ``contains data under ...`` line per data source of an export.
+
+    ``info`` is :func:`energy.report.exports.export_info`'s record; its
+    ``data_licences`` name each data file's licences and attribution.
+    """
+    for line in info.get("data_licences", []):
+        typer.echo(f"contains data under {line}")
+
+
+def source_fields(info: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the licence and data-source fields of an export record, for a CLI's JSON."""
+    keys = ("licence", "licence_url", "attribution", "source", "data_licences", "data_sources")
+    return {key: info[key] for key in keys if key in info}
 
 
 def progress_printer(enabled: bool = True) -> Callable[[float, str], None]:

@@ -21,8 +21,16 @@ import typer
 
 from energy.analysis.compare import compare
 from energy.cli._options import FileArg, JsonOpt, ObjectiveOpt
-from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.cli._output import (
+    echo_sources,
+    friendly_errors,
+    print_json,
+    print_table,
+    progress_printer,
+    source_fields,
+)
 from energy.district import District, load_district
+from energy.report.exports import study_export_info
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.studies.representative import AnnualFigures, run_representative
 
@@ -92,6 +100,9 @@ def annual_command(
             )
         if typical_days is None or check_full_year:
             columns["whole year"] = _full_year(district, options)
+    info = study_export_info(
+        district, options, source=f"annual figures of district {district.site.name!r}, {year}"
+    )
     if as_json:
         print_json(
             {
@@ -99,6 +110,7 @@ def annual_command(
                 "year": year,
                 "figures": columns,
                 "representative": None if figures is None else figures.to_dict(),
+                **source_fields(info),
             }
         )
         return
@@ -107,6 +119,7 @@ def annual_command(
     print_table(f"{district.site.name}: year {year}, objective {objective}", ["", *names], rows)
     if figures is not None:
         _print_error(figures, columns[names[0]], columns.get("whole year"))
+    echo_sources(info)
 
 
 def _print_error(

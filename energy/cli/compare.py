@@ -27,7 +27,13 @@ from energy.analysis.savings import (
     savings_report,
 )
 from energy.cli._options import DaysOpt, JsonOpt, ObjectiveOpt, ResolutionOpt, StartOpt
-from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.cli._output import (
+    echo_sources,
+    friendly_errors,
+    print_json,
+    print_table,
+    progress_printer,
+)
 from energy.district import District, load_district
 from energy.errors import InputDataError
 from energy.kpi import BASELINES as SIMULATED_BASELINES
@@ -173,6 +179,7 @@ def compare_command(
             err=True,
         )
     typer.echo(COMPARE_NOTE)
+    echo_sources(comparison.info)
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -250,6 +257,7 @@ def sweep_command(
             f"best by {label}: +{best['pv_kwp_added']:g} kWp PV, "
             f"+{best['battery_kwh_added']:g} kWh battery"
         )
+    echo_sources(result.info)
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -340,6 +348,7 @@ def savings_command(
         "lighting splits into class rule and optimisation in --json/--csv (docs/definitions.md)"
     )
     typer.echo(f"licence: {report.info['licence']}; source: {report.info['source']}")
+    echo_sources(report.info)
 
 
 def register(app: typer.Typer) -> None:

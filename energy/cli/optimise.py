@@ -17,7 +17,14 @@ from energy.cli._options import (
     StartOpt,
     WeatherOpt,
 )
-from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.cli._output import (
+    echo_sources,
+    friendly_errors,
+    print_json,
+    print_table,
+    progress_printer,
+    source_fields,
+)
 from energy.district import load_district
 from energy.kpi import (
     BASELINES,
@@ -26,6 +33,7 @@ from energy.kpi import (
     FRACTION_KPIS,
     HEADLINE_BASELINE,
 )
+from energy.report.exports import export_info
 from energy.report.results import write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 
@@ -152,6 +160,7 @@ def optimise(
             )
         result = run_scenario(district, options, progress_printer(True), network=network)
         written = write_outputs(result, out) if out is not None else []
+    info = export_info(result.metadata)
     if as_json:
         print_json(
             {
@@ -165,7 +174,7 @@ def optimise(
                 "definitions": SAVINGS_NOTE,
                 "grid": result.grid,
                 "grid_status": result.metadata["grid_status"],
-                "data_licences": result.metadata.get("data_licences", []),
+                **source_fields(info),
                 "warnings": result.metadata["warnings"],
                 "outputs": [str(p) for p in written],
             }
@@ -232,8 +241,7 @@ def _print_result(result: ScenarioResult, title: str) -> None:
                 f"{aware['copper_plate_violations']} violations)"
             )
     print_grid_status(result.metadata["grid_status"])
-    for licence in result.metadata.get("data_licences", []):
-        typer.echo(f"contains data under {licence}: {used.get('attribution', '')}")
+    echo_sources(export_info(result.metadata))
 
 
 def _lighting_words(saved: dict[str, float]) -> str:

@@ -10,9 +10,16 @@ import typer
 
 from energy.analysis.economics import EconomicAssumptions
 from energy.cli._options import DaysOpt, FileArg, JsonOpt, ResolutionOpt, StartOpt, WeatherOpt
-from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.cli._output import (
+    echo_sources,
+    friendly_errors,
+    print_json,
+    print_table,
+    progress_printer,
+)
 from energy.district import load_district, save_district
 from energy.errors import InputDataError
+from energy.report.exports import export_info
 from energy.scenario import ScenarioOptions
 from energy.studies.candidates import (
     DEFAULT_C_RATE_KW_PER_KWH,
@@ -251,6 +258,7 @@ def size_command(
     )
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
+    echo_sources(export_info(result.metadata))
     if save is not None:
         typer.echo(f"wrote {save}")
 

@@ -3,14 +3,25 @@
 :func:`precheck` tests the inputs before a build (limits that no schedule can
 meet in a step); the soft balance of the model (penalised unmet demand and
 surplus, :func:`energy.optimisation.model.define_grid_exchange`) names the
-steps and amounts that cannot be served (:func:`diagnose_slack`).
+steps and amounts that cannot be served (:func:`diagnose_slack`). Where demand
+cannot be served under the import limit, :func:`smallest_import_limit_kw`
+solves once more for the smallest import limit that serves it, and
+:func:`infeasible_error` says so in its first sentence (the ``error`` of a
+failed run), the steps following as its diagnosis.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import numpy as np
 
 from energy.errors import InfeasibleError
+from energy.optimisation.blocks import ModelBlock
+from energy.optimisation.model import build_model
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.solve import solve
 from energy.system import DispatchInputs
 
 #: Slack powers above this are unmet demand or unabsorbable surplus [kW].
@@ -83,11 +94,113 @@ def precheck_messages(inputs: DispatchInputs, curtailment: bool = True) -> list[
     return messages
 
 
-def precheck(inputs: DispatchInputs, curtailment: bool = True) -> None:
-    """Raise :class:`InfeasibleError` if :func:`precheck_messages` finds a problem."""
-    messages = precheck_messages(inputs, curtailment)
+def precheck(
+    inputs: DispatchInputs,
+    options: DispatchOptions | None = None,
+    blocks: Sequence[ModelBlock] = (),
+) -> None:
+    """Raise :func:`infeasible_error` if :func:`precheck_messages` finds a problem."""
+    options = options or DispatchOptions()
+    messages = precheck_messages(inputs, options.curtailment)
     if messages:
-        raise InfeasibleError("The dispatch cannot meet the grid limits:", messages)
+        # without batteries and at the lighting minimum, this much import serves every step
+        demand_min, _ = inputs.demand_bounds_kw()
+        pv = inputs.pv_kw.to_numpy().sum(axis=1)
+        enough_kw = float(np.max(demand_min - pv, initial=0.0))
+        short = enough_kw > inputs.import_limit_kw + SLACK_TOL_KW
+        raise infeasible_error(inputs, options, blocks, messages, enough_kw if short else None)
+
+
+#: Peak charge of the probe that finds the smallest import limit [EUR/kW]: far above
+#: any throughput cost a lower peak could need, far below the slack penalty.
+_PROBE_PEAK_CHARGE = 1000.0
+#: The limit reported is the probe's peak rounded up to this [kW].
+_REPORTED_STEP_KW = 0.1
+
+
+def smallest_import_limit_kw(
+    inputs: DispatchInputs,
+    options: DispatchOptions,
+    blocks: Sequence[ModelBlock],
+    enough_kw: float,
+) -> float | None:
+    """Return the smallest import limit [kW] under which every step's demand is served.
+
+    Solves the dispatch once more with the import limit raised to
+    ``enough_kw`` (a limit known to serve every step, e.g. the current limit
+    plus the largest unserved power), prices and CO2 set to zero and a peak
+    charge of :data:`_PROBE_PEAK_CHARGE`: the optimum then has the lowest
+    import peak any schedule can have (batteries, lighting, the blocks'
+    assets and limits as in the run), which is the answer, rounded up to
+    :data:`_REPORTED_STEP_KW`. None if the probe still leaves demand unserved
+    (another limit than the import limit is in the way).
+    """
+    n = inputs.n_steps
+    probe = dataclasses.replace(
+        inputs,
+        import_limit_kw=max(enough_kw, inputs.import_limit_kw),
+        import_price_eur_per_kwh=np.zeros(n),
+        feed_in_eur_per_kwh=np.zeros(n),
+        co2_g_per_kwh=np.zeros(n),
+        peak_charge_eur_per_kw=_PROBE_PEAK_CHARGE,
+    )
+    probe_options = options.model_copy(
+        update={"objective": "cost", "weights": None, "exclusive_flows": False}
+    )
+    result = solve(build_model(probe, probe_options, blocks), probe_options)
+    unserved = result.values.get("p_unserved_kw", np.zeros(0))
+    if unserved.size and float(np.nanmax(unserved)) > SLACK_TOL_KW:
+        return None
+    steps = float(result.values["p_peak_kw"][0]) / _REPORTED_STEP_KW
+    return float(np.ceil(steps - 1e-6) * _REPORTED_STEP_KW)
+
+
+def infeasible_error(
+    inputs: DispatchInputs,
+    options: DispatchOptions,
+    blocks: Sequence[ModelBlock],
+    diagnosis: list[str],
+    enough_kw: float | None,
+) -> InfeasibleError:
+    """Return the error of a dispatch that cannot meet its limits, in whole sentences.
+
+    ``enough_kw``: an import limit that would serve all demand (None if the
+    import limit is not the problem). The first sentence names the import
+    limit and, from :func:`smallest_import_limit_kw`, the smallest that
+    would work; ``diagnosis`` (one sentence per step and limit) follows.
+    """
+    limit = inputs.import_limit_kw
+    if enough_kw is None:
+        return InfeasibleError(
+            "The dispatch cannot meet the grid limits; the steps and amounts follow.", diagnosis
+        )
+    smallest = smallest_import_limit_kw(inputs, options, blocks, enough_kw)
+    if smallest is None:
+        return InfeasibleError(
+            f"The dispatch cannot serve the demand under the import limit of {limit:,.1f} kW, "
+            f"nor under {enough_kw:,.1f} kW: another limit is in the way; the steps follow.",
+            diagnosis,
+        )
+    return InfeasibleError(
+        f"The dispatch cannot serve the demand under the import limit of {limit:,.1f} kW; "
+        f"the smallest import limit that would work is {smallest:,.1f} kW.",
+        diagnosis,
+    )
+
+
+def check_slack(
+    inputs: DispatchInputs,
+    options: DispatchOptions,
+    blocks: Sequence[ModelBlock],
+    unserved_kw: np.ndarray,
+    surplus_kw: np.ndarray,
+) -> None:
+    """Raise :func:`infeasible_error` if the solved soft balance used its slack."""
+    diagnosis = diagnose_slack(inputs, unserved_kw, surplus_kw)
+    if diagnosis:
+        short = unserved_kw.size and float(unserved_kw.max()) > SLACK_TOL_KW
+        enough = inputs.import_limit_kw + float(unserved_kw.max()) if short else None
+        raise infeasible_error(inputs, options, blocks, diagnosis, enough)
 
 
 def diagnose_slack(

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from energy.errors import InfeasibleError
 from energy.optimisation.blocks import ModelBlock
-from energy.optimisation.diagnose import diagnose_slack, precheck, simultaneous_flows
+from energy.optimisation.diagnose import check_slack, precheck, simultaneous_flows
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
@@ -132,15 +131,13 @@ def optimise(
     """
     options = options or DispatchOptions()
     report = progress or no_progress
-    precheck(inputs, options.curtailment)
+    precheck(inputs, options, blocks)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
     model = build_model(inputs, options, [*blocks, *peak_blocks(inputs, options)])
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve(model, options)
     solution = read_solution(model, inputs, result)
-    diagnosis = diagnose_slack(inputs, solution.p_unserved_kw, solution.p_surplus_kw)
-    if diagnosis:
-        raise InfeasibleError("The dispatch cannot meet the grid limits:", diagnosis)
+    check_slack(inputs, options, blocks, solution.p_unserved_kw, solution.p_surplus_kw)
     n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
     if n_sim:
         logger.warning("%d battery-steps charge and discharge at once (dissipating energy)", n_sim)

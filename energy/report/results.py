@@ -23,7 +23,7 @@ from energy.baselines import baseline_b0, baseline_b1
 from energy.district import District
 from energy.errors import InputDataError
 from energy.kpi import BASELINES, COMPARISON_LABELS, HEADLINE_BASELINE
-from energy.report.exports import write_json
+from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
 from energy.scenario import ScenarioOptions, ScenarioResult, scenario_inputs
 from energy.serialise import RESULTS_LICENCE, write_parquet
 from energy.timeindex import require_utc_index
@@ -40,14 +40,17 @@ def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
     ``energy grid check --schedule``), ``baseline_B0.parquet`` and
     ``baseline_B1.parquet``, ``kpis.json`` and ``metadata.json``. Times are UTC
     ISO 8601 interval starts. The licence is recorded in both JSON files and
-    in the Parquet schema metadata.
+    in the Parquet schema metadata; ``schedule.csv`` starts with ``#`` lines
+    naming it and each data source that went in, which ``kpis.json`` lists as
+    ``data_licences`` and ``data_sources``
+    (:func:`energy.report.exports.export_info`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frame = result.schedule.copy()
-    frame.index = frame.index.rename("time_utc")
-    csv_path = out / "schedule.csv"
-    frame.to_csv(csv_path, date_format="%Y-%m-%dT%H:%M:%SZ", float_format="%.6g")
+    info = export_info(result.metadata)
+    frame = result.schedule.reset_index(names="time_utc")
+    frame["time_utc"] = frame["time_utc"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    csv_path = write_csv_with_header(frame, out / "schedule.csv", header_lines(info))
     written = [csv_path, write_parquet(result.schedule, out / "schedule.parquet")]
     if len(result.node_p_kw.columns):
         written.append(write_parquet(result.node_p_kw, out / "node_p_kw.parquet"))
@@ -56,6 +59,8 @@ def write_outputs(result: ScenarioResult, out_dir: Path) -> list[Path]:
     kpis_path = write_json(
         {
             "licence": RESULTS_LICENCE,
+            "data_licences": info["data_licences"],
+            "data_sources": info["data_sources"],
             "headline_baseline": HEADLINE_BASELINE,
             "baseline_labels": COMPARISON_LABELS,
             "kpis": result.kpis,

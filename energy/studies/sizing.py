@@ -68,7 +68,8 @@ from energy.optimisation.dispatch import DispatchSolution, optimise, solution_sc
 from energy.optimisation.options import DispatchOptions
 from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
-from energy.scenario import ScenarioOptions, inputs_from_district
+from energy.report.exports import export_info
+from energy.scenario import ScenarioOptions, inputs_from_district, scenario_data_files
 from energy.serialise import RESULTS_LICENCE
 from energy.studies.candidates import (
     PVCandidate,
@@ -220,9 +221,16 @@ class SizingResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data without the schedule (capacities, costs, KPIs, sweep, notes, metadata)."""
+        """Plain data without the schedule (capacities, costs, KPIs, sweep, notes, metadata).
+
+        ``data_licences`` and ``data_sources`` name the data that went in
+        (:func:`energy.report.exports.export_info` of ``metadata``).
+        """
+        used = export_info(self.metadata)
         return {
             "licence": RESULTS_LICENCE,
+            "data_licences": used["data_licences"],
+            "data_sources": used["data_sources"],
             "capacities": dataclasses.asdict(self.capacities),
             "costs": self.costs,
             "kpis": self.kpis,
@@ -571,5 +579,6 @@ def size(
     result.metadata["district"] = {"name": district.site.name, "spec_hash": district.spec_hash()}
     result.metadata["horizon"]["timezone"] = tz
     result.metadata["options"] = options.model_dump(mode="json")
+    result.metadata["data_files"] = scenario_data_files(district, options)
     result.metadata["timings_s"]["inputs_s"] = t_inputs
     return result

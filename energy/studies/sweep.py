@@ -59,7 +59,12 @@ from energy.district import District, district_from_dict
 from energy.errors import InputDataError
 from energy.kpi import BASELINES
 from energy.progress import ProgressCallback, no_progress
-from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
+from energy.report.exports import (
+    header_lines,
+    study_export_info,
+    write_csv_with_header,
+    write_json,
+)
 from energy.report.sweep_heatmap import sweep_heatmap_svg
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe
@@ -420,8 +425,9 @@ def summarise_sweep(
         row.update(econ)
         rows.append(row)
     table = pd.DataFrame(rows)
-    info = export_info(
-        {"district": {"name": spec.district.site.name, "spec_hash": spec.district.spec_hash()}},
+    info = study_export_info(
+        spec.district,
+        spec.options,
         source=(
             f"sweep over {', '.join(spec.parameters)} of district {spec.district.site.name!r} "
             f"(spec sha256 {spec.district.spec_hash()}), {spec.options.days} days from "

@@ -60,7 +60,8 @@ def test_run_on_an_imported_simbench_grid(world: World, executor: RecordingExecu
     assert aware["unresolved"] == [] and grid["violations"] == 0
     assert meta["grid_aware"] == aware and meta["network"] == grid["network"]
     # ODbL in the results' metadata and in every export
-    assert meta["data_licences"] == ["ODbL-1.0"]
+    assert meta["data_licences"][0].startswith("ODbL-1.0")
+    assert any("Bundesnetzagentur | SMARD.de" in line for line in meta["data_licences"])
     csv = c.get(f"/runs/{run_id}/schedule?format=csv", headers=h)
     assert csv.status_code == 200
     assert any(line.startswith("# contains: ODbL-1.0") for line in csv.text.splitlines()[:10]), (
@@ -91,6 +92,10 @@ def test_run_without_an_imported_grid_uses_the_built_one(
     assert executor.drain() == [Outcome.succeeded]
     results = c.get(f"/runs/{run_id}/results", headers=h).json()
     assert results["grid"]["network"]["source"] == "district"
-    assert results["metadata"]["data_licences"] == []
+    # the clear sky is no data file; the day-ahead prices are, and no SimBench grid went in
+    lines = results["metadata"]["data_licences"]
+    assert results["data_licences"] == lines
+    assert not any("ODbL" in line or "Wetterdienst" in line for line in lines), lines
+    assert any(line.startswith("CC-BY-4.0: Bundesnetzagentur | SMARD.de") for line in lines)
     csv = c.get(f"/runs/{run_id}/schedule?format=csv", headers=h).text
     assert "ODbL" not in csv

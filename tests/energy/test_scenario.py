@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,10 @@ def test_write_outputs(result: ScenarioResult, tmp_path: Path) -> None:
         "kpis.json",
         "metadata.json",
     ]
-    csv = pd.read_csv(paths[0], index_col=0)
+    text = paths[0].read_text(encoding="utf-8")
+    assert text.startswith("# licence: CC-BY-4.0")
+    assert "Deutscher Wetterdienst" in text.split("time_utc,")[0]  # header lines name sources
+    csv = pd.read_csv(paths[0], index_col=0, comment="#")
     assert len(csv) == 48 and csv.index[0] == "2025-06-12T22:00:00Z"
     assert csv["p_import_kw"].to_numpy() == pytest.approx(
         result.schedule["p_import_kw"].to_numpy(), rel=1e-5, abs=1e-9
@@ -211,6 +215,17 @@ def test_cli_explains_an_impossible_import_limit(tmp_path: Path, gera: District)
     assert "cannot be served" in text
     assert "import limit of 40.0 kW" in text
     assert "Traceback" not in res.output
+    # the first sentence names the smallest limit that works, and it does work (a limit
+    # 0.1 kW lower does not): a second method, two more runs, checks the diagnosis
+    found = re.search(r"the smallest import limit that would work is ([\d,.]+) kW\.", text)
+    assert found is not None, text
+    smallest = float(found.group(1).replace(",", ""))
+    assert 40.0 < smallest <= gera.grid.transformer.rating_kva
+    for limit, ok in ((smallest, True), (smallest - 0.1, False)):
+        spec["grid"]["import_limit_kw"] = limit
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        again = CliRunner().invoke(_app(), ["optimise", str(path), "--days", "1", "--no-ac-check"])
+        assert (again.exit_code == 0) is ok, (limit, again.output[-500:])
 
 
 @pytest.mark.slow
@@ -274,4 +289,6 @@ def test_cli_optimise_on_a_pandapower_json_network(tmp_path: Path, gera: Distric
     )
     # ... drops more voltage over a 10x longer cable on a January evening: the check used the file
     assert long["grid"]["v_min_pu"] < own["grid"]["v_min_pu"] - 0.005
-    assert long["data_licences"] == []
+    # an imported file the data package does not list: named, its licence not invented
+    assert not any("ODbL" in line for line in long["data_licences"])
+    assert f"licence not known: grid: {path}" in "\n".join(long["data_licences"])

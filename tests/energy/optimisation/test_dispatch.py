@@ -6,6 +6,8 @@ the schedule and the cost recomputed from the schedule must all match it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
@@ -389,6 +391,11 @@ def test_precheck_names_step_limit_and_amount() -> None:
     assert "exceeds the import limit of 40.0 kW" in text
     assert "by 10.0 kW" in text
     assert len(err.value.diagnosis) == 1
+    # the first line is a whole sentence with the answer: 50 kW of load needs 50 kW of import
+    assert text.splitlines()[0] == (
+        "The dispatch cannot serve the demand under the import limit of 40.0 kW; "
+        "the smallest import limit that would work is 50.0 kW."
+    )
 
 
 def test_soft_balance_names_unserved_energy() -> None:
@@ -405,6 +412,15 @@ def test_soft_balance_names_unserved_energy() -> None:
         optimise(inputs)
     assert "cannot be served" in str(err.value)
     assert "2025-01-15 17:00 CET" in str(err.value) or "2025-01-15 18:00 CET" in str(err.value)
+    # 100 kWh of load, 5 kWh from the battery: 2 x 47.5 kWh of import, the smallest peak
+    assert (
+        str(err.value)
+        .splitlines()[0]
+        .endswith("the smallest import limit that would work is 47.5 kW.")
+    )
+    optimise(dataclasses.replace(inputs, import_limit_kw=47.5))  # and it does work
+    with pytest.raises(InfeasibleError):
+        optimise(dataclasses.replace(inputs, import_limit_kw=47.4))
 
 
 def test_surplus_without_curtailment_is_explained() -> None:

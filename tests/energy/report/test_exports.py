@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from energy.report.exports import export_info
+import hashlib
+import shutil
+from pathlib import Path
+
+from energy.district import DATA_DIR
+from energy.report.exports import data_sources, export_info
 
 
 def test_simbench_runs_carry_odbl() -> None:
@@ -10,3 +15,37 @@ def test_simbench_runs_carry_odbl() -> None:
     assert info["licence"] == "CC-BY-4.0"
     assert any(x.startswith("ODbL-1.0") for x in info["data_licences"])
     assert export_info({"grid": {"violations": 0}})["data_licences"] == []
+
+
+def test_data_sources_come_from_the_data_package(tmp_path: Path) -> None:
+    """Shipped files by path, copies by SHA-256, unknown files named, the clear sky no file."""
+    prices = DATA_DIR / "prices" / "smard_dayahead_2023_2024_hourly.csv"
+    copy = tmp_path / "my_prices.csv"
+    shutil.copyfile(prices, copy)
+    digest = hashlib.sha256(prices.read_bytes()).hexdigest()
+    own = tmp_path / "own_weather.epw"
+    own.write_text("LOCATION,Somewhere\n", encoding="utf-8")
+    metadata = {
+        "data_files": {
+            "weather": {"path": "data/weather/TRY2015_Chemnitz_region09_Jahr.dat", "sha256": None},
+            "day_ahead": {"path": str(copy), "sha256": digest},
+            "co2": {"path": str(own), "sha256": "0" * 64},
+        }
+    }
+    by_role = {s["role"]: s for s in data_sources(metadata)}
+    assert by_role["weather"]["resource"] == "try2015-chemnitz-region09"
+    assert by_role["weather"]["attribution"] == "Datenbasis: Deutscher Wetterdienst"
+    assert by_role["weather"]["licences"][0] == "CC-BY-4.0"
+    assert by_role["day_ahead"]["resource"] == "smard-dayahead-2023-2024-hourly"  # by hash
+    assert by_role["day_ahead"]["attribution"] == "Bundesnetzagentur | SMARD.de"
+    assert by_role["co2"]["licences"] == [] and by_role["co2"]["resource"] is None
+    assert by_role["load_profiles"]["licences"] == ["MIT"]
+    lines = export_info(metadata)["data_licences"]
+    assert lines[0].startswith("CC-BY-4.0, GeoNutzV, MIT: Datenbasis: Deutscher Wetterdienst")
+    assert lines[1].startswith("CC-BY-4.0: Bundesnetzagentur | SMARD.de (day_ahead: ")
+    assert lines[2].startswith(f"licence not known: co2: {own}")
+    # the computed clear sky is no data file: listed as a source, not as data that went in
+    clear = {"data_files": {"weather": {"path": "clearsky (pvlib Ineichen)", "sha256": None}}}
+    (sky, _) = data_sources(clear)
+    assert sky["licences"] == [] and "no data file" in sky["note"]
+    assert not any("clearsky" in line for line in export_info(clear)["data_licences"])

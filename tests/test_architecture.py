@@ -37,6 +37,7 @@ ENERGY_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("system", ("energy.system",)),
     ("engines", ("energy.optimisation", "energy.kpi", "energy.baselines")),
     ("scenario", ("energy.scenario",)),
+    ("operation", ("energy.operation",)),
     ("report", ("energy.report",)),
     ("analysis", ("energy.analysis",)),
     ("studies", ("energy.studies",)),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,3 +133,21 @@ def test_noise_has_the_documented_statistics(gera: District) -> None:
 def test_bad_operation_specs_name_the_field(kwargs: dict, message: str) -> None:
     with pytest.raises(InputDataError, match=message):
         OperationSpec(START, 2, **kwargs)
+
+
+def test_cli_operate_json(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from energy.cli import app
+
+    args = ["operate", str(GERA_DISTRICT_FILE), "--start", "2025-06-02", "--days", "2"]
+    result = CliRunner().invoke(app, [*args, "--forecast", "persistence", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["windows"] == 2 and data["forecast"] == "persistence"
+    realised = data["kpis"]["realised"]["cost_eur"]
+    perfect = data["kpis"]["perfect_foresight"]["cost_eur"]
+    assert data["forecast_error"]["cost_eur"] == pytest.approx(realised - perfect)
+    assert data["forecast_error"]["cost_eur"] >= 0
+    bad = CliRunner().invoke(app, [*args, "--forecast", "tea_leaves"])
+    assert bad.exit_code == 1 and "forecast: 'tea_leaves' is not known" in bad.output

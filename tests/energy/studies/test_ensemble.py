@@ -253,3 +253,35 @@ def test_pv_only_ensemble_spread_equals_pvlib_on_the_six_try_files() -> None:
     # specific yield in the range data/README.md gives for region 9 (roof mount is
     # about 4 % below the open-rack 950-1000 kWh/kWp, energy.models.pv)
     assert 850 < d["p50"] / 10.0 < 1100
+
+
+def test_cli_ensemble_json_and_out(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from energy.cli import app
+
+    spec = tmp_path / "d.yaml"
+    spec.write_text(yaml.safe_dump(_pv_only().to_dict()))
+    weather = ",".join(str(p) for p in DEFAULT_WEATHER_FILES[:2])
+    args = ["ensemble", str(spec), "--start", "2025-06-30", "--days", "1", "--no-ac-check"]
+    args += ["--weather", weather, "--prices", "2023", "--workers", "1"]
+    result = CliRunner().invoke(app, [*args, "--json", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["members_total"] == 2 and data["failed"] == []
+    d = data["figures"]["pv_yield_kwh"]
+    assert {d["min_member"], d["max_member"]} == {
+        "TRY 2015 mean year, prices 2023",
+        "TRY 2015 extreme summer, prices 2023",
+    }
+    assert d["min"] <= d["p10"] <= d["p50"] <= d["p90"] <= d["max"]
+    assert data["extrapolated_from"] == "1 day (2025-06-30..2025-06-30)"
+    figures = pd.read_csv(tmp_path / "out" / "ensemble_figures.csv", comment="#")
+    assert list(figures["figure"]) == list(FIGURES)
+    members = pd.read_csv(tmp_path / "out" / "ensemble_members.csv", comment="#")
+    assert len(members) == 2 and set(members["status"]) == {"ok"}
+    bad = CliRunner().invoke(app, [*args[:-4], "--prices", "2023,x"])
+    assert bad.exit_code == 1 and "--prices: 'x' is not a year" in bad.output

@@ -383,6 +383,15 @@ class TariffSpec(SpecModel):
         None, description="SMARD export; relative paths resolve against the data/ folder"
     )
     day_ahead_zone: str = Field("Deutschland/Luxemburg", description="SMARD column prefix")
+    price_year: int | None = Field(
+        None,
+        ge=1990,
+        le=2100,
+        description=(
+            "Take the day-ahead prices of this calendar year of the file for every year of "
+            "the horizon (whole-week shift); default: the same year, else the nearest one"
+        ),
+    )
     surcharges_eur_per_kwh: float = Field(
         0.22,
         ge=0,
@@ -397,6 +406,11 @@ class TariffSpec(SpecModel):
     peak_charge_eur_per_kw: float = Field(
         0.0, ge=0, le=1000, description="Charge on the horizon's peak import [EUR/kW]"
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic would take it for the JSON schema.
+        return omit_none(handler(self), frozenset({"price_year"}))
 
 
 class District(SpecModel):

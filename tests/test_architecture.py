@@ -38,6 +38,7 @@ ENERGY_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engines", ("energy.optimisation", "energy.kpi", "energy.baselines")),
     ("grid status", ("energy.grid_status", "energy.ac_check")),
     ("scenario", ("energy.scenario",)),
+    ("operation", ("energy.operation",)),
     ("report", ("energy.report",)),
     ("analysis", ("energy.analysis",)),
     ("studies", ("energy.studies",)),

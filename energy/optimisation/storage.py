@@ -7,17 +7,27 @@ as PyPSA's ``e_nom_extendable`` or oemof-solph's ``Investment``) gets capacity
 variables and the same limits as rows in them. The dispatch core calls it for
 the district's batteries (:mod:`energy.optimisation.model`), the capacity block
 for a candidate battery (:mod:`energy.optimisation.capacity`).
+
+Rolling-horizon operation (:mod:`energy.operation`) carries the state between
+windows: :func:`with_initial_soc` starts the batteries of a window with the
+stored energy the previous window ended with, and the model block
+:class:`TerminalStorage` values the energy left at a window's end (so that
+the horizon's end does not empty the batteries) or fixes it to a target.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
 
-from energy.optimisation.layout import StorageUnit
+from energy.district import Battery
+from energy.errors import InputDataError
+from energy.optimisation.blocks import BlockTerms, Stage
+from energy.optimisation.layout import DispatchLayout, StorageUnit
+from energy.optimisation.options import DispatchOptions
 from energy.optimisation.rows import at_least, at_most, equal, linear, per_unit
 from energy.system import DispatchInputs, TerminalSoc
 
@@ -319,3 +329,73 @@ def storage_cost(
         if c > 0:
             out += [(c, x) for x in v.discharge]
     return out
+
+
+def with_initial_soc(
+    batteries: Sequence[Battery], soc_kwh: Mapping[str, float]
+) -> tuple[Battery, ...]:
+    """Return ``batteries`` starting with the stored energy ``soc_kwh[id]`` [kWh].
+
+    The state carried into the next window of a rolling horizon: each
+    battery's ``soc_initial_frac`` becomes ``soc_kwh / capacity_kwh``, clipped
+    into ``[soc_min_frac, soc_max_frac]`` (a solver returns the bounds up to
+    its tolerance, about 1e-9 kWh). Batteries not in ``soc_kwh`` keep theirs.
+    """
+    out = []
+    for bat in batteries:
+        if bat.id not in soc_kwh:
+            out.append(bat)
+            continue
+        frac = min(max(soc_kwh[bat.id] / bat.capacity_kwh, bat.soc_min_frac), bat.soc_max_frac)
+        out.append(bat.model_copy(update={"soc_initial_frac": frac}))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class TerminalStorage:
+    r"""Model block: the stored energy at the horizon's end, valued or fixed.
+
+    For inputs with ``terminal_soc = "free"``. ``value_eur_per_kwh[b]`` adds
+    :math:`-w_c v_b E_{b,n}` to the objective: a kWh left in battery ``b`` at
+    the end is worth :math:`v_b` [EUR/kWh], so the optimiser empties it only
+    where using the energy now is worth more. ``target_kwh[b]`` fixes
+    :math:`E_{b,n}` [kWh] instead (the last window of a rolling horizon ends
+    where the whole period must end). A merged storage unit (identical
+    batteries, :mod:`energy.optimisation.layout`) gets the sum of its members'
+    targets and its first member's value.
+    """
+
+    value_eur_per_kwh: Mapping[str, float] = field(default_factory=dict)
+    target_kwh: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def stage(self) -> Stage:
+        """Joins with the assets (it adds no injection)."""
+        return "assets"
+
+    def define(
+        self,
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        layout: DispatchLayout,
+        options: DispatchOptions,
+    ) -> BlockTerms:
+        """Fix or value each unit's last state; return the value terms."""
+        if inputs.terminal_soc != "free":
+            raise InputDataError(
+                f"terminal_soc: {inputs.terminal_soc!r}; a TerminalStorage block needs the "
+                "inputs' terminal_soc = 'free'"
+            )
+        w_cost = options.term_weights()["cost"]
+        n = inputs.n_steps
+        cost: list[tuple[float, Any]] = []
+        for unit, v in zip(layout.storage, m.unit_vars, strict=True):
+            last = v.soc[n]
+            if all(b in self.target_kwh for b in unit.members):
+                target = sum(self.target_kwh[b] for b in unit.members)
+                target = min(max(target, unit.soc_min_kwh), unit.soc_max_kwh)
+                last.setlb(target)
+                last.setub(target)
+            elif unit.members[0] in self.value_eur_per_kwh:
+                cost.append((-w_cost * self.value_eur_per_kwh[unit.members[0]], last))
+        return BlockTerms(cost=cost)

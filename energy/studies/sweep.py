@@ -45,7 +45,7 @@ import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ from energy.analysis.economics import EconomicAssumptions, InvestmentItems
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
 from energy.kpi import BASELINES
-from energy.progress import ProgressCallback, no_progress
+from energy.progress import ProgressCallback
 from energy.report.exports import (
     header_lines,
     study_export_info,
@@ -69,6 +69,7 @@ from energy.report.sweep_heatmap import sweep_heatmap_svg
 from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe
 from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH, BatteryCandidate
+from energy.studies.pool import run_all
 from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
 
 logger = logging.getLogger(__name__)
@@ -460,26 +461,17 @@ def run_sweep(
     workers
         Processes of the default pool.
     """
-    report = progress or no_progress
     jobs: list[ScenarioChanges] = [changes for _, changes in points(spec)]
     needs_base = not any(c.is_empty for c in jobs)
     if needs_base:
         jobs.append(ScenarioChanges())
-    own = executor is None
-    pool: Executor = executor or ProcessPoolExecutor(max_workers=workers)
-    records: list[dict[str, Any] | None] = [None] * len(jobs)
-    try:
-        futures: dict[Future[dict[str, Any]], int] = {
-            pool.submit(run_point, spec.district, changes, spec.options): i
-            for i, changes in enumerate(jobs)
-        }
-        report(0.0, f"{len(jobs)} runs of {spec.options.days} days submitted")
-        for done, future in enumerate(as_completed(futures), start=1):
-            records[futures[future]] = future.result()
-            report(done / len(jobs), f"run {done}/{len(jobs)} done")
-    finally:
-        if own:
-            pool.shutdown(cancel_futures=True)
-    finished = [r for r in records if r is not None]
+    finished = run_all(
+        run_point,
+        [(spec.district, changes, spec.options) for changes in jobs],
+        executor,
+        workers,
+        progress,
+        "run",
+    )
     reference = finished.pop() if needs_base else None
     return summarise_sweep(spec, finished, reference)

@@ -42,14 +42,19 @@ def _source_step(source: pd.Series) -> pd.Timedelta:
 
 
 def year_mapping(
-    source_index: pd.DatetimeIndex, index: pd.DatetimeIndex, tz: str = "Europe/Berlin"
+    source_index: pd.DatetimeIndex,
+    index: pd.DatetimeIndex,
+    tz: str = "Europe/Berlin",
+    source_year: int | None = None,
 ) -> dict[int, int]:
     """Return ``{requested local year: source local year}`` for ``index``.
 
     A requested year whose steps all lie inside the source series maps to
     itself. Any other year maps to the nearest local calendar year that the
     source covers completely (on a tie, the later one); the module docstring
-    explains the whole-week shift used for it.
+    explains the whole-week shift used for it. With ``source_year`` (a price
+    year, :attr:`energy.district.TariffSpec.price_year`) every requested year
+    maps to that year, which the source must cover completely.
 
     Parameters
     ----------
@@ -60,11 +65,14 @@ def year_mapping(
     tz
         Time zone that defines calendar years.
 
+    source_year
+        Optional: take every requested year from this local calendar year.
+
     Raises
     ------
     InputDataError
         If the source covers no complete calendar year and the request is not
-        inside it.
+        inside it, or ``source_year`` is not a year it covers completely.
     """
     check_timezone(tz)
     index = require_utc_index(index)
@@ -77,6 +85,13 @@ def year_mapping(
         for y in range(src[0].tz_convert(tz).year, src[-1].tz_convert(tz).year + 1)
         if first <= _year_start_utc(y, tz) and _year_start_utc(y + 1, tz) <= end
     ]
+    if source_year is not None:
+        if source_year not in covered:
+            raise InputDataError(
+                f"tariff.price_year: {source_year} is not a calendar year the price file "
+                f"covers completely; it covers {', '.join(map(str, covered)) or 'none'}"
+            )
+        return {int(year): int(source_year) for year in sorted(set(local_years))}
     mapping: dict[int, int] = {}
     for year in sorted(set(local_years)):
         stamps = index[local_years == year]
@@ -92,12 +107,19 @@ def year_mapping(
     return mapping
 
 
-def on_index(source: pd.Series, index: pd.DatetimeIndex, tz: str, what: str) -> pd.Series:
+def on_index(
+    source: pd.Series,
+    index: pd.DatetimeIndex,
+    tz: str,
+    what: str,
+    source_year: int | None = None,
+) -> pd.Series:
     """Put ``source`` on ``index``: year mapping, hold or average, NaN check.
 
     A requested step shorter than the source's step holds the source's value;
     a longer one gets the mean of the source's steps within it (NaN if any is
-    missing). ``what`` names the series in the log and in errors.
+    missing). ``what`` names the series in the log and in errors;
+    ``source_year`` forces the source year of :func:`year_mapping`.
     """
     src_step = _source_step(source)
     dt = pd.Timedelta(hours=step_hours(index))
@@ -106,7 +128,7 @@ def on_index(source: pd.Series, index: pd.DatetimeIndex, tz: str, what: str) -> 
         incomplete = grouped.count() < grouped.size()
         source = grouped.mean().mask(incomplete)
         src_step = dt
-    mapping = year_mapping(pd.DatetimeIndex(source.index), index, tz)
+    mapping = year_mapping(pd.DatetimeIndex(source.index), index, tz, source_year)
     local_years = index.tz_convert(tz).year
     shift = np.zeros(len(index), dtype="m8[ns]")
     for year, src_year in mapping.items():

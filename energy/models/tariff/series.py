@@ -105,7 +105,9 @@ def day_ahead_eur_per_kwh(
     """Day-ahead wholesale price on ``index`` [EUR/kWh].
 
     Years the file lacks are mapped from its nearest complete year by whole-week
-    shifts (:func:`energy.models.tariff.mapping.year_mapping`). A requested
+    shifts (:func:`energy.models.tariff.mapping.year_mapping`); with
+    ``spec.price_year`` every year is taken from that year of the file (an
+    ensemble's price years). A requested
     step shorter than the file's step holds the file's value (15-min steps
     within an hour get the hour's price); a longer step gets the mean of the
     file's steps within it.
@@ -132,7 +134,11 @@ def day_ahead_eur_per_kwh(
     """
     index = _check_index(index, tz)
     series = on_index(
-        day_ahead_source(spec), index, tz, f"day-ahead prices ({spec.day_ahead_zone})"
+        day_ahead_source(spec),
+        index,
+        tz,
+        f"day-ahead prices ({spec.day_ahead_zone})",
+        source_year=spec.price_year,
     )
     return series.rename("day_ahead_eur_per_kwh")
 

@@ -1,14 +1,24 @@
 """Reader of the DWD test reference years (TRY 2015 ``.dat``) into the canonical frame.
 
 Format (DWD/BBSR, "Handbuch Ortsgenaue Testreferenzjahre", 2017): a German
-header with ``Breitengrad``, ``Laengengrad``, ``Hoehenlage``, then the column
-line ``RW HW MM DD HH t p WR WG N x RF B D A E IL`` and one line per hour.
+header, then the column line ``RW HW MM DD HH t p WR WG N x RF B D A E IL``
+and one line per hour. The header gives the site in one of two ways:
+
+* ``Breitengrad``, ``Laengengrad``, ``Hoehenlage`` (files re-distributed with
+  a latitude line, such as the mean year 2015 shipped in HiSim), or
+* as DWD writes them: ``Koordinatensystem : Lambert konform konisch``,
+  ``Rechtswert``, ``Hochwert`` [m] and ``Hoehenlage`` (the extreme years and
+  every TRY 2045), converted to latitude/longitude by
+  :func:`lambert_to_latlon` with the TRY grid's projection :data:`TRY_LAMBERT`.
+
+The frame's ``attrs`` carry ``latitude``, ``longitude`` and ``altitude_m``.
 Vendor columns are mapped to canonical names by :data:`TRY_VARIABLE_MAP`; the
 labelling is stated in :func:`read_try`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -37,23 +47,119 @@ TRY_VARIABLE_MAP: dict[str, str] = {
 }
 
 
-def _header(lines: list[str], source: str) -> dict[str, Any]:
-    """Return site and clock of a TRY file from its German header."""
+#: The TRY grid's Lambert conformal conic projection (two standard parallels) on
+#: the GRS80 ellipsoid, i.e. ETRS89 / LCC Europe (EPSG:3034), the grid of the TRY
+#: 2015 and 2045 data sets (DWD/BBSR, "Handbuch Ortsgenaue Testreferenzjahre von
+#: Deutschland fuer mittlere, extreme und zukuenftige Witterungsverhaeltnisse",
+#: 2017). Angles [deg], false easting/northing and semi-major axis [m]. Checked
+#: in the tests against the shipped mean year 2015, whose file carries both the
+#: Lambert columns RW/HW and the latitude/longitude of the same grid point.
+TRY_LAMBERT: dict[str, float] = {
+    "lat_1": 35.0,
+    "lat_2": 65.0,
+    "lat_0": 52.0,
+    "lon_0": 10.0,
+    "x_0": 4_000_000.0,
+    "y_0": 2_800_000.0,
+    "a": 6_378_137.0,
+    "inv_f": 298.257222101,
+}
 
-    def value(pattern: str, name: str) -> float:
-        for line in lines[:60]:
-            m = re.match(pattern + r"\s*:\s*(-?[0-9.]+)", line.strip())
-            if m:
-                return float(m.group(1))
-        raise InputDataError(f"{source}: header field {name} not found; not a DWD TRY file?")
 
+def lambert_to_latlon(
+    easting_m: float, northing_m: float, proj: dict[str, float] | None = None
+) -> tuple[float, float]:
+    """Return (latitude, longitude) [deg] of a point in a Lambert conformal conic grid.
+
+    The ellipsoidal inverse of Snyder, "Map Projections - A Working Manual",
+    USGS Professional Paper 1395 (1987), pp. 104-110: eqs. (15-11), (15-9a),
+    (15-8), (14-15), (14-4) and (7-9) (the latitude by fixed-point iteration).
+
+    Parameters
+    ----------
+    easting_m, northing_m
+        ``Rechtswert`` and ``Hochwert`` [m] (false easting/northing included).
+    proj
+        The projection parameters; :data:`TRY_LAMBERT` when omitted.
+    """
+    p = TRY_LAMBERT if proj is None else proj
+    f = 1.0 / p["inv_f"]
+    e = math.sqrt(2 * f - f * f)
+    phi1, phi2, phi0 = (math.radians(p[k]) for k in ("lat_1", "lat_2", "lat_0"))
+
+    def m(phi: float) -> float:
+        return math.cos(phi) / math.sqrt(1 - (e * math.sin(phi)) ** 2)
+
+    def t(phi: float) -> float:
+        es = e * math.sin(phi)
+        return math.tan(math.pi / 4 - phi / 2) / ((1 - es) / (1 + es)) ** (e / 2)
+
+    n = (math.log(m(phi1)) - math.log(m(phi2))) / (math.log(t(phi1)) - math.log(t(phi2)))
+    big_f = m(phi1) / (n * t(phi1) ** n)
+    rho0 = p["a"] * big_f * t(phi0) ** n
+    x = easting_m - p["x_0"]
+    y = rho0 - (northing_m - p["y_0"])
+    rho = math.copysign(math.hypot(x, y), n)
+    theta = math.atan2(x, y)
+    tt = (rho / (p["a"] * big_f)) ** (1 / n)
+    phi = math.pi / 2 - 2 * math.atan(tt)
+    for _ in range(12):  # converges to < 1e-12 rad within 6 steps at mid latitudes
+        es = e * math.sin(phi)
+        phi = math.pi / 2 - 2 * math.atan(tt * ((1 - es) / (1 + es)) ** (e / 2))
+    return math.degrees(phi), math.degrees(theta / n) + p["lon_0"]
+
+
+def _header_field(lines: list[str], pattern: str, number: bool = True) -> str | None:
+    """Return the value after ``pattern :`` in the header (a number or the text), or None."""
+    value = r"(-?[0-9.]+)" if number else r"(.+)$"
+    for line in lines[:60]:
+        m = re.match(pattern + r"\s*:\s*" + value, line.strip())
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+def _site(lines: list[str], source: str) -> dict[str, float]:
+    """Return latitude, longitude [deg] (and the Lambert RW/HW [m] if given) of the header."""
+    lat = _header_field(lines, r"Breitengrad")
+    lon = _header_field(lines, r"L(?:ä|ae|a)ngengrad")
+    if lat is not None and lon is not None:
+        return {"latitude": float(lat), "longitude": float(lon)}
+    east = _header_field(lines, r"Rechtswert")
+    north = _header_field(lines, r"Hochwert")
+    if east is None or north is None:
+        raise InputDataError(
+            f"{source}: header has neither Breitengrad/Laengengrad nor Lambert "
+            "Rechtswert/Hochwert; not a DWD TRY file?"
+        )
+    system = _header_field(lines, r"Koordinatensystem", number=False) or "(missing)"
+    if "lambert" not in system.lower():
+        raise InputDataError(
+            f"{source}: header 'Koordinatensystem : {system}' is not 'Lambert konform "
+            "konisch'; the reader knows only the Lambert grid of the DWD TRY"
+        )
+    latitude, longitude = lambert_to_latlon(float(east), float(north))
     return {
-        "latitude": value(r"Breitengrad", "Breitengrad"),
-        "longitude": value(r"L(?:ä|ae|a)ngengrad", "Laengengrad"),
-        "altitude_m": value(r"Hoehenlage", "Hoehenlage"),
+        "latitude": round(latitude, 6),
+        "longitude": round(longitude, 6),
+        "rechtswert_m": float(east),
+        "hochwert_m": float(north),
+    }
+
+
+def _header(lines: list[str], source: str) -> dict[str, Any]:
+    """Return site, clock and kind of a TRY file from its German header."""
+    altitude = _header_field(lines, r"Hoehenlage")
+    if altitude is None:
+        raise InputDataError(f"{source}: header field Hoehenlage not found; not a DWD TRY file?")
+    return {
+        **_site(lines, source),
+        "altitude_m": float(altitude),
         "year": TRY_NOMINAL_YEAR,
         "utc_offset_h": 1.0,
         "typical_year": True,
+        "try_kind": _header_field(lines, r"Art des TRY", number=False),
+        "reference_period": _header_field(lines, r"Bezugszeitraum", number=False),
         "source": source,
     }
 
@@ -126,7 +232,7 @@ def _index(raw: pd.DataFrame, line_numbers: list[int], source: str) -> pd.Dateti
 
 
 def read_try(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a DWD test reference year (TRY 2015 ``.dat``) into the canonical frame.
+    """Read a DWD test reference year (TRY 2015 or 2045 ``.dat``) into the canonical frame.
 
     ``HH`` runs 1..24 in MEZ (UTC+1, no daylight saving time) and labels the
     END of the hour: ``HH = 1`` is the mean over 00:00-01:00 MEZ, i.e. the
@@ -153,7 +259,9 @@ def read_try(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     tuple
         The canonical frame (8760 hours from 2014-12-31 23:00 UTC) and metadata
         ``latitude``, ``longitude`` [deg], ``altitude_m`` [m], ``year`` (nominal),
-        ``utc_offset_h`` (1), ``typical_year`` (True), ``source``.
+        ``utc_offset_h`` (1), ``typical_year`` (True), ``try_kind`` and
+        ``reference_period`` (the header's "Art des TRY" and "Bezugszeitraum"),
+        ``source``; for a Lambert header also ``rechtswert_m``, ``hochwert_m``.
 
     Raises
     ------
@@ -173,4 +281,8 @@ def read_try(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         data["beam_horizontal"].to_numpy(), data["dhi"].to_numpy(), pos["zenith"].to_numpy()
     )
     data["ghi"], data["dni"], data["dhi"] = ghi, dni, dhi
-    return canonical_frame(data, source, 1.0, line_numbers), meta
+    frame = canonical_frame(data, source, 1.0, line_numbers)
+    frame.attrs.update(
+        latitude=meta["latitude"], longitude=meta["longitude"], altitude_m=meta["altitude_m"]
+    )
+    return frame, meta

@@ -437,3 +437,30 @@ def test_co2_file_needs_offsets(tmp_path: Path) -> None:
     path.write_text("time,co2_g_per_kwh\n2025-01-01T00:00:00,300\n", encoding="utf-8")
     with pytest.raises(InputDataError, match="line 2: time '2025-01-01T00:00:00' has no UTC"):
         co2_g_per_kwh(TariffSpec(co2_file=str(path)), make_index("2025-01-01"))
+
+
+def test_price_year_takes_that_year_of_the_file(raw_rows: list) -> None:
+    # An ensemble's price year: 2025 priced with 2023 (not the nearest, 2024).
+    spec = TariffSpec(import_kind="day_ahead", price_year=2023)
+    index = year_index(2025)
+    assert year_mapping(day_ahead_source(spec).index, index, source_year=2023) == {2025: 2023}
+    da = day_ahead_eur_per_kwh(spec, index)
+    # By hand: 2025-01-01 minus 2023-01-01 = 731 days, round(731/7) = 104 weeks = 728 days.
+    # Monday 6 Jan 2025 18:00 local <- Monday 9 Jan 2023 18:00 local.
+    assert pd.Timestamp("2023-01-09").day_name() == "Monday"
+    raw = {von: v for von, v in raw_rows}
+    local = da.index.tz_convert(BERLIN).tz_localize(None)
+    got = da[local == pd.Timestamp("2025-01-06 18:00")].iloc[0]
+    assert got == pytest.approx(raw["09.01.2023 18:00"] / 1000, abs=1e-12)
+    # 2024 itself is priced with 2023 too when asked for
+    assert year_mapping(day_ahead_source(spec).index, year_index(2024), source_year=2023) == {
+        2024: 2023
+    }
+    # unset: the spec's JSON form (and its hash) does not change
+    assert "price_year" not in TariffSpec().model_dump()
+
+
+def test_price_year_outside_the_file_names_the_field() -> None:
+    spec = TariffSpec(import_kind="day_ahead", price_year=2019)
+    with pytest.raises(InputDataError, match=r"price_year: 2019 is not .* covers 2023, 2024"):
+        day_ahead_eur_per_kwh(spec, year_index(2025))

@@ -25,6 +25,7 @@ from api.routers import (
     forecasts,
     health,
     organisations,
+    reports,
     runs,
     scenarios,
     sweeps,
@@ -132,6 +133,6 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(dashboard.router, responses=ERROR_RESPONSES)
-    for module in (organisations, districts, forecasts, scenarios, runs, analysis, sweeps):
+    for module in (organisations, districts, forecasts, scenarios, runs, analysis, sweeps, reports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

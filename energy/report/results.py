@@ -122,6 +122,22 @@ def load_run(directory: Path) -> ScenarioResult:
     )
 
 
+def require_run_district(district: District, metadata: Mapping[str, Any]) -> None:
+    """Check that ``district`` is the one the run of ``metadata`` used (same spec hash).
+
+    Raises
+    ------
+    InputDataError
+        The spec hashes differ (the message gives both).
+    """
+    recorded = metadata.get("district", {}).get("spec_hash")
+    if recorded is not None and recorded != district.spec_hash():
+        raise InputDataError(
+            f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
+            f"{str(recorded)[:12]}...; give the district file the run was made with"
+        )
+
+
 def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     """Recompute the baseline schedules of a run from its district and recorded options.
 
@@ -134,12 +150,7 @@ def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[s
     InputDataError
         The district is not the one the run used (spec hash differs).
     """
-    recorded = metadata.get("district", {}).get("spec_hash")
-    if recorded is not None and recorded != district.spec_hash():
-        raise InputDataError(
-            f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
-            f"{str(recorded)[:12]}...; give the district file the run was made with"
-        )
+    require_run_district(district, metadata)
     known = {*ScenarioOptions.model_fields, "solver_method"}  # older runs' name of method
     options = ScenarioOptions(
         **{k: v for k, v in metadata.get("options", {}).items() if k in known}

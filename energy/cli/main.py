@@ -6,7 +6,19 @@ import logging
 
 import typer
 
-from energy.cli import annual, compare, district, grid, heat, optimise, profile, pv, report, size
+from energy.cli import (
+    annual,
+    compare,
+    district,
+    grid,
+    heat,
+    members,
+    optimise,
+    profile,
+    pv,
+    report,
+    size,
+)
 
 app = typer.Typer(
     name="energy",
@@ -29,5 +41,5 @@ def main(
     )
 
 
-for module in (district, pv, profile, optimise, grid, compare, annual, size, heat, report):
+for module in (district, pv, profile, optimise, grid, compare, annual, size, heat, report, members):
     module.register(app)

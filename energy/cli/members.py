@@ -15,31 +15,23 @@ from typing import Annotated
 
 import typer
 
-from energy.cli._options import JsonOpt
+from energy.cli._options import JsonOpt, RunDirArg, RunDistrictOpt
 from energy.cli._output import friendly_errors, print_json, print_table
 
 
 def members_command(
-    run_dir: Annotated[Path, typer.Argument(help="Run folder (energy optimise --out)")],
+    run_dir: RunDirArg,
     members: Annotated[Path, typer.Option("--members", help="CSV with the header member,share")],
-    district_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--district", help="District file the run used (default: the shipped Gera district)"
-        ),
-    ] = None,
+    district_file: RunDistrictOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Print each member's investment, annual return, NPV, payback and energy of a run."""
     from energy.analysis.cooperative import read_members_csv, run_members
-    from energy.district import GERA_DISTRICT_FILE, load_district
-    from energy.report.results import load_run, require_run_district
+    from energy.report.results import load_run_with_district
 
     with friendly_errors():
         shares = read_members_csv(members.read_text(encoding="utf-8"))
-        result = load_run(run_dir)
-        district = load_district(district_file or GERA_DISTRICT_FILE)
-        require_run_district(district, result.metadata)
+        result, district = load_run_with_district(run_dir, district_file)
         split = run_members(result, district, shares)
     if as_json:
         print_json(split)

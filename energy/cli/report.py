@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from energy.cli._options import RunDirArg, RunDistrictOpt
 from energy.cli._output import friendly_errors
 from energy.errors import InputDataError
 
@@ -21,20 +22,14 @@ REPORT_SUFFIXES = (".pdf", ".html")
 
 
 def report_command(
-    run_dir: Annotated[Path, typer.Argument(help="Run folder (energy optimise --out)")],
+    run_dir: RunDirArg,
     out: Annotated[Path, typer.Option("--out", help="report.pdf or report.html")],
-    district_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--district", help="District file the run used (default: the shipped Gera district)"
-        ),
-    ] = None,
+    district_file: RunDistrictOpt = None,
 ) -> None:
     """Write the council report of a run (German; plain-language summary on page 1)."""
     from energy.analysis.council import council_inputs
-    from energy.district import GERA_DISTRICT_FILE, load_district
     from energy.report.council import render_html, render_pdf
-    from energy.report.results import load_run, require_run_district
+    from energy.report.results import load_run_with_district
 
     with friendly_errors():
         if out.suffix.lower() not in REPORT_SUFFIXES:
@@ -42,9 +37,7 @@ def report_command(
                 f"--out: {str(out)!r} has the suffix {out.suffix!r}; give one of "
                 f"{', '.join(REPORT_SUFFIXES)}"
             )
-        result = load_run(run_dir)
-        district = load_district(district_file or GERA_DISTRICT_FILE)
-        require_run_district(district, result.metadata)
+        result, district = load_run_with_district(run_dir, district_file)
         inputs = council_inputs(result, district, run_label=f"Lauf aus {run_dir.name}")
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".pdf":

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from energy.baselines import baseline_b0, baseline_b1
-from energy.district import District
+from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
 from energy.kpi import BASELINES, COMPARISON_LABELS, HEADLINE_BASELINE
 from energy.report.exports import write_json
@@ -136,6 +136,23 @@ def require_run_district(district: District, metadata: Mapping[str, Any]) -> Non
             f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
             f"{str(recorded)[:12]}...; give the district file the run was made with"
         )
+
+
+def load_run_with_district(
+    directory: Path, district_file: Path | None = None
+) -> tuple[ScenarioResult, District]:
+    """Read a run folder and the district it used (default the shipped Gera district).
+
+    Raises
+    ------
+    InputDataError
+        The folder is not a run folder, or the district is not the run's
+        (:func:`require_run_district`).
+    """
+    result = load_run(directory)
+    district = load_district(district_file or GERA_DISTRICT_FILE)
+    require_run_district(district, result.metadata)
+    return result, district
 
 
 def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[str, pd.DataFrame]:

@@ -24,6 +24,7 @@ from api.routers import (
     districts,
     forecasts,
     health,
+    members,
     organisations,
     reports,
     runs,
@@ -133,6 +134,16 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(dashboard.router, responses=ERROR_RESPONSES)
-    for module in (organisations, districts, forecasts, scenarios, runs, analysis, sweeps, reports):
+    for module in (
+        organisations,
+        districts,
+        forecasts,
+        scenarios,
+        runs,
+        analysis,
+        sweeps,
+        reports,
+        members,
+    ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

@@ -19,6 +19,8 @@ from energy.analysis.economics import (
     EconomicAssumptions,
     ProjectComponent,
     cash_flows,
+    evaluate,
+    investment_items_from_district,
     savings_by_year,
 )
 from energy.analysis.finance import check_number, npv, payback_years
@@ -286,3 +288,24 @@ def run_members(
     economics = scenario_economics(result, district, assumptions)
     generation = result.kpis["optimised"]["e_generation_kwh"] * economics["annualisation_factor"]
     return member_returns(economics, generation, member_shares)
+
+
+def check_member_shares(
+    member_shares: Mapping[str, float],
+    district: District,
+    assumptions: EconomicAssumptions | None = None,
+) -> dict[str, float]:
+    """Return each member's fraction, checking that the shares add up for ``district``.
+
+    Fractions must add up to 1, EUR contributions to the investment in the
+    whole district (:func:`energy.analysis.economics.evaluate` of
+    :func:`~energy.analysis.economics.investment_items_from_district`), the
+    project :func:`run_members` splits.
+
+    Raises
+    ------
+    InputDataError
+        The shares do not add up (the message gives their sum and the investment).
+    """
+    capex = evaluate(investment_items_from_district(district), 0.0, assumptions)["capex_eur"]
+    return _share_fractions(member_shares, capex)

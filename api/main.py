@@ -24,7 +24,9 @@ from api.routers import (
     districts,
     forecasts,
     health,
+    members,
     organisations,
+    reports,
     runs,
     scenarios,
     sweeps,
@@ -132,6 +134,16 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(dashboard.router, responses=ERROR_RESPONSES)
-    for module in (organisations, districts, forecasts, scenarios, runs, analysis, sweeps):
+    for module in (
+        organisations,
+        districts,
+        forecasts,
+        scenarios,
+        runs,
+        analysis,
+        sweeps,
+        reports,
+        members,
+    ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

@@ -246,3 +246,22 @@ class MeterData(SQLModel, table=True):
     series_parquet: bytes = Field(sa_type=sa.LargeBinary)
     created_by_key_id: int | None = Field(default=None, foreign_key="api_keys.id")
     created_at: dt.datetime = _created()
+
+
+class ScenarioMembers(SQLModel, table=True):
+    """The members of a cooperative and their shares in a scenario (one list per scenario).
+
+    ``members`` is ``[{"member": name, "share": number}, ...]`` in the order
+    given: fractions adding up to 1 or EUR adding up to the scenario's
+    investment (checked when stored, :func:`energy.analysis.cooperative.check_member_shares`).
+    """
+
+    __tablename__ = "scenario_members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(
+        foreign_key="scenarios.id", index=True, unique=True, ondelete="CASCADE"
+    )
+    members: list[dict[str, Any]] = Field(sa_type=sa.JSON)
+    created_by_key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    created_at: dt.datetime = _created()

@@ -17,3 +17,11 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "note: chromium is not installed; the dashboard browser tests will be skipped" >&2
   fi
 fi
+# poppler-utils (pdftoppm, pdftotext) for the council report's tests (PDF to PNG and text).
+if ! command -v pdftoppm >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "note: poppler-utils is not installed; the council report's PDF tests will be skipped" >&2
+  fi
+fi

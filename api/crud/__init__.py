@@ -16,13 +16,14 @@ Modules, each importing only those above it:
 * ``scenarios``;
 * ``runs``: job rows of every kind (scenario runs, sweep points, sizings);
 * ``results``: the results of a succeeded run;
-* ``sweeps``, ``sizing``, ``meter_data``.
+* ``sweeps``, ``sizing``, ``meter_data``, ``members`` (a cooperative's members per scenario).
 """
 
 from api.crud import (
     common,
     districts,
     keys,
+    members,
     meter_data,
     organisations,
     results,
@@ -37,6 +38,7 @@ __all__ = [
     "common",
     "districts",
     "keys",
+    "members",
     "meter_data",
     "organisations",
     "results",

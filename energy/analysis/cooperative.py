@@ -2,23 +2,31 @@
 
 :func:`split_by_members` divides a project among the members of a
 cooperative in proportion to their shares, with the cash flows of
-:mod:`energy.analysis.economics`.
+:mod:`energy.analysis.economics`. :func:`run_members` does the same for a
+scenario run (its whole-system economics, :func:`member_returns`), with the
+members read from CSV by :func:`read_members_csv`; ``energy members`` and
+``GET /runs/{id}/members`` show it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
+from energy.analysis.compare import scenario_economics
 from energy.analysis.economics import (
     EconomicAssumptions,
     ProjectComponent,
     cash_flows,
+    evaluate,
+    investment_items_from_district,
     savings_by_year,
 )
 from energy.analysis.finance import check_number, npv, payback_years
+from energy.district import District
 from energy.errors import InputDataError
+from energy.scenario import ScenarioResult
 
 #: Relative tolerance when checking that member shares add up.
 SHARE_SUM_RTOL = 1e-6
@@ -123,3 +131,181 @@ def split_by_members(
             }
         )
     return rows
+
+
+# -- members of a scenario run ----------------------------------------------------------------
+#: Columns of a members CSV (``member``, ``share``); ``#`` lines are comments.
+MEMBER_COLUMNS = ("member", "share")
+#: Most members one list may hold.
+MAX_MEMBERS = 10_000
+
+
+class MemberReturn(TypedDict):
+    """One member's row of :func:`member_returns` (annual figures per year of operation)."""
+
+    member: str
+    share_frac: float
+    investment_eur: float
+    annual_savings_eur: float
+    annual_opex_eur: float
+    annual_return_eur: float
+    return_frac_per_year: float | None
+    npv_eur: float
+    payback_simple_years: float | None
+    payback_discounted_years: float | None
+    energy_kwh_per_year: float
+
+
+def read_members_csv(text: str) -> dict[str, float]:
+    """Read a members list: CSV with the header ``member,share``, one member per row.
+
+    ``share`` is a fraction (all adding up to 1) or EUR contributed (adding up
+    to the investment); :func:`member_returns` checks the sum. Blank lines and
+    lines starting with ``#`` are skipped.
+
+    Raises
+    ------
+    InputDataError
+        No header, a missing or repeated member, a share that is not a number
+        >= 0, or more than :data:`MAX_MEMBERS` rows; the message names the line
+        and the field. Nothing is accepted from a list with an error.
+    """
+    lines = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines or [c.strip().lower() for c in lines[0][1].split(",")] != list(MEMBER_COLUMNS):
+        raise InputDataError("members: the first line must be the header 'member,share'")
+    if len(lines) - 1 > MAX_MEMBERS:
+        raise InputDataError(f"members: {len(lines) - 1} rows; at most {MAX_MEMBERS} members")
+    shares: dict[str, float] = {}
+    for n, line in lines[1:]:
+        cells = [c.strip() for c in line.rsplit(",", 1)]
+        if len(cells) != 2 or not cells[0]:
+            raise InputDataError(f"members: line {n}: member: missing in {line!r}")
+        name, value = cells
+        if name in shares:
+            raise InputDataError(f"members: line {n}: member: {name!r} appears twice")
+        try:
+            share = float(value)
+        except ValueError:
+            raise InputDataError(f"members: line {n}: share: {value!r} is not a number") from None
+        shares[name] = check_number(f"members: line {n}: share", share, ge=0)
+    if not shares:
+        raise InputDataError("members: no member rows below the header")
+    return shares
+
+
+def member_returns(
+    economics: Mapping[str, Any], annual_generation_kwh: float, member_shares: Mapping[str, float]
+) -> dict[str, Any]:
+    """Split a scenario's annual economics among the members of a cooperative.
+
+    Every figure of the project scales with a member's share ``f``: the
+    investment ``f capex``, the first-year savings and operating costs, the
+    annual return ``f (savings - opex)`` [EUR/year] and the NPV (linear in the
+    cash flows, replacements included); the return per year of the invested
+    money and the payback times are those of the project for every member.
+    The energy is the member's part of the PV generation of a year
+    ``f E_pv`` [kWh/year]. The members' figures add up to the project's
+    (``total``).
+
+    Parameters
+    ----------
+    economics
+        Whole-system economics of the run
+        (:func:`energy.analysis.compare.scenario_economics`): ``capex_eur``,
+        ``annual_savings_eur``, ``opex_eur_per_year``, ``npv_eur``, the two
+        paybacks, ``annual_basis``, ``extrapolated_from``.
+    annual_generation_kwh
+        PV generation of a year [kWh/year] (annualised like the savings).
+    member_shares
+        Member -> fraction (adding up to 1) or EUR (adding up to ``capex_eur``),
+        within a relative 1e-6.
+
+    Raises
+    ------
+    InputDataError
+        The shares do not add up (the message gives their sum).
+    """
+    capex = float(economics["capex_eur"])
+    savings = float(economics["annual_savings_eur"])
+    opex = float(economics["opex_eur_per_year"])
+    fractions = _share_fractions(member_shares, capex)
+    net = savings - opex
+    rows: list[MemberReturn] = [
+        {
+            "member": m,
+            "share_frac": f,
+            "investment_eur": f * capex,
+            "annual_savings_eur": f * savings,
+            "annual_opex_eur": f * opex,
+            "annual_return_eur": f * net,
+            "return_frac_per_year": net / capex if capex > 0 else None,
+            "npv_eur": f * float(economics["npv_eur"]),
+            "payback_simple_years": economics["payback_simple_years"],
+            "payback_discounted_years": economics["payback_discounted_years"],
+            "energy_kwh_per_year": f * annual_generation_kwh,
+        }
+        for m, f in fractions.items()
+    ]
+    summed = ("investment_eur", "annual_savings_eur", "annual_opex_eur", "annual_return_eur")
+    total = {
+        k: math.fsum(float(r[k]) for r in rows)  # type: ignore[literal-required]
+        for k in (*summed, "npv_eur", "energy_kwh_per_year")
+    }
+    return {
+        "members": rows,
+        "total": total,
+        "project": {
+            "capex_eur": capex,
+            "annual_savings_eur": savings,
+            "opex_eur_per_year": opex,
+            "annual_return_eur": net,
+            "npv_eur": float(economics["npv_eur"]),
+            "energy_kwh_per_year": annual_generation_kwh,
+        },
+        "annual_basis": economics.get("annual_basis"),
+        "extrapolated_from": economics.get("extrapolated_from"),
+    }
+
+
+def run_members(
+    result: ScenarioResult,
+    district: District,
+    member_shares: Mapping[str, float],
+    assumptions: EconomicAssumptions | None = None,
+) -> dict[str, Any]:
+    """Each member's annual return, NPV, payback and energy of a scenario run.
+
+    The project is the whole system of the run's district against nothing
+    built (:func:`energy.analysis.compare.scenario_economics`, the economics
+    ``/compare`` shows); a run shorter than a year has its annual figures
+    scaled up and flagged (``annual_basis``, ``extrapolated_from``).
+    :func:`member_returns` splits it.
+    """
+    economics = scenario_economics(result, district, assumptions)
+    generation = result.kpis["optimised"]["e_generation_kwh"] * economics["annualisation_factor"]
+    return member_returns(economics, generation, member_shares)
+
+
+def check_member_shares(
+    member_shares: Mapping[str, float],
+    district: District,
+    assumptions: EconomicAssumptions | None = None,
+) -> dict[str, float]:
+    """Return each member's fraction, checking that the shares add up for ``district``.
+
+    Fractions must add up to 1, EUR contributions to the investment in the
+    whole district (:func:`energy.analysis.economics.evaluate` of
+    :func:`~energy.analysis.economics.investment_items_from_district`), the
+    project :func:`run_members` splits.
+
+    Raises
+    ------
+    InputDataError
+        The shares do not add up (the message gives their sum and the investment).
+    """
+    capex = evaluate(investment_items_from_district(district), 0.0, assumptions)["capex_eur"]
+    return _share_fractions(member_shares, capex)

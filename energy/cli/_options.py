@@ -21,3 +21,10 @@ WeatherOpt = Annotated[
     typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+RunDirArg = Annotated[Path, typer.Argument(help="Run folder (energy optimise --out)")]
+RunDistrictOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--district", help="District file the run used (default: the shipped Gera district)"
+    ),
+]

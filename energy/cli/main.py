@@ -13,9 +13,11 @@ from energy.cli import (
     ensemble,
     grid,
     heat,
+    members,
     optimise,
     profile,
     pv,
+    report,
     size,
 )
 
@@ -40,5 +42,18 @@ def main(
     )
 
 
-for module in (district, pv, profile, optimise, grid, compare, annual, size, heat, ensemble):
+for module in (
+    district,
+    pv,
+    profile,
+    optimise,
+    grid,
+    compare,
+    annual,
+    size,
+    heat,
+    ensemble,
+    report,
+    members,
+):
     module.register(app)

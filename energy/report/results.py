@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from energy.baselines import baseline_b0, baseline_b1
-from energy.district import District
+from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
 from energy.kpi import BASELINES, COMPARISON_LABELS, HEADLINE_BASELINE
 from energy.report.exports import export_info, header_lines, write_csv_with_header, write_json
@@ -127,6 +127,39 @@ def load_run(directory: Path) -> ScenarioResult:
     )
 
 
+def require_run_district(district: District, metadata: Mapping[str, Any]) -> None:
+    """Check that ``district`` is the one the run of ``metadata`` used (same spec hash).
+
+    Raises
+    ------
+    InputDataError
+        The spec hashes differ (the message gives both).
+    """
+    recorded = metadata.get("district", {}).get("spec_hash")
+    if recorded is not None and recorded != district.spec_hash():
+        raise InputDataError(
+            f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
+            f"{str(recorded)[:12]}...; give the district file the run was made with"
+        )
+
+
+def load_run_with_district(
+    directory: Path, district_file: Path | None = None
+) -> tuple[ScenarioResult, District]:
+    """Read a run folder and the district it used (default the shipped Gera district).
+
+    Raises
+    ------
+    InputDataError
+        The folder is not a run folder, or the district is not the run's
+        (:func:`require_run_district`).
+    """
+    result = load_run(directory)
+    district = load_district(district_file or GERA_DISTRICT_FILE)
+    require_run_district(district, result.metadata)
+    return result, district
+
+
 def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     """Recompute the baseline schedules of a run from its district and recorded options.
 
@@ -139,12 +172,7 @@ def baselines_for_run(district: District, metadata: Mapping[str, Any]) -> dict[s
     InputDataError
         The district is not the one the run used (spec hash differs).
     """
-    recorded = metadata.get("district", {}).get("spec_hash")
-    if recorded is not None and recorded != district.spec_hash():
-        raise InputDataError(
-            f"district: its spec hash {district.spec_hash()[:12]}... differs from the run's "
-            f"{str(recorded)[:12]}...; give the district file the run was made with"
-        )
+    require_run_district(district, metadata)
     known = {*ScenarioOptions.model_fields, "solver_method"}  # older runs' name of method
     options = ScenarioOptions(
         **{k: v for k, v in metadata.get("options", {}).items() if k in known}

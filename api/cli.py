@@ -350,7 +350,8 @@ def demo(
                 f"  {result.describe()}",
                 f"  API key (admin, shown once): {key}",
                 f"  interactive docs:   {base}/docs  (Authorize with the key above)",
-                f"  dashboard:          {base}/dashboard/?key={key}&run={result.run_id}",
+                f"  dashboard (public): {base}/dashboard/?run={result.run_id}"
+                "  (no key in the link; sign in there with the key above)",
                 f"  reference run:      {base}/runs/{result.run_id}",
                 f"  its results:        {base}/runs/{result.run_id}/results",
                 f"  annual economics:   {base}/compare?runs={result.run_id}",

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     result_licence: str = Field(RESULTS_LICENCE, description="Licence of exported results")
     result_attribution: str = Field(ATTRIBUTION, description="Attribution named in every export")
     cors_origins: list[str] = Field(default_factory=list)
+    dashboard_tile_url: str | None = Field(
+        None,
+        pattern=r"^https://[A-Za-z0-9.-]+(:\d+)?/[^\s\"'<>]*\{z\}[^\s\"'<>]*$",
+        description="Map tiles of the dashboard, e.g. "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png (https only; its host joins the "
+        "dashboard's img-src); default: no tiles, the map draws "
+        "buildings and streets from the grid data alone",
+    )
+    dashboard_tile_attribution: str = Field(
+        "", max_length=300, description="Attribution the tile provider asks for (shown on the map)"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -2,9 +2,18 @@
 
 The page is hand-written HTML, CSS and JavaScript (ES modules, no build step,
 no third-party code) in ``api/static/dashboard/``; it reads the JSON endpoints
-of the API with the caller's key (``X-API-Key``) and draws its charts and the
-grid map as inline SVG. Files are served from an allow-list (every file of
-that folder, read at start-up), never from a path the client names.
+of the API with the caller's key and draws its charts and the grid map as
+inline SVG. Files are served from an allow-list (every file of that folder,
+read at start-up), never from a path the client names.
+
+Keys never travel in a URL: the page takes the key in a form and keeps it in
+its memory only (a JavaScript variable, sent as the ``X-API-Key`` header;
+not in storage, not in a cookie, so there is nothing to forge across sites);
+a ``key`` in the page's address is dropped, here from the redirect's
+``Location`` and on the page from its address, and never used.
+``GET /dashboard/config.json`` tells the page whether published data can be
+read without a key (the API's ``get_current_key`` accepts a missing key) and
+which map tiles to load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
 
 Besides the page, this router adds two read-only views of a succeeded run:
 
@@ -25,15 +34,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from sqlmodel import Session
 
 from api import crud
-from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep
-from api.errors import NotFoundError
+from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep, get_current_key
+from api.errors import NotFoundError, UnauthorisedError
 from api.runstore import (
     export_info,
     frame_from_parquet,
@@ -42,6 +53,7 @@ from api.runstore import (
     run_version,
     stored_result,
 )
+from api.settings import Settings
 from energy.errors import InputDataError
 from energy.report.exports import LICENCE_URLS
 from energy.timeindex import require_utc_index, step_hours
@@ -64,44 +76,78 @@ MEDIA_TYPES = {
 ASSETS = {
     p.name: p for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in MEDIA_TYPES
 }
-#: Same-origin only: the page loads nothing from elsewhere; no referrer (a kiosk key may
-#: sit in the URL).
+#: Same-origin only (map tiles of a configured provider excepted, :func:`security_headers`);
+#: never framed (no click-jacking of the key form); no referrer.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
-    ),
+    "Content-Security-Policy": CSP.format(tiles=""),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
 }
 #: Lighting schedule columns: ``lighting_kw:<group>``.
 LIGHTING_PREFIX = "lighting_kw:"
 
 
-def _file(name: str) -> FileResponse:
+def security_headers(settings: Settings) -> dict[str, str]:
+    """Return the page's security headers; a configured tile server's origin joins ``img-src``."""
+    if not settings.dashboard_tile_url:
+        return SECURITY_HEADERS
+    parts = urlsplit(settings.dashboard_tile_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return SECURITY_HEADERS | {"Content-Security-Policy": CSP.format(tiles=f" {origin}")}
+
+
+def _file(name: str, settings: Settings) -> FileResponse:
     path = ASSETS.get(name)
     if path is None:
         raise NotFoundError(f"dashboard file {name!r} not found")
-    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=SECURITY_HEADERS)
+    return FileResponse(
+        path, media_type=MEDIA_TYPES[path.suffix], headers=security_headers(settings)
+    )
 
 
 @router.get("/dashboard", include_in_schema=False)
 def dashboard_redirect(request: Request) -> RedirectResponse:
-    """Redirect to ``/dashboard/`` (keeping the query), so the page's relative URLs resolve."""
-    query = request.url.query
+    """Redirect to ``/dashboard/`` keeping the query without any ``key`` (never echoed)."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "key"])
     return RedirectResponse(f"{request.url.path}/" + (f"?{query}" if query else ""))
 
 
 @router.get("/dashboard/", include_in_schema=False)
-def dashboard_page() -> FileResponse:
+def dashboard_page(settings: SettingsDep) -> FileResponse:
     """Serve the dashboard page (no key needed: the page asks for one)."""
-    return _file("index.html")
+    return _file("index.html", settings)
+
+
+def public_read(session: Session) -> bool:
+    """Return whether the API answers a request without a key (published data only)."""
+    try:
+        get_current_key(session, None)
+    except UnauthorisedError:
+        return False
+    return True
+
+
+@router.get("/dashboard/config.json", include_in_schema=False)
+def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """Return the page's settings: published data readable without a key? map tiles."""
+    body = {
+        "public": public_read(session),
+        "tile_url": settings.dashboard_tile_url,
+        "tile_attribution": settings.dashboard_tile_attribution,
+    }
+    return JSONResponse(body, headers=security_headers(settings) | {"Cache-Control": "no-store"})
 
 
 @router.get("/dashboard/{name}", include_in_schema=False)
-def dashboard_asset(name: str) -> FileResponse:
+def dashboard_asset(name: str, settings: SettingsDep) -> FileResponse:
     """Serve a file of the page: scripts, style sheet, icon."""
-    return _file(name)
+    return _file(name, settings)
 
 
 def lighting_by_hour(

@@ -103,14 +103,19 @@ def test_demo_serves_a_reference_run(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         key = run_url = None
+        printed = []
         deadline = time.monotonic() + 120
         while (key is None or run_url is None) and time.monotonic() < deadline:
             line = proc.stdout.readline()
+            printed.append(line)
             if m := re.search(r"API key \(admin, shown once\): (\S+)", line):
                 key = m.group(1)
             if m := re.search(r"reference run:\s+(\S+)", line):
                 run_url = m.group(1)
         assert key and run_url, (tmp_path / "demo.log").read_text()
+        # the dashboard link is public: no key in it (issue 14.3)
+        (dashboard,) = [line for line in printed if "/dashboard/" in line]
+        assert key not in dashboard and "key=" not in dashboard, dashboard
         headers = {"X-API-Key": key}
         status = ""
         while time.monotonic() < deadline:

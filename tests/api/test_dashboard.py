@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 
 from api.jobkinds import default_runner
 from api.jobs import Outcome
-from api.routers.dashboard import ASSETS, STATIC_DIR, lighting_by_hour
+from api.routers.dashboard import ASSETS, STATIC_DIR, lighting_by_hour, security_headers
+from api.settings import Settings
 from energy.errors import InputDataError
 from energy.timeindex import make_index
 from tests.api.conftest import RecordingExecutor, World
@@ -59,17 +60,48 @@ def _page_refs() -> _Refs:
 
 
 def test_page_is_served_with_a_same_origin_policy(client: TestClient) -> None:
-    r = client.get("/dashboard?key=abc&run=3", follow_redirects=False)
+    r = client.get("/dashboard?key=esk_abc_secret&run=3&lang=en", follow_redirects=False)
     assert r.status_code == 307
-    assert r.headers["location"] == "/dashboard/?key=abc&run=3"  # the kiosk key survives
+    assert r.headers["location"] == "/dashboard/?run=3&lang=en"  # a key is never echoed
     r = client.get("/dashboard/")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
-    assert "default-src 'self'" in r.headers["content-security-policy"]
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "img-src 'self' data:;" in csp  # no tile server unless configured
+    assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["referrer-policy"] == "no-referrer"
     assert '<html lang="de">' in r.text
     for landmark in ("<header", "<main", "<footer", 'role="status"', 'role="alert"'):
         assert landmark in r.text
+
+
+def test_config_says_no_public_read_and_no_tiles_by_default(client: TestClient) -> None:
+    r = client.get("/dashboard/config.json")
+    assert r.status_code == 200
+    # the API refuses a request without a key (until anonymous read of published data lands)
+    assert client.get("/runs").status_code == 401
+    assert r.json() == {"public": False, "tile_url": None, "tile_attribution": ""}
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_a_tile_server_joins_img_src_only() -> None:
+    settings = Settings(dashboard_tile_url="https://tile.example.org/{z}/{x}/{y}.png")
+    csp = security_headers(settings)["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tile.example.org;" in csp
+    assert "connect-src 'self';" in csp and "script-src 'self';" in csp
+    for bad in ("http://tile.example.org/{z}/{x}/{y}.png", "https://x.org/tiles.png"):
+        with pytest.raises(ValueError, match="dashboard_tile_url"):
+            Settings(dashboard_tile_url=bad)
+
+
+def test_the_page_never_keeps_a_key_in_storage_or_the_address() -> None:
+    script = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")
+    assert "sessionStorage.setItem(KEY" not in script and "localStorage" not in script
+    assert 'searchParams.set("key"' not in script and 'params.set("key"' not in script
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    # the key form posts (no query string) if the script ever fails to take it over
+    assert '<form id="key-form" class="controls" method="post"' in html
 
 
 def test_every_file_the_page_loads_is_served(client: TestClient) -> None:

@@ -13,13 +13,16 @@ import {
 } from "./charts.js";
 import { LOCALES, STRINGS } from "./i18n.js";
 import { gridMap } from "./map.js";
+import { extrapolatedText, failureText, gridStatus, worstLevel } from "./status.js";
 
 const API_ROOT = new URL("../", document.baseURI);
-const KEY_STORE = "stadtwerk-dashboard-key";
 const LANG_STORE = "stadtwerk-dashboard-lang";
 const SOURCES = ["pv", "battery", "lighting"];
 const PERIODS = ["day", "week", "month"];
-const BASELINES = ["B0", "B1"];
+/** The comparisons: B1 the headline (docs/definitions.md), B0 the reference, nothing built. */
+const BASELINES = ["B1", "B0", "nothing_built"];
+/** Annual figures of the comparison table: they carry ``extrapolated_from`` when scaled up. */
+const ANNUAL_ROWS = new Set(["annual_savings_eur", "npv_eur", "payback_simple_years"]);
 const METRICS = ["cost_eur", "e_import_kwh", "co2_kg"];
 const METRIC_UNIT = { cost_eur: "unit_eur", e_import_kwh: "unit_kwh", co2_kg: "unit_kg" };
 /** Heat maps of a finished sweep (GET /sweeps/{id}/heatmap.svg?metric=...). */
@@ -49,7 +52,10 @@ const state = {
   scenarios: new Map(),
   runId: null,
   period: "day",
-  baseline: "B0",
+  baseline: "B1",
+  failed: [],
+  config: { public: false, tile_url: null, tile_attribution: null },
+  keyInUrl: false,
   metric: "cost_eur",
   compareIds: [],
   sweeps: [],
@@ -159,7 +165,9 @@ function errorText(err) {
 async function fetchApi(url, accept = "application/json") {
   let response;
   try {
-    response = await fetch(url, { headers: { "X-API-Key": state.key, Accept: accept } });
+    // the key travels in a header only (never in a URL); without one, published data only
+    const headers = state.key ? { "X-API-Key": state.key, Accept: accept } : { Accept: accept };
+    response = await fetch(url, { headers, credentials: "omit" });
   } catch (e) {
     throw new ApiError(0, String(e));
   }
@@ -216,18 +224,20 @@ function showKeyField(show) {
 }
 
 async function connect() {
-  if (!state.key) {
-    setError(() => t("need_key"));
+  if (!state.key && !state.config.public) {
+    askForKey();
     return;
   }
   setError(null);
   setStatus(() => t("loading"));
   try {
-    const [runs, scenarios] = await Promise.all([
+    const [runs, scenarios, failed] = await Promise.all([
       api("runs", { status: "succeeded", limit: 200 }),
       api("scenarios", { limit: 200 }),
+      api("runs", { status: "failed", limit: 50 }),
     ]);
     state.runs = runs.items;
+    state.failed = failed.items;
     state.scenarios = new Map(scenarios.items.map((s) => [s.id, s]));
   } catch (err) {
     setStatus(null);
@@ -235,6 +245,11 @@ async function connect() {
     $("view-form").hidden = true;
     $("views").hidden = true;
     if (err instanceof ApiError && err.status === 401) {
+      if (!state.key) {
+        setError(null);
+        askForKey();
+        return;
+      }
       showKeyField(true);
       $("key").focus();
     }
@@ -242,19 +257,50 @@ async function connect() {
   }
   showKeyField(false);
   loadSweeps();
-  const wanted = Number(new URLSearchParams(location.search).get("run"));
+  renderFailed();
+  const asked = new URLSearchParams(location.search).get("run");
+  const wanted = asked === null ? null : Number(asked);
   const ids = state.runs.map((r) => r.id);
-  state.runId = ids.includes(wanted) ? wanted : ids[0] ?? null;
+  state.runId = wanted === null ? ids[0] ?? null : ids.includes(wanted) ? wanted : null;
   state.compareIds = defaultComparison();
   fillRunSelect();
   fillCompareChoice();
   $("view-form").hidden = false;
   if (state.runId === null) {
-    setStatus(() => t("run_none"));
     $("views").hidden = true;
+    if (wanted === null) setStatus(() => t("run_none"));
+    else await explainMissing(wanted); // never another run in its place
     return;
   }
   await loadRun();
+}
+
+/** Say why the run asked for (``?run=``) is not shown: failed with its reason, not done, unknown. */
+async function explainMissing(id) {
+  setStatus(null);
+  let run;
+  try {
+    run = await fetchApi(apiUrl(`runs/${id}`));
+  } catch (err) {
+    setError(() => t("run_missing", { id, message: errorText(err) }));
+    return;
+  }
+  if (run.status === "failed") setError(() => t("run_failed", { id, reason: failureText(run, t) }));
+  else setError(() => t("run_not_done", { id, status: t(`run_status_${run.status}`) }));
+}
+
+/** The failed runs the key may see, each with its reason (GET /runs?status=failed). */
+function renderFailed() {
+  const section = $("failed-section");
+  section.hidden = !state.failed.length;
+  $("failed-list").replaceChildren(
+    ...state.failed.map((r) =>
+      htmlEl("li", { "data-run": r.id }, [
+        htmlEl("strong", { text: runLabel(r) }),
+        htmlEl("span", { text: ` ${failureText(r, t)}` }),
+      ]),
+    ),
+  );
 }
 
 /** The chosen run and the newest run of up to two other scenarios. */
@@ -305,7 +351,7 @@ async function loadRun() {
         columns: "p_import_kw,load_kw,lighting_kw",
       }),
     ),
-    lighting: settle(api(`runs/${id}/lighting`, { baseline: state.baseline })),
+    lighting: settle(api(`runs/${id}/lighting`, { baseline: lightingBaseline() })),
     grid: results.then((r) =>
       settle(
         r.value && r.value.grid
@@ -337,6 +383,11 @@ async function loadRun() {
   if (failed.length === Object.keys(state.data).length) setError(() => errorText(failed[0].error));
 }
 
+/** The lighting of the comparison: nothing built lights as B0 does (S0, full power while dark). */
+function lightingBaseline() {
+  return state.baseline === "nothing_built" ? "B0" : state.baseline;
+}
+
 function loadCompare() {
   if (state.compareIds.length < 2) return Promise.resolve({ value: null });
   const ids = [...state.compareIds].sort((a, b) => a - b);
@@ -354,8 +405,8 @@ const SECTIONS = [
   ["tiles", ["results", "savings"], "tiles", () => renderTiles()],
   ["savings", ["savings"], "savings-view", () => renderSavings()],
   ["autarky", ["schedule"], "autarky-view", () => renderAutarky()],
-  ["lighting", ["lighting"], "lighting-view", () => renderLighting()],
-  ["grid", ["grid"], "grid-view", () => renderGrid()],
+  ["lighting", ["lighting", "results", "savings"], "lighting-view", () => renderLighting()],
+  ["grid", ["grid", "results"], "grid-view", () => renderGrid()],
   ["compare", ["compare"], "compare-view", () => renderCompare()],
 ];
 
@@ -429,37 +480,77 @@ function tile(label, value, unit, note, key) {
   ]);
 }
 
+/** A comparison in words: the API's label (``baseline_labels``) in English, its German form. */
+function baselineLabel(baseline) {
+  const labels = state.data.results?.value?.baseline_labels ?? {};
+  if (state.lang === "en" && labels[baseline]) return labels[baseline];
+  return t(`baseline_long_${baseline}`);
+}
+
+/** Savings over the horizon against the chosen comparison: /savings ``totals.<b>.<metric>.total``. */
+function savingsTotal(body, metric) {
+  const total = body.totals?.[state.baseline]?.[metric]?.total;
+  if (Number.isFinite(total)) return total;
+  return tidySavings(body, state.baseline)
+    .filter((r) => r.metric === metric && r.source === "total")
+    .reduce((s, r) => s + r.value, 0);
+}
+
+/** The grid status of a run's AC check as a list of sentences (status.js). */
+function statusList(items, attrs) {
+  return htmlEl(
+    "ul",
+    { ...attrs, class: `status-list ${attrs.class ?? ""}`.trim() },
+    items.map((i) => htmlEl("li", { class: `status-${i.level}`, "data-status": i.key, text: i.text })),
+  );
+}
+
+function gridTile(results) {
+  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num });
+  const level = worstLevel(items);
+  const value = results.grid ? t(`gs_level_${level}`) : t("gs_level_none");
+  const node = tile(t("tile_grid"), value, "", "", "grid");
+  node.classList.add(`status-${level}`);
+  node.append(statusList(items, { class: "tile-note" }));
+  return node;
+}
+
 function renderTiles() {
   const container = $("tiles");
   const { results, savings } = state.data;
   if (results.error) return sectionError(container, results.error);
-  $("tiles-period").textContent = t("tiles_period", { range: runRange(), baseline: t(`baseline_${state.baseline}`) });
+  const label = baselineLabel(state.baseline);
+  $("tiles-period").textContent = t("tiles_period", { range: runRange(), baseline: label });
+  $("tiles-note").textContent = t("tiles_sum_note", { baseline: label });
   const tiles = [];
   if (savings.error) {
     tiles.push(htmlEl("li", { class: "section-error", text: t("section_failed", { message: errorText(savings.error) }) }));
   } else {
-    const rows = tidySavings(savings.value, state.baseline);
-    const sum = (metric) =>
-      rows.filter((r) => r.metric === metric && r.source === "total").reduce((s, r) => s + r.value, 0);
-    const cost = sum("cost_eur");
-    const kwh = sum("e_import_kwh");
-    const tonnes = sum("co2_kg") / 1000;
+    const cost = savingsTotal(savings.value, "cost_eur");
+    const kwh = savingsTotal(savings.value, "e_import_kwh");
+    const tonnes = savingsTotal(savings.value, "co2_kg") / 1000;
     tiles.push(tile(t("tile_cost"), euro(cost), "", "", "cost_eur"));
     tiles.push(tile(t("tile_energy"), num(kwh, digitsFor([kwh])), t("unit_kwh"), "", "e_import_kwh"));
     tiles.push(tile(t("tile_co2"), num(tonnes, digitsFor([tonnes])), t("unit_t"), "", "co2_t"));
   }
-  const kpis = results.value.kpis;
+  const { kpis } = results.value;
   const own = kpis.optimised?.self_sufficiency;
   const base = kpis[state.baseline]?.self_sufficiency;
+  const points = results.value.savings?.[`vs_${state.baseline}`]?.self_sufficiency_points;
   tiles.push(
     tile(
       t("tile_autarky"),
       num(own * 100, 1),
       t("unit_pct"),
-      t("tile_autarky_note", { baseline_value: `${state.baseline} ${num(base * 100, 1)} %` }),
+      t("tile_autarky_note", {
+        baseline: state.baseline,
+        value: num(base * 100, 1),
+        points: Number.isFinite(points) ? `${points >= 0 ? "+" : ""}${num(points, 1)}` : t("not_available"),
+      }),
       "autarky",
     ),
   );
+  tiles.push(gridTile(results.value));
   container.replaceChildren(...tiles);
 }
 
@@ -551,6 +642,27 @@ function nightHours(groups) {
   return order.filter((h) => groups.some((g) => g.e_kwh_by_hour[h] > 0 || g.e_baseline_kwh_by_hour[h] > 0));
 }
 
+/**
+ * The lighting saving in its two parts (docs/definitions.md): the traffic-adaptive class rule
+ * and what optimisation adds on top, in kWh (/results ``savings.vs_<b>``) and EUR (/savings).
+ */
+function lightingParts() {
+  const kwh = state.data.results.value?.savings?.[`vs_${state.baseline}`] ?? {};
+  const rule = kwh.e_lighting_class_rule_kwh;
+  const opt = kwh.e_lighting_optimisation_kwh;
+  if (!Number.isFinite(rule) || !Number.isFinite(opt)) return "";
+  const eur = state.data.savings.value?.totals?.[state.baseline]?.cost_eur ?? {};
+  const d = digitsFor([rule, opt]);
+  const money = (v) => (Number.isFinite(v) ? ` (${euro(v)})` : "");
+  const parts = [
+    t("lighting_rule", { baseline: state.baseline, kwh: num(rule, d), eur: money(eur.lighting_class_rule) }),
+    Math.abs(opt) < 1e-6
+      ? t("lighting_opt_zero")
+      : t("lighting_opt_adds", { kwh: num(opt, d), eur: money(eur.lighting_optimisation) }),
+  ];
+  return htmlEl("p", { id: "lighting-parts", class: "lighting-parts", text: parts.join(" ") });
+}
+
 function renderLighting() {
   const container = $("lighting-view");
   const { lighting } = state.data;
@@ -602,7 +714,7 @@ function renderLighting() {
     items: saved,
     fmt: (v) => `${savedFmt(v)} kWh`,
     cls: "src-lighting",
-    title: t("lighting_saved_title", { baseline: baselineWord }),
+    title: t("lighting_saved_title", { baseline: lightingBaseline() === state.baseline ? baselineWord : t("baseline_B0") }),
     desc: t("lighting_saved_desc", { groups: groups.length, total: savedFmt(totalSaved) }),
   });
   const savedTable = dataTable({
@@ -621,6 +733,7 @@ function renderLighting() {
   });
   container.replaceChildren(
     htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
+    lightingParts(),
     htmlEl("figure", {}, [svg, htmlEl("p", { class: "note", text: t("heat_legend") }), legend(steps, t("heat_legend")), heatTable]),
     htmlEl("h3", { text: t("lighting_saved_heading") }),
     htmlEl("figure", {}, [savedSvg, savedTable]),
@@ -630,8 +743,16 @@ function renderLighting() {
 function renderGrid() {
   const container = $("grid-view");
   const { grid } = state.data;
-  if (grid.error) return sectionError(container, grid.error);
-  container.replaceChildren(gridMap(grid.value, { t, num }));
+  const results = state.data.results.value;
+  const words = results
+    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }), { id: "grid-status" })
+    : "";
+  if (grid.error) {
+    sectionError(container, grid.error);
+    container.prepend(words);
+    return;
+  }
+  container.replaceChildren(words, gridMap(grid.value, { t, num }));
 }
 
 function fillCompareChoice() {
@@ -693,12 +814,17 @@ function renderCompare() {
       return Number.isFinite(raw) ? raw * factor : null;
     });
     const shown = digits ?? digitsFor(values.filter((v) => v !== null));
+    // an annual figure scaled up from a short horizon says so next to the number
+    const flag = (i) => {
+      const from = ANNUAL_ROWS.has(key) ? body.economics?.[names[i]]?.extrapolated_from : null;
+      return from ? ` (${extrapolatedText(from, t)})` : "";
+    };
     rows.push({
       key,
       header: t(label, { baseline: state.baseline }),
       cells: values.map((value, i) => ({
         value,
-        text: value === null ? t("not_available") : num(value, shown),
+        text: value === null ? t("not_available") : `${num(value, shown)}${flag(i)}`,
         column: String(names[i]),
       })),
     });
@@ -717,6 +843,35 @@ function renderCompare() {
   );
 }
 
+/** The file name of a path the API reports ("data/weather/x.dat" -> "x.dat"). */
+function fileName(path) {
+  return String(path).split(/[\\/]/).pop();
+}
+
+/**
+ * The data that went into the run, one line each: the API's ``data_sources`` records
+ * (attribution, licences, file), else its ``data_licences`` lines, else, for the files the
+ * package ships (data/datapackage.json), their attribution; an unknown file is named as such.
+ */
+function dataSourceLines(results) {
+  const meta = results?.metadata ?? {};
+  const records = results?.data_sources ?? meta.data_sources;
+  if (Array.isArray(records) && records.length) {
+    return records.map((r) =>
+      r.licences?.length
+        ? t("footer_data_source", { attribution: r.attribution ?? r.title ?? "", licences: r.licences.join(", "), role: r.role, file: fileName(r.file ?? "") })
+        : t("footer_data_unknown", { role: r.role, file: fileName(r.file ?? "") }),
+    );
+  }
+  const lines = [...(results?.data_licences ?? meta.data_licences ?? []), ...(state.data.grid?.value?.metadata?.data_licences ?? [])];
+  if (lines.length) return [...new Set(lines.map(String))];
+  const shipped = { weather: [/^data\/weather\/TRY/, "footer_weather"], day_ahead: [/^data\/prices\/smard/, "footer_prices"] };
+  return Object.entries(meta.data_files ?? {}).map(([role, record]) => {
+    const [pattern, key] = shipped[role] ?? [];
+    return pattern && pattern.test(String(record?.path ?? "")) ? t(key) : t("footer_data_unknown", { role, file: fileName(record?.path ?? "") });
+  });
+}
+
 function renderFooter() {
   const results = state.data.results?.value;
   const licence = results?.licence ?? "CC-BY-4.0";
@@ -729,12 +884,13 @@ function renderFooter() {
     `${t("footer_results", { attribution })} `,
     htmlEl("a", { href: links[licence] ?? links["CC-BY-4.0"], rel: "license", text: licence }),
   );
-  const dataLicences = [
-    ...(state.data.savings?.value?.data_licences ?? []),
-    ...(state.data.grid?.value?.metadata?.data_licences ?? []),
-  ];
+  const weather = results?.metadata?.data_files?.weather?.path;
+  $("attr-weather").hidden = !results;
+  $("attr-weather").textContent = weather ? t("footer_weather_used", { file: fileName(weather) }) : t("footer_weather_none");
+  const lines = results ? dataSourceLines(results) : [];
+  $("attr-data").replaceChildren(...lines.map((text) => htmlEl("li", { text })));
   const gridLicence = state.data.grid?.value?.metadata?.licence;
-  const odbl = dataLicences.some((d) => /odbl/i.test(d)) || /odbl/i.test(gridLicence ?? "");
+  const odbl = lines.some((d) => /odbl/i.test(d)) || /odbl/i.test(gridLicence ?? "");
   const odblItem = $("attr-odbl");
   odblItem.hidden = !odbl;
   odblItem.replaceChildren(
@@ -976,8 +1132,10 @@ function fillRunSelect() {
     select.replaceChildren(htmlEl("option", { value: "", text: t("run_none") }));
     return;
   }
-  select.replaceChildren(...state.runs.map((r) => htmlEl("option", { value: r.id, text: runLabel(r) })));
-  select.value = String(state.runId);
+  const options = state.runs.map((r) => htmlEl("option", { value: r.id, text: runLabel(r) }));
+  if (state.runId === null) options.unshift(htmlEl("option", { value: "", text: t("run_choose") }));
+  select.replaceChildren(...options);
+  select.value = state.runId === null ? "" : String(state.runId);
 }
 
 function applyLanguage() {
@@ -994,6 +1152,7 @@ function applyLanguage() {
     fillRunSelect();
     fillCompareChoice();
   }
+  if (state.failed.length) renderFailed();
   renderAll();
   if (state.sweeps.length) {
     fillSweepSelect();
@@ -1022,14 +1181,12 @@ function bind() {
   $("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const key = $("key").value.trim();
-    state.key = key || null;
+    state.key = key || null; // page memory only: gone with the page, never stored or in a URL
     cache.clear();
-    if (key) sessionStorage.setItem(KEY_STORE, key);
     $("key").value = "";
     connect();
   });
   $("key-forget").addEventListener("click", () => {
-    sessionStorage.removeItem(KEY_STORE);
     state.key = null;
     cache.clear();
     state.runs = [];
@@ -1038,12 +1195,15 @@ function bind() {
     $("view-form").hidden = true;
     $("views").hidden = true;
     setStatus(null);
-    setError(() => t("need_key"));
-    showKeyField(true);
+    setError(null);
+    askForKey();
     $("key").focus();
+    if (state.config.public) connect(); // published data stay readable without a key
   });
   $("run").addEventListener("change", () => {
+    if (!$("run").value) return;
     state.runId = Number($("run").value);
+    setError(null);
     if (!state.compareIds.includes(state.runId)) {
       state.compareIds = [state.runId, ...state.compareIds].slice(0, 3);
       fillCompareChoice();
@@ -1083,16 +1243,32 @@ function init() {
   $("period").value = state.period;
   $("baseline").value = state.baseline;
   $("metric").value = state.metric;
-  const urlKey = params.get("key");
-  if (urlKey) {
-    sessionStorage.setItem(KEY_STORE, urlKey);
+  // a key in the address is never used (it would sit in logs and histories): dropped, and said so
+  state.keyInUrl = params.has("key");
+  if (state.keyInUrl) {
     params.delete("key");
     history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
   }
-  state.key = urlKey || sessionStorage.getItem(KEY_STORE);
   bind();
   applyLanguage();
-  if (state.key) connect();
+  loadConfig().then(connect);
+}
+
+/** The page's settings from the server (GET /dashboard/config.json): public read, map tiles. */
+async function loadConfig() {
+  try {
+    const response = await fetch("config.json", { credentials: "omit" });
+    if (response.ok) state.config = { ...state.config, ...(await response.json()) };
+  } catch {
+    // without it: no public read, no map tiles (the defaults)
+  }
+}
+
+/** Show the key form with why it is needed. */
+function askForKey() {
+  showKeyField(true);
+  $("key-form").dataset.ready = "true";
+  setStatus(() => t(state.keyInUrl ? "key_not_in_url" : "need_key"));
 }
 
 init();

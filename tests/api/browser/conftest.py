@@ -4,8 +4,11 @@ The server runs the real optimiser: the two-building test district of
 ``tests/api/conftest.py``, published, with two published scenarios (as is,
 and with 30 kWp more PV) of two June days at 1 h steps, AC check on, and a
 finished sweep of 2 x 2 points (PV 0/20 kWp x battery 0/40 kWh) over one
-June day of a third scenario. A viewer key reads them, as the public city
-dashboard does.
+June day of a third scenario. A fourth scenario is over-built (+500 kWp on
+one 20 kWp roof: the AC check finds a voltage rise above the 3 % of
+VDE-AR-N 4105 and an overloaded service line), and a copy of the district
+with a 0.5 kW import limit makes a run that fails (infeasible, with its
+diagnosis). A viewer key reads them, as the public city dashboard does.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright for Python;
 no browser is ever downloaded. Without it the tests skip, unless the
@@ -14,12 +17,13 @@ environment variable ``CI`` is set: then they fail, because CI must run them.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +96,10 @@ class LiveDashboard:
     district_id: int
     run_ids: list[int]
     sweep_id: int
+    overbuilt_run_id: int
+    failed_run_id: int
+    #: Every line uvicorn's access log wrote (method, path with query, status).
+    access_log: list[str] = field(default_factory=list)
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON endpoint with the viewer key."""
@@ -105,45 +113,49 @@ class LiveDashboard:
         return r.json()
 
 
-def _wait(c: httpx.Client, path: str, deadline: float) -> None:
-    """Poll ``path`` until its status is succeeded (fail on any end other than that)."""
+def _wait(c: httpx.Client, path: str, deadline: float, end: str = "succeeded") -> None:
+    """Poll ``path`` until its status is ``end`` (fail on any other end)."""
     while True:
         job = c.get(path).json()
-        if job["status"] == "succeeded":
+        if job["status"] == end:
             return
         assert job["status"] in ("queued", "running"), job
         assert time.monotonic() < deadline, f"{path} still {job['status']}"
         time.sleep(0.5)
 
 
-def _seed(base: str, admin: str) -> tuple[int, list[int], int]:
+def _start_run(c: httpx.Client, district_id: int, name: str, changes: dict[str, Any]) -> int:
+    """Create a published scenario of two June days and queue its run; return the run id."""
+    r = c.post(
+        "/scenarios",
+        json={
+            "name": name,
+            "district_id": district_id,
+            "visibility": "published",
+            "options": RUN_OPTIONS,
+            "changes": changes,
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = c.post(f"/scenarios/{r.json()['id']}/runs")
+    assert r.status_code == 202, r.text
+    return int(r.json()["id"])
+
+
+def _district(c: httpx.Client, name: str, spec: dict[str, Any]) -> int:
+    r = c.post("/districts", json={"name": name, "visibility": "published", "spec": spec})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
     h = {"X-API-Key": admin}
     with httpx.Client(base_url=base, headers=h, timeout=60) as c:
-        r = c.post(
-            "/districts",
-            json={"name": "Testquartier", "visibility": "published", "spec": small_spec()},
-        )
-        assert r.status_code == 201, r.text
-        district_id = int(r.json()["id"])
-        run_ids = []
-        for name, changes in (
-            ("Bestand", {}),
-            ("Mehr Solarstrom", {"pv_added_total_kwp": 30}),
-        ):
-            r = c.post(
-                "/scenarios",
-                json={
-                    "name": name,
-                    "district_id": district_id,
-                    "visibility": "published",
-                    "options": RUN_OPTIONS,
-                    "changes": changes,
-                },
-            )
-            assert r.status_code == 201, r.text
-            r = c.post(f"/scenarios/{r.json()['id']}/runs")
-            assert r.status_code == 202, r.text
-            run_ids.append(int(r.json()["id"]))
+        district_id = _district(c, "Testquartier", small_spec())
+        run_ids = [
+            _start_run(c, district_id, "Bestand", {}),
+            _start_run(c, district_id, "Mehr Solarstrom", {"pv_added_total_kwp": 30}),
+        ]
         r = c.post(
             "/scenarios",
             json={
@@ -158,11 +170,16 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int]:
         r = c.post(f"/scenarios/{r.json()['id']}/sweeps", json={"grid": SWEEP_GRID})
         assert r.status_code == 202, r.text
         sweep_id = int(r.json()["id"])
+        overbuilt = _start_run(c, district_id, "Überbaut", {"pv_added_total_kwp": 500})
+        tight = small_spec()
+        tight["grid"]["import_limit_kw"] = 0.5
+        failing = _start_run(c, _district(c, "Engpass", tight), "Zu knapp", {})
         deadline = time.monotonic() + RUN_TIMEOUT_S
-        for run_id in run_ids:
+        for run_id in [*run_ids, overbuilt]:
             _wait(c, f"/runs/{run_id}", deadline)
         _wait(c, f"/sweeps/{sweep_id}", deadline)
-    return district_id, run_ids, sweep_id
+        _wait(c, f"/runs/{failing}", deadline, "failed")
+    return district_id, run_ids, sweep_id, overbuilt, failing
 
 
 @pytest.fixture(scope="session")
@@ -172,8 +189,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDashboard]:
     settings = Settings(database_url=f"sqlite:///{db}", queue="inline", inline_workers=2)
     app = create_app(settings)
     port = free_port()
+    # uvicorn's access log, as a server would write it, kept to check that it holds no key
+    access_log: list[str] = []
+    handler = _ListHandler(access_log)
+    access_logger = logging.getLogger("uvicorn.access")
+    access_logger.addHandler(handler)
+    access_logger.setLevel(logging.INFO)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=True
+        )
     )
     thread = threading.Thread(target=server.run, name="uvicorn-dashboard", daemon=True)
     thread.start()
@@ -191,11 +216,23 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDashboard]:
             _, admin = create_api_key(session, org.id, "admin", Role.admin)
             _, viewer = create_api_key(session, org.id, "city dashboard", Role.viewer)
         base = f"http://127.0.0.1:{port}"
-        district_id, run_ids, sweep_id = _seed(base, admin)
-        yield LiveDashboard(base, admin, viewer, district_id, run_ids, sweep_id)
+        seeded = _seed(base, admin)
+        yield LiveDashboard(base, admin, viewer, *seeded, access_log=access_log)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        access_logger.removeHandler(handler)
+
+
+class _ListHandler(logging.Handler):
+    """Appends each formatted record to a list."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 @pytest.fixture(scope="session")

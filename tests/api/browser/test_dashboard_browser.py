@@ -2,10 +2,16 @@
 
 Checks what a visitor sees: no console errors and no failed requests; the
 savings chart shows the numbers the API returns (read again here with httpx);
-the grid map draws every line of the GeoJSON; the sweep's heat maps carry the
-values of the API's summary, the best points are written in words and a
-running sweep shows its progress; the language switch; keyboard access to the
-controls; a wrong key answered in words. A full-page screenshot is kept in
+the headline compares with B1 and names it as the API's ``baseline_labels``
+do, the lighting saving is split into class rule and optimisation, annual
+figures say that they are extrapolated; an over-built run's violation of the
+3 % voltage-rise rule is written in words; a failed run is shown with its
+reason, never replaced by another; the grid map draws every line of the
+GeoJSON; the sweep's heat maps carry the values of the API's summary, the
+best points are written in words and a running sweep shows its progress; the
+language switch; keyboard access to the controls; a wrong key answered in
+words; the key is taken in a form and never appears in a URL or the server's
+access log. A full-page screenshot is kept in
 ``test-artifacts/dashboard.png``, one of the sweep section in
 ``test-artifacts/dashboard-sweeps.png``.
 """
@@ -53,10 +59,18 @@ def page(browser: Any) -> Iterator[Watched]:
         context.close()
 
 
+def sign_in(page: Any, key: str) -> None:
+    """Type ``key`` into the page's key form once the page asks for it, and send it."""
+    page.wait_for_selector("#key-form[data-ready='true'] #key", state="visible")
+    page.fill("#key", key)
+    page.click("#key-form button[type='submit']")
+
+
 def open_dashboard(watched: Watched, live: LiveDashboard, query: str = "") -> Any:
-    """Open the dashboard with the viewer key in the URL and wait until every view is drawn."""
+    """Open the dashboard, sign in with the viewer key and wait until every view is drawn."""
     page = watched.page
-    page.goto(f"{live.base_url}/dashboard?key={live.viewer_key}{query}")
+    page.goto(f"{live.base_url}/dashboard/?{query}")
+    sign_in(page, live.viewer_key)
     for views in ("#views", "#sweeps-section"):
         page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
     return page
@@ -86,7 +100,7 @@ def rounding(text: str) -> float:
 def test_dashboard_shows_the_api_values(
     page: Watched, live: LiveDashboard, artifacts: Path
 ) -> None:
-    p = open_dashboard(page, live, "&period=day&baseline=B0")
+    p = open_dashboard(page, live, f"run={live.run_ids[1]}&period=day&baseline=B0")
     run_id = int(p.input_value("#run"))
     assert run_id in live.run_ids
     assert p.inner_text("#error") == ""
@@ -129,9 +143,11 @@ def test_dashboard_shows_the_api_values(
     assert german_number(autarky) == pytest.approx(
         100 * results["kpis"]["optimised"]["self_sufficiency"], abs=rounding(autarky)
     )
-    # licence footer
+    # licence footer: the weather file this run used, and the data that went in
     footer = p.inner_text("footer")
-    for words in ("CC-BY-4.0", "Datenbasis: Deutscher Wetterdienst", "SMARD.de"):
+    weather = results["metadata"]["data_files"]["weather"]["path"].rsplit("/", 1)[-1]
+    assert f"Wetterdaten dieser Berechnung: {weather}" in footer
+    for words in ("CC-BY-4.0", "Deutscher Wetterdienst", "SMARD.de"):
         assert words in footer
     p.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
     assert page.problems == []
@@ -154,9 +170,13 @@ def test_grid_map_draws_every_line(page: Watched, live: LiveDashboard) -> None:
     assert page.problems == []
 
 
-def test_comparison_table_has_both_runs(page: Watched, live: LiveDashboard) -> None:
+def test_comparison_table_has_the_chosen_runs(page: Watched, live: LiveDashboard) -> None:
     p = open_dashboard(page, live)
-    ids = ",".join(map(str, sorted(live.run_ids)))
+    chosen = p.eval_on_selector_all(
+        "#compare-choice input:checked", "is => is.map(i => Number(i.value))"
+    )
+    assert len(chosen) >= 2
+    ids = ",".join(map(str, sorted(chosen)))
     api = live.get("/compare", runs=ids, format="json")
     shown = table_values(p, "compare-table")
     row = next(r for r in api["rows"] if r["key"] == "self_sufficiency")
@@ -281,7 +301,8 @@ def test_a_running_sweep_shows_its_progress(page: Watched, live: LiveDashboard) 
             route.continue_()
 
     p.route(f"{live.base_url}/sweeps/{live.sweep_id}", first_running)
-    p.goto(f"{live.base_url}/dashboard?key={live.viewer_key}&sweep={live.sweep_id}")
+    p.goto(f"{live.base_url}/dashboard/?sweep={live.sweep_id}")
+    sign_in(p, live.viewer_key)
     p.wait_for_function(
         "() => document.getElementById('sweep-progress').textContent.includes('1 von 4')"
     )
@@ -296,14 +317,120 @@ def test_a_running_sweep_shows_its_progress(page: Watched, live: LiveDashboard) 
     assert page.problems == []
 
 
-def test_wrong_key_is_answered_in_words(browser: Any, live: LiveDashboard) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        p = context.new_page()
-        p.goto(f"{live.base_url}/dashboard?key=esk_00000000_wrong")
-        p.wait_for_function("() => document.getElementById('error').textContent.length > 0")
-        assert "Schlüssel ungültig" in p.inner_text("#error")
-        assert p.is_visible("#key")
-        assert not p.is_visible("#views")
-    finally:
-        context.close()
+def test_wrong_key_is_answered_in_words(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    p.goto(f"{live.base_url}/dashboard/")
+    sign_in(p, "esk_00000000_wrong")
+    p.wait_for_function("() => document.getElementById('error').textContent.length > 0")
+    assert "Schlüssel ungültig" in p.inner_text("#error")
+    assert p.is_visible("#key")
+    assert not p.is_visible("#views")
+
+
+def german_words(page: Any, selector: str) -> str:
+    """The text of ``selector`` with the minus sign as ASCII."""
+    return str(page.inner_text(selector)).replace("\u2212", "-")
+
+
+def test_headline_is_b1_named_by_the_api_labels(page: Watched, live: LiveDashboard) -> None:
+    run_id = live.run_ids[1]
+    p = open_dashboard(page, live, f"run={run_id}")
+    assert p.input_value("#baseline") == "B1"  # the headline comparison by default
+    results = live.get(f"/runs/{run_id}/results")
+    assert results["headline_baseline"] == "B1"
+    savings = live.get(f"/runs/{run_id}/savings", period="day", baseline="B1", format="json")
+    want = savings["totals"]["B1"]["cost_eur"]["total"]
+    assert want == pytest.approx(results["savings"]["vs_B1"]["cost_eur"], rel=1e-9, abs=1e-12)
+    tile = p.inner_text("[data-tile='cost_eur'] .tile-value").replace("€", "").strip()
+    assert german_number(tile) == pytest.approx(want, abs=rounding(tile))
+    assert "gegenüber B1: Eigenverbrauchsregel" in p.inner_text("#tiles-note")
+    assert "ohne Solaranlagen" not in p.inner_text("#tiles")
+    points = results["savings"]["vs_B1"]["self_sufficiency_points"]
+    assert f"{german(points, 1)} Prozentpunkte" in german_words(p, "[data-tile='autarky']")
+    # the lighting saving: all of it from the class rule, optimisation adds nothing
+    vs_b1 = results["savings"]["vs_B1"]
+    assert vs_b1["e_lighting_optimisation_kwh"] == pytest.approx(0, abs=1e-6)
+    parts = p.inner_text("#lighting-parts")
+    assert "Klassenregel" in parts and "sie fügt nichts hinzu" in parts
+    # annual figures of a two-day run are extrapolated, and the table says so at the number
+    cells = p.eval_on_selector_all(
+        "#compare-table tr[data-key='npv_eur'] td", "cs => cs.map(c => c.textContent)"
+    )
+    assert cells and all("hochgerechnet aus 2 Tagen (2025-06-02..2025-06-03)" in c for c in cells)
+    # in English the footnote is the API's own label
+    p.click("#lang-toggle")
+    assert results["baseline_labels"]["B1"] in p.inner_text("#tiles-note")
+    assert "optimisation adds nothing" in p.inner_text("#lighting-parts")
+    assert page.problems == []
+
+
+def test_an_overbuilt_run_shows_its_violation_in_words(page: Watched, live: LiveDashboard) -> None:
+    run_id = live.overbuilt_run_id
+    p = open_dashboard(page, live, f"run={run_id}")
+    assert int(p.input_value("#run")) == run_id
+    grid = live.get(f"/runs/{run_id}/results")["grid"]
+    assert grid["clean"] is False and grid["max_voltage_rise_pct"] > 3.0  # the seeded case
+    tile = "[data-tile='grid']"
+    assert p.inner_text(f"{tile} .tile-value") == "Grenze verletzt"
+    rise = p.inner_text(f"{tile} [data-status='voltage_rise']")
+    assert "über der Grenze von 3 %" in rise
+    assert f"bis {german(grid['max_voltage_rise_pct'], 2)} %" in rise
+    assert grid["max_voltage_rise_bus"] in rise
+    words = p.inner_text("#grid-status")
+    assert f"{grid['violations']} Grenzverletzungen" in words
+    assert "überlastet" in words  # the service line of the over-built roof
+    # a clean run says so
+    p.select_option("#run", str(live.run_ids[0]))
+    p.wait_for_function(
+        "() => document.querySelector(\"[data-tile='grid'] .tile-value\")?.textContent"
+        " === 'in Ordnung'"
+    )
+    assert "Keine Grenzverletzung" in p.inner_text("[data-tile='grid']")
+    assert page.problems == []
+
+
+def test_a_failed_run_is_shown_with_its_reason(page: Watched, live: LiveDashboard) -> None:
+    failed = live.failed_run_id
+    run = live.get(f"/runs/{failed}")
+    assert run["status"] == "failed" and run["error"]
+    p = page.page
+    p.goto(f"{live.base_url}/dashboard/?run={failed}")
+    sign_in(p, live.viewer_key)
+    p.wait_for_function("() => document.getElementById('error').textContent.length > 0")
+    error = p.inner_text("#error")
+    assert f"Berechnung Nr. {failed} ist fehlgeschlagen" in error
+    assert run["error"] in error
+    for cause in run["diagnosis"]:
+        assert cause in error
+    # no other run in its place
+    assert not p.is_visible("#views")
+    assert p.input_value("#run") == ""
+    # and it is listed among the failed runs, with its reason
+    listed = p.inner_text(f"#failed-list [data-run='{failed}']")
+    assert f"Nr. {failed}" in listed and run["error"] in listed
+    assert page.problems == []
+
+
+def test_no_key_in_any_url_or_the_access_log(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    urls: list[str] = []
+    p.on("request", lambda r: urls.append(r.url))
+    # a key put into the address is dropped and not used: by the redirect of /dashboard ...
+    p.goto(f"{live.base_url}/dashboard?key=esk_00000000_fromtheaddress&lang=de")
+    p.wait_for_selector("#key-form[data-ready='true']")
+    assert p.url == f"{live.base_url}/dashboard/?lang=de"
+    # ... and by the page itself, which says so
+    p.goto(f"{live.base_url}/dashboard/?key=esk_00000000_fromtheaddress&lang=de")
+    p.wait_for_selector("#key-form[data-ready='true']")
+    assert "key=" not in p.url
+    assert "nicht verwendet" in p.inner_text("#status")
+    open_dashboard(page, live, f"run={live.run_ids[0]}")
+    api_calls = [u for u in urls if "/runs" in u]
+    assert api_calls, urls
+    assert not [u for u in urls if live.viewer_key in u]
+    assert not [u for u in urls if "fromtheaddress" in u and "/dashboard" not in u]
+    # the server's access log of this whole session holds no key, though it logged the calls
+    assert any("/runs/" in line for line in live.access_log)
+    for key in (live.viewer_key, live.admin_key):
+        assert not [line for line in live.access_log if key in line]
+    assert page.problems == []

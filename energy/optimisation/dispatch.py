@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 from energy.errors import InfeasibleError
 from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.diagnose import diagnose_slack, precheck, simultaneous_flows
+from energy.optimisation.flex import flex_blocks, flex_schedule_columns
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
@@ -116,8 +117,10 @@ def optimise(
 ) -> DispatchSolution:
     """Pre-check, build, solve and read back a dispatch; explain failures in words.
 
-    ``blocks`` join the model (:func:`energy.optimisation.model.build_model`);
-    their variables' solved values are in ``solution.result.values`` by
+    ``blocks`` join the model (:func:`energy.optimisation.model.build_model`),
+    after the blocks of the inputs' heat pumps and EV charging
+    (:func:`energy.optimisation.flex.flex_blocks`, added here); their
+    variables' solved values are in ``solution.result.values`` by
     component name (e.g. :func:`energy.optimisation.capacity.read_capacities`).
 
     Raises
@@ -131,7 +134,7 @@ def optimise(
     report = progress or no_progress
     precheck(inputs, options.curtailment)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    model = build_model(inputs, options, blocks)
+    model = build_model(inputs, options, [*flex_blocks(inputs), *blocks])
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve(model, options)
     solution = read_solution(model, inputs, result)
@@ -169,7 +172,7 @@ def solution_schedule(inputs: DispatchInputs, solution: DispatchSolution) -> pd.
         curtailed = {
             unit.id: solution.p_curtail_kw[i] for i, unit in enumerate(solution.layout.curtail)
         }
-    return schedule_frame(
+    schedule = schedule_frame(
         inputs,
         p_import_kw=solution.p_import_kw,
         p_export_kw=solution.p_export_kw,
@@ -179,3 +182,7 @@ def solution_schedule(inputs: DispatchInputs, solution: DispatchSolution) -> pd.
         curtailed_kw_by_node=curtailed,
         level=solution.level,
     )
+    flex = flex_schedule_columns(inputs, solution.result.values)
+    if not flex:
+        return schedule
+    return pd.concat([schedule, pd.DataFrame(flex, index=schedule.index)], axis=1)

@@ -113,6 +113,11 @@ class ScenarioOptions(DispatchChoices):
     export_cap_frac: float | None = Field(
         None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
     )
+    dimming_14a: str | None = Field(
+        None,
+        max_length=200,
+        description="§14a EnWG dimming: daily local windows, e.g. 17:00-20:00 (BK6-22-300)",
+    )
 
     @field_validator("resolution", mode="before")
     @classmethod
@@ -228,7 +233,7 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
     )
-    flex = flex_inputs(district, index, options.weather)
+    flex = flex_inputs(district, index, options.weather, options.dimming_14a)
     return inputs_from_district(district, index, weather, export_cap, "equal_initial", flex=flex)
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from energy.cli import annual, compare, district, grid, heat, optimise, profile, pv, size
+from energy.cli import annual, compare, district, grid, heat, optimise, pareto, profile, pv, size
 
 app = typer.Typer(
     name="energy",
@@ -29,5 +29,5 @@ def main(
     )
 
 
-for module in (district, pv, profile, optimise, grid, compare, annual, size, heat):
+for module in (district, pv, profile, optimise, grid, compare, annual, size, heat, pareto):
     module.register(app)

@@ -23,10 +23,21 @@ COP penalty of charging a tank above the flow temperature is not modelled).
 
 Buildings whose heat demand has no heat pump get their heat from outside the
 electrical model and are left out.
+
+§14a EnWG dimming (:func:`with_dimming`): in the steps the grid operator
+dims, every controllable device may draw at most its minimum power under the
+Bundesnetzagentur's determination BK6-22-300 (Annex 1): 4.2 kW per device,
+each charging point one device; for a heat pump above 11 kW the scaled
+minimum 0.4 x its connection power (:func:`dimmed_limit_kw`; the 0.4 factor
+and the 11 kW threshold are taken from our reading of the determination's
+rule for large heat pumps and room cooling and are marked "(check)" in
+data/gera/README.md). The backup heater counts with its pump and is held off
+while dimmed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +45,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from energy.district_flex import P_14A_THRESHOLD_KW
+from energy.errors import InputDataError
 from energy.models.heat import WeatherInput, district_heat
 from energy.models.mobility import (
     SessionSteps,
@@ -47,6 +60,23 @@ from energy.timeindex import require_utc_index, step_hours
 
 if TYPE_CHECKING:
     from energy.district import District
+
+
+#: Heat pumps above this connection power get the scaled §14a minimum [kW] (BK6-22-300).
+P_14A_LARGE_HP_KW = 11.0
+#: The scaled §14a minimum of a large heat pump, a share of its connection power [-].
+P_14A_LARGE_HP_FRAC = 0.4
+
+
+def dimmed_limit_kw(connection_kw: float, heat_pump: bool = True) -> float:
+    """Minimum power a dimmed §14a device may always draw [kW] (module docstring).
+
+    >>> dimmed_limit_kw(9.9), dimmed_limit_kw(17.3), dimmed_limit_kw(11.0, heat_pump=False)
+    (4.2, 6.92, 4.2)
+    """
+    if heat_pump and connection_kw > P_14A_LARGE_HP_KW:
+        return round(P_14A_LARGE_HP_FRAC * connection_kw, 9)
+    return P_14A_THRESHOLD_KW
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +97,8 @@ class HeatPumpUnit:
         The store of space heat, or None (heat delivered as demanded).
     controllable_14a
         The pump is controllable under §14a EnWG.
+    dimmed
+        (n,) steps in which the grid operator dims it (§14a), or None.
     """
 
     id: str
@@ -79,6 +111,23 @@ class HeatPumpUnit:
     cop_hot_water: np.ndarray
     store: StorageModel | None = None
     controllable_14a: bool = False
+    dimmed: np.ndarray | None = None
+
+    def _dimmed_steps(self) -> np.ndarray:
+        n = len(self.q_space_kw)
+        if self.dimmed is None or not self.controllable_14a:
+            return np.zeros(n, dtype=bool)
+        return np.asarray(self.dimmed, dtype=bool)
+
+    def electric_limits_kw(self) -> np.ndarray:
+        """(n,) compressor limit [kW]: its rating, the §14a minimum where dimmed."""
+        cap = dimmed_limit_kw(self.electric_kw + self.backup_kw)
+        full = np.full(len(self.q_space_kw), self.electric_kw)
+        return np.where(self._dimmed_steps(), np.minimum(full, cap), full)
+
+    def backup_limits_kw(self) -> np.ndarray:
+        """(n,) backup heater limit [kW]: its rating, 0 where dimmed."""
+        return np.where(self._dimmed_steps(), 0.0, self.backup_kw)
 
     def hot_water_kw(self) -> tuple[np.ndarray, np.ndarray]:
         """(electricity, heat not delivered) of hot water heated in its step [kW].
@@ -90,7 +139,7 @@ class HeatPumpUnit:
             [
                 self.q_hot_water_kw,
                 np.full_like(self.q_hot_water_kw, self.thermal_kw),
-                self.electric_kw * self.cop_hot_water,
+                self.electric_limits_kw() * self.cop_hot_water,
             ]
         )
         return heat / self.cop_hot_water, self.q_hot_water_kw - heat
@@ -99,7 +148,7 @@ class HeatPumpUnit:
         """(n,) largest compressor input for space heat [kW] beside hot water's ``p_water_kw``."""
         heat_left = np.maximum(self.thermal_kw - p_water_kw * self.cop_hot_water, 0.0)
         return np.maximum(
-            np.minimum(self.electric_kw - p_water_kw, heat_left / self.cop_space), 0.0
+            np.minimum(self.electric_limits_kw() - p_water_kw, heat_left / self.cop_space), 0.0
         )
 
 
@@ -127,6 +176,8 @@ class EVGroupUnit:
         Charging points and their power [kW].
     controllable_14a
         The points are controllable under §14a EnWG.
+    dimmed
+        (n,) steps in which the grid operator dims them (§14a), or None.
     """
 
     id: str
@@ -137,6 +188,15 @@ class EVGroupUnit:
     points: int
     kw_per_point: float
     controllable_14a: bool = False
+    dimmed: np.ndarray | None = None
+
+    def power_limits_kw(self) -> np.ndarray:
+        """(n,) charging limit [kW]: plugged-in power, at most 4.2 kW a point where dimmed."""
+        if self.dimmed is None or not self.controllable_14a:
+            return self.p_max_kw
+        cap = self.points * dimmed_limit_kw(self.kw_per_point, heat_pump=False)
+        return np.where(np.asarray(self.dimmed, dtype=bool), np.minimum(self.p_max_kw, cap),
+                        self.p_max_kw)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +210,50 @@ class FlexInputs:
     def nodes(self) -> set[str]:
         """Nodes of the flexible loads (building ids)."""
         return {u.id for u in self.heat_pumps} | {g.id for g in self.ev_groups}
+
+
+def with_dimming(flex: FlexInputs, dimmed: np.ndarray, dt_h: float) -> FlexInputs:
+    """Return ``flex`` with its controllable devices dimmed in the steps of ``dimmed`` (§14a).
+
+    Charging on arrival (the baseline) is capped in those steps and catches
+    up on its undimmed curve afterwards, as far as the plugged-in power allows.
+    """
+    mask = np.asarray(dimmed, dtype=bool)
+    pumps = tuple(dataclasses.replace(u, dimmed=mask) for u in flex.heat_pumps)
+    groups = []
+    for g in flex.ev_groups:
+        g = dataclasses.replace(g, dimmed=mask)
+        cap = g.power_limits_kw()
+        target = np.cumsum(g.p_on_arrival_kw) * dt_h
+        p, charged = np.zeros(len(cap)), 0.0
+        for t in range(len(cap)):
+            p[t] = min(max((target[t] - charged) / dt_h, 0.0), cap[t])
+            charged += p[t] * dt_h
+        groups.append(dataclasses.replace(g, p_on_arrival_kw=p))
+    return FlexInputs(pumps, tuple(groups))
+
+
+def dimming_mask(index: pd.DatetimeIndex, windows: str, tz: str) -> np.ndarray:
+    """(n,) steps whose start lies in daily local windows, e.g. ``"17:00-20:00,06:00-07:30"``.
+
+    A window may cross midnight (``"22:00-02:00"``).
+    """
+    utc = require_utc_index(index)
+    minutes = utc.tz_convert(tz)
+    minute = np.asarray(minutes.hour * 60 + minutes.minute)
+    mask = np.zeros(len(utc), dtype=bool)
+    for part in windows.split(","):
+        try:
+            start, end = (int(h) * 60 + int(m) for h, m in (x.split(":") for x in part.split("-")))
+        except ValueError:
+            raise InputDataError(
+                f"dimming_14a: {part.strip()!r} is not allowed; give daily local windows "
+                "HH:MM-HH:MM, comma-separated, e.g. 17:00-20:00"
+            ) from None
+        inside = (minute >= start) & (minute < end) if start <= end else (
+            (minute >= start) | (minute < end))  # fmt: skip
+        mask |= inside
+    return mask
 
 
 def charge_on_arrival_kw(
@@ -176,12 +280,17 @@ def charge_on_arrival_kw(
 
 
 def flex_inputs(
-    district: District, index: pd.DatetimeIndex, weather: WeatherInput = None
+    district: District,
+    index: pd.DatetimeIndex,
+    weather: WeatherInput = None,
+    dimming_14a: str | None = None,
 ) -> FlexInputs | None:
     """Return the district's heat pumps and charger groups on ``index``; None if it has neither.
 
     ``weather`` is passed to :func:`energy.models.heat.district_heat` (default:
-    the shipped test reference year mapped onto the horizon).
+    the shipped test reference year mapped onto the horizon); ``dimming_14a``
+    gives daily local §14a dimming windows (:func:`dimming_mask`,
+    :func:`with_dimming`).
     """
     utc = require_utc_index(index)
     with_hp = [b for b in district.buildings if b.heat_pump is not None]
@@ -208,7 +317,11 @@ def flex_inputs(
                     controllable_14a=hp.controllable_14a,
                 )
             )
-    return FlexInputs(tuple(pumps), _ev_groups(district, utc))
+    flex = FlexInputs(tuple(pumps), _ev_groups(district, utc))
+    if not dimming_14a:
+        return flex
+    mask = dimming_mask(utc, dimming_14a, district.site.timezone)
+    return with_dimming(flex, mask, step_hours(utc) if len(utc) > 1 else 1.0)
 
 
 def _ev_groups(district: District, index: pd.DatetimeIndex) -> tuple[EVGroupUnit, ...]:

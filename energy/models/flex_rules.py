@@ -66,13 +66,14 @@ def thermostat(
     heat, backup, unmet = np.zeros(n), np.zeros(n), np.zeros(n)
     if unit.store is None:
         heat = np.minimum(q, cap)
-        backup = np.minimum(q - heat, unit.backup_kw)
+        backup = np.minimum(q - heat, unit.backup_limits_kw())
         unmet = q - heat - backup
         return p_water + heat / unit.cop_space, backup, unmet, None, 0.0
     s = unit.store
     ret, gain = step_coefficients(s.loss_frac_per_h, dt_h)
     e_on, e_off = _switch_points(unit)
     e, on = s.e_initial_kwh, False
+    backup_kw = unit.backup_limits_kw()
     state = np.zeros(n)
     for t in range(n):
         on = (on or e <= e_on + 1e-9) and e < e_off - 1e-9
@@ -80,7 +81,7 @@ def thermostat(
         need = max((s.e_min_kwh - free) / gain, 0.0)
         want = max((e_off - free) / gain, need) if on else need
         heat[t] = min(want, cap[t])
-        backup[t] = min(max(need - heat[t], 0.0), unit.backup_kw)
+        backup[t] = min(max(need - heat[t], 0.0), backup_kw[t])
         unmet[t] = max(need - heat[t] - backup[t], 0.0)
         e = free + gain * (heat[t] + backup[t] + unmet[t])
         state[t] = e

@@ -81,7 +81,7 @@ UNMET_TOL_KW = 1e-9
 def unmet_steps(unit: HeatPumpUnit) -> np.ndarray:
     """Return the steps where pump and backup heater cannot cover the demand and largest loss."""
     p_water, _ = unit.hot_water_kw()
-    cap = unit.cop_space * unit.space_limits_kw(p_water) + unit.backup_kw
+    cap = unit.cop_space * unit.space_limits_kw(p_water) + unit.backup_limits_kw()
     loss = 0.0
     if unit.store is not None:
         s = unit.store
@@ -126,8 +126,9 @@ class HeatPumpBlock(_AssetBlock):
         by_id = {u.id: u for u in units}
         backed = [u for u in units if u.backup_kw > 0]
         m.HP_BACKUP = pyo.Set(initialize=[u.id for u in backed], ordered=True)
+        backup_ub = {u.id: u.backup_limits_kw().tolist() for u in backed}
         m.p_backup_heater_kw = pyo.Var(
-            m.HP_BACKUP, m.T, bounds=lambda m, b, t: (0.0, by_id[b].backup_kw)
+            m.HP_BACKUP, m.T, bounds=lambda m, b, t: (0.0, backup_ub[b][t])
         )
         short = [(u.id, int(t)) for u in units for t in unmet_steps(u)]
         m.HP_UNMET = pyo.Set(dimen=2, initialize=short, ordered=True)
@@ -215,7 +216,7 @@ class EVChargingBlock(_AssetBlock):
         powers = per_unit(m.p_ev_kw, len(groups))
         states = per_unit(m.ev_charged_kwh, len(groups))
         for g, pw, e in zip(groups, powers, states, strict=True):
-            for x, hi in zip(pw, g.p_max_kw.tolist(), strict=True):
+            for x, hi in zip(pw, g.power_limits_kw().tolist(), strict=True):
                 x.setub(hi)
             hi_e = np.cumsum(g.e_arrive_kwh)
             lo_e = np.minimum(np.cumsum(g.e_depart_kwh), hi_e)

@@ -7,6 +7,7 @@ the model.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -16,7 +17,15 @@ import pytest
 from energy.baselines import flex_baselines
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
-from energy.models.flex import EVGroupUnit, FlexInputs, HeatPumpUnit, charge_on_arrival_kw
+from energy.models.flex import (
+    EVGroupUnit,
+    FlexInputs,
+    HeatPumpUnit,
+    charge_on_arrival_kw,
+    dimmed_limit_kw,
+    dimming_mask,
+    with_dimming,
+)
 from energy.models.flex_rules import thermostat
 from energy.models.mobility import group_arrays, session_steps
 from energy.models.thermal_storage import StorageModel
@@ -184,3 +193,49 @@ def test_flex_inputs_must_sit_at_a_building() -> None:
     short = HeatPumpUnit(**{**vars(unit), "q_space_kw": np.zeros(3)})
     with pytest.raises(InputDataError, match=r"flex.heat_pumps\[0\].q_space_kw: expected 2"):
         tiny_inputs([0.0, 0.0], flex=FlexInputs((short,)))
+
+
+def test_14a_dimming_window_caps_a_wallbox_at_4_2_kw() -> None:
+    """22 kWh at 11 kW from step 0 to the end of step 3; the cheap steps 0-1 are dimmed.
+
+    Undimmed: 11 + 11 kW in the 0.10 EUR steps, 2.20 EUR. Dimmed to 4.2 kW
+    (BK6-22-300): 2 x 4.2 = 8.4 kWh at 0.10, the remaining 13.6 kWh at 0.30
+    (11 + 2.6 kW): 0.84 + 4.08 = 4.92 EUR; the car is still full by departure.
+    Charging on arrival is capped the same way and catches up after the window.
+    """
+    price = [0.10, 0.10, 0.30, 0.30]
+    group = dataclasses.replace(one_session(0.0, 4.0, 22.0, 4), controllable_14a=True)
+    free = tiny_inputs([0.0] * 4, price, flex=FlexInputs(ev_groups=(group,)))
+    assert compute_kpis(solution_schedule(free, optimise(free)))["cost_eur"] == pytest.approx(2.2)
+    dimmed = with_dimming(FlexInputs(ev_groups=(group,)), np.array([1, 1, 0, 0], bool), 1.0)
+    inputs = tiny_inputs([0.0] * 4, price, flex=dimmed)
+    schedule = solution_schedule(inputs, optimise(inputs))
+    assert schedule["p_ev_kw:H"].to_numpy() == pytest.approx([4.2, 4.2, 11.0, 2.6], abs=1e-6)
+    assert compute_kpis(schedule)["cost_eur"] == pytest.approx(4.92, abs=1e-6)
+    assert dimmed.ev_groups[0].p_on_arrival_kw == pytest.approx([4.2, 4.2, 11.0, 2.6])
+    # a group that is not controllable is not dimmed
+    plain = with_dimming(FlexInputs(ev_groups=(one_session(0.0, 4.0, 22.0, 4),)),
+                         np.ones(4, bool), 1.0)  # fmt: skip
+    assert plain.ev_groups[0].power_limits_kw() == pytest.approx([11.0] * 4)
+
+
+def test_14a_dimmed_heat_pump_limits() -> None:
+    """BK6-22-300: 4.2 kW per device; a heat pump above 11 kW keeps 0.4 x its power."""
+    assert dimmed_limit_kw(9.9) == 4.2
+    assert dimmed_limit_kw(17.3 + 3.0) == pytest.approx(0.4 * 20.3)
+    unit = dataclasses.replace(
+        heat_pump([1.0, 1.0], None), electric_kw=9.9, backup_kw=3.0, controllable_14a=True
+    )
+    dimmed = dataclasses.replace(unit, dimmed=np.array([False, True]))
+    # 9.9 + 3.0 = 12.9 kW > 11 kW: 0.4 x 12.9 = 5.16 kW; the backup heater held off
+    assert dimmed.electric_limits_kw() == pytest.approx([9.9, 5.16])
+    assert dimmed.backup_limits_kw() == pytest.approx([3.0, 0.0])
+
+
+def test_dimming_windows_in_local_time() -> None:
+    index = pd.date_range("2025-01-15 15:00", periods=6, freq="1h", tz="UTC")  # 16:00-21:00 CET
+    mask = dimming_mask(index, "17:00-19:00, 20:30-23:00", "Europe/Berlin")
+    # a step is dimmed when its start lies in a window: 17:00, 18:00 and 21:00
+    assert mask.tolist() == [False, True, True, False, False, True]
+    with pytest.raises(InputDataError, match="dimming_14a: '17-19' is not allowed"):
+        dimming_mask(index, "17-19", "Europe/Berlin")

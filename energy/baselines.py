@@ -43,6 +43,11 @@ Choices that make the three schedules comparable (documented, not hidden):
   every schedule compared is norm-compliant; the raised group-hours are
   reported as ``lighting_raised_group_h``.
 
+* **Heat pumps and EV charging** (:func:`flex_baselines`): in both baselines
+  the heat pumps run on a thermostat without look-ahead and every car charges
+  at full power from its arrival (:mod:`energy.models.flex_rules`); the
+  battery and lighting rules then see the building loads plus that electricity.
+
 With these choices both baselines are feasible schedules of the LP, so the
 optimum can never be worse than either (up to solver tolerance).
 
@@ -53,6 +58,7 @@ the class rule brings and what optimisation adds on top (:mod:`energy.kpi`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -60,8 +66,10 @@ import numpy as np
 import pandas as pd
 
 from energy.district import SUBSTATION_NODE, Battery
+from energy.models.flex_rules import rule_columns
 from energy.models.lighting import baseline_level_s0, baseline_level_s1
 from energy.system import (
+    FLEX_NODE_COLUMNS,
     DispatchInputs,
     node_injections_kw,
     node_net_kw,
@@ -381,3 +389,35 @@ def class_rule_lighting_kw(inputs: DispatchInputs) -> np.ndarray:
     dark = np.asarray(light.dark_frac, dtype=float)
     level = np.where(dark > 0, np.broadcast_to(light.min_level_frac, dark.shape), 0.0)
     return np.asarray(inputs.lighting_power_kw(level).sum(axis=0), dtype=float)
+
+
+def flex_baselines(inputs: DispatchInputs) -> tuple[BaselineResult, BaselineResult]:
+    """B0 and B1 (:mod:`energy.baselines`) with heat pumps and EV charging on their rules.
+
+    Without flexible loads these are :func:`~energy.baselines.baseline_b0` and
+    :func:`~energy.baselines.baseline_b1` unchanged. With them, the batteries'
+    and lighting's rules run on the building loads plus the flexible loads'
+    electricity at their nodes; the schedules keep ``load_kw`` as the building
+    loads and carry the flexible loads' own columns (:mod:`energy.system`).
+    Notes add ``e_heat_unmet_kwh`` and ``heat_store_refill_kwh``.
+    """
+    if inputs.flex is None:
+        return baseline_b0(inputs), baseline_b1(inputs)
+    cols, refill = rule_columns(inputs.flex, inputs.n_steps, inputs.dt_h)
+    load = inputs.load_kw.copy()
+    for col, values in cols.items():
+        quantity, _, node = col.partition(":")
+        if node and quantity in FLEX_NODE_COLUMNS:
+            load[node] = load[node].to_numpy() + values
+    derived = dataclasses.replace(inputs, load_kw=load, flex=None)
+    building_load = inputs.load_kw.to_numpy().sum(axis=1)
+    notes = {
+        "e_heat_unmet_kwh": float(cols["q_unmet_kw"].sum() * inputs.dt_h),
+        "heat_store_refill_kwh": float(refill),
+    }
+    extra = pd.DataFrame(cols, index=inputs.index)
+    out = []
+    for result in (baseline_b0(derived), baseline_b1(derived)):
+        schedule = pd.concat([result.schedule.assign(load_kw=building_load), extra], axis=1)
+        out.append(dataclasses.replace(result, schedule=schedule, notes=result.notes | notes))
+    return out[0], out[1]

@@ -174,7 +174,8 @@ def compute_kpis(
         installed capacity (equivalent full cycles); ``delta_soc_kwh`` (stored
         energy at the end minus at the start, all batteries); and, where the
         schedule has :data:`CLASS_RULE_COLUMN`, ``e_lighting_class_rule_kwh``
-        (lighting at the class minimum).
+        (lighting at the class minimum); with heat pumps or EV charging the
+        keys of :func:`flex_kpis`.
     """
     if len(schedule) == 0:
         raise InputDataError("schedule: it has no steps")
@@ -189,7 +190,8 @@ def compute_kpis(
     e_import = float(imp.sum() * dt)
     e_export = float(exp.sum() * dt)
     e_light = float(schedule["lighting_kw"].sum() * dt)
-    e_cons = float(schedule["load_kw"].sum() * dt) + e_light
+    e_flex = sum(float(schedule[c].sum() * dt) for c in FLEX_LOAD_COLUMNS if c in schedule)
+    e_cons = float(schedule["load_kw"].sum() * dt) + e_light + e_flex
     e_curt = float(schedule["pv_curtailed_kw"].sum() * dt)
     e_gen = float(schedule["pv_kw"].sum() * dt) - e_curt
     class_rule = (
@@ -197,26 +199,84 @@ def compute_kpis(
         if CLASS_RULE_COLUMN in schedule
         else {}
     )
-    return class_rule | {
-        "cost_eur": energy_cost + peak_charge_eur_per_kw * peak + bat["throughput"],
-        "energy_cost_eur": energy_cost,
-        "peak_cost_eur": peak_charge_eur_per_kw * peak,
-        "throughput_cost_eur": bat["throughput"],
-        "co2_kg": float((imp * schedule["co2_g_per_kwh"].to_numpy()).sum() * dt / 1000.0),
-        "e_import_kwh": e_import,
-        "e_export_kwh": e_export,
-        "e_consumption_kwh": e_cons,
-        "e_generation_kwh": e_gen,
-        "self_sufficiency": _ratio(e_import, e_cons),
-        "self_consumption": _ratio(e_export, e_gen),
-        "peak_import_kw": peak,
-        "e_lighting_kwh": e_light,
-        "e_curtailed_kwh": e_curt,
-        "e_charge_kwh": bat["e_ch"],
-        "e_discharge_kwh": bat["e_dis"],
-        "battery_losses_kwh": bat["e_ch"] - bat["e_dis"] - bat["delta"],
-        "battery_cycles": bat["e_dis"] / bat["capacity"] if bat["capacity"] > 0 else 0.0,
-        "delta_soc_kwh": bat["delta"],
+    return (
+        class_rule
+        | flex_kpis(schedule, dt, e_import, e_cons)
+        | {
+            "cost_eur": energy_cost + peak_charge_eur_per_kw * peak + bat["throughput"],
+            "energy_cost_eur": energy_cost,
+            "peak_cost_eur": peak_charge_eur_per_kw * peak,
+            "throughput_cost_eur": bat["throughput"],
+            "co2_kg": float((imp * schedule["co2_g_per_kwh"].to_numpy()).sum() * dt / 1000.0),
+            "e_import_kwh": e_import,
+            "e_export_kwh": e_export,
+            "e_consumption_kwh": e_cons,
+            "e_generation_kwh": e_gen,
+            "self_sufficiency": _ratio(e_import, e_cons),
+            "self_consumption": _ratio(e_export, e_gen),
+            "peak_import_kw": peak,
+            "e_lighting_kwh": e_light,
+            "e_curtailed_kwh": e_curt,
+            "e_charge_kwh": bat["e_ch"],
+            "e_discharge_kwh": bat["e_dis"],
+            "battery_losses_kwh": bat["e_ch"] - bat["e_dis"] - bat["delta"],
+            "battery_cycles": bat["e_dis"] / bat["capacity"] if bat["capacity"] > 0 else 0.0,
+            "delta_soc_kwh": bat["delta"],
+        }
+    )
+
+
+#: District columns of flexible electricity use that count as consumption [kW].
+FLEX_LOAD_COLUMNS = ("p_heat_pump_kw", "p_backup_heater_kw", "p_ev_kw")
+
+
+def flex_kpis(
+    schedule: pd.DataFrame, dt: float, e_import: float, e_consumption: float
+) -> dict[str, float]:
+    """Return the indicators of heat pumps and EV charging (empty without them).
+
+    ``e_heat_pump_kwh`` (compressor + backup heater electricity),
+    ``e_backup_heater_kwh``, ``e_ev_kwh``, ``e_electricity_kwh``
+    (consumption without heat pumps and EVs: buildings + lighting),
+    ``e_heat_kwh`` (space-heat + hot-water demand), ``e_heat_unmet_kwh``
+    (demand not met), ``scop`` (seasonal COP: compressor heat / compressor
+    electricity), ``ev_pv_share`` (share of EV energy from local generation:
+    each step's EV energy times that step's local share of consumption,
+    ``1 - import / consumption``, a proportional attribution) and
+    ``self_sufficiency_heat`` (electricity + heat: ``1 - import / (electricity
+    without heat pumps + heat delivered)``, ambient heat counting as local).
+    Energies in kWh, shares in [0, 1].
+    """
+    if not any(c in schedule for c in FLEX_LOAD_COLUMNS):
+        return {}
+
+    def energy(col: str) -> float:
+        return float(schedule[col].sum() * dt) if col in schedule else 0.0
+
+    e_hp, e_backup, e_ev = energy("p_heat_pump_kw"), energy("p_backup_heater_kw"), energy("p_ev_kw")
+    e_heat, e_unmet = energy("q_heat_demand_kw"), energy("q_unmet_kw")
+    demand = schedule["load_kw"].to_numpy() + schedule["lighting_kw"].to_numpy()
+    for col in FLEX_LOAD_COLUMNS:
+        if col in schedule:
+            demand = demand + schedule[col].to_numpy()
+    imp = schedule["p_import_kw"].to_numpy()
+    local = 1.0 - np.divide(imp, demand, out=np.ones_like(demand), where=demand > 0)
+    ev = schedule["p_ev_kw"].to_numpy() if "p_ev_kw" in schedule else np.zeros(len(schedule))
+    e_heat_delivered = e_heat - e_unmet
+    return {
+        "e_heat_pump_kwh": e_hp + e_backup,
+        "e_backup_heater_kwh": e_backup,
+        "e_ev_kwh": e_ev,
+        "e_electricity_kwh": e_consumption - e_hp - e_backup - e_ev,
+        "e_heat_kwh": e_heat,
+        "e_heat_unmet_kwh": e_unmet,
+        "scop": energy("q_heat_pump_kw") / e_hp if e_hp > 0 else math.nan,
+        "ev_pv_share": float((ev * np.clip(local, 0.0, 1.0)).sum() * dt) / e_ev
+        if e_ev > 0
+        else math.nan,
+        "self_sufficiency_heat": _ratio(
+            e_import, e_consumption - e_hp - e_backup + e_heat_delivered
+        ),
     }
 
 

@@ -30,11 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from energy.baselines import BaselineResult, baseline_b0, baseline_b1, class_rule_lighting_kw
+from energy.baselines import BaselineResult, class_rule_lighting_kw, flex_baselines
 from energy.district import DATA_DIR, District
 from energy.grid_status import grid_status
 from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
+from energy.models.flex import FlexInputs, flex_inputs
 from energy.models.grid.reactive import ReactivePower
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
@@ -115,6 +116,11 @@ class ScenarioOptions(DispatchChoices):
         None, ge=0, le=10, description="Cap export at this fraction of installed kWp"
     )
     reactive: ReactivePower = Field(default_factory=ReactivePower, description="AC check's cos phi")
+    dimming_14a: str | None = Field(
+        None,
+        max_length=200,
+        description="§14a EnWG dimming: daily local windows, e.g. 17:00-20:00 (BK6-22-300)",
+    )
 
     @field_validator("resolution", mode="before")
     @classmethod
@@ -167,6 +173,7 @@ def inputs_from_district(
     export_cap_kw: float | None = None,
     terminal_soc: TerminalSoc = "geq_initial",
     loads_kw: pd.DataFrame | None = None,
+    flex: FlexInputs | None = None,
 ) -> DispatchInputs:
     """Dispatch inputs of a district on ``index``.
 
@@ -184,6 +191,8 @@ def inputs_from_district(
         Terminal state-of-charge rule of the batteries.
     loads_kw
         Building loads [kW] if already computed; default the BDEW profiles.
+    flex
+        Heat pumps and EV charging (:func:`energy.models.flex.flex_inputs`), or None.
     """
     tz = district.site.timezone
     pv = district_pv_kw(district, weather)
@@ -207,6 +216,7 @@ def inputs_from_district(
         lighting=light,
         terminal_soc=terminal_soc,
         timezone=tz,
+        flex=flex,
     )
 
 
@@ -217,7 +227,7 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     can be recomputed later from its recorded options. Every battery ends
     with the energy it started with (``terminal_soc="equal_initial"``), in
     the optimum and in the baselines alike (:mod:`energy.kpi`, "Stored energy
-    at the horizon's end").
+    at the horizon's end"). Heat pumps and EV charging: :mod:`energy.models.flex`.
     """
     index = make_index(
         options.start.isoformat(), options.days, options.resolution, district.site.timezone
@@ -226,9 +236,8 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
     )
-    return inputs_from_district(
-        district, index, weather, export_cap_kw=export_cap, terminal_soc="equal_initial"
-    )
+    flex = flex_inputs(district, index, options.weather, options.dimming_14a)
+    return inputs_from_district(district, index, weather, export_cap, "equal_initial", flex=flex)
 
 
 def _file_record(path: Path) -> dict[str, Any]:
@@ -559,7 +568,7 @@ def _comparisons(
 ]:
     """Baselines, the class-rule lighting column, KPIs and savings of every comparison."""
     t = time.perf_counter()
-    b0, b1 = baseline_b0(inputs), baseline_b1(inputs)
+    b0, b1 = flex_baselines(inputs)
     timings["baselines_s"] = time.perf_counter() - t
     schedule = schedule.assign(**{CLASS_RULE_COLUMN: class_rule_lighting_kw(inputs)})
     kpis, saved = comparison_kpis(

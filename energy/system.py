@@ -31,6 +31,23 @@ column                    meaning [unit]
 ``pv_curtailed_kw:<node>``  curtailment per node [kW]
 ========================  =====================================================
 
+With flexible loads (:attr:`DispatchInputs.flex`, :mod:`energy.models.flex`)
+a schedule also has (:data:`FLEX_NODE_COLUMNS` enter the node powers):
+
+=============================  ================================================
+column                         meaning [unit]
+=============================  ================================================
+``p_heat_pump_kw:<b>``         compressor electricity of building b's pump [kW]
+``p_backup_heater_kw:<b>``     its backup heater (COP 1) [kW]
+``q_heat_pump_kw:<b>``         heat from its compressor (space + hot water) [kW]
+``q_heat_demand_kw:<b>``       its space-heat + hot-water demand [kW]
+``q_unmet_kw:<b>``             heat demand not met [kW] (0 when comfort holds)
+``heat_store_kwh:<b>``         its store's state at the END of the step [kWh]
+``p_ev_kw:<g>``                charging power of charger group g [kW]
+``p_heat_pump_kw``, ``p_backup_heater_kw``, ``q_heat_pump_kw``,
+``q_heat_demand_kw``, ``q_unmet_kw``, ``p_ev_kw``  district sums
+=============================  ================================================
+
 The state of charge is reported at the end of each step, as PyPSA reports
 ``state_of_charge`` (Brown et al. 2018, https://doi.org/10.5334/jors.188).
 
@@ -54,7 +71,11 @@ from energy.errors import InputDataError
 from energy.timeindex import HOURS_PER_YEAR, require_utc_index, step_hours
 
 if TYPE_CHECKING:
+    from energy.models.flex import FlexInputs
     from energy.models.lighting import LightingInputs
+
+#: Per-asset schedule columns of flexible loads that draw power at their node [kW].
+FLEX_NODE_COLUMNS = ("p_heat_pump_kw", "p_backup_heater_kw", "p_ev_kw")
 
 TerminalSoc = Literal["geq_initial", "equal_initial", "free"]
 
@@ -157,6 +178,9 @@ class DispatchInputs:
         started), ``"equal_initial"`` or ``"free"``.
     timezone
         IANA zone used to show times in messages.
+    flex
+        Heat pumps and EV charger groups (:class:`energy.models.flex.FlexInputs`)
+        or None; each sits at its building's node.
     """
 
     index: pd.DatetimeIndex
@@ -175,6 +199,7 @@ class DispatchInputs:
     peak_charge_eur_per_kw: float = 0.0
     terminal_soc: TerminalSoc = "geq_initial"
     timezone: str = "Europe/Berlin"
+    flex: FlexInputs | None = None
     dt_h: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -205,6 +230,8 @@ class DispatchInputs:
             )
         if self.lighting is not None:
             _check_lighting(self.lighting, index)
+        if self.flex is not None:
+            _check_flex(self.flex, list(map(str, self.load_kw.columns)), len(index))
 
     def _check_nodes(self) -> None:
         """Check that no building is named like the substation and every PV system has a node."""
@@ -326,6 +353,25 @@ def _check_lighting(light: LightingInputs, index: pd.DatetimeIndex) -> None:
             raise InputDataError(f"lighting.{name}: expected {g} finite values >= 0 kW")
 
 
+def _check_flex(flex: FlexInputs, buildings: list[str], n: int) -> None:
+    """Check that every flexible load sits at a building and has one value per step."""
+    kinds: tuple[tuple[str, tuple[Any, ...]], ...] = (
+        ("heat_pumps", flex.heat_pumps),
+        ("ev_groups", flex.ev_groups),
+    )
+    for kind, units in kinds:
+        for i, unit in enumerate(units):
+            if unit.id not in buildings:
+                raise InputDataError(
+                    f"flex.{kind}[{i}].id: {unit.id!r} is not a building of load_kw"
+                )
+            for name, value in vars(unit).items():
+                if isinstance(value, np.ndarray) and value.shape != (n,):
+                    raise InputDataError(
+                        f"flex.{kind}[{i}].{name}: expected {n} values, got shape {value.shape}"
+                    )
+
+
 # ---------------------------------------------------------------------------------------
 # Net power per node
 # ---------------------------------------------------------------------------------------
@@ -337,15 +383,17 @@ def node_net_kw(
     flow_kw: np.ndarray | None = None,
     lighting_kw: np.ndarray | None = None,
     curtailed_kw_by_node: Mapping[str, np.ndarray] | None = None,
+    flex_kw_by_node: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     r"""Net power per node [kW], load convention (+ = drawn from the grid).
 
     .. math::
 
         p_{n,t} = L_{n,t} - \sum_{u@n} P^{pv}_{u,t}
-                  + \sum_{b@n} F_{b,t} + P^{light}_{n,t} + P^{cur}_{n,t}
+                  + \sum_{b@n} F_{b,t} + P^{light}_{n,t} + P^{cur}_{n,t} + P^{flex}_{n,t}
 
-    summed in that order (loads, PV, batteries, lighting, curtailment), so
+    summed in that order (loads, PV, batteries, lighting, curtailment,
+    flexible loads: heat pumps and EV charging), so
     that every caller gets the same floating-point values. Parts given as
     None are left out: with all of them None this is the fixed part of the
     node powers (batteries idle, lighting off, nothing curtailed) that the
@@ -361,6 +409,8 @@ def node_net_kw(
         (G, n) power [kW] per lighting group of ``inputs.lighting``.
     curtailed_kw_by_node
         Curtailed PV [kW] per node.
+    flex_kw_by_node
+        Electricity of heat pumps and EV charging [kW] per node.
 
     Returns
     -------
@@ -380,14 +430,17 @@ def node_net_kw(
             p[lighting_node(gid)] += power
     for node, values in (curtailed_kw_by_node or {}).items():
         p[node] += values
+    for node, values in (flex_kw_by_node or {}).items():
+        p[node] += values
     return p
 
 
 def node_injections_kw(inputs: DispatchInputs, schedule: pd.DataFrame) -> pd.DataFrame:
     """Net power per node of a schedule [kW], load convention (+ = drawn from the grid).
 
-    :func:`node_net_kw` of the schedule's battery flows, lighting and
-    curtailment; the columns are :attr:`DispatchInputs.nodes`. Their sum
+    :func:`node_net_kw` of the schedule's battery flows, lighting,
+    curtailment and flexible loads (:data:`FLEX_NODE_COLUMNS`); the columns
+    are :attr:`DispatchInputs.nodes`. Their sum
     equals import - export.
     """
     flow = np.array(
@@ -407,7 +460,18 @@ def node_injections_kw(inputs: DispatchInputs, schedule: pd.DataFrame) -> pd.Dat
         for col in schedule.columns
         if col.startswith("pv_curtailed_kw:")
     }
-    p = node_net_kw(inputs, flow_kw=flow, lighting_kw=light, curtailed_kw_by_node=curtailed)
+    flex: dict[str, np.ndarray] = {}
+    for col in schedule.columns:
+        quantity, _, node = col.partition(":")
+        if node and quantity in FLEX_NODE_COLUMNS:
+            flex[node] = flex.get(node, 0.0) + schedule[col].to_numpy()
+    p = node_net_kw(
+        inputs,
+        flow_kw=flow,
+        lighting_kw=light,
+        curtailed_kw_by_node=curtailed,
+        flex_kw_by_node=flex,
+    )
     frame = pd.DataFrame(p, index=schedule.index)
     frame.columns.name = "node"
     return frame

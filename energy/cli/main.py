@@ -15,6 +15,7 @@ from energy.cli import (
     heat,
     members,
     optimise,
+    pareto,
     profile,
     pv,
     report,
@@ -55,5 +56,6 @@ for module in (
     ensemble,
     report,
     members,
+    pareto,
 ):
     module.register(app)

@@ -153,7 +153,7 @@ SaveOpt = Annotated[
 ]
 
 
-def _spec(
+def sizing_spec(
     battery: tuple[float, float | None, str, float, float | None],
     pv: tuple[float, float | None, str | None, str | None, float, float, float | None],
     discount_rate: float | None,
@@ -228,7 +228,7 @@ def size_command(
                 "give --battery-kwh-max and/or --pv-kwp-max: there is nothing to size"
             )
         district = load_district(file)
-        spec = _spec(
+        spec = sizing_spec(
             (battery_kwh_min, battery_kwh_max, battery_at, c_rate, battery_capex),
             (pv_kwp_min, pv_kwp_max, pv_building, pv_like, pv_tilt, pv_azimuth, pv_capex),
             discount_rate,

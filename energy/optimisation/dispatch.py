@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 
 from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.diagnose import check_slack, precheck, simultaneous_flows
+from energy.optimisation.flex import flex_blocks, flex_schedule_columns
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
@@ -117,9 +118,11 @@ def optimise(
     """Pre-check, build, solve and read back a dispatch; explain failures in words.
 
     ``blocks`` join the model (:func:`energy.optimisation.model.build_model`),
-    and the peak block (:func:`energy.optimisation.peak.peak_blocks`: the
-    inputs' peak charge, ``options.import_cap_kw``) when there is one;
-    their variables' solved values are in ``solution.result.values`` by
+    after the blocks of the inputs' heat pumps and EV charging
+    (:func:`energy.optimisation.flex.flex_blocks`, added here) and the peak
+    block (:func:`energy.optimisation.peak.peak_blocks`: the inputs' peak
+    charge, ``options.import_cap_kw``) when there is one; their variables'
+    solved values are in ``solution.result.values`` by
     component name (e.g. :func:`energy.optimisation.capacity.read_capacities`).
 
     Raises
@@ -133,7 +136,9 @@ def optimise(
     report = progress or no_progress
     precheck(inputs, options, blocks)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    model = build_model(inputs, options, [*blocks, *peak_blocks(inputs, options)])
+    model = build_model(
+        inputs, options, [*flex_blocks(inputs), *blocks, *peak_blocks(inputs, options)]
+    )
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve(model, options)
     solution = read_solution(model, inputs, result)
@@ -169,7 +174,7 @@ def solution_schedule(inputs: DispatchInputs, solution: DispatchSolution) -> pd.
         curtailed = {
             unit.id: solution.p_curtail_kw[i] for i, unit in enumerate(solution.layout.curtail)
         }
-    return schedule_frame(
+    schedule = schedule_frame(
         inputs,
         p_import_kw=solution.p_import_kw,
         p_export_kw=solution.p_export_kw,
@@ -179,3 +184,7 @@ def solution_schedule(inputs: DispatchInputs, solution: DispatchSolution) -> pd.
         curtailed_kw_by_node=curtailed,
         level=solution.level,
     )
+    flex = flex_schedule_columns(inputs, solution.result.values)
+    if not flex:
+        return schedule
+    return pd.concat([schedule, pd.DataFrame(flex, index=schedule.index)], axis=1)

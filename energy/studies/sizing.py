@@ -59,10 +59,12 @@ import numpy as np
 import pandas as pd
 
 from energy.analysis.annual import EXTRAPOLATED, FULL_YEAR
-from energy.district import District
+from energy.district import District, PVSystem
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
+from energy.models.flex import flex_inputs
 from energy.models.weather import weather_for_index
+from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.capacity import Capacities, read_capacities
 from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
 from energy.optimisation.options import DispatchOptions
@@ -149,7 +151,7 @@ def built_schedule(
         cut = np.clip(built.pv_kw[spec.pv.id].to_numpy() - used, 0.0, None)
         node = spec.pv.building
         curtailed[node] = curtailed[node] + cut if node in curtailed else cut
-    return schedule_frame(
+    frame = schedule_frame(
         built,
         p_import_kw=solution.p_import_kw,
         p_export_kw=solution.p_export_kw,
@@ -159,6 +161,8 @@ def built_schedule(
         curtailed_kw_by_node=curtailed,
         level=solution.level,
     )
+    flex = [c for c in base.columns if c not in frame.columns]  # heat pumps, EV charging
+    return pd.concat([frame, base[flex]], axis=1) if flex else frame
 
 
 def _on_steps(inputs: DispatchInputs, pv: PVCandidate) -> list[int]:
@@ -242,7 +246,9 @@ class SizingResult:
 
 
 @dataclass(frozen=True)
-class _Solved:
+class SizedSolution:
+    """One sized dispatch: capacities, built inputs, schedule, KPIs, costs (:func:`solve_sized`)."""
+
     caps: Capacities
     built: DispatchInputs
     schedule: pd.DataFrame
@@ -251,14 +257,20 @@ class _Solved:
     solution: DispatchSolution
 
 
-def _solve_sized(
+def solve_sized(
     inputs: DispatchInputs,
     spec: SizingSpec,
     options: DispatchOptions,
     progress: ProgressCallback | None = None,
-) -> _Solved:
+    blocks: Sequence[ModelBlock] = (),
+) -> SizedSolution:
+    """Solve capacities and dispatch in one model, with further model ``blocks`` (e.g. autarky).
+
+    ``costs`` holds :func:`capacity_costs` plus ``energy_cost_eur`` (the
+    schedule's cost), ``total_cost_eur`` and ``horizon_years``.
+    """
     block = spec.block(inputs)
-    solution = optimise(inputs, options, [block], progress=progress)
+    solution = optimise(inputs, options, [block, *blocks], progress=progress)
     caps = read_capacities(solution.result.values, block)
     built = built_inputs(inputs, spec, caps)
     schedule = built_schedule(inputs, spec, solution, built)
@@ -268,7 +280,7 @@ def _solve_sized(
     costs["energy_cost_eur"] = kpis["cost_eur"]
     costs["total_cost_eur"] = kpis["cost_eur"] + costs["horizon_cost_eur"]
     costs["horizon_years"] = years
-    return _Solved(caps, built, schedule, kpis, costs, solution)
+    return SizedSolution(caps, built, schedule, kpis, costs, solution)
 
 
 def _notes(spec: SizingSpec, caps: Capacities, years: float) -> list[str]:
@@ -341,7 +353,7 @@ def size_dispatch(
     points = _grid(sweep_battery_kwh, sweep_pv_kwp)
     runs = 1 + int(reference) + len(points)
     t0 = time.perf_counter()
-    sized = _solve_sized(inputs, spec, options, scaled(report, 0.0, 1.0 / runs))
+    sized = solve_sized(inputs, spec, options, scaled(report, 0.0, 1.0 / runs))
     result = sized.solution.result
     costs = dict(sized.costs)
     reference_kpis = None
@@ -469,7 +481,7 @@ def _fixed_sizes(
     rows = []
     for i, (kwh, kwp) in enumerate(points):
         report(done_frac + i * run_frac, f"fixed size: {_describe(kwh, kwp)}")
-        point = _solve_sized(inputs, with_fixed_capacity(spec, kwh, kwp), options)
+        point = solve_sized(inputs, with_fixed_capacity(spec, kwh, kwp), options)
         rows.append(
             {
                 "battery_kwh": kwh,
@@ -545,26 +557,9 @@ def size(
         With ``district`` the district as built.
     """
     report = progress or no_progress
-    tz = district.site.timezone
-    index = make_index(options.start.isoformat(), options.days, options.resolution, tz)
     report(0.0, f"weather, PV, loads and tariff for {options.days} days")
     t0 = time.perf_counter()
-    weather = weather_for_index(index, district.site, options.weather)
-    export_cap = (
-        None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
-    )
-    # stored energy at the end equalised, as in every scenario run (energy.kpi)
-    inputs = inputs_from_district(
-        district, index, weather, export_cap_kw=export_cap, terminal_soc="equal_initial"
-    )
-    template = None
-    if spec.pv is not None:
-        template = next((p for p in district.pv if p.id == spec.pv.like), None)
-        spec = dataclasses.replace(spec, pv=resolve_pv_candidate(district, spec.pv, weather))
-    if spec.battery is not None and spec.battery.id in {b.id for b in district.batteries}:
-        raise InputDataError(
-            f"battery.id: {spec.battery.id!r} is already a battery of the district"
-        )
+    inputs, spec, template = sizing_inputs(district, options, spec)
     t_inputs = time.perf_counter() - t0
     result = size_dispatch(
         inputs,
@@ -577,8 +572,43 @@ def size(
     )
     result.district = built_district(district, spec, result.capacities, template)
     result.metadata["district"] = {"name": district.site.name, "spec_hash": district.spec_hash()}
-    result.metadata["horizon"]["timezone"] = tz
+    result.metadata["horizon"]["timezone"] = district.site.timezone
     result.metadata["options"] = options.model_dump(mode="json")
     result.metadata["data_files"] = scenario_data_files(district, options)
     result.metadata["timings_s"]["inputs_s"] = t_inputs
     return result
+
+
+def sizing_inputs(
+    district: District, options: ScenarioOptions, spec: SizingSpec
+) -> tuple[DispatchInputs, SizingSpec, PVSystem | None]:
+    """Dispatch inputs of a sizing run, the spec with its PV candidate resolved, the PV template.
+
+    As :func:`energy.scenario.scenario_inputs` (stored energy at the end
+    equalised, heat pumps and EV charging included); ``export_cap_frac`` is
+    taken of the existing kWp only.
+    """
+    tz = district.site.timezone
+    index = make_index(options.start.isoformat(), options.days, options.resolution, tz)
+    weather = weather_for_index(index, district.site, options.weather)
+    export_cap = (
+        None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
+    )
+    # stored energy at the end equalised, as in every scenario run (energy.kpi)
+    inputs = inputs_from_district(
+        district,
+        index,
+        weather,
+        export_cap_kw=export_cap,
+        terminal_soc="equal_initial",
+        flex=flex_inputs(district, index, options.weather, options.dimming_14a),
+    )
+    template = None
+    if spec.pv is not None:
+        template = next((p for p in district.pv if p.id == spec.pv.like), None)
+        spec = dataclasses.replace(spec, pv=resolve_pv_candidate(district, spec.pv, weather))
+    if spec.battery is not None and spec.battery.id in {b.id for b in district.batteries}:
+        raise InputDataError(
+            f"battery.id: {spec.battery.id!r} is already a battery of the district"
+        )
+    return inputs, spec, template

@@ -1,0 +1,289 @@
+r"""Heat pumps with thermal storage and EV charging as model blocks.
+
+:class:`HeatPumpBlock` and :class:`EVChargingBlock` are model blocks
+(:mod:`energy.optimisation.blocks`, stage ``"assets"``) over the flexible
+loads of :attr:`energy.system.DispatchInputs.flex` (:mod:`energy.models.flex`);
+:func:`flex_blocks` returns those a district needs and
+:func:`energy.optimisation.dispatch.optimise` adds them by itself.
+:func:`flex_schedule_columns` reads a solution back into the schedule columns
+of :mod:`energy.system`.
+
+Heat pump of building :math:`b` (compressor electricity :math:`P_{b,t}`,
+hot water :math:`W_{b,t}` heated in its step at :math:`\mathrm{COP}^{w}_{b,t}`,
+space heat through the store at :math:`\mathrm{COP}^{s}_{b,t}`, see
+:mod:`energy.models.flex`):
+
+.. math::
+
+    W_{b,t} \le P_{b,t} \le W_{b,t} + \bar P^{s}_{b,t}, \qquad
+    0 \le B_{b,t} \le \bar B_b, \qquad U_{b,t} \ge 0
+
+    E_{b,t+1} = r_b E_{b,t} + g_b \big(\mathrm{COP}^{s}_{b,t} (P_{b,t} - W_{b,t})
+                + B_{b,t} + U_{b,t} - Q^{s}_{b,t} - l_{0,b}\big), \quad
+    \underline E_b \le E_{b,s} \le \bar E_b, \quad E_{b,0} = E^0_b \le E_{b,n}
+
+with the exact step coefficients :math:`r_b = e^{-k_b \Delta t}`,
+:math:`g_b = (1 - r_b)/k_b` (:func:`energy.models.thermal_storage.step_coefficients`);
+without a store the heat is delivered as demanded
+(:math:`\mathrm{COP}^{s}(P - W) + B + U = Q^{s}`). :math:`\bar P^{s}` keeps
+compressor heat within the rated heat output and electricity within the
+electric rating (:meth:`~energy.models.flex.HeatPumpUnit.space_limits_kw`).
+The comfort band is a hard bound; a shortfall :math:`U` [kW] exists only in
+steps where the pump and backup heater together cannot cover the demand and
+the store's loss (:func:`unmet_steps`) and costs the model's slack penalty,
+so it is zero wherever comfort can be met, and reported where it cannot.
+
+EV charger group :math:`g` (charged energy :math:`C_{g,s}` on the boundary
+points, the envelope of :class:`energy.models.flex.EVGroupUnit`):
+
+.. math::
+
+    0 \le p_{g,t} \le \bar p_{g,t}, \quad C_{g,t+1} = C_{g,t} + p_{g,t} \Delta t, \quad
+    C_{g,0} = 0, \quad D_{g,t} \le C_{g,t+1} \le A_{g,t}
+
+with :math:`D, A` the cumulative energy of departed and arrived sessions:
+every car that has left is full, none charges before it has come. Vehicle-to-
+grid is not modelled (charging only).
+
+==========================  ============================  =====
+symbol                      attribute                     unit
+==========================  ============================  =====
+:math:`P_{b,t}`             ``p_heat_pump_kw[b, t]``      kW
+:math:`B_{b,t}`             ``p_backup_heater_kw[b, t]``  kW
+:math:`U_{b,t}`             ``q_unmet_kw[b, t]``          kW
+:math:`E_{b,s}`             ``heat_store_kwh[b, s]``      kWh
+:math:`p_{g,t}`             ``p_ev_kw[g, t]``             kW
+:math:`C_{g,s}`             ``ev_charged_kwh[g, s]``      kWh
+==========================  ============================  =====
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from energy.models.flex import EVGroupUnit, HeatPumpUnit, district_flex_sums, heat_pump_columns
+from energy.models.thermal_storage import step_coefficients
+from energy.optimisation.blocks import BlockTerms, ModelBlock, Stage
+from energy.optimisation.layout import DispatchLayout
+from energy.optimisation.options import DispatchOptions
+from energy.optimisation.rows import equal, linear, per_unit
+from energy.system import DispatchInputs
+
+#: Tolerance of the shortfall test [kW].
+UNMET_TOL_KW = 1e-9
+
+
+def unmet_steps(unit: HeatPumpUnit) -> np.ndarray:
+    """Return the steps where pump and backup heater cannot cover the demand and largest loss."""
+    p_water, _ = unit.hot_water_kw()
+    cap = unit.cop_space * unit.space_limits_kw(p_water) + unit.backup_limits_kw()
+    loss = 0.0
+    if unit.store is not None:
+        s = unit.store
+        loss = max(s.loss_kw + s.loss_frac_per_h * max(s.e_max_kwh, 0.0), 0.0)
+    return np.flatnonzero(unit.q_space_kw + loss > cap + UNMET_TOL_KW)
+
+
+class _AssetBlock:
+    """A block whose electricity joins the balance (stage ``"assets"``)."""
+
+    @property
+    def stage(self) -> Stage:
+        """Assets: the block's electricity joins the balance."""
+        return "assets"
+
+
+@dataclass(frozen=True)
+class HeatPumpBlock(_AssetBlock):
+    """The district's heat pumps, their stores and comfort (module docstring)."""
+
+    units: tuple[HeatPumpUnit, ...]
+
+    def define(
+        self,
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        layout: DispatchLayout,
+        options: DispatchOptions,
+    ) -> BlockTerms:
+        """Add compressor, backup, shortfall and store variables and the heat balance rows."""
+        units = self.units
+        ids = [u.id for u in units]
+        m.HP = pyo.Set(initialize=ids, ordered=True)
+        water = [u.hot_water_kw()[0] for u in units]
+        limit = [u.space_limits_kw(w) for u, w in zip(units, water, strict=True)]
+        m.p_heat_pump_kw = pyo.Var(m.HP, m.T)
+        p = per_unit(m.p_heat_pump_kw, len(units))
+        for pu, w, lim in zip(p, water, limit, strict=True):
+            for x, lo, hi in zip(pu, w.tolist(), (w + lim).tolist(), strict=True):
+                x.setlb(lo)
+                x.setub(hi)
+        by_id = {u.id: u for u in units}
+        backed = [u for u in units if u.backup_kw > 0]
+        m.HP_BACKUP = pyo.Set(initialize=[u.id for u in backed], ordered=True)
+        backup_ub = {u.id: u.backup_limits_kw().tolist() for u in backed}
+        m.p_backup_heater_kw = pyo.Var(
+            m.HP_BACKUP, m.T, bounds=lambda m, b, t: (0.0, backup_ub[b][t])
+        )
+        short = [(u.id, int(t)) for u in units for t in unmet_steps(u)]
+        m.HP_UNMET = pyo.Set(dimen=2, initialize=short, ordered=True)
+        m.q_unmet_kw = pyo.Var(m.HP_UNMET, bounds=(0.0, None))
+        stored = [u for u in units if u.store is not None]
+        m.HP_STORE = pyo.Set(initialize=[u.id for u in stored], ordered=True)
+        m.heat_store_kwh = pyo.Var(m.HP_STORE, m.S)
+        for u, e in zip(
+            stored, per_unit(m.heat_store_kwh, len(stored)) if stored else [], strict=True
+        ):
+            assert u.store is not None
+            for x in e:
+                x.setlb(u.store.e_min_kwh)
+                x.setub(u.store.e_max_kwh)
+            e[0].fix(u.store.e_initial_kwh)
+            e[-1].setlb(max(u.store.e_initial_kwh, u.store.e_min_kwh))
+        p_of = dict(zip(ids, p, strict=True))
+        w_of = dict(zip(ids, water, strict=True))
+        self._heat_rows(m, inputs, p_of, w_of, by_id)
+        injection: dict[tuple[str, int], list[tuple[float, Any]]] = {}
+        for b, pu in p_of.items():
+            for t, x in enumerate(pu):
+                injection[(b, t)] = [(1.0, x)]
+        for b, t in m.p_backup_heater_kw:
+            injection[(b, t)].append((1.0, m.p_backup_heater_kw[b, t]))
+        cost = [(layout.penalty, m.q_unmet_kw[k]) for k in short]
+        return BlockTerms(injection=injection, cost=cost)
+
+    @staticmethod
+    def _heat_rows(
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        p_of: Mapping[str, list[Any]],
+        w_of: Mapping[str, np.ndarray],
+        by_id: Mapping[str, HeatPumpUnit],
+    ) -> None:
+        """One heat balance per pump and step: the store's state equation, or heat = demand."""
+        dt = inputs.dt_h
+        unmet = set(m.HP_UNMET)
+        coef = {}
+        for b, u in by_id.items():
+            k = 0.0 if u.store is None else u.store.loss_frac_per_h
+            coef[b] = step_coefficients(k, dt)
+
+        def rule(m: pyo.ConcreteModel, b: str, t: int) -> Any:
+            u = by_id[b]
+            cop = float(u.cop_space[t])
+            heat_w = cop * float(w_of[b][t])
+            coefs, xs = [cop], [p_of[b][t]]
+            if u.backup_kw > 0:
+                coefs.append(1.0)
+                xs.append(m.p_backup_heater_kw[b, t])
+            if (b, t) in unmet:
+                coefs.append(1.0)
+                xs.append(m.q_unmet_kw[b, t])
+            demand = float(u.q_space_kw[t])
+            if u.store is None:
+                return equal(linear(coefs, xs), demand + heat_w)
+            ret, gain = coef[b]
+            rows = [-gain * c for c in coefs] + [1.0, -ret]
+            xs += [m.heat_store_kwh[b, t + 1], m.heat_store_kwh[b, t]]
+            return equal(linear(rows, xs), -gain * (demand + u.store.loss_kw + heat_w))
+
+        m.heat_balance = pyo.Constraint(m.HP, m.T, rule=rule)
+
+
+@dataclass(frozen=True)
+class EVChargingBlock(_AssetBlock):
+    """The district's charger groups: charging within the sessions' envelope (module docstring)."""
+
+    groups: tuple[EVGroupUnit, ...]
+
+    def define(
+        self,
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        layout: DispatchLayout,
+        options: DispatchOptions,
+    ) -> BlockTerms:
+        """Add charging power and charged energy per group, and the energy rows."""
+        groups = self.groups
+        m.EV = pyo.Set(initialize=[g.id for g in groups], ordered=True)
+        m.p_ev_kw = pyo.Var(m.EV, m.T, bounds=(0.0, None))
+        m.ev_charged_kwh = pyo.Var(m.EV, m.S)
+        powers = per_unit(m.p_ev_kw, len(groups))
+        states = per_unit(m.ev_charged_kwh, len(groups))
+        for g, pw, e in zip(groups, powers, states, strict=True):
+            for x, hi in zip(pw, g.power_limits_kw().tolist(), strict=True):
+                x.setub(hi)
+            hi_e = np.cumsum(g.e_arrive_kwh)
+            lo_e = np.minimum(np.cumsum(g.e_depart_kwh), hi_e)
+            e[0].fix(0.0)
+            for x, lo, hi in zip(e[1:], lo_e.tolist(), hi_e.tolist(), strict=True):
+                x.setlb(lo)
+                x.setub(hi)
+        dt = inputs.dt_h
+        at = {g.id: (pw, e) for g, pw, e in zip(groups, powers, states, strict=True)}
+
+        def rule(m: pyo.ConcreteModel, g: str, t: int) -> Any:
+            pw, e = at[g]
+            return equal(linear([1.0, -1.0, -dt], [e[t + 1], e[t], pw[t]]), 0.0)
+
+        m.ev_energy = pyo.Constraint(m.EV, m.T, rule=rule)
+        injection = {
+            (g.id, t): [(1.0, x)]
+            for g, pw in zip(groups, powers, strict=True)
+            for t, x in enumerate(pw)
+        }
+        return BlockTerms(injection=injection)
+
+
+def flex_blocks(inputs: DispatchInputs) -> list[ModelBlock]:
+    """Return the blocks of the flexible loads (none without :attr:`DispatchInputs.flex`)."""
+    flex = inputs.flex
+    if flex is None:
+        return []
+    blocks: list[ModelBlock] = []
+    if flex.heat_pumps:
+        blocks.append(HeatPumpBlock(flex.heat_pumps))
+    if flex.ev_groups:
+        blocks.append(EVChargingBlock(flex.ev_groups))
+    return blocks
+
+
+def flex_schedule_columns(
+    inputs: DispatchInputs, values: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Return the flexible loads' schedule columns (:mod:`energy.system`) of a solved model.
+
+    ``values`` are the solved values by component name
+    (:attr:`energy.optimisation.solve.SolveResult.values`).
+    """
+    flex = inputs.flex
+    if flex is None:
+        return {}
+    n = inputs.n_steps
+    cols: dict[str, np.ndarray] = {}
+    units = flex.heat_pumps
+    if units:
+        p = values["p_heat_pump_kw"].reshape(len(units), n)
+        backed = [u.id for u in units if u.backup_kw > 0]
+        bk = values["p_backup_heater_kw"].reshape(len(backed), n) if backed else np.zeros((0, n))
+        stored = [u.id for u in units if u.store is not None]
+        store = values["heat_store_kwh"].reshape(len(stored), n + 1) if stored else None
+        unmet = np.zeros((len(units), n))
+        pairs = [(i, int(t)) for i, u in enumerate(units) for t in unmet_steps(u)]
+        if pairs:
+            rows, steps = zip(*pairs, strict=True)
+            unmet[list(rows), list(steps)] = values["q_unmet_kw"]
+        backup = {b: bk[i] for i, b in enumerate(backed)}
+        states = {b: store[i, 1:] for i, b in enumerate(stored)} if store is not None else {}
+        for i, u in enumerate(units):
+            cols |= heat_pump_columns(u, p[i], backup.get(u.id), unmet[i], states.get(u.id))
+    if flex.ev_groups:
+        ev = values["p_ev_kw"].reshape(len(flex.ev_groups), n)
+        for i, g in enumerate(flex.ev_groups):
+            cols[f"p_ev_kw:{g.id}"] = ev[i]
+    return cols | district_flex_sums(cols, n)

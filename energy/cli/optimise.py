@@ -9,6 +9,7 @@ import typer
 
 from energy.cli._grid_status import print_grid_status
 from energy.cli._options import (
+    AllowSiteMismatchOpt,
     DaysOpt,
     FileArg,
     JsonOpt,
@@ -135,6 +136,7 @@ def optimise(
             "commerce 0.90)",
         ),
     ] = None,
+    allow_site_mismatch: AllowSiteMismatchOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Optimise batteries and street lighting; compare with baselines B0 and B1."""
@@ -153,6 +155,7 @@ def optimise(
             grid_aware=grid_aware,
             import_cap_kw=import_cap,
             reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
+            allow_site_mismatch=allow_site_mismatch,
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
+from energy.ac_check import grid_summary
 from energy.baselines import BaselineResult, class_rule_lighting_kw, flex_baselines
 from energy.district import DATA_DIR, District
 from energy.grid_status import grid_status
@@ -416,31 +417,6 @@ def _warnings(solution: DispatchSolution, grid_aware: GridAwareResult | None) ->
     return warnings
 
 
-def _grid_summary(
-    district: District,
-    options: ScenarioOptions,
-    run: tuple[DispatchInputs, pd.DataFrame, pd.DataFrame],
-    net: pp.pandapowerNet | None,
-    grid_aware: GridAwareResult | None,
-    report: ProgressCallback,
-    timings: dict[str, float],
-) -> dict[str, Any] | None:
-    """Return the AC check's summary of the run (inputs, schedule, node powers), if one is done."""
-    if grid_aware is not None:
-        # the last AC check of the grid-aware loop is the check of this schedule
-        return dict(grid_aware.check.summary) | {"grid_aware": grid_aware.record()}
-    if not options.ac_check:
-        return None
-    from energy.ac_check import check_run
-
-    report(0.8, f"AC power-flow check of {len(run[2])} steps")
-    t = time.perf_counter()
-    progress = scaled(report, 0.8, 0.98)
-    checked = check_run(district, *run, options.reactive, net=net, progress=progress)
-    timings["ac_check_s"] = time.perf_counter() - t
-    return dict(checked.summary)
-
-
 def _metadata(
     district: District,
     options: ScenarioOptions,
@@ -526,7 +502,9 @@ def run_scenario(
     schedule, (b0, b1), kpis, saved = _comparisons(inputs, schedule, timings)
     node_p = node_injections_kw(inputs, schedule)
     run = (inputs, schedule, node_p)
-    grid = _grid_summary(district, options, run, net, grid_aware, report, timings)
+    grid = grid_summary(
+        district, run, options.reactive, options.ac_check, net, grid_aware, report, timings
+    )
     if grid is not None:
         grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start

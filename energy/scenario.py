@@ -51,6 +51,7 @@ from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
 from energy.timeindex import RESOLUTIONS, horizon_record, make_index
+from energy.variants import added_pv_kwp
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
@@ -432,6 +433,7 @@ def _metadata(
         if net_record is not None and "licence" in net_record
         else [],
         "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
+        "pv_added_kwp": added_pv_kwp(district),
         "horizon": horizon_record(inputs.index, district.site.timezone),
         "options": options.model_dump(mode="json"),
         "data_files": scenario_data_files(district, options),

@@ -2,7 +2,7 @@
 
 :func:`schedule_q_kvar` splits a schedule into what each node draws or feeds
 (building loads, PV output after curtailment, street lighting) and gives each
-part its reactive power (:mod:`energy.models.grid.reactive`: load cos phi by
+part its reactive power (:mod:`energy.models.reactive`: load cos phi by
 profile, PV by VDE-AR-N 4105's cos phi(P), lighting); batteries exchange
 active power only. :func:`check_run` is the AC check of a scenario and of
 grid-aware dispatch (:func:`energy.optimisation.grid_aware.grid_aware_dispatch`
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from energy.district import District
-from energy.models.grid.reactive import ReactivePower, node_q_kvar
+from energy.models.reactive import ReactivePower, node_q_kvar
 from energy.progress import ProgressCallback, scaled
 from energy.system import DispatchInputs, curtailable_kw_by_node
 

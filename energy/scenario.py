@@ -37,9 +37,9 @@ from energy.grid_status import grid_status
 from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
 from energy.models.flex import FlexInputs, flex_inputs
-from energy.models.grid.reactive import ReactivePower
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
+from energy.models.reactive import ReactivePower
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
 from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
 from energy.models.weather.site import SiteCheck
@@ -93,7 +93,7 @@ class ScenarioOptions(DispatchChoices):
     header places it more than ``site_max_distance_km`` from the site, or in
     another time zone, is an error unless ``allow_site_mismatch`` (then a
     warning; :mod:`energy.models.weather.site`). ``reactive``: cos phi of
-    loads, lighting and PV in the AC check (:mod:`energy.models.grid.reactive`).
+    loads, lighting and PV in the AC check (:mod:`energy.models.reactive`).
 
     ``ac_check`` checks the optimised schedule with an AC power flow.
     ``grid_aware`` dispatches with linearised grid limits, re-checked with the

@@ -1,4 +1,4 @@
-"""Reactive power in the AC check (energy/models/grid/reactive.py, energy/ac_check.py).
+"""Reactive power in the AC check (energy/models/reactive.py, energy/ac_check.py).
 
 References: the VDE-AR-N 4105 cos phi(P) characteristic evaluated by hand, and
 the exact solution of a two-bus network (slack, one cable, one PQ node) by
@@ -22,7 +22,7 @@ import pandapower as pp
 import pytest
 
 from energy.district import District, district_from_dict
-from energy.models.grid.reactive import (
+from energy.models.reactive import (
     DEFAULT_LOAD_COS_PHI,
     ReactivePower,
     pv_cos_phi,

@@ -177,6 +177,7 @@ def optimise(
                 "definitions": SAVINGS_NOTE,
                 "grid": result.grid,
                 "grid_status": result.metadata["grid_status"],
+                "pv_added_kwp": result.metadata.get("pv_added_kwp", {}),
                 **source_fields(info),
                 "warnings": result.metadata["warnings"],
                 "outputs": [str(p) for p in written],
@@ -244,6 +245,13 @@ def _print_result(result: ScenarioResult, title: str) -> None:
                 f"{aware['copper_plate_violations']} violations)"
             )
     print_grid_status(result.metadata["grid_status"])
+    added = result.metadata.get("pv_added_kwp") or {}
+    if added:
+        print_table(
+            f"PV added by the scenario: {sum(added.values()):,.1f} kWp on {len(added)} roofs",
+            ["building", "kWp"],
+            [[b, f"{kwp:,.2f}"] for b, kwp in added.items()],
+        )
     echo_sources(export_info(result.metadata))
 
 

@@ -2,7 +2,7 @@
 
 :func:`schedule_q_kvar` splits a schedule into what each node draws or feeds
 (building loads, PV output after curtailment, street lighting) and gives each
-part its reactive power (:mod:`energy.models.grid.reactive`: load cos phi by
+part its reactive power (:mod:`energy.models.reactive`: load cos phi by
 profile, PV by VDE-AR-N 4105's cos phi(P), lighting); batteries exchange
 active power only. :func:`check_run` is the AC check of a scenario and of
 grid-aware dispatch (:func:`energy.optimisation.grid_aware.grid_aware_dispatch`
@@ -11,21 +11,23 @@ takes :func:`q_kvar_of` of the run).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from energy.district import District
-from energy.models.grid.reactive import ReactivePower, node_q_kvar
-from energy.progress import ProgressCallback
+from energy.models.reactive import ReactivePower, node_q_kvar
+from energy.progress import ProgressCallback, scaled
 from energy.system import DispatchInputs, curtailable_kw_by_node
 
 if TYPE_CHECKING:
     import pandapower as pp
 
     from energy.models.grid.check import GridCheckResult
+    from energy.optimisation.grid_aware import GridAwareResult
 
 
 def pv_output_kw(inputs: DispatchInputs, schedule: pd.DataFrame) -> pd.DataFrame:
@@ -95,3 +97,32 @@ def check_run(
 
     q = schedule_q_kvar(district, inputs, schedule, settings)
     return check_schedule(district, node_p_kw, q_kvar=q, net=net, progress=progress)
+
+
+def grid_summary(
+    district: District,
+    run: tuple[DispatchInputs, pd.DataFrame, pd.DataFrame],
+    settings: ReactivePower | None,
+    ac_check: bool,
+    net: pp.pandapowerNet | None,
+    grid_aware: GridAwareResult | None,
+    report: ProgressCallback,
+    timings: dict[str, float],
+) -> dict[str, Any] | None:
+    """Return the AC check's summary of a run (inputs, schedule, node powers), if one is done.
+
+    With grid-aware dispatch its last AC check is the check of the schedule
+    (plus ``grid_aware``, :meth:`~energy.optimisation.grid_aware.GridAwareResult.record`);
+    else :func:`check_run` when ``ac_check``; the time taken goes to
+    ``timings["ac_check_s"]``.
+    """
+    if grid_aware is not None:
+        return dict(grid_aware.check.summary) | {"grid_aware": grid_aware.record()}
+    if not ac_check:
+        return None
+    report(0.8, f"AC power-flow check of {len(run[2])} steps")
+    t = time.perf_counter()
+    progress = scaled(report, 0.8, 0.98)
+    checked = check_run(district, *run, settings, net=net, progress=progress)
+    timings["ac_check_s"] = time.perf_counter() - t
+    return dict(checked.summary)

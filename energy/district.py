@@ -202,7 +202,28 @@ class Building(HeatMobilityFields):
         ge=0, le=5000, description="Position along the feeder, from the substation [m]"
     )
     households: int | None = Field(None, ge=0, le=10000, description="Dwellings (information)")
+    pv_allowed: bool = Field(
+        True,
+        description="Added PV may go on this roof (false: roof terrace, green roof, no own roof)",
+    )
+    roof_area_m2: float | None = Field(
+        None,
+        ge=0,
+        le=1e6,
+        description="Usable roof area for PV [m2]; None: not surveyed, no area limit known",
+    )
     description: str = ""
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_roof(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic would take it for the JSON schema. Roof fields
+        # at their defaults are left out, so older files keep their spec hash.
+        data = HeatMobilityFields._omit_unset(self, handler)
+        if data.get("roof_area_m2") is None:
+            data.pop("roof_area_m2", None)
+        if data.get("pv_allowed") is True:
+            data.pop("pv_allowed", None)
+        return data
 
     @model_validator(mode="after")
     def _heat(self) -> Building:
@@ -227,7 +248,7 @@ class PVSystem(SpecModel):
         180.0, ge=0, lt=360, description="Module azimuth [deg], 0 = north, 180 = south"
     )
     mount: Literal["roof", "open_rack"] = Field(
-        "roof", description="Mounting, selects the SAPM cell-temperature parameters"
+        "roof", description="Mounting, selects the cell-temperature model (energy.models.pv)"
     )
     gamma_pdc_per_k: float = Field(
         -0.0037, ge=-0.01, le=0, description="Power temperature coefficient [1/K]"

@@ -30,17 +30,19 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
+from energy.ac_check import grid_summary
 from energy.baselines import BaselineResult, class_rule_lighting_kw, flex_baselines
 from energy.district import DATA_DIR, District
 from energy.grid_status import grid_status
 from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
 from energy.models.demand import district_loads_kw
 from energy.models.flex import FlexInputs, flex_inputs
-from energy.models.grid.reactive import ReactivePower
 from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
+from energy.models.reactive import ReactivePower
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
 from energy.models.weather import DEFAULT_TRY_FILE, weather_for_index
+from energy.models.weather.site import SiteCheck
 from energy.optimisation.diagnose import simultaneous_flows
 from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
 from energy.optimisation.options import DispatchChoices
@@ -48,7 +50,8 @@ from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
-from energy.timeindex import RESOLUTIONS, YEAR_MIN_HOURS, horizon_label, make_index
+from energy.timeindex import RESOLUTIONS, horizon_record, make_index
+from energy.variants import added_pv_kwp
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
@@ -86,7 +89,11 @@ class ScenarioOptions(DispatchChoices):
     or 1h. ``weather``: None for the shipped test reference year mapped onto
     the horizon, ``"clearsky"``, or a weather or forecast file.
     ``export_cap_frac`` optionally caps export at that fraction of the
-    installed kWp (e.g. 0.6 for the former German 60 % rule).
+    installed kWp (e.g. 0.6 for the former German 60 % rule). Weather whose
+    header places it more than ``site_max_distance_km`` from the site, or in
+    another time zone, is an error unless ``allow_site_mismatch`` (then a
+    warning; :mod:`energy.models.weather.site`). ``reactive``: cos phi of
+    loads, lighting and PV in the AC check (:mod:`energy.models.reactive`).
 
     ``ac_check`` checks the optimised schedule with an AC power flow.
     ``grid_aware`` dispatches with linearised grid limits, re-checked with the
@@ -121,6 +128,14 @@ class ScenarioOptions(DispatchChoices):
         max_length=200,
         description="§14a EnWG dimming: daily local windows, e.g. 17:00-20:00 (BK6-22-300)",
     )
+    allow_site_mismatch: bool = Field(
+        False, description="Run with weather far from the site or in another time zone (warned)"
+    )
+    site_max_distance_km: float = Field(100.0, gt=0, le=20100, description="Weather to site [km]")
+
+    def site_check(self) -> SiteCheck:
+        """How strictly the run's weather must fit the site (:mod:`energy.models.weather.site`)."""
+        return SiteCheck(self.allow_site_mismatch, self.site_max_distance_km)
 
     @field_validator("resolution", mode="before")
     @classmethod
@@ -217,6 +232,7 @@ def inputs_from_district(
         terminal_soc=terminal_soc,
         timezone=tz,
         flex=flex,
+        notes=tuple(weather.attrs.get("site_warnings", ())),
     )
 
 
@@ -232,7 +248,7 @@ def scenario_inputs(district: District, options: ScenarioOptions) -> DispatchInp
     index = make_index(
         options.start.isoformat(), options.days, options.resolution, district.site.timezone
     )
-    weather = weather_for_index(index, district.site, options.weather)
+    weather = weather_for_index(index, district.site, options.weather, options.site_check())
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
     )
@@ -402,53 +418,6 @@ def _warnings(solution: DispatchSolution, grid_aware: GridAwareResult | None) ->
     return warnings
 
 
-def _horizon_record(inputs: DispatchInputs, tz: str) -> dict[str, Any]:
-    """Start, end (of the last interval), steps, step length, zone and label of a run.
-
-    ``hours`` is the horizon's length, ``full_year`` whether it covers a year
-    (:data:`YEAR_MIN_HOURS`), ``label`` :func:`horizon_label`; annual figures of
-    a horizon that is not a full year carry ``extrapolated_from: label``
-    (:func:`energy.analysis.economics.annualisation`).
-    """
-    index = inputs.index
-    hours = len(index) * inputs.dt_h
-    return {
-        "start": str(index[0]),
-        "end": str(index[-1] + (index[1] - index[0]) if len(index) > 1 else index[-1]),
-        "steps": len(index),
-        "dt_h": inputs.dt_h,
-        "timezone": tz,
-        "hours": hours,
-        "full_year": hours >= YEAR_MIN_HOURS,
-        "label": horizon_label(index, tz),
-    }
-
-
-def _grid_summary(
-    district: District,
-    options: ScenarioOptions,
-    run: tuple[DispatchInputs, pd.DataFrame, pd.DataFrame],
-    net: pp.pandapowerNet | None,
-    grid_aware: GridAwareResult | None,
-    report: ProgressCallback,
-    timings: dict[str, float],
-) -> dict[str, Any] | None:
-    """Return the AC check's summary of the run (inputs, schedule, node powers), if one is done."""
-    if grid_aware is not None:
-        # the last AC check of the grid-aware loop is the check of this schedule
-        return dict(grid_aware.check.summary) | {"grid_aware": grid_aware.record()}
-    if not options.ac_check:
-        return None
-    from energy.ac_check import check_run
-
-    report(0.8, f"AC power-flow check of {len(run[2])} steps")
-    t = time.perf_counter()
-    progress = scaled(report, 0.8, 0.98)
-    checked = check_run(district, *run, options.reactive, net=net, progress=progress)
-    timings["ac_check_s"] = time.perf_counter() - t
-    return dict(checked.summary)
-
-
 def _metadata(
     district: District,
     options: ScenarioOptions,
@@ -464,7 +433,8 @@ def _metadata(
         if net_record is not None and "licence" in net_record
         else [],
         "district": {"name": district.site.name, "spec_hash": district.spec_hash()},
-        "horizon": _horizon_record(inputs, district.site.timezone),
+        "pv_added_kwp": added_pv_kwp(district),
+        "horizon": horizon_record(inputs.index, district.site.timezone),
         "options": options.model_dump(mode="json"),
         "data_files": scenario_data_files(district, options),
         "network": net_record,
@@ -534,13 +504,15 @@ def run_scenario(
     schedule, (b0, b1), kpis, saved = _comparisons(inputs, schedule, timings)
     node_p = node_injections_kw(inputs, schedule)
     run = (inputs, schedule, node_p)
-    grid = _grid_summary(district, options, run, net, grid_aware, report, timings)
+    grid = grid_summary(
+        district, run, options.reactive, options.ac_check, net, grid_aware, report, timings
+    )
     if grid is not None:
         grid["network"] = net_record
     timings["total_s"] = time.perf_counter() - t_start
     metadata = _metadata(district, options, inputs, solution, net_record, timings)
     status = grid_status(kpis, grid, schedule["p_import_kw"].to_numpy(), options.import_cap_kw)
-    metadata.update(_result_notes(solution, grid_aware, (b0, b1), status))
+    metadata.update(_result_notes(inputs, solution, grid_aware, (b0, b1), status))
     headline = saved[f"vs_{HEADLINE_BASELINE}"]["cost_eur"]
     report(
         1.0,
@@ -599,17 +571,18 @@ def _network_for(
 
 
 def _result_notes(
+    inputs: DispatchInputs,
     solution: DispatchSolution,
     grid_aware: GridAwareResult | None,
     baselines: tuple[BaselineResult, BaselineResult],
     status: dict[str, Any],
 ) -> dict[str, Any]:
-    """Warnings, baseline notes, comparisons, grid status (energy.grid_status), grid-aware."""
+    """Warnings (inputs' notes first), baseline notes, comparisons, grid status, grid-aware."""
     notes: dict[str, Any] = {
         "baselines": {b.name: b.notes for b in baselines},
         "comparisons": dict(COMPARISON_RECORD),
         "grid_status": status,
-        "warnings": _warnings(solution, grid_aware) + status["warnings"],
+        "warnings": [*inputs.notes, *_warnings(solution, grid_aware), *status["warnings"]],
     }
     if grid_aware is not None:
         notes["grid_aware"] = grid_aware.record()

@@ -181,6 +181,9 @@ class DispatchInputs:
     flex
         Heat pumps and EV charger groups (:class:`energy.models.flex.FlexInputs`)
         or None; each sits at its building's node.
+    notes
+        What the inputs' sources warn about, in words (e.g. weather recorded
+        far from the site, :mod:`energy.models.weather.site`); a run's warnings.
     """
 
     index: pd.DatetimeIndex
@@ -200,6 +203,7 @@ class DispatchInputs:
     terminal_soc: TerminalSoc = "geq_initial"
     timezone: str = "Europe/Berlin"
     flex: FlexInputs | None = None
+    notes: tuple[str, ...] = ()
     dt_h: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

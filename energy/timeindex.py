@@ -11,6 +11,7 @@ Conventions used throughout :mod:`energy`:
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -149,3 +150,25 @@ def horizon_label(index: pd.DatetimeIndex, tz: str) -> str:
     first, last = local[0].date(), local[-1].date()
     days = (last - first).days + 1
     return f"{days} day{'' if days == 1 else 's'} ({first.isoformat()}..{last.isoformat()})"
+
+
+def horizon_record(index: pd.DatetimeIndex, tz: str) -> dict[str, Any]:
+    """Start, end (of the last interval), steps, step length, zone and label of a horizon.
+
+    ``hours`` is the horizon's length, ``full_year`` whether it covers a year
+    (:data:`YEAR_MIN_HOURS`), ``label`` :func:`horizon_label`; annual figures of
+    a horizon that is not a full year carry ``extrapolated_from: label``
+    (:func:`energy.analysis.economics.annualisation`).
+    """
+    dt_h = step_hours(index)
+    hours = len(index) * dt_h
+    return {
+        "start": str(index[0]),
+        "end": str(index[-1] + (index[1] - index[0]) if len(index) > 1 else index[-1]),
+        "steps": len(index),
+        "dt_h": dt_h,
+        "timezone": tz,
+        "hours": hours,
+        "full_year": hours >= YEAR_MIN_HOURS,
+        "label": horizon_label(index, tz),
+    }

@@ -5,15 +5,28 @@ and dim the side streets one class lower?" is a :class:`ScenarioChanges`
 applied to a district spec by :func:`apply_changes`. The result is a new,
 fully validated :class:`~energy.district.District`; the original is unchanged.
 
-Added PV given as a district total is split over the buildings in proportion
-to their annual demand (a self-consumption-oriented placement: roofs of the
-big consumers get the most), each share becoming one south-facing system with
-the PVWatts defaults of :class:`~energy.district.PVSystem`.
+Added PV given as a district total (``pv_added_total_kwp``) goes only onto
+roofs that allow it (``Building.pv_allowed``; the Gera file marks roof
+terraces, roof gardens, green roofs and units without a roof of their own as
+not allowed) and never beyond a roof's remaining potential, where its usable
+area is known: ``roof_area_m2`` x :data:`ROOF_KWP_PER_M2` minus the kWp
+already on it (:func:`roof_potential_kwp`). With every allowed roof's area
+known the total is split in proportion to the remaining potentials (so no
+roof is overfilled) and a total beyond their sum is refused; otherwise in
+proportion to annual demand (roofs of the big consumers get the most), each
+roof with a known area capped at its potential and the rest passed on
+(:func:`split_total_kwp`). Each share becomes one system
+(``PV-ADD-<building>``) with the orientation of the roof's first existing
+system (its layout), else south at 30 deg, and the PVWatts defaults of
+:class:`~energy.district.PVSystem`; :func:`added_pv_kwp` lists them per
+building (a run's ``metadata["pv_added_kwp"]``). Each is priced by its own
+size band (:meth:`energy.analysis.economics.EconomicAssumptions.pv_capex_eur_per_kwp`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -84,7 +97,8 @@ class ScenarioChanges(_Change):
         0.0,
         ge=0,
         le=1e5,
-        description="PV added over the whole district [kWp], split by annual demand",
+        description="PV added over the whole district [kWp], on roofs that allow PV, within "
+        "their usable area (by remaining roof potential, else by annual demand)",
     )
     pv: list[PVAddition] = Field(default_factory=list, description="PV added per building")
     batteries: list[BatteryAddition] = Field(default_factory=list)
@@ -107,17 +121,106 @@ def _unique_id(wanted: str, taken: set[str]) -> str:
     return candidate
 
 
-def split_total_kwp(district: District, total_kwp: float) -> dict[str, float]:
-    """Split ``total_kwp`` [kWp] over the buildings in proportion to annual demand.
+#: Peak power per m2 of usable roof for added PV [kWp/m2]: 430 Wp modules on a flat roof,
+#: east-west at 15 deg (data/gera/README.md, "Roof PV").
+ROOF_KWP_PER_M2 = 0.19
+#: Id prefix of the systems :func:`apply_changes` adds from ``pv_added_total_kwp``.
+ADDED_PV_PREFIX = "PV-ADD-"
+_TOL_KWP = 1e-9
 
-    Returns building id -> kWp; buildings without demand get nothing. When no
-    building has demand, the total is split evenly.
+
+def roof_potential_kwp(district: District) -> dict[str, float | None]:
+    """Remaining PV potential of every roof that allows PV [kWp]; None where its area is unknown.
+
+    ``roof_area_m2 x ROOF_KWP_PER_M2 - kWp installed on the building``, at least 0.
     """
-    demand = {b.id: b.annual_kwh for b in district.buildings}
-    weight_sum = sum(demand.values())
-    if weight_sum <= 0:
-        return {b: total_kwp / len(demand) for b in demand}
-    return {b: total_kwp * w / weight_sum for b, w in demand.items() if w > 0}
+    installed: dict[str, float] = {}
+    for p in district.pv:
+        installed[p.building] = installed.get(p.building, 0.0) + p.kwp
+    return {
+        b.id: None
+        if b.roof_area_m2 is None
+        else max(b.roof_area_m2 * ROOF_KWP_PER_M2 - installed.get(b.id, 0.0), 0.0)
+        for b in district.buildings
+        if b.pv_allowed
+    }
+
+
+def split_total_kwp(district: District, total_kwp: float) -> dict[str, float]:
+    """Place ``total_kwp`` [kWp] on the roofs that allow PV (module docstring).
+
+    Returns building id -> kWp (buildings that get nothing are left out).
+
+    Raises
+    ------
+    InputDataError
+        No roof allows PV, or the total exceeds the remaining potential of
+        the allowed roofs whose areas are all known.
+    """
+    potential = roof_potential_kwp(district)
+    if not potential:
+        raise InputDataError("pv_added_total_kwp: no building allows PV (pv_allowed is false)")
+    if all(v is not None for v in potential.values()):
+        room = {b: float(v) for b, v in potential.items() if v}
+        free = math.fsum(room.values())
+        if total_kwp > free + _TOL_KWP:
+            raise InputDataError(
+                f"pv_added_total_kwp: {total_kwp:,.1f} kWp do not fit on the roofs that allow "
+                f"PV; their remaining potential is {free:,.1f} kWp (usable roof_area_m2 x "
+                f"{ROOF_KWP_PER_M2} kWp/m2 minus the kWp installed)"
+            )
+        return {b: total_kwp * v / free for b, v in room.items()}
+    demand = {b.id: b.annual_kwh for b in district.buildings if b.id in potential}
+    if math.fsum(demand.values()) <= 0:
+        demand = dict.fromkeys(demand, 1.0)
+    return _fill_by_weight(total_kwp, demand, potential)
+
+
+def _fill_by_weight(
+    total_kwp: float, weight: dict[str, float], cap: dict[str, float | None]
+) -> dict[str, float]:
+    """Split in proportion to ``weight``; a share above its cap is capped and the rest passed on.
+
+    The result keeps the order of ``weight`` (the district's building order).
+    """
+    out = dict.fromkeys(weight, 0.0)
+    left, open_ = total_kwp, [b for b, w in weight.items() if w > 0]
+    while left > _TOL_KWP and open_:
+        w_sum = math.fsum(weight[b] for b in open_)
+        share = {b: left * weight[b] / w_sum for b in open_}
+        room = {b: c - out[b] for b in open_ if (c := cap[b]) is not None}
+        full = [b for b, r in room.items() if share[b] >= r]
+        if not full:
+            for b in open_:
+                out[b] += share[b]
+            left = 0.0
+            break
+        for b in full:
+            out[b] += room[b]
+            left -= room[b]
+        open_ = [b for b in open_ if b not in full]
+    if left > _TOL_KWP:
+        raise InputDataError(
+            f"pv_added_total_kwp: {left:,.1f} kWp do not fit on the roofs that allow PV"
+        )
+    return {b: v for b, v in out.items() if v > _TOL_KWP}
+
+
+def added_pv_kwp(district: District) -> dict[str, float]:
+    """Return the kWp a scenario added per building (systems ``PV-ADD-<building>``)."""
+    out: dict[str, float] = {}
+    for p in district.pv:
+        if p.id.startswith(ADDED_PV_PREFIX):
+            out[p.building] = out.get(p.building, 0.0) + p.kwp
+    return out
+
+
+def _roof_layout(district: District, building: str) -> dict[str, float]:
+    """Tilt and azimuth of the building's first PV system (its roof's layout), if any."""
+    for p in district.pv:
+        if p.building == building:
+            return {"tilt_deg": p.tilt_deg, "azimuth_deg": p.azimuth_deg}
+    return {}
 
 
 def apply_changes(district: District, changes: ScenarioChanges) -> District:
@@ -155,12 +258,12 @@ def apply_changes(district: District, changes: ScenarioChanges) -> District:
     pv_additions = list(changes.pv)
     if changes.pv_added_total_kwp > 0:
         pv_additions += [
-            PVAddition(building=b, kwp=kwp)
+            PVAddition(building=b, kwp=kwp, **_roof_layout(district, b))
             for b, kwp in split_total_kwp(district, changes.pv_added_total_kwp).items()
         ]
     for add in pv_additions:
         system = add.model_dump(exclude={"id"})
-        system["id"] = _unique_id(add.id or f"PV-ADD-{add.building}", pv_ids)
+        system["id"] = _unique_id(add.id or f"{ADDED_PV_PREFIX}{add.building}", pv_ids)
         data["pv"].append(system)
 
     battery_ids = {b.id for b in district.batteries}

@@ -262,8 +262,8 @@ def run_grid_geojson(
 
     The AC time series is recomputed from the stored net power per node with
     the same network (built from the district, or the district version's
-    imported grid) and limits as the run's check, so the largest loadings
-    equal the run's ``grid`` summary.
+    imported grid), reactive power (the run's ``options.reactive``) and limits
+    as the run's check, so the largest loadings equal the run's ``grid`` summary.
     """
     run, result = crud.results.get_result(session, principal, run_id)
     key = (run.id, result.created_at, "grid.geojson")
@@ -272,15 +272,19 @@ def run_grid_geojson(
         return cached
     if result.node_p_kw_parquet is None or result.grid is None:
         raise NotFoundError(f"run {run_id} made no AC check, so it has no grid results")
-    from energy.models.grid.check import check_schedule
+    from energy.ac_check import check_run
     from energy.models.grid.geojson import to_geojson
-    from energy.scenario import scenario_network
+    from energy.scenario import ScenarioOptions, scenario_inputs, scenario_network
 
     district, options = load_run_inputs(session, run)
     node_p_kw = frame_from_parquet(result.node_p_kw_parquet)
     imported = load_run_network(session, run, options)
     net, _ = scenario_network(district, [str(c) for c in node_p_kw.columns], imported)
-    checked = check_schedule(district, node_p_kw, net=net)
+    # the same reactive power per node as the run's check (energy.ac_check)
+    run_options = ScenarioOptions.model_validate(options)
+    inputs = scenario_inputs(district, run_options)
+    schedule = frame_from_parquet(result.schedule_parquet)
+    checked = check_run(district, inputs, schedule, node_p_kw, run_options.reactive, net=net)
     info = export_info(session, run, settings)
     collection: dict[str, Any] = to_geojson(net, checked.timeseries)
     collection["metadata"] |= {

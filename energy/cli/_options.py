@@ -20,6 +20,13 @@ WeatherOpt = Annotated[
     str | None,
     typer.Option("--weather", help="Weather file or 'clearsky' (default: shipped TRY)"),
 ]
+AllowSiteMismatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-site-mismatch",
+        help="Run with weather recorded far from the site or in another time zone (warned)",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 RunDirArg = Annotated[Path, typer.Argument(help="Run folder (energy optimise --out)")]
 RunDistrictOpt = Annotated[

@@ -100,6 +100,17 @@ def _schedule(
     return district_b0_node_p_kw(district, index, weather_for_index(index, district.site, weather))
 
 
+def _b0_with_reactive(
+    district: District, start: str, days: int, resolution: str, weather: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """B0's node powers [kW] and their reactive power [kvar] (energy.studies.hosting)."""
+    from energy.models.weather import weather_for_index
+    from energy.studies.hosting import district_b0_q_kvar
+
+    index = make_index(start, days, resolution, district.site.timezone)
+    return district_b0_q_kvar(district, index, weather_for_index(index, district.site, weather))
+
+
 def _violation_groups(found: pd.DataFrame) -> list[dict[str, Any]]:
     """One record per element and kind: count, worst value and its local time."""
     if not len(found):
@@ -141,7 +152,14 @@ def check(
     resolution: ResolutionOpt = "1h",
     weather: WeatherOpt = None,
     network: NetworkOpt = None,
-    cos_phi: Annotated[float, typer.Option("--cos-phi", help="Power factor of node powers")] = 1.0,
+    cos_phi: Annotated[
+        float | None,
+        typer.Option(
+            "--cos-phi",
+            help="One power factor for every node; default: B0 with loads by profile and PV by "
+            "VDE-AR-N 4105 (energy.models.reactive), a --schedule at cos phi 1",
+        ),
+    ] = None,
     v_min: Annotated[float, typer.Option("--v-min", help="Lower voltage limit [pu]")] = 0.90,
     v_max: Annotated[float, typer.Option("--v-max", help="Upper voltage limit [pu]")] = 1.10,
     max_loading: Annotated[
@@ -157,10 +175,18 @@ def check(
     with friendly_errors():
         district = load_district(file)
         limits = Limits(v_min, v_max, max_loading, rise)
-        nodes = _schedule(district, schedule, start, days, resolution, weather)
+        q_kvar, reactive = None, f"cos phi {cos_phi or 1.0:g} at every node"
+        if schedule is None and cos_phi is None:
+            nodes, q_kvar = _b0_with_reactive(district, start, days, resolution, weather)
+            reactive = "loads by profile, PV by VDE-AR-N 4105 cos phi(P) (energy.models.reactive)"
+        else:
+            nodes = _schedule(district, schedule, start, days, resolution, weather)
         runner = TimeSeriesRunner(_network(district, network))
         result = runner.run(
-            nodes, cos_phi=cos_phi, progress=None if as_json else progress_printer()
+            nodes,
+            q_kvar=q_kvar,
+            cos_phi=cos_phi or 1.0,
+            progress=None if as_json else progress_printer(),
         )
         checked = check_result(result, limits, district.site.timezone)
     groups = _violation_groups(checked.violations)
@@ -169,13 +195,14 @@ def check(
             {
                 "file": str(file),
                 "summary": checked.summary,
+                "reactive_power": reactive,
                 "limits": asdict(limits),
                 "violations": groups,
             }
         )
         return
     print_table(
-        f"{file}: AC grid check",
+        f"{file}: AC grid check ({reactive})",
         ["figure", "value"],
         [(k, v) for k, v in checked.summary.items()],
         number_format="{:,.4g}",

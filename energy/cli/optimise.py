@@ -9,6 +9,7 @@ import typer
 
 from energy.cli._grid_status import print_grid_status
 from energy.cli._options import (
+    AllowSiteMismatchOpt,
     DaysOpt,
     FileArg,
     JsonOpt,
@@ -135,6 +136,7 @@ def optimise(
             "commerce 0.90)",
         ),
     ] = None,
+    allow_site_mismatch: AllowSiteMismatchOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Optimise batteries and street lighting; compare with baselines B0 and B1."""
@@ -153,6 +155,7 @@ def optimise(
             grid_aware=grid_aware,
             import_cap_kw=import_cap,
             reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
+            allow_site_mismatch=allow_site_mismatch,
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(
@@ -174,6 +177,7 @@ def optimise(
                 "definitions": SAVINGS_NOTE,
                 "grid": result.grid,
                 "grid_status": result.metadata["grid_status"],
+                "pv_added_kwp": result.metadata.get("pv_added_kwp", {}),
                 **source_fields(info),
                 "warnings": result.metadata["warnings"],
                 "outputs": [str(p) for p in written],
@@ -241,6 +245,13 @@ def _print_result(result: ScenarioResult, title: str) -> None:
                 f"{aware['copper_plate_violations']} violations)"
             )
     print_grid_status(result.metadata["grid_status"])
+    added = result.metadata.get("pv_added_kwp") or {}
+    if added:
+        print_table(
+            f"PV added by the scenario: {sum(added.values()):,.1f} kWp on {len(added)} roofs",
+            ["building", "kWp"],
+            [[b, f"{kwp:,.2f}"] for b, kwp in added.items()],
+        )
     echo_sources(export_info(result.metadata))
 
 

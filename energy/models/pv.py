@@ -17,9 +17,13 @@ start-labelled UTC interval means) and each :class:`~energy.district.PVSystem`:
    used by PVWatts v5 (n = 1.526, K = 4 /m, L = 2 mm; De Soto et al. 2006,
    DOI 10.1016/j.solener.2005.06.010):
    :math:`E_{eff} = E_b\,IAM(AOI) + E_{sky} + E_{ground}`.
-4. Cell temperature, SAPM (King, Boyson & Kratochvil 2004, SAND2004-3535):
-   :math:`T_c = E_{poa} e^{a + b\,WS} + T_a + \Delta T\,E_{poa}/1000`, with
-   parameters by mount (:data:`SAPM_TEMPERATURE_BY_MOUNT`).
+4. Cell temperature by mount. Roof: PVWatts v5's own roof-mount treatment,
+   the Fuentes (1987) heat balance with INOCT 49 C (Dobos 2014, section 7;
+   :func:`energy.models.cell_temperature.fuentes_cell_c`). Open rack: SAPM
+   (King, Boyson & Kratochvil 2004, SAND2004-3535)
+   :math:`T_c = E_{poa} e^{a + b\,WS} + T_a + \Delta T\,E_{poa}/1000` with the
+   open-rack glass/polymer set (:data:`SAPM_TEMPERATURE_BY_MOUNT`), which
+   reproduces the PVWatts open-rack reference year within 2 % (tests).
 5. PVWatts DC (Dobos 2014, PVWatts Version 5 Manual, NREL/TP-6A20-62641, eq. 1-2):
    :math:`P_{dc} = \frac{E_{eff}}{1000} P_{dc0} (1 + \gamma (T_c - 25))
    (1 - L_{sys})`, with :math:`P_{dc0}` = kWp, :math:`\gamma` = ``gamma_pdc_per_k``,
@@ -44,22 +48,19 @@ import pvlib
 
 from energy.district import District, PVSystem, Site
 from energy.errors import InputDataError
+from energy.models.cell_temperature import INOCT_BY_MOUNT, fuentes_cell_c
 from energy.models.weather import WeatherSource, check_weather, solar_geometry, weather_for_index
 from energy.timeindex import make_index, step_hours, year_index
 
 logger = logging.getLogger(__name__)
 
-#: SAPM cell-temperature parameter set per mount (pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS,
-#: from King et al. 2004, Table 1). Roof: modules on rails a few cm above a pitched roof
-#: are closer to King's "close roof mount" (a = -2.98, b = -0.0471, dT = 1 C) than to
-#: the open rack; the insulated-back set (no air gap, building-integrated) would be
-#: hotter still. The choice is conservative: at 800 W/m2, 20 C, 1 m/s it gives a cell
-#: temperature of about 60 C against PVWatts' roof-mount INOCT of 49 C (Dobos 2014),
-#: and about 4 % less energy than the open rack at Gera (917 vs 955 kWh/kWp, TRY 2015).
-SAPM_TEMPERATURE_BY_MOUNT: dict[str, str] = {
-    "roof": "close_mount_glass_glass",
-    "open_rack": "open_rack_glass_polymer",
-}
+#: SAPM cell-temperature parameter set of open-rack systems
+#: (pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS, King et al. 2004, Table 1). Roof
+#: systems use PVWatts' roof-mount model instead (INOCT 49 C, module docstring): the
+#: SAPM "close roof mount" set used before ran roof cells about 10 K hotter than
+#: PVWatts' roof mount above 200 W/m2 (measured on the PVWatts Denver year: +9.6 K)
+#: and their yields about 3 % low.
+SAPM_TEMPERATURE_BY_MOUNT: dict[str, str] = {"open_rack": "open_rack_glass_polymer"}
 
 #: Reference inverter efficiency of the PVWatts inverter curve (Dobos 2014).
 ETA_INV_REF = 0.9637
@@ -128,17 +129,35 @@ def plane_of_array(system: PVSystem, weather: pd.DataFrame, geometry: pd.DataFra
     )
 
 
-def _ac_kw_per_kwp(system: PVSystem, weather: pd.DataFrame, poa: pd.DataFrame) -> np.ndarray:
-    """AC power per kWp [kW/kWp] from POA irradiance (steps 4-6 of the module)."""
+def cell_temperature_c(
+    system: PVSystem, weather: pd.DataFrame, poa_global: pd.Series
+) -> np.ndarray:
+    """Cell temperature [C] of a system by its mount (step 4 of the module)."""
+    if system.mount == "roof":
+        return fuentes_cell_c(
+            poa_global,
+            weather["temp_air"],
+            weather["wind_speed"],
+            INOCT_BY_MOUNT["roof"],
+            system.tilt_deg,
+        )
     params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][
         SAPM_TEMPERATURE_BY_MOUNT[system.mount]
     ]
-    t_cell = pvlib.temperature.sapm_cell(
-        poa["poa_global"].to_numpy(),
-        weather["temp_air"].to_numpy(),
-        weather["wind_speed"].to_numpy(),
-        **params,
+    return np.asarray(
+        pvlib.temperature.sapm_cell(
+            poa_global.to_numpy(),
+            weather["temp_air"].to_numpy(),
+            weather["wind_speed"].to_numpy(),
+            **params,
+        ),
+        dtype=float,
     )
+
+
+def _ac_kw_per_kwp(system: PVSystem, weather: pd.DataFrame, poa: pd.DataFrame) -> np.ndarray:
+    """AC power per kWp [kW/kWp] from POA irradiance (steps 4-6 of the module)."""
+    t_cell = cell_temperature_c(system, weather, poa["poa_global"])
     pdc = pvlib.pvsystem.pvwatts_dc(
         poa["poa_effective"].to_numpy(), t_cell, 1.0, system.gamma_pdc_per_k
     ) * (1.0 - system.losses_frac)

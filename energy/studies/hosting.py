@@ -13,7 +13,8 @@ from __future__ import annotations
 import pandapower as pp
 import pandas as pd
 
-from energy.baselines import baseline_node_p_kw
+from energy.ac_check import schedule_q_kvar
+from energy.baselines import baseline_b0, baseline_node_p_kw
 from energy.district import District
 from energy.errors import InputDataError
 from energy.models.grid.build import build_network
@@ -24,9 +25,11 @@ from energy.models.grid.hosting import (
     reference_pv_kw_per_kwp,
 )
 from energy.models.grid.powerflow import Method
+from energy.models.reactive import ReactivePower
 from energy.models.weather import weather_for_index
 from energy.progress import ProgressCallback
 from energy.scenario import inputs_from_district
+from energy.system import node_injections_kw
 from energy.timeindex import require_utc_index, year_index
 
 
@@ -51,6 +54,29 @@ def district_b0_node_p_kw(
     elif not weather.index.equals(utc):
         raise InputDataError("weather: its index differs from the schedule index")
     return baseline_node_p_kw(inputs_from_district(district, utc, weather))
+
+
+def district_b0_q_kvar(
+    district: District,
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame | None = None,
+    settings: ReactivePower | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Net active [kW] and reactive [kvar] power per node of the district's B0, load convention.
+
+    The reactive power is :func:`energy.ac_check.schedule_q_kvar` of B0's
+    schedule (loads by profile, PV by VDE-AR-N 4105, lighting), as a run's AC
+    check takes it. Parameters as :func:`district_b0_node_p_kw`, plus the
+    reactive-power ``settings``.
+    """
+    utc = require_utc_index(index)
+    if weather is None:
+        weather = weather_for_index(utc, district.site)
+    elif not weather.index.equals(utc):
+        raise InputDataError("weather: its index differs from the schedule index")
+    inputs = inputs_from_district(district, utc, weather)
+    b0 = baseline_b0(inputs).schedule
+    return node_injections_kw(inputs, b0), schedule_q_kvar(district, inputs, b0, settings)
 
 
 def district_hosting_capacity(

@@ -590,7 +590,7 @@ def sizing_inputs(
     """
     tz = district.site.timezone
     index = make_index(options.start.isoformat(), options.days, options.resolution, tz)
-    weather = weather_for_index(index, district.site, options.weather)
+    weather = weather_for_index(index, district.site, options.weather, options.site_check())
     export_cap = (
         None if options.export_cap_frac is None else options.export_cap_frac * district.total_kwp
     )

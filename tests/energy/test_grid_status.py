@@ -105,3 +105,7 @@ def test_cli_grid_status_table_shows_the_broken_3_percent_rule(sunny_cooperative
     hosting = [line for line in res.stdout.splitlines() if "hosting capacity" in line]
     assert "EXCEEDED" in hosting[0]
     assert "warning: Voltage rise" in res.stderr
+    # the added PV is listed per building, only on roofs that allow PV
+    assert "PV added by the scenario: 800.0 kWp on 36 roofs" in " ".join(res.stdout.split())
+    listed = {line.split()[1] for line in res.stdout.splitlines() if line.startswith("│ MF")}
+    assert "MF01" in listed and not listed & {"MF04", "MF10", "MF15", "MF17", "MF18", "MF21"}

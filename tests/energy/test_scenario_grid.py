@@ -126,7 +126,9 @@ def test_run_on_an_imported_simbench_grid(gera: District, simbench_net) -> None:
     assert used["licence"] == "ODbL-1.0" and "10.3390/en13123290" in used["attribution"]
     assert "map_to_district" in used["node_map"]
     assert res.metadata["data_licences"] == ["ODbL-1.0"]
-    assert export_info(res.metadata)["data_licences"] == ["ODbL-1.0"]
+    exported = export_info(res.metadata)["data_licences"]  # the grid first, then the data files
+    assert exported[0] == "ODbL-1.0"
+    assert any(line.startswith("CC-BY-4.0: Bundesnetzagentur | SMARD.de") for line in exported)
     # the net given is not changed by the run (the mapping works on a copy)
     assert "MF01" not in set(simbench_net["node"].index)
 

@@ -117,3 +117,78 @@ def test_lighting_class_out_of_family_is_refused(district: Any) -> None:
         )
     with pytest.raises(ValueError, match="not an EN 13201-2 class"):
         LightingChange(group="L1", design_class="Z9")
+
+
+# ---------------------------------------------------------------------------
+# PV additions that respect roofs
+# ---------------------------------------------------------------------------
+def test_roof_potential_split_by_hand(district: Any) -> None:
+    spec = {**SPEC, "buildings": [dict(b) for b in SPEC["buildings"]]}
+    # B1: 200 m2 usable x 0.19 kWp/m2 = 38 kWp, 20 installed -> 18 kWp left;
+    # B2: 100 m2 -> 19 kWp left; B3: not allowed (green roof)
+    spec["buildings"][0]["roof_area_m2"] = 200.0
+    spec["buildings"][1]["roof_area_m2"] = 100.0
+    spec["buildings"][2].update(pv_allowed=False, roof_area_m2=500.0)
+    roofs = district_from_dict(spec)
+    # 18.5 kWp in proportion to 18 : 19 -> 9.0 and 9.5 kWp
+    assert split_total_kwp(roofs, 18.5) == pytest.approx({"B1": 9.0, "B2": 9.5})
+    # 37 kWp fill both exactly; 37.1 kWp do not fit and are refused with the figures
+    assert split_total_kwp(roofs, 37.0) == pytest.approx({"B1": 18.0, "B2": 19.0})
+    with pytest.raises(InputDataError, match=r"37\.1 kWp do not fit .* potential is 37\.0 kWp"):
+        split_total_kwp(roofs, 37.1)
+    # with B2's area unknown: by demand (75 : 25) with B1 capped at its 18 kWp
+    spec["buildings"][1]["roof_area_m2"] = None
+    mixed = district_from_dict(spec)
+    assert split_total_kwp(mixed, 40.0) == pytest.approx({"B1": 18.0, "B2": 22.0})
+    assert split_total_kwp(mixed, 20.0) == pytest.approx({"B1": 15.0, "B2": 5.0})
+
+
+@pytest.fixture(scope="module")
+def gera() -> Any:
+    from energy.district import GERA_DISTRICT_FILE, load_district
+
+    return load_district(GERA_DISTRICT_FILE)
+
+
+#: The eleven Gera roofs the README keeps without PV (terraces, garden, green roof, no roof).
+NO_PV = {"MF04", "MF10", "MF15", "MF17", "MF18", "MF21", "CO01", "CO02", "CO03", "CO04", "CO06"}
+
+
+def test_200_kwp_on_gera_land_only_on_allowed_roofs_within_their_area(gera: Any) -> None:
+    import re
+
+    from energy.variants import ROOF_KWP_PER_M2, added_pv_kwp
+
+    assert {b.id for b in gera.buildings if not b.pv_allowed} == NO_PV
+    changed = apply_changes(gera, ScenarioChanges(pv_added_total_kwp=200.0))
+    placed = added_pv_kwp(changed)  # the per-building list a run records
+    assert sum(placed.values()) == pytest.approx(200.0)
+    assert not set(placed) & NO_PV and len(placed) == 47 - 11
+    # the roofs' usable areas from data/gera/README.md "Roof PV" (40 % of a flat roof's
+    # area, "roof NNN m2" in the descriptions): with them, +200 kWp still land only on
+    # allowed roofs and no roof with a known area gets more than its remaining potential
+    areas = {}
+    for b in gera.buildings:
+        found = re.search(r"roof (\d+) m2", b.description)
+        if found and b.pv_allowed:
+            areas[b.id] = 0.4 * float(found.group(1))
+    surveyed = gera.model_copy(
+        update={
+            "buildings": [
+                b.model_copy(update={"roof_area_m2": areas.get(b.id)}) for b in gera.buildings
+            ]
+        }
+    )
+    installed = {b: sum(p.kwp for p in gera.pv if p.building == b) for b in areas}
+    placed = added_pv_kwp(apply_changes(surveyed, ScenarioChanges(pv_added_total_kwp=200.0)))
+    assert sum(placed.values()) == pytest.approx(200.0)
+    assert not set(placed) & NO_PV
+    for b, kwp in placed.items():
+        if b in areas:
+            assert installed[b] + kwp <= areas[b] * ROOF_KWP_PER_M2 + 1e-9, b
+    # the east-west roofs are full already (MF01: 216 m2 x 0.19 = 41.0 kWp, 41.3 installed)
+    assert "MF01" not in placed
+    # every added system has its roof's layout (MF03: south rows at 15 deg)
+    mf03 = next(p for p in apply_changes(gera, ScenarioChanges(pv_added_total_kwp=200.0)).pv
+                if p.id == "PV-ADD-MF03")  # fmt: skip
+    assert (mf03.tilt_deg, mf03.azimuth_deg) == (15.0, 180.0)

@@ -9,9 +9,9 @@ Modules:
   (:func:`run_timeseries`, :class:`TimeSeriesRunner`, :class:`GridTimeSeriesResult`);
 * :mod:`~energy.models.grid.check`: limits, violations, KPIs
   (:class:`Limits`, :func:`violations`, :func:`check_schedule`, :class:`GridCheckResult`);
-* :mod:`~energy.models.grid.reactive`: reactive power of loads (cos phi by
-  profile), lighting and PV (VDE-AR-N 4105 cos phi(P)) (:class:`ReactivePower`,
-  :func:`node_q_kvar`);
+* reactive power of loads, lighting and PV for the AC check is
+  :mod:`energy.models.reactive` (outside this package, so that it loads
+  without pandapower);
 * :mod:`~energy.models.grid.hosting`: PV hosting capacity of a base schedule
   (:func:`hosting_capacity`); a district's, on its baseline B0, is
   :func:`energy.studies.hosting.district_hosting_capacity`;

@@ -19,6 +19,7 @@ from energy.district import Site
 from energy.errors import InputDataError
 from energy.models.weather.clearsky import clear_sky
 from energy.models.weather.frame import CANONICAL_COLUMNS, check_weather, fmt_file_time
+from energy.models.weather.site import SiteCheck, check_site
 from energy.models.weather.sources import WeatherSource, load_source
 from energy.timeindex import require_utc_index, step_hours, year_index
 
@@ -137,7 +138,10 @@ def align_to_index(frame: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame
 
 
 def weather_for_index(
-    index: pd.DatetimeIndex, site: Site, source: WeatherSource = None
+    index: pd.DatetimeIndex,
+    site: Site,
+    source: WeatherSource = None,
+    site_check: SiteCheck | None = None,
 ) -> pd.DataFrame:
     """Return canonical weather on exactly ``index`` (15 min, 30 min or 1 h steps).
 
@@ -155,6 +159,10 @@ def weather_for_index(
         :func:`~energy.models.weather.clearsky.clear_sky` at the site. A path: a
         weather file, see :func:`~energy.models.weather.sources.read_weather`. A
         dict: a parsed Open-Meteo response. A DataFrame: a canonical frame.
+    site_check
+        How strictly the weather's header must fit the site
+        (:class:`~energy.models.weather.site.SiteCheck`, default strict);
+        the mismatches allowed are ``attrs["site_warnings"]`` of the result.
 
     A source that covers ``index`` is used at its own dates. One that does not,
     but spans a whole year (a typical year), is mapped with
@@ -164,12 +172,17 @@ def weather_for_index(
     Raises
     ------
     InputDataError
-        If the source does not cover ``index``, naming the missing period.
+        If the source does not cover ``index``, naming the missing period; if
+        the weather was recorded far from the site or in another time zone,
+        naming both places (:func:`~energy.models.weather.site.check_site`).
     """
     utc = require_utc_index(index, "index")
     if isinstance(source, str) and source.strip().lower() in ("clearsky", "clear_sky"):
-        return clear_sky(site.latitude, site.longitude, site.altitude_m, utc)
+        sky = clear_sky(site.latitude, site.longitude, site.altitude_m, utc)
+        sky.attrs["site_warnings"] = check_site({"source": "clearsky"}, site, site_check)
+        return sky
     frame = load_source(source)
+    warnings = check_site(frame.attrs, site, site_check)
     step = pd.Timedelta(hours=step_hours(frame.index))
     covers = frame.index[0] <= utc[0] and utc[-1] < frame.index[-1] + step
     if not covers and len(frame) * step >= pd.Timedelta(days=365):
@@ -179,4 +192,6 @@ def weather_for_index(
         logger.info(
             "weather %s mapped as a typical year onto %s", frame.attrs.get("source"), list(years)
         )
-    return align_to_index(frame, utc)
+    out = align_to_index(frame, utc)
+    out.attrs["site_warnings"] = warnings
+    return out

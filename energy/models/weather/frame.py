@@ -88,6 +88,10 @@ def check_full_year(
         )
 
 
+#: Attrs of the weather's header that checks of the site read (energy.models.weather.site).
+HEADER_ATTRS = ("latitude", "longitude", "local_clock")
+
+
 def canonical_frame(
     data: pd.DataFrame, source: str, offset_h: float, lines: Sequence[int] | None = None
 ) -> pd.DataFrame:
@@ -142,11 +146,13 @@ def check_weather(weather: pd.DataFrame) -> pd.DataFrame:
     """
     if not isinstance(weather, pd.DataFrame):
         raise InputDataError(f"weather: expected a DataFrame, got {type(weather).__name__}")
-    return canonical_frame(
+    out = canonical_frame(
         weather,
         str(weather.attrs.get("source", "weather frame")),
         float(weather.attrs.get("utc_offset_h", 0.0)),
     )
+    out.attrs.update({k: weather.attrs[k] for k in HEADER_ATTRS if k in weather.attrs})
+    return out
 
 
 def read_text(path: Path) -> str:

@@ -44,30 +44,47 @@ def read_weather(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".dat":
-        return read_try(p)
+        return with_header(*read_try(p), local_clock=True)
     if suffix == ".epw":
-        return read_epw(p)
+        return with_header(*read_epw(p), local_clock=True)
     if suffix == ".csv":
-        return read_pvgis_tmy(p)
+        return with_header(*read_pvgis_tmy(p))
     if suffix == ".json":
         doc = load_json(read_text(p), str(p))
         if isinstance(doc, dict) and "hourly" in doc:
             frame, meta = read_open_meteo(doc)
             frame.attrs["source"] = meta["source"] = str(p)
-            return frame, meta
-        return read_pvgis_tmy(p)
+            return with_header(frame, meta)
+        return with_header(*read_pvgis_tmy(p))
     raise InputDataError(
         f"{p}: unknown weather file type {suffix!r}; allowed: .dat (DWD TRY), "
         ".epw, .csv (PVGIS TMY), .json (PVGIS TMY or Open-Meteo)"
     )
 
 
+def with_header(
+    frame: pd.DataFrame, meta: dict[str, Any], local_clock: bool = False
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Put the header's coordinates [deg] and clock into ``frame.attrs`` (site checks).
+
+    ``latitude`` and ``longitude`` come from the reader's metadata unless the
+    reader set them already; ``local_clock`` says the file's clock
+    (``utc_offset_h``) is a local standard time, not UTC
+    (:mod:`energy.models.weather.site`).
+    """
+    for key in ("latitude", "longitude"):
+        if key in meta and frame.attrs.get(key) is None:
+            frame.attrs[key] = float(meta[key])
+    frame.attrs.setdefault("local_clock", local_clock)
+    return frame, meta
+
+
 def load_source(source: WeatherSource) -> pd.DataFrame:
     """Return the canonical frame of a weather source (file, dict, frame, None = TRY)."""
     if source is None:
-        return read_try(DEFAULT_TRY_FILE)[0]
+        return read_weather(DEFAULT_TRY_FILE)[0]
     if isinstance(source, pd.DataFrame):
         return check_weather(source)
     if isinstance(source, dict):
-        return read_open_meteo(source)[0]
+        return with_header(*read_open_meteo(source))[0]
     return read_weather(source)[0]

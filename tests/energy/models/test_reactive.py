@@ -1,4 +1,4 @@
-"""Reactive power in the AC check (energy/models/grid/reactive.py, energy/ac_check.py).
+"""Reactive power in the AC check (energy/models/reactive.py, energy/ac_check.py).
 
 References: the VDE-AR-N 4105 cos phi(P) characteristic evaluated by hand, and
 the exact solution of a two-bus network (slack, one cable, one PQ node) by
@@ -22,7 +22,7 @@ import pandapower as pp
 import pytest
 
 from energy.district import District, district_from_dict
-from energy.models.grid.reactive import (
+from energy.models.reactive import (
     DEFAULT_LOAD_COS_PHI,
     ReactivePower,
     pv_cos_phi,
@@ -144,3 +144,30 @@ def test_two_bus_hand_calculation_through_a_scenario_pv_fixed_095_underexcited()
     assert result.grid["v_max_pu"] == pytest.approx(max(hand_pu.max(), 1.0), abs=1e-5)
     rise = (hand_pu.max() - 1.0) * 100.0
     assert result.grid["max_voltage_rise_pct"] == pytest.approx(rise, abs=1e-3)
+
+
+def test_cli_grid_check_takes_reactive_power_by_default() -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from energy.cli.grid import register
+    from energy.district import GERA_DISTRICT_FILE
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def main() -> None:
+        """Test app."""
+
+    args = ["grid", "check", str(GERA_DISTRICT_FILE), "--start", "2025-01-15", "--days", "1"]
+    default = CliRunner().invoke(app, [*args, "--json"])
+    unity = CliRunner().invoke(app, [*args, "--json", "--cos-phi", "1"])
+    assert default.exit_code == 0 and unity.exit_code == 0, default.output + unity.output
+    with_q, without = json.loads(default.output), json.loads(unity.output)
+    assert "VDE-AR-N 4105" in with_q["reactive_power"]
+    assert without["reactive_power"] == "cos phi 1 at every node"
+    # a January day's evening peak: the loads' reactive power deepens the lowest voltage
+    assert with_q["summary"]["v_min_pu"] < without["summary"]["v_min_pu"] - 1e-3

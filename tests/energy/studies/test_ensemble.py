@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -174,7 +175,8 @@ def _pvlib_annual_kwh(path: Path, district: District) -> float:
     horizontal beam: B / max(cos z, cos 87 deg) at the file's grid point (the TRY
     documentation's convention, stated in energy.models.weather.solar); no beam
     with the sun below the horizon at the site. The chain: Perez transposition,
-    physical IAM, SAPM close-roof cell temperature, PVWatts DC, PVWatts losses
+    physical IAM, PVWatts roof-mount cell temperature (Fuentes, INOCT 49 C), PVWatts DC,
+    PVWatts losses
     (the system's total as one entry), PVWatts inverter.
     """
     raw = _read_try_by_hand(path)
@@ -202,9 +204,7 @@ def _pvlib_annual_kwh(path: Path, district: District) -> float:
             "eta_inv_nom": pv.inverter_eta_nom,
             "eta_inv_ref": 0.9637,
         },
-        temperature_model_parameters=pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][
-            "close_mount_glass_glass"
-        ],
+        temperature_model_parameters={},
         losses_parameters={
             "soiling": 100 * pv.losses_frac,
             **dict.fromkeys(("shading", "snow", "mismatch", "wiring", "connections", "lid"), 0.0),
@@ -218,6 +218,7 @@ def _pvlib_annual_kwh(path: Path, district: District) -> float:
         aoi_model="physical",
         spectral_model="no_loss",
         losses_model="pvwatts",
+        temperature_model=partial(_roof_cell_temperature, tilt_deg=pv.tilt_deg),
     )
     weather = pd.DataFrame(
         {"ghi": ghi, "dni": dni, "dhi": dhi, "temp_air": raw["t"], "wind_speed": raw["WG"]},
@@ -225,6 +226,19 @@ def _pvlib_annual_kwh(path: Path, district: District) -> float:
     chain.run_model(weather)
     ac = chain.results.ac.fillna(0.0).clip(lower=0.0)
     return float(ac.sum())  # kW x 1 h
+
+
+def _roof_cell_temperature(mc: pvlib.modelchain.ModelChain, tilt_deg: float) -> None:
+    """PVWatts' roof mount: pvlib's Fuentes with INOCT 49 C (Dobos 2014), POA 0 at night.
+
+    (ModelChain's own fuentes would carry the night's NaN POA through the model's
+    time-stepping into every later hour.)
+    """
+    poa = mc.results.total_irrad["poa_global"].fillna(0.0)
+    weather = mc.results.weather
+    mc.results.cell_temperature = pvlib.temperature.fuentes(
+        poa, weather["temp_air"], weather["wind_speed"], 49.0, surface_tilt=tilt_deg
+    )
 
 
 @pytest.mark.slow

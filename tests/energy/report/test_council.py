@@ -27,7 +27,6 @@ from energy.kpi import COMPARISON_LABELS
 from energy.report.charts import bars_svg, map_svg
 from energy.report.council import (
     bands_section,
-    data_sources,
     de_number,
     grid_sentences,
     horizon_de,
@@ -125,22 +124,6 @@ def test_bands_are_shown_or_their_absence_said() -> None:
     )
     text = bands_section(bands)
     assert "Kosten gespart [EUR]" in text and "9.000,0" in text and "15.500,0" in text
-
-
-def test_data_sources_come_from_the_datapackage() -> None:
-    meta = {
-        "data_files": {
-            "weather": {"path": "data/weather/TRY2015_Chemnitz_region09_Jahr.dat"},
-            "day_ahead": {"path": "data/prices/smard_dayahead_2023_2024_hourly.csv"},
-            "upload": {"path": "/tmp/mine.csv"},
-        }
-    }
-    weather, prices, upload = data_sources(meta)
-    assert weather["attribution"] == "Datenbasis: Deutscher Wetterdienst"
-    assert "GeoNutzV" in weather["licences"]
-    assert prices["attribution"] == "Bundesnetzagentur | SMARD.de"
-    assert "Creative Commons Attribution 4.0" in prices["licences"]
-    assert upload["licences"] == "licence not recorded"
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,9 @@
 
 :func:`council_inputs` computes the savings by local month and source
 (:func:`energy.analysis.savings.savings_report`) and the grid as GeoJSON
-(:func:`energy.models.grid.geojson.to_geojson` of the district's network), and
+(:func:`energy.models.grid.geojson.to_geojson` of the district's network; for a
+district imported with geometry its footprints and feeder routes,
+:func:`energy.geometry.district_geojson`), and
 hands them with the run to :mod:`energy.report.council`, which renders HTML and
 PDF. The CLI (``energy report``) and the API (``GET /runs/{id}/report.pdf``)
 both call it, so both show the same figures.
@@ -14,6 +16,7 @@ import pandas as pd
 
 from energy.analysis.savings import savings_report
 from energy.district import District
+from energy.geometry import district_geojson
 from energy.models.grid import build_network
 from energy.models.grid.geojson import to_geojson
 from energy.report.council import CouncilInputs
@@ -41,7 +44,9 @@ def council_inputs(
         or None.
     """
     monthly = savings_report(result, "month").frame
-    grid_map = to_geojson(build_network(district))
+    grid_map = (
+        district_geojson(district) if district.geometry else to_geojson(build_network(district))
+    )
     return CouncilInputs(
         result=result,
         district=district,

@@ -376,7 +376,9 @@ def bands_section(bands: pd.DataFrame | None) -> str:
         for r in bands.itertuples()
     ]
     return head + _table(
-        ["Kennzahl", "p10", "p50 (Median)", "p90"], rows, "Bandbreite über die Ensemble-Mitglieder"
+        ["Kennzahl", "p10", "p50 (Median)", "p90"],
+        rows,
+        str(bands.attrs.get("caption", "Bandbreite über die Ensemble-Mitglieder")),
     )
 
 

@@ -9,6 +9,7 @@ the run's KPIs.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -190,3 +191,45 @@ def test_report_refuses_a_wrong_suffix_and_a_foreign_district(
         ["report", str(gera_year), "--district", str(other), "--out", str(tmp_path / "r.html")],
     )
     assert res.exit_code == 1 and "spec hash" in res.output
+
+
+def test_ensemble_bands_join_the_report_of_the_same_horizon(tmp_path: Path) -> None:
+    """A planted ensemble record (two members) gives the table; another horizon is refused."""
+    options = ScenarioOptions(start="2025-06-02", days=1, ac_check=False)
+    folder = tmp_path / "run"
+    write_outputs(run_scenario(load_district(GERA_DISTRICT_FILE), options), folder)
+    record = {
+        "horizon_label": "1 day (2025-06-02..2025-06-02)",
+        "members_ok": 2,
+        "members_total": 2,
+        "extrapolated_from": "1 day (2025-06-02..2025-06-02)",
+        "figures": {
+            "saving_vs_B1_eur": {
+                "words": "cost saved against B1",
+                "unit": "EUR",
+                "p10": 41.5,
+                "p50": 50.25,
+                "p90": 59.0,
+            },
+            "npv_eur": {
+                "words": "net present value",
+                "unit": "EUR",
+                "p10": None,
+                "p50": None,
+                "p90": None,
+            },
+        },
+    }
+    (tmp_path / "ensemble.json").write_text(json.dumps(record))
+    out = tmp_path / "r.html"
+    args = ["report", str(folder), "--out", str(out), "--ensemble", str(tmp_path / "ensemble.json")]
+    res = CliRunner().invoke(energy_cli, args)
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert "cost saved against B1 [EUR]" in page and "41,5" in page and "50,2" in page
+    assert "net present value" not in page  # no band, no row
+    assert "2 von 2 Ensemble-Mitgliedern" in page and "hochgerechnet" in page
+    record["horizon_label"] = "365 days (2025-01-01..2025-12-31)"
+    (tmp_path / "ensemble.json").write_text(json.dumps(record))
+    res = CliRunner().invoke(energy_cli, args)
+    assert res.exit_code == 1 and "same horizon" in res.output

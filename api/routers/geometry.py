@@ -5,7 +5,9 @@
   levels and addresses with roofs, demand and feeders
   (:func:`energy.geometry.import_geojson`) and stores the spec as version 1 of
   a new district. Anything wrong is refused whole (422), every problem named
-  with the feature's index, id and field.
+  with the feature's index, id and field. A geometry licence other than ours
+  (default ODbL-1.0, OpenStreetMap's) is the version's data licence, which
+  every export of its runs names.
 * ``GET /districts/{id}/buildings.geojson?version=``: the district's buildings,
   feeder routes and substation as GeoJSON (:func:`energy.geometry.district_geojson`;
   empty for a district without geometry), for maps.
@@ -25,6 +27,7 @@ from api.runstore import spec_of
 from api.schemas import DistrictBase, Visibility
 from api.uploads import upload_text
 from energy.errors import InputDataError
+from energy.serialise import RESULTS_LICENCE
 
 router = APIRouter(tags=["districts"])
 
@@ -63,6 +66,11 @@ def import_geojson(
     meta = DistrictBase(name=name, visibility=visibility, description=spec.description)
     district = crud.districts.create_district(session, principal, meta, spec, "geojson")
     assert spec.geometry is not None
+    if licence != RESULTS_LICENCE:  # e.g. ODbL-1.0 of OSM data: every export names it
+        row = crud.versions.get_version(session, district, 1)
+        row.licence = licence
+        session.add(row)
+        session.commit()
     response.headers["Location"] = f"/districts/{district.id}"
     return {
         "id": district.id,
@@ -72,6 +80,7 @@ def import_geojson(
         "feeders": len(spec.grid.feeders),
         "pv_kwp": spec.total_kwp,
         "roof_area_m2": sum(g.roof.area_m2 for g in spec.geometry.buildings.values()),
+        "licence": licence,
         "spec": spec.to_dict(),
     }
 

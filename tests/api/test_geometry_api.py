@@ -23,6 +23,8 @@ def test_import_the_shipped_block_and_read_its_buildings(client: TestClient, wor
     assert r.headers["location"] == f"/districts/{body['id']}"
     assert (body["buildings"], body["feeders"]) == (8, 3) and body["pv_kwp"] > 300
     assert body["roof_area_m2"] > 4000
+    detail = client.get(f"/districts/{body['id']}", headers=h).json()
+    assert detail["licence"] == "ODbL-1.0"  # the default: OpenStreetMap data
     geo = client.get(f"/districts/{body['id']}/buildings.geojson", headers=h)
     assert geo.status_code == 200 and geo.headers["content-type"] == "application/geo+json"
     kinds = [f["properties"]["element_type"] for f in geo.json()["features"]]

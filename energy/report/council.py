@@ -189,7 +189,9 @@ def summary_sentences(result: ScenarioResult) -> list[str]:
     pv = _energy_de(opt["e_generation_kwh"])
     sentences = [
         f"Das Quartier deckt {de_number(100 * opt['self_sufficiency'])} % seines Stroms selbst.",
-        f"Die Solaranlagen auf den Dächern erzeugen {per} {pv} Strom.",
+        f"Die Solaranlagen auf den Dächern erzeugen {per} {pv} Strom."
+        if opt["e_generation_kwh"] > 0
+        else "Das Quartier hat keine Solaranlagen.",
         f"Aus dem öffentlichen Netz kommen {per} {_energy_de(opt['e_import_kwh'])}.",
     ]
     if cost >= 0:

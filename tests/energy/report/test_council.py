@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -233,3 +234,23 @@ def test_ensemble_bands_join_the_report_of_the_same_horizon(tmp_path: Path) -> N
     (tmp_path / "ensemble.json").write_text(json.dumps(record))
     res = CliRunner().invoke(energy_cli, args)
     assert res.exit_code == 1 and "same horizon" in res.output
+
+
+def test_summary_says_when_there_is_no_pv_and_when_the_control_costs_more() -> None:
+    from energy.report.council import summary_sentences
+
+    run = SimpleNamespace(
+        kpis={"optimised": {"self_sufficiency": 0.0, "e_generation_kwh": 0.0, "e_import_kwh": 5e3}},
+        savings={"vs_B1": {"cost_eur": -12.4, "co2_kg": -3.0}},
+        metadata={"horizon": {"label": "2 days (2025-06-02..2025-06-03)", "full_year": False}},
+        grid=None,
+    )
+    words = summary_sentences(run)  # type: ignore[arg-type]
+    assert words[0] == "Das Quartier deckt 0 % seines Stroms selbst."
+    assert "Das Quartier hat keine Solaranlagen." in words
+    assert "Die Steuerung kostet in diesem Zeitraum 12 Euro mehr" in " ".join(words)
+    assert "0,0 Tonnen CO2 mehr" in " ".join(words)
+    assert words[-1] == (
+        "Die Zahlen gelten nur für 2 Tage (02.06.2025 bis 03.06.2025). "
+        "Sie sind nicht auf ein Jahr hochgerechnet."
+    )

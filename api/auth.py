@@ -143,10 +143,18 @@ def scenario_visible(p: Principal) -> ColumnElement[bool]:
 
 
 def run_visible(p: Principal) -> ColumnElement[bool]:
-    """Return the SQL condition of the runs ``p`` may read: those of readable scenarios."""
+    """Return the SQL condition of the runs ``p`` may read.
+
+    Those of readable scenarios, and (except for viewers) the organisation's
+    own runs, such as a cooperative's run of another organisation's published
+    scenario, also after it is unpublished.
+    """
     if p.is_admin:
         return true()
-    return col(Run.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+    readable = col(Run.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+    if p.role == Role.viewer:
+        return readable
+    return or_(readable, col(Run.organisation_id) == p.organisation_id)
 
 
 def sweep_visible(p: Principal) -> ColumnElement[bool]:

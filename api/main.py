@@ -23,6 +23,7 @@ from api.routers import (
     dashboard,
     districts,
     forecasts,
+    geometry,
     health,
     members,
     organisations,
@@ -144,6 +145,7 @@ def create_app(
         sweeps,
         reports,
         members,
+        geometry,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

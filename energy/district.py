@@ -33,6 +33,7 @@ from energy.district_flex import (
     controllable_14a_errors,
     heat_field_errors,
 )
+from energy.district_geometry import DistrictGeometry
 from energy.errors import InputDataError
 from energy.spec_base import Id, SpecModel, omit_none
 from energy.timeindex import check_timezone
@@ -446,12 +447,15 @@ class District(SpecModel):
     lighting: list[LightingGroup] = Field(default_factory=list)
     tariff: TariffSpec = TariffSpec()
     fleet: Fleet | None = Field(None, description="Cars at the charging points (MiD 2017 defaults)")
+    geometry: DistrictGeometry | None = Field(
+        None, description="Footprints, roofs and feeder routes (energy.geometry import)"
+    )
     description: str = ""
 
     @model_serializer(mode="wrap")
     def _omit_unset(self, handler: SerializerFunctionWrapHandler):
         # No return annotation: pydantic would take it for the JSON schema.
-        return omit_none(handler(self), frozenset({"fleet"}))
+        return omit_none(handler(self), frozenset({"fleet", "geometry"}))
 
     @model_validator(mode="after")
     def _references(self) -> District:
@@ -485,6 +489,14 @@ class District(SpecModel):
                     f"allowed: {sorted(feeders)}"
                 )
         errors += controllable_14a_errors(self.buildings, self.grid.transformer.vn_lv_kv)
+        if self.geometry is not None:
+            errors += [
+                f"geometry.buildings.{b}: not a building of the district"
+                for b in sorted(set(self.geometry.buildings) - buildings)
+            ] + [
+                f"geometry.feeders.{f}: not a feeder of the district"
+                for f in sorted(set(self.geometry.feeders) - feeders)
+            ]
         if errors:
             raise ValueError("; ".join(errors))
         return self

@@ -16,12 +16,12 @@ from sqlmodel import Session, col
 
 from api.auth import Principal, can_write_scenario, run_visible
 from api.crud.common import get_visible, page, save
-from api.crud.scenarios import get_scenario_for_write
+from api.crud.scenarios import get_scenario, get_scenario_for_write
 from api.crud.versions import get_version
 from api.errors import ConflictError, ForbiddenError
 from api.jobkinds import JOB_KINDS
 from api.runstore import district_of
-from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
+from api.schemas import FINAL_STATUSES, Page, Role, RunKind, RunStatus, Visibility
 from api.settings import Settings
 from api.tables import District, DistrictVersion, Run, Scenario, utcnow
 from energy.district import District as DistrictSpec
@@ -34,6 +34,7 @@ class JobInputs:
     scenario: Scenario
     version: DistrictVersion
     district: DistrictSpec  # the version's spec with the scenario's changes applied
+    organisation_id: int | None = None  # the job's organisation; None: the scenario's
 
     def new_job(self, p: Principal, settings: Settings, **values: Any) -> Run:
         """Return a queued (unsaved) job row of the scenario; ``values`` set kind, params...
@@ -43,7 +44,7 @@ class JobInputs:
         assert self.version.id is not None and self.scenario.id is not None
         fields: dict[str, Any] = {
             "scenario_id": self.scenario.id,
-            "organisation_id": self.scenario.organisation_id,
+            "organisation_id": self.organisation_id or self.scenario.organisation_id,
             "district_version_id": self.version.id,
             "options": dict(self.scenario.options),
             "changes": dict(self.scenario.changes),
@@ -54,18 +55,41 @@ class JobInputs:
         return Run(**(fields | values))
 
 
-def job_inputs(session: Session, p: Principal, scenario_id: int) -> JobInputs:
-    """Resolve a scenario the caller may run to its exact district version and district."""
-    scenario = get_scenario_for_write(session, p, scenario_id)
+def _guest_run(p: Principal, scenario: Scenario) -> bool:
+    """Return whether ``p`` is a cooperative running another organisation's published scenario."""
+    return (
+        p.role == Role.cooperative
+        and scenario.visibility == Visibility.published
+        and not can_write_scenario(p, scenario.organisation_id)
+    )
+
+
+def job_inputs(session: Session, p: Principal, scenario_id: int, guest: bool = False) -> JobInputs:
+    """Resolve a scenario the caller may run to its exact district version and district.
+
+    With ``guest``, a cooperative key may run another organisation's
+    published scenario: the job then belongs to the cooperative's own
+    organisation (``JobInputs.organisation_id``).
+    """
+    scenario = get_scenario(session, p, scenario_id)
+    organisation = p.organisation_id if guest and _guest_run(p, scenario) else None
+    if organisation is None:
+        scenario = get_scenario_for_write(session, p, scenario_id)
     district = session.get(District, scenario.district_id)
     assert district is not None
     version = get_version(session, district, scenario.district_version)
-    return JobInputs(scenario, version, district_of(version, scenario.changes))
+    changes = scenario.changes
+    return JobInputs(scenario, version, district_of(version, changes), organisation)
 
 
 def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
-    """Store a queued run of the scenario on the exact district version it resolves to."""
-    run = job_inputs(session, p, scenario_id).new_job(p, settings)
+    """Store a queued run of the scenario on the exact district version it resolves to.
+
+    A cooperative key may also run another organisation's *published*
+    scenario: the run then belongs to the cooperative's own organisation,
+    which may cancel it and read it; the scenario stays unchanged.
+    """
+    run = job_inputs(session, p, scenario_id, guest=True).new_job(p, settings)
     return save(session, run)
 
 

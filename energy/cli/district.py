@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from energy.cli._output import friendly_errors, print_json, print_table
-from energy.district import District, load_district
+from energy.district import District, load_district, save_district
 
 district_app = typer.Typer(help="Check and summarise district files.", no_args_is_help=True)
 
@@ -45,6 +45,40 @@ def validate(
         print_json({"valid": True, "file": str(file), **summary})
         return
     print_table(f"{file}: valid", ["figure", "value"], list(summary.items()))
+
+
+@district_app.command("import-geojson")
+def import_geojson_command(
+    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection (OSM or ALKIS export)")],
+    out: Annotated[Path, typer.Option("--out", help="District file to write (.yaml or .json)")],
+    name: Annotated[str, typer.Option("--name", help="Name of the district")] = "Imported district",
+    pv: Annotated[bool, typer.Option("--pv", help="PV on every roof (usable area)")] = False,
+    source: Annotated[
+        str, typer.Option("--source", help="Where the geometry comes from (kept in the spec)")
+    ] = "GeoJSON import",
+    licence: Annotated[
+        str, typer.Option("--licence", help="Licence of the geometry (ODbL-1.0 for OSM)")
+    ] = "ODbL-1.0",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Import buildings (footprints, types, levels, addresses) and feeders from GeoJSON.
+
+    Roof area and orientation come from each footprint, demand from type and
+    floor area, feeders from a power=cable layer or along the streets
+    (energy.geometry). Anything wrong is refused whole, naming each feature.
+    """
+    from energy.geometry import read_geojson
+
+    with friendly_errors():
+        district = read_geojson(file, name=name, pv=pv, source=source, licence=licence)
+        save_district(district, out)
+    assert district.geometry is not None
+    roofs = {b: g.roof.area_m2 for b, g in district.geometry.buildings.items()}
+    summary = district_summary(district) | {"roof_area_m2": float(sum(roofs.values()))}
+    if as_json:
+        print_json({"file": str(out), **summary, "roof_area_m2_by_building": roofs})
+        return
+    print_table(f"{file} -> {out}", ["figure", "value"], list(summary.items()))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ suffix of ``--out``: ``.pdf`` (WeasyPrint) or ``.html``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -25,9 +26,13 @@ def report_command(
     run_dir: RunDirArg,
     out: Annotated[Path, typer.Option("--out", help="report.pdf or report.html")],
     district_file: RunDistrictOpt = None,
+    ensemble: Annotated[
+        Path | None,
+        typer.Option("--ensemble", help="ensemble.json of energy ensemble --out (bands)"),
+    ] = None,
 ) -> None:
     """Write the council report of a run (German; plain-language summary on page 1)."""
-    from energy.analysis.council import council_inputs
+    from energy.analysis.council import council_inputs, ensemble_bands
     from energy.report.council import render_html, render_pdf
     from energy.report.results import load_run_with_district
 
@@ -38,7 +43,12 @@ def report_command(
                 f"{', '.join(REPORT_SUFFIXES)}"
             )
         result, district = load_run_with_district(run_dir, district_file)
-        inputs = council_inputs(result, district, run_label=f"Lauf aus {run_dir.name}")
+        bands = None
+        if ensemble is not None:
+            record = json.loads(ensemble.read_text(encoding="utf-8"))
+            bands = ensemble_bands(record, result)
+        label = f"Lauf aus {run_dir.name}"
+        inputs = council_inputs(result, district, run_label=label, bands=bands)
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".pdf":
             out.write_bytes(render_pdf(inputs))

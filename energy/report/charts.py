@@ -11,7 +11,7 @@
   lon cos(lat0), y = lat), which is exact enough for a quarter of a few
   hundred metres (the scale error over 1 km is below 0.01 %). Elements named
   in ``highlight`` are drawn thick in the warning colour and listed in the
-  legend.
+  legend; feeders (``element_type = feeder``) carry their street name.
 
 Both are ``<svg role="img">`` named by ``<title>`` and ``<desc>`` and use
 presentation attributes only (no ``style``), as :mod:`energy.report.heatmap`.
@@ -261,8 +261,13 @@ def map_svg(
                 x, y = pts(xy).split(",")
                 el = ET.SubElement(root, "circle", {"cx": x, "cy": y, "r": "2", "fill": BUS})
             ET.SubElement(el, "title").text = name
+    for props, kind, xy in parts:
+        if kind == "line" and props.get("element_type") == "feeder" and props.get("name"):
+            x, y = pts(xy[[0, -1]].mean(axis=0, keepdims=True)).split(",")
+            _text(root, float(x) + 4, float(y) - 4, str(props["name"]))
     legend = (f"Gebäude: {n_buildings}; " if n_buildings else "") + "Leitungen blau"
-    if marked:
-        legend += "; rot: " + ", ".join(sorted(marked))
+    drawn = marked & {str(props.get("name", "")) for props, kind, _ in parts if kind == "line"}
+    if drawn:
+        legend += "; rot: " + ", ".join(sorted(drawn))
     _text(root, margin, height - 6, legend)
     return ET.tostring(root, encoding="unicode")

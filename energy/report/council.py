@@ -18,13 +18,14 @@ A report to hand to a town council (Stadtrat) or a citizens' meeting:
 4. Savings by month and source against B1 (bar chart and table) and by source
    against every comparison over the horizon.
 5. A map of the grid (and of building footprints where the district has them).
-6. Grid status of the AC power-flow check, in words and figures.
+6. Grid status of the AC power-flow check, in words and figures (with the
+   run's ``metadata["grid_status"]`` sentences, :mod:`energy.grid_status`).
 7. Uncertainty bands where an ensemble exists (a table of p10/p50/p90 per
    indicator); without one the section says so.
 8. Sources and licences: our results' licence (CC-BY-4.0), every data file of
-   the run with its title, licence and attribution from ``data/datapackage.json``,
-   and data licences such as ODbL of a SimBench grid
-   (:func:`energy.report.exports.export_info`).
+   the run with its title, licence and attribution from ``data/datapackage.json``
+   (:func:`energy.report.exports.data_sources`), and data licences such as
+   ODbL of a SimBench grid (:func:`energy.report.exports.export_info`).
 
 :func:`render_html` takes a :class:`CouncilInputs` (plain tables and records;
 the caller computes the monthly savings, :func:`energy.analysis.council.council_inputs`),
@@ -36,7 +37,6 @@ the caller computes the monthly savings, :func:`energy.analysis.council.council_
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,10 +44,10 @@ from typing import Any
 
 import pandas as pd
 
-from energy.district import DATA_DIR, District
+from energy.district import District
 from energy.kpi import COMPARISON_LABELS, COMPARISON_RECORD, COMPARISONS, HEADLINE_BASELINE
 from energy.report.charts import bars_svg, map_svg
-from energy.report.exports import ATTRIBUTION, LICENCE_URLS, export_info
+from energy.report.exports import ATTRIBUTION, LICENCE_URLS, data_sources, export_info
 from energy.scenario import ScenarioResult
 
 #: The savings sources in German, in report order.
@@ -189,7 +189,9 @@ def summary_sentences(result: ScenarioResult) -> list[str]:
     pv = _energy_de(opt["e_generation_kwh"])
     sentences = [
         f"Das Quartier deckt {de_number(100 * opt['self_sufficiency'])} % seines Stroms selbst.",
-        f"Die Solaranlagen auf den Dächern erzeugen {per} {pv} Strom.",
+        f"Die Solaranlagen auf den Dächern erzeugen {per} {pv} Strom."
+        if opt["e_generation_kwh"] > 0
+        else "Das Quartier hat keine Solaranlagen.",
         f"Aus dem öffentlichen Netz kommen {per} {_energy_de(opt['e_import_kwh'])}.",
     ]
     if cost >= 0:
@@ -309,6 +311,9 @@ def grid_section(result: ScenarioResult, grid_map: Mapping[str, Any] | None) -> 
         svg = map_svg(grid_map, "Netz und Gebäude des Quartiers", highlight=hot)
         parts.append(f'<figure class="map">{svg}</figure>')
     parts += [f"<p>{html.escape(s)}</p>" for s in grid_sentences(result.grid)]
+    words = result.metadata.get("grid_status", {}).get("words", {}).get("de", [])
+    if words:
+        parts.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in words) + "</ul>")
     if grid:
         rows = [
             [
@@ -373,48 +378,26 @@ def bands_section(bands: pd.DataFrame | None) -> str:
         for r in bands.itertuples()
     ]
     return head + _table(
-        ["Kennzahl", "p10", "p50 (Median)", "p90"], rows, "Bandbreite über die Ensemble-Mitglieder"
+        ["Kennzahl", "p10", "p50 (Median)", "p90"],
+        rows,
+        str(bands.attrs.get("caption", "Bandbreite über die Ensemble-Mitglieder")),
     )
 
 
-def _datapackage_resources() -> dict[str, Mapping[str, Any]]:
-    package = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
-    return {str(r["path"]): r for r in package.get("resources", [])}
-
-
-def data_sources(metadata: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Return the run's data files with title, licences, attribution (``data/datapackage.json``).
-
-    A file the package does not list (an uploaded one) is named with its path
-    and "licence not recorded".
-    """
-    resources = _datapackage_resources()
-    out = []
-    for kind, record in metadata.get("data_files", {}).items():
-        path = str(record.get("path", "")) if isinstance(record, Mapping) else str(record)
-        resource = resources.get(path.removeprefix("data/"), {})
-        found = re.search(r"Attribution: '([^']+)'", str(resource.get("description", "")))
-        out.append(
-            {
-                "kind": str(kind),
-                "path": path,
-                "title": str(resource.get("title", path)),
-                "licences": "; ".join(
-                    str(lic.get("title", lic.get("name"))) for lic in resource.get("licenses", [])
-                )
-                or "licence not recorded",
-                "attribution": found[1] if found else "",
-                "sources": "; ".join(str(s.get("title")) for s in resource.get("sources", [])),
-            }
-        )
-    return out
-
-
 def sources_section(result: ScenarioResult) -> str:
-    """Return our results' licence, the data files with their licences, and other data licences."""
+    """Return our results' licence, the data files with their licences, other data licences.
+
+    The data files and their licences are :func:`energy.report.exports.data_sources`
+    of the run (from ``data/datapackage.json``).
+    """
     info = export_info(result.metadata)
     rows = [
-        [d["title"], d["sources"], d["licences"], d["attribution"]]
+        [
+            str(d.get("title") or d.get("file") or d["role"]),
+            f"{d['role']}: {d.get('file') or '-'}",
+            ", ".join(d["licences"]) or str(d.get("note", "Lizenz unbekannt")),
+            str(d.get("attribution") or ""),
+        ]
         for d in data_sources(result.metadata)
     ]
     extra = "".join(f"<li>{html.escape(x)}</li>" for x in info["data_licences"])
@@ -423,8 +406,8 @@ def sources_section(result: ScenarioResult) -> str:
         + f"<p>Ergebnisse: {html.escape(info['licence'])} "
         + f"({html.escape(LICENCE_URLS.get(info['licence'], ''))}), "
         + f"Namensnennung „{html.escape(ATTRIBUTION)}“. {html.escape(info['source'])}.</p>"
-        + _table(["Daten", "Quelle", "Lizenz", "Namensnennung"], rows, "Eingangsdaten")
-        + (f"<ul>{extra}</ul>" if extra else "")
+        + _table(["Daten", "Datei", "Lizenz", "Namensnennung"], rows, "Eingangsdaten")
+        + (f"<p>Enthaltene Datenlizenzen:</p><ul>{extra}</ul>" if extra else "")
     )
 
 

@@ -8,6 +8,8 @@ economics as ``/compare`` reports them, and the two add up to it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from energy.district import GERA_DISTRICT_FILE, load_district
@@ -64,3 +66,35 @@ def test_members_of_a_run_add_up_and_bad_lists_are_refused() -> None:
     assert anna["investment_eur"] == pytest.approx(0.75 * economics["capex_eur"], rel=1e-9)
     assert split["extrapolated_from"] == "1 day (2025-06-02..2025-06-02)"
     assert split["licence"] == "CC-BY-4.0" and split["run_id"] == run_id
+
+
+def test_a_cooperative_runs_a_published_scenario_into_its_own_organisation(
+    client: Any, world: Any, executor: Any
+) -> None:
+    district = world.create_district(visibility="published")
+    published = world.create_scenario(district, visibility="published")
+    private = world.create_scenario(district)
+    coop = world.h("cooperative_b")
+    r = client.post(f"/scenarios/{published}/runs", headers=coop)
+    assert r.status_code == 202, r.text
+    run = r.json()
+    assert run["organisation_id"] == world.org_ids["b"] and run["scenario_id"] == published
+    assert client.post(f"/runs/{run['id']}/cancel", headers=coop).status_code == 200
+    # not a private scenario, not another role, and the scenario itself stays read-only
+    assert client.post(f"/scenarios/{private}/runs", headers=coop).status_code == 404
+    assert (
+        client.post(f"/scenarios/{published}/runs", headers=world.h("planner_b")).status_code == 403
+    )
+    assert (
+        client.patch(f"/scenarios/{published}", json={"name": "x"}, headers=coop).status_code == 403
+    )
+    # the run stays the cooperative's after the scenario is unpublished
+    r = client.patch(
+        f"/scenarios/{published}", json={"visibility": "private"}, headers=world.h("planner_a")
+    )
+    assert r.status_code == 200, r.text
+    assert client.get(f"/runs/{run['id']}", headers=coop).status_code == 200
+    assert (
+        client.get(f"/runs/{run['id']}", headers=world.h("planner_b")).status_code == 200
+    )  # org b
+    assert client.get(f"/runs/{run['id']}", headers=world.h("viewer_a")).status_code == 404

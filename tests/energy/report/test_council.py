@@ -9,11 +9,13 @@ the run's KPIs.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,6 @@ from energy.kpi import COMPARISON_LABELS
 from energy.report.charts import bars_svg, map_svg
 from energy.report.council import (
     bands_section,
-    data_sources,
     de_number,
     grid_sentences,
     horizon_de,
@@ -127,22 +128,6 @@ def test_bands_are_shown_or_their_absence_said() -> None:
     assert "Kosten gespart [EUR]" in text and "9.000,0" in text and "15.500,0" in text
 
 
-def test_data_sources_come_from_the_datapackage() -> None:
-    meta = {
-        "data_files": {
-            "weather": {"path": "data/weather/TRY2015_Chemnitz_region09_Jahr.dat"},
-            "day_ahead": {"path": "data/prices/smard_dayahead_2023_2024_hourly.csv"},
-            "upload": {"path": "/tmp/mine.csv"},
-        }
-    }
-    weather, prices, upload = data_sources(meta)
-    assert weather["attribution"] == "Datenbasis: Deutscher Wetterdienst"
-    assert "GeoNutzV" in weather["licences"]
-    assert prices["attribution"] == "Bundesnetzagentur | SMARD.de"
-    assert "Creative Commons Attribution 4.0" in prices["licences"]
-    assert upload["licences"] == "licence not recorded"
-
-
 @pytest.fixture(scope="module")
 def gera_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped Gera district over the whole year 2025, as a run folder."""
@@ -207,3 +192,65 @@ def test_report_refuses_a_wrong_suffix_and_a_foreign_district(
         ["report", str(gera_year), "--district", str(other), "--out", str(tmp_path / "r.html")],
     )
     assert res.exit_code == 1 and "spec hash" in res.output
+
+
+def test_ensemble_bands_join_the_report_of_the_same_horizon(tmp_path: Path) -> None:
+    """A planted ensemble record (two members) gives the table; another horizon is refused."""
+    options = ScenarioOptions(start="2025-06-02", days=1, ac_check=False)
+    folder = tmp_path / "run"
+    write_outputs(run_scenario(load_district(GERA_DISTRICT_FILE), options), folder)
+    record = {
+        "horizon_label": "1 day (2025-06-02..2025-06-02)",
+        "members_ok": 2,
+        "members_total": 2,
+        "extrapolated_from": "1 day (2025-06-02..2025-06-02)",
+        "figures": {
+            "saving_vs_B1_eur": {
+                "words": "cost saved against B1",
+                "unit": "EUR",
+                "p10": 41.5,
+                "p50": 50.25,
+                "p90": 59.0,
+            },
+            "npv_eur": {
+                "words": "net present value",
+                "unit": "EUR",
+                "p10": None,
+                "p50": None,
+                "p90": None,
+            },
+        },
+    }
+    (tmp_path / "ensemble.json").write_text(json.dumps(record))
+    out = tmp_path / "r.html"
+    args = ["report", str(folder), "--out", str(out), "--ensemble", str(tmp_path / "ensemble.json")]
+    res = CliRunner().invoke(energy_cli, args)
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert "cost saved against B1 [EUR]" in page and "41,5" in page and "50,2" in page
+    assert "net present value" not in page  # no band, no row
+    assert "2 von 2 Ensemble-Mitgliedern" in page and "hochgerechnet" in page
+    record["horizon_label"] = "365 days (2025-01-01..2025-12-31)"
+    (tmp_path / "ensemble.json").write_text(json.dumps(record))
+    res = CliRunner().invoke(energy_cli, args)
+    assert res.exit_code == 1 and "same horizon" in res.output
+
+
+def test_summary_says_when_there_is_no_pv_and_when_the_control_costs_more() -> None:
+    from energy.report.council import summary_sentences
+
+    run = SimpleNamespace(
+        kpis={"optimised": {"self_sufficiency": 0.0, "e_generation_kwh": 0.0, "e_import_kwh": 5e3}},
+        savings={"vs_B1": {"cost_eur": -12.4, "co2_kg": -3.0}},
+        metadata={"horizon": {"label": "2 days (2025-06-02..2025-06-03)", "full_year": False}},
+        grid=None,
+    )
+    words = summary_sentences(run)  # type: ignore[arg-type]
+    assert words[0] == "Das Quartier deckt 0 % seines Stroms selbst."
+    assert "Das Quartier hat keine Solaranlagen." in words
+    assert "Die Steuerung kostet in diesem Zeitraum 12 Euro mehr" in " ".join(words)
+    assert "0,0 Tonnen CO2 mehr" in " ".join(words)
+    assert words[-1] == (
+        "Die Zahlen gelten nur für 2 Tage (02.06.2025 bis 03.06.2025). "
+        "Sie sind nicht auf ein Jahr hochgerechnet."
+    )

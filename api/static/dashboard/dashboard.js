@@ -8,6 +8,7 @@ import {
   htmlEl,
   inlineSvg,
   legend,
+  scrollRegion,
   simpleBars,
   stackedBars,
 } from "./charts.js";
@@ -52,6 +53,7 @@ const state = {
   scenarios: new Map(),
   runId: null,
   period: "day",
+  periodChosen: false,
   baseline: "B1",
   failed: [],
   config: { public: false, tile_url: null, tile_attribution: null },
@@ -333,9 +335,20 @@ async function settle(promise) {
   }
 }
 
+/** Runs longer than this show months by default (365 daily bars are unreadable) [days]. */
+const MONTHS_FROM_DAYS = 60;
+
+/** The period of a run's bars unless one was chosen: month for long runs, else day. */
+function defaultPeriod(run) {
+  if (state.periodChosen) return state.period;
+  return Number(run?.options?.days ?? 0) > MONTHS_FROM_DAYS ? "month" : "day";
+}
+
 async function loadRun() {
   const token = ++state.loadToken;
   const run = runById(state.runId);
+  state.period = defaultPeriod(run);
+  $("period").value = state.period;
   setError(null);
   setStatus(() => t("loading"));
   $("views").hidden = false;
@@ -395,6 +408,31 @@ function loadCompare() {
 }
 
 // -- rendering ----------------------------------------------------------------------
+
+/** The width a chart is drawn at: its container's, so 1 SVG unit is 1 CSS px [px]. */
+function chartWidth(container) {
+  return Math.round(Math.min(960, Math.max(280, container.clientWidth || 760)));
+}
+
+/** Smallest text an SVG may show on the screen [px] (older eyes, issue 14.5). */
+const MIN_TEXT_PX = 14;
+
+/**
+ * An SVG drawn elsewhere (the API's heat maps) shown large enough that its smallest text is
+ * ``MIN_TEXT_PX`` on the screen; wider than the screen, it scrolls in its region.
+ */
+function readableSvg(svg) {
+  const sizes = [...svg.querySelectorAll("[font-size]")]
+    .map((n) => parseFloat(n.getAttribute("font-size") ?? ""))
+    .filter((v) => v > 0);
+  const width = svg.viewBox?.baseVal?.width || parseFloat(svg.getAttribute("width") ?? "");
+  if (!sizes.length || !(width > 0)) return svg;
+  const zoom = Math.max(1, MIN_TEXT_PX / Math.min(...sizes));
+  svg.classList.add("chart-natural");
+  svg.removeAttribute("height");
+  svg.style.width = `${Math.ceil(width * zoom)}px`;
+  return svg;
+}
 
 function sectionError(container, err) {
   container.replaceChildren(htmlEl("p", { class: "section-error", text: t("section_failed", { message: errorText(err) }) }));
@@ -567,6 +605,7 @@ function renderSavings() {
   const periodWord = t(`period_${state.period}`);
   const series = SOURCES.map((key) => ({ key, label: t(`source_${key}`), cls: `src-${key}` }));
   const svg = stackedBars({
+    width: chartWidth(container),
     periods,
     series,
     fmt,
@@ -619,6 +658,7 @@ function renderAutarky() {
   const periodWord = t(`period_${state.period}`);
   const values = items.map((d) => d.value);
   const svg = simpleBars({
+    width: chartWidth(container),
     items,
     fmt,
     unit: "%",
@@ -711,6 +751,7 @@ function renderLighting() {
   const totalSaved = saved.reduce((s, d) => s + d.value, 0);
   const baselineWord = t(`baseline_${state.baseline}`);
   const savedSvg = horizontalBars({
+    width: chartWidth(container),
     items: saved,
     fmt: (v) => `${savedFmt(v)} kWh`,
     cls: "src-lighting",
@@ -734,7 +775,12 @@ function renderLighting() {
   container.replaceChildren(
     htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
     lightingParts(),
-    htmlEl("figure", {}, [svg, htmlEl("p", { class: "note", text: t("heat_legend") }), legend(steps, t("heat_legend")), heatTable]),
+    htmlEl("figure", {}, [
+      scrollRegion(svg, t("lighting_heat_title")),
+      htmlEl("p", { class: "note", text: t("heat_legend") }),
+      legend(steps, t("heat_legend")),
+      heatTable,
+    ]),
     htmlEl("h3", { text: t("lighting_saved_heading") }),
     htmlEl("figure", {}, [savedSvg, savedTable]),
   );
@@ -752,7 +798,7 @@ function renderGrid() {
     container.prepend(words);
     return;
   }
-  container.replaceChildren(words, gridMap(grid.value, { t, num }));
+  container.replaceChildren(words, gridMap(grid.value, { t, num, width: chartWidth(container) }));
 }
 
 function fillCompareChoice() {
@@ -1088,7 +1134,7 @@ async function renderSweep() {
     let body;
     try {
       if (picture.error) throw picture.error;
-      body = inlineSvg(picture.value);
+      body = scrollRegion(readableSvg(inlineSvg(picture.value)), t(`sweep_metric_${metric}`));
     } catch (err) {
       body = htmlEl("p", { class: "section-error", text: t("section_failed", { message: errorText(err) }) });
     }
@@ -1165,13 +1211,23 @@ function remember() {
   params.delete("key");
   if (state.runId !== null) params.set("run", state.runId);
   if (state.sweepId !== null) params.set("sweep", state.sweepId);
-  params.set("period", state.period);
+  if (state.periodChosen) params.set("period", state.period);
+  else params.delete("period");
   params.set("baseline", state.baseline);
   params.set("lang", state.lang);
   history.replaceState(null, "", `${location.pathname}?${params}`);
 }
 
 function bind() {
+  // charts are drawn at their container's width: again when it changes (a phone turned)
+  let lastWidth = window.innerWidth;
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === lastWidth) return;
+    lastWidth = window.innerWidth;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(renderAll, 200);
+  });
   $("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "de" ? "en" : "de";
     sessionStorage.setItem(LANG_STORE, state.lang);
@@ -1213,6 +1269,7 @@ function bind() {
   });
   $("period").addEventListener("change", () => {
     state.period = $("period").value;
+    state.periodChosen = true;
     remember();
     loadRun();
   });
@@ -1237,7 +1294,10 @@ function init() {
   const params = new URLSearchParams(location.search);
   const lang = params.get("lang") || sessionStorage.getItem(LANG_STORE);
   if (lang in STRINGS) state.lang = lang;
-  if (PERIODS.includes(params.get("period"))) state.period = params.get("period");
+  if (PERIODS.includes(params.get("period"))) {
+    state.period = params.get("period");
+    state.periodChosen = true;
+  }
   if (BASELINES.includes(params.get("baseline"))) state.baseline = params.get("baseline");
   if (METRICS.includes(params.get("metric"))) state.metric = params.get("metric");
   $("period").value = state.period;

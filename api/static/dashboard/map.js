@@ -70,9 +70,9 @@ function pathOf(coords, project) {
  * Draw the map. Returns {figure, summary} DOM nodes.
  * t: translate function, num: (value, digits) -> text.
  */
-export function gridMap(geojson, { t, num }) {
-  const W = 760;
-  const H = 520;
+export function gridMap(geojson, { t, num, width = 760 }) {
+  const W = width - 2; // the container's width inside the 1 px border: 1 unit = 1 CSS px
+  const H = Math.round(Math.max(300, Math.min(520, W * 0.7)));
   const features = geojson.features || [];
   // the medium-voltage side of the transformer sits under the transformer marker
   const buses = features.filter((f) => f.properties.element_type === "bus" && !(f.properties.vn_kv > 1));
@@ -127,7 +127,7 @@ export function gridMap(geojson, { t, num }) {
   const labels = svgEl("g", { class: "grid-labels", "aria-hidden": "true" });
   /** Write ``text`` near (x, y) where it overlaps nothing placed yet; false if no room. */
   const place = (text, x, y, cls) => {
-    const w = 7.2 * text.length;
+    const w = 8.4 * text.length; // 14 px bold text
     for (const [dx, dy] of [[8, -8], [8, 18], [-8 - w, -8], [-8 - w, 18]]) {
       const box = [x + dx - 2, y + dy - 13, x + dx + w + 2, y + dy + 3];
       if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;

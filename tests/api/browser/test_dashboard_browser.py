@@ -18,62 +18,12 @@ access log. A full-page screenshot is kept in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.api.browser.conftest import LiveDashboard
-
-VIEWPORT = {"width": 1280, "height": 900}
-LOAD_TIMEOUT_MS = 120_000
-
-
-class Watched:
-    """A page with its console errors, uncaught exceptions and failed requests recorded."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.problems: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        if message.type in ("error", "warning"):
-            self.problems.append(f"console {message.type}: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Watched]:
-    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
-    try:
-        yield Watched(context.new_page())
-    finally:
-        context.close()
-
-
-def sign_in(page: Any, key: str) -> None:
-    """Type ``key`` into the page's key form once the page asks for it, and send it."""
-    page.wait_for_selector("#key-form[data-ready='true'] #key", state="visible")
-    page.fill("#key", key)
-    page.click("#key-form button[type='submit']")
-
-
-def open_dashboard(watched: Watched, live: LiveDashboard, query: str = "") -> Any:
-    """Open the dashboard, sign in with the viewer key and wait until every view is drawn."""
-    page = watched.page
-    page.goto(f"{live.base_url}/dashboard/?{query}")
-    sign_in(page, live.viewer_key)
-    for views in ("#views", "#sweeps-section"):
-        page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
-    return page
+from tests.api.browser.conftest import LiveDashboard, Watched, open_dashboard, sign_in
 
 
 def table_values(page: Any, table_id: str) -> dict[str, dict[str, float]]:

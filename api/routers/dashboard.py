@@ -22,9 +22,9 @@ Besides the page, this router adds two read-only views of a succeeded run:
   :func:`api.runstore.stored_result`), and the energy saved per group;
 * ``GET /runs/{id}/grid.geojson``: the district grid with the AC results of
   the run (largest loading per line and transformer, voltage band per bus),
-  recomputed from the stored node powers exactly as the run's AC check made
-  them (:func:`energy.models.grid.check.check_schedule`), since the run stores
-  only the check's summary.
+  recomputed from the stored schedule and node powers exactly as the run's AC
+  check made them, reactive power included (:func:`energy.ac_check.check_run`
+  on the run's inputs), since the run stores only the check's summary.
 
 Both are cached per run in the app's :class:`~api.exports.ExportCache`.
 """
@@ -272,15 +272,19 @@ def run_grid_geojson(
         return cached
     if result.node_p_kw_parquet is None or result.grid is None:
         raise NotFoundError(f"run {run_id} made no AC check, so it has no grid results")
-    from energy.models.grid.check import check_schedule
+    from energy.ac_check import check_run
     from energy.models.grid.geojson import to_geojson
-    from energy.scenario import scenario_network
+    from energy.scenario import ScenarioOptions, scenario_inputs, scenario_network
 
     district, options = load_run_inputs(session, run)
     node_p_kw = frame_from_parquet(result.node_p_kw_parquet)
     imported = load_run_network(session, run, options)
     net, _ = scenario_network(district, [str(c) for c in node_p_kw.columns], imported)
-    checked = check_schedule(district, node_p_kw, net=net)
+    # the run's own check: its inputs give each node's reactive power (energy.ac_check)
+    scenario_options = ScenarioOptions(**options)
+    inputs = scenario_inputs(district, scenario_options)
+    schedule = frame_from_parquet(result.schedule_parquet)
+    checked = check_run(district, inputs, schedule, node_p_kw, scenario_options.reactive, net=net)
     info = export_info(session, run, settings)
     collection: dict[str, Any] = to_geojson(net, checked.timeseries)
     collection["metadata"] |= {

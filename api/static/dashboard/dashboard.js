@@ -544,7 +544,7 @@ function statusList(items, attrs) {
 }
 
 function gridTile(results) {
-  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num });
+  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status);
   const level = worstLevel(items);
   const value = results.grid ? t(`gs_level_${level}`) : t("gs_level_none");
   const node = tile(t("tile_grid"), value, "", "", "grid");
@@ -791,7 +791,7 @@ function renderGrid() {
   const { grid } = state.data;
   const results = state.data.results.value;
   const words = results
-    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }), { id: "grid-status" })
+    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status), { id: "grid-status" })
     : "";
   if (grid.error) {
     sectionError(container, grid.error);

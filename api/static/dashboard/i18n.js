@@ -250,6 +250,10 @@ export const STRINGS = {
     footer_data_heading: "Daten dieser Berechnung",
     footer_data_source: "{attribution} ({licences}; {role}: {file})",
     footer_data_unknown: "{role}: {file} (Quelle und Lizenz nicht bekannt)",
+    gs_hosting_ok: "Aufnahmefähigkeit des Netzes eingehalten: Die Einspeisung verletzt keine Grenze.",
+    gs_hosting_over: "Aufnahmefähigkeit des Netzes überschritten: Die Einspeisung verletzt Grenzen.",
+    gs_cap_ok: "Bezugsgrenze von {cap} kW in jedem Zeitschritt eingehalten.",
+    gs_cap_over: "Bezugsgrenze von {cap} kW in {steps} Zeitschritten um bis zu {most} kW überschritten.",
   },
   en: {
     title: "Energy in the quarter: what control, solar power and storage save",
@@ -494,5 +498,9 @@ export const STRINGS = {
     footer_data_heading: "Data of this calculation",
     footer_data_source: "{attribution} ({licences}; {role}: {file})",
     footer_data_unknown: "{role}: {file} (source and licence not known)",
+    gs_hosting_ok: "Hosting capacity kept: the generation breaks no limit.",
+    gs_hosting_over: "Hosting capacity exceeded: the generation breaks limits.",
+    gs_cap_ok: "Import cap of {cap} kW held in every step.",
+    gs_cap_over: "Import cap of {cap} kW exceeded in {steps} steps by up to {most} kW.",
   },
 };

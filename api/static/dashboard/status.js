@@ -22,10 +22,13 @@ export function gridLimits(grid) {
  *
  * grid: the ``grid`` summary of ``/runs/{id}/results`` (null: no AC check);
  * kpis: its ``kpis`` (peak import of the optimum and of the comparison);
- * baseline: the comparison's name; t, num: words and numbers of the page.
+ * baseline: the comparison's name; t, num: words and numbers of the page;
+ * record: ``metadata.grid_status`` of the run (energy.grid_status: hosting capacity,
+ * import cap), absent for runs stored before it.
  */
-export function gridStatus(grid, kpis, baseline, { t, num }) {
-  if (!grid) return [{ key: "none", level: "warn", text: t("gs_not_checked") }];
+export function gridStatus(grid, kpis, baseline, { t, num }, record = null) {
+  const cap = capStatus(record, { t, num });
+  if (!grid) return [{ key: "none", level: "warn", text: t("gs_not_checked") }, ...cap];
   const lim = gridLimits(grid);
   const out = [];
   const n = Number(grid.violations ?? 0);
@@ -85,6 +88,10 @@ export function gridStatus(grid, kpis, baseline, { t, num }) {
       }),
     });
   }
+  if (record && typeof record.hosting_capacity_exceeded === "boolean") {
+    const over = record.hosting_capacity_exceeded;
+    out.push({ key: "hosting", level: over ? "bad" : "ok", text: t(over ? "gs_hosting_over" : "gs_hosting_ok") });
+  }
   const peak = kpis?.optimised?.peak_import_kw;
   const basePeak = kpis?.[baseline]?.peak_import_kw;
   if (Number.isFinite(peak) && Number.isFinite(basePeak) && peak > basePeak * 1.001 + 0.01) {
@@ -94,7 +101,16 @@ export function gridStatus(grid, kpis, baseline, { t, num }) {
       text: t("gs_peak_up", { base: num(basePeak, 0), peak: num(peak, 0), baseline }),
     });
   }
-  return out;
+  return [...out, ...cap];
+}
+
+/** The run's import cap (``record.peak_import``), when it has one: held or exceeded. */
+function capStatus(record, { t, num }) {
+  const p = record?.peak_import;
+  if (!p || !Number.isFinite(p.import_cap_kw)) return [];
+  const over = p.cap_exceeded_steps > 0;
+  const params = { cap: num(p.import_cap_kw, 0), steps: num(p.cap_exceeded_steps, 0), most: num(p.cap_excess_max_kw, 1) };
+  return [{ key: "import_cap", level: over ? "bad" : "ok", text: t(over ? "gs_cap_over" : "gs_cap_ok", params) }];
 }
 
 /** The worst level of a list of status sentences. */

@@ -45,6 +45,7 @@ from sqlmodel import Session
 from api import crud
 from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep, get_current_key
 from api.errors import NotFoundError, UnauthorisedError
+from api.gridmap import add_district_features
 from api.runstore import (
     export_info,
     frame_from_parquet,
@@ -72,9 +73,12 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-#: Every file the page may load: name -> path (read once, so no client path reaches the disk).
+#: Every file the page may load: name -> path (read once, so no client path reaches the disk);
+#: third-party files (Leaflet, api/static/dashboard/vendor/README.md) as ``vendor/<name>``.
 ASSETS = {
-    p.name: p for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in MEDIA_TYPES
+    p.relative_to(STATIC_DIR).as_posix(): p
+    for p in sorted([*STATIC_DIR.iterdir(), *(STATIC_DIR / "vendor").iterdir()])
+    if p.is_file() and p.suffix in MEDIA_TYPES
 }
 #: Same-origin only (map tiles of a configured provider excepted, :func:`security_headers`);
 #: never framed (no click-jacking of the key form); no referrer.
@@ -148,6 +152,12 @@ def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse
 def dashboard_asset(name: str, settings: SettingsDep) -> FileResponse:
     """Serve a file of the page: scripts, style sheet, icon."""
     return _file(name, settings)
+
+
+@router.get("/dashboard/vendor/{name}", include_in_schema=False)
+def dashboard_vendor(name: str, settings: SettingsDep) -> FileResponse:
+    """Serve a third-party file of the page (Leaflet and its licence)."""
+    return _file(f"vendor/{name}", settings)
 
 
 def lighting_by_hour(
@@ -287,6 +297,7 @@ def run_grid_geojson(
     checked = check_run(district, inputs, schedule, node_p_kw, scenario_options.reactive, net=net)
     info = export_info(session, run, settings)
     collection: dict[str, Any] = to_geojson(net, checked.timeseries)
+    add_district_features(collection, district)
     collection["metadata"] |= {
         "run_id": run.id,
         "district_id": run_version(session, run).district_id,

@@ -7,6 +7,7 @@ own KPIs and grid summary.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from html.parser import HTMLParser
 
@@ -27,6 +28,7 @@ from tests.api.conftest import RecordingExecutor, World
 #: the SVG namespace (an identifier, never fetched).
 ALLOWED_URLS = {
     "http://www.w3.org/2000/svg",
+    "https://leafletjs.com",  # Leaflet's own attribution link (switched off, never loaded)
     "https://creativecommons.org/licenses/by/4.0/",
     "https://opendatacommons.org/licenses/odbl/1-0/",
 }
@@ -111,20 +113,37 @@ def test_every_file_the_page_loads_is_served(client: TestClient) -> None:
         imports |= set(re.findall(r'from "\./([\w.-]+)"', path.read_text(encoding="utf-8")))
     wanted = set(refs.loads) | imports
     assert {"dashboard.js", "dashboard.css", "favicon.svg", "i18n.js"} <= wanted
+    assert {"vendor/leaflet.js", "vendor/leaflet.css"} <= wanted
     types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
     for name in sorted(wanted):
-        assert "/" not in name and name in ASSETS, name  # relative, from the allow-list
+        assert not name.startswith(("/", ".")) and name in ASSETS, name  # from the allow-list
         r = client.get(f"/dashboard/{name}")
         assert r.status_code == 200, name
         assert r.headers["content-type"].startswith(types[name[name.rfind(".") :]]), name
     # only files of the folder, never a path the client names
-    for bad in ("missing.js", "..%2Fmain.py", "%2E%2E%2Fauth.py"):
+    for bad in ("missing.js", "..%2Fmain.py", "%2E%2E%2Fauth.py", "vendor/README.md"):
         assert client.get(f"/dashboard/{bad}").status_code == 404, bad
+    assert client.get("/dashboard/vendor/leaflet-LICENSE.txt").status_code == 200
+
+
+def test_vendored_files_are_the_recorded_ones() -> None:
+    """Each vendored file has the version and SHA-256 its README records (and a licence)."""
+    readme = (STATIC_DIR / "vendor" / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([\w.-]+)` \|.*\| ([\d.]+) \|.*\| ([0-9a-f]{64}) \|$", readme, re.M)
+    assert {name for name, _, _ in rows} == {"leaflet.js", "leaflet.css"}
+    for name, version, digest in rows:
+        data = (STATIC_DIR / "vendor" / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+        assert version == "1.9.4"
+    assert b"Leaflet 1.9.4" in (STATIC_DIR / "vendor" / "leaflet.js").read_bytes()[:200]
+    assert "BSD 2-Clause" in (STATIC_DIR / "vendor" / "leaflet-LICENSE.txt").read_text()
 
 
 def test_no_external_resources() -> None:
-    for path in STATIC_DIR.iterdir():
+    for path in ASSETS.values():
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".css":  # addresses in comments are references, never loaded
+            text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
         urls = set(re.findall(r"""(?:https?:)?//[^\s"'`)<>]+""", text))
         urls = {u for u in urls if not u.startswith("//") or "." in u.split("/")[2]}
         assert urls <= ALLOWED_URLS, (path.name, urls - ALLOWED_URLS)
@@ -183,7 +202,7 @@ def test_palette_meets_wcag_aa() -> None:
     for fg, bg in text_pairs:
         assert contrast_ratio(p[fg], p[bg]) >= 4.5, (fg, bg, contrast_ratio(p[fg], p[bg]))
     # graphics (WCAG 1.4.11, 3:1): bars, lines, markers, focus ring and borders on the page
-    graphics = ["focus", "border", "c-pv", "c-battery", "c-lighting", "c-autarky", "trafo"]
+    graphics = ["focus", "border", "c-pv", "c-battery", "c-lighting", "c-autarky", "trafo", "light"]
     graphics += [f"load-{k}" for k in ("low", "mid", "high", "over", "none")]
     graphics += [f"volt-{k}" for k in ("ok", "warn", "bad")]
     for name in graphics:

@@ -798,7 +798,14 @@ function renderGrid() {
     container.prepend(words);
     return;
   }
-  container.replaceChildren(words, gridMap(grid.value, { t, num, width: chartWidth(container) }));
+  const { figure, draw } = gridMap(grid.value, {
+    t,
+    num,
+    tileUrl: state.config.tile_url,
+    tileAttribution: state.config.tile_attribution,
+  });
+  container.replaceChildren(words, figure);
+  draw();
 }
 
 function fillCompareChoice() {

@@ -151,10 +151,18 @@ def _district(c: httpx.Client, name: str, spec: dict[str, Any]) -> int:
     return int(r.json()["id"])
 
 
+def _named(spec: dict[str, Any]) -> dict[str, Any]:
+    """The test district with the street and addresses a person would use (map names)."""
+    spec["grid"]["feeders"][0]["description"] = "Teststraße: zwei Gebäude und Straßenlicht"
+    spec["buildings"][0]["description"] = "Teststraße 1: Mehrfamilienhaus, 4 Geschosse"
+    spec["buildings"][1]["description"] = "Grundschule Teststraße, 2 Geschosse"
+    return spec
+
+
 def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
     h = {"X-API-Key": admin}
     with httpx.Client(base_url=base, headers=h, timeout=60) as c:
-        district_id = _district(c, "Testquartier", small_spec())
+        district_id = _district(c, "Testquartier", _named(small_spec()))
         run_ids = [
             _start_run(c, district_id, "Bestand", {}),
             _start_run(c, district_id, "Mehr Solarstrom", {"pv_added_total_kwp": 30}),

@@ -120,6 +120,36 @@ def test_grid_map_draws_every_line(page: Watched, live: LiveDashboard) -> None:
     assert page.problems == []
 
 
+def test_map_draws_buildings_lights_and_street_names(page: Watched, live: LiveDashboard) -> None:
+    p = open_dashboard(page, live, f"run={live.run_ids[0]}")
+    geojson = live.get(f"/runs/{live.run_ids[0]}/grid.geojson")
+    by_kind: dict[str, list[Any]] = {}
+    for f in geojson["features"]:
+        by_kind.setdefault(f["properties"]["element_type"], []).append(f["properties"])
+    assert len(by_kind["building"]) == 2 and len(by_kind["light"]) == 1
+    for kind in ("building", "light"):
+        drawn = p.eval_on_selector_all(
+            f"#grid-leaflet svg [data-kind='{kind}']", "es => es.map(e => e.dataset.name)"
+        )
+        assert sorted(drawn) == sorted(f["name"] for f in by_kind[kind]), kind
+    # readable names: the street on the map (no tiles needed), addresses instead of ids
+    assert "Teststraße" in p.inner_text("#grid-leaflet .street-label")
+    assert {f["place"] for f in by_kind["building"]} == {
+        "Teststraße 1",
+        "Grundschule Teststraße",
+    }
+    service = next(f for f in by_kind["line"] if f["name"] == "service B1")
+    assert service["role"] == "service" and service["place"] == "Teststraße 1"
+    title = p.eval_on_selector(
+        "#grid-leaflet [data-kind='line'][data-name='service B1']",
+        "e => e.querySelector('title').textContent",
+    )
+    assert title.startswith("Hausanschluss Teststraße 1")
+    # no tile server is configured: the page loads nothing from elsewhere
+    assert p.evaluate("document.querySelectorAll('.leaflet-tile').length") == 0
+    assert page.problems == []
+
+
 def test_comparison_table_has_the_chosen_runs(page: Watched, live: LiveDashboard) -> None:
     p = open_dashboard(page, live)
     chosen = p.eval_on_selector_all(

@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from api.gridmap import place_names
 from api.jobkinds import default_runner
 from api.jobs import Outcome
 from api.routers.dashboard import ASSETS, STATIC_DIR, lighting_by_hour, security_headers
 from api.settings import Settings
+from energy.district import GERA_DISTRICT_FILE, load_district
 from energy.errors import InputDataError
 from energy.timeindex import make_index
 from tests.api.conftest import RecordingExecutor, World
@@ -326,7 +328,28 @@ def test_lighting_and_grid_views_of_a_real_run(world: World, executor: Recording
         results["grid"]["v_min_pu"], abs=1e-6
     )
     assert collection["metadata"]["run_id"] == run_id
+    # every building and light group of the district is on the map, at its connection's bus
+    extra = {
+        k: [f for f in collection["features"] if f["properties"]["element_type"] == k]
+        for k in ("building", "light")
+    }
+    assert sorted(f["properties"]["name"] for f in extra["building"]) == ["B1", "B2"]
+    assert [f["properties"]["name"] for f in extra["light"]] == ["L1"]
+    bus_at = {n: f["geometry"] for f in buses for n in f["properties"]["nodes"]}
+    for f in extra["building"]:
+        assert f["geometry"] == bus_at[f["properties"]["name"]]
+        assert f["properties"]["footprint"] is False
     # a run the caller may not see stays hidden
     private = world.create_scenario(district_id, options={"start": "2025-06-02", "days": 1})
     hidden_run = world.start_run(private)
     assert c.get(f"/runs/{hidden_run}/lighting", headers=h).status_code == 404
+
+
+def test_place_names_of_the_gera_district() -> None:
+    gera = load_district(GERA_DISTRICT_FILE)
+    places = place_names(gera)
+    assert places["feeder"]["F1"] == "Ringstraße West"
+    assert places["building"]["MF05"] == "Ringstraße 9"
+    assert places["building"]["CO03"] == "Hairdresser"  # "Hairdresser, ground floor of MF07"
+    assert places["light"]["L-RING-W"] == "Ringstraße, west section (main road)"
+    assert set(places["building"]) == {b.id for b in gera.buildings}

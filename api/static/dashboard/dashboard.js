@@ -373,6 +373,10 @@ async function loadRun() {
       ),
     ),
     compare: loadCompare(),
+    // a cooperative's members (only asked for where the scenario has a members list)
+    members: settle(
+      api(`scenarios/${run.scenario_id}/members`).then((list) => (list.members.length ? api(`runs/${id}/members`) : null)),
+    ),
   };
   state.data = {};
   $("views").setAttribute("aria-busy", "true");
@@ -446,6 +450,7 @@ const SECTIONS = [
   ["lighting", ["lighting", "results", "savings"], "lighting-view", () => renderLighting()],
   ["grid", ["grid", "results"], "grid-view", () => renderGrid()],
   ["compare", ["compare"], "compare-view", () => renderCompare()],
+  ["members", ["members"], "members-view", () => renderMembers()],
 ];
 
 /** Draw every view whose answers have arrived. */
@@ -923,6 +928,54 @@ function dataSourceLines(results) {
     const [pattern, key] = shipped[role] ?? [];
     return pattern && pattern.test(String(record?.path ?? "")) ? t(key) : t("footer_data_unknown", { role, file: fileName(record?.path ?? "") });
   });
+}
+
+/** The cooperative's members: each one's share of the run's whole-system economics. */
+function renderMembers() {
+  const { members } = state.data;
+  const section = $("members-section");
+  section.hidden = !members.error && !members.value;
+  if (members.error) return sectionError($("members-view"), members.error);
+  if (!members.value) return;
+  const body = members.value;
+  const flag = body.extrapolated_from ? ` (${extrapolatedText(body.extrapolated_from, t)})` : "";
+  const money = (v) => (Number.isFinite(v) ? euro(v) : t("not_available"));
+  const years = (v) => (Number.isFinite(v) ? num(v, 1) : t("member_not_repaid"));
+  const cells = (m) => [
+    { value: m.share_frac, text: `${num(100 * m.share_frac, 1)} %`, column: "share" },
+    { value: m.investment_eur, text: money(m.investment_eur), column: "investment" },
+    { value: m.annual_return_eur, text: `${money(m.annual_return_eur)}${flag}`, column: "annual_return" },
+    { value: m.npv_eur, text: money(m.npv_eur), column: "npv" },
+    { value: m.payback_simple_years, text: years(m.payback_simple_years), column: "payback" },
+    { value: m.energy_kwh_per_year, text: num(m.energy_kwh_per_year, 0), column: "energy" },
+  ];
+  const columns = ["member", "share", "investment", "annual_return", "npv", "payback", "energy"];
+  const project = body.project;
+  const total = { ...body.total, share_frac: 1, payback_simple_years: body.members[0]?.payback_simple_years };
+  const table = dataTable({
+    id: "members-table",
+    hidden: false,
+    caption: t("members_caption"),
+    columns: columns.map((c) => ({ label: t(`member_col_${c}`) })),
+    rows: [
+      ...body.members.map((m) => ({ key: m.member, header: m.member, cells: cells(m) })),
+      { key: "total", header: t("members_total"), cells: cells(total) },
+    ],
+  });
+  $("members-view").replaceChildren(
+    table,
+    htmlEl("p", {
+      id: "members-check",
+      class: "note",
+      text: t("members_adds_up", {
+        n: body.members.length,
+        total: money(body.total.annual_return_eur),
+        project: money(project.annual_savings_eur),
+        opex: money(project.opex_eur_per_year),
+        basis: body.annual_basis === "full year" ? t("members_full_year") : flag.trim(),
+      }),
+    }),
+  );
 }
 
 function renderFooter() {

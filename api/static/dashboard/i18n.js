@@ -261,6 +261,24 @@ export const STRINGS = {
     map_no_footprints: "Für dieses Quartier sind keine Gebäudeumrisse hinterlegt; Gebäude erscheinen als Kreise an ihrem Netzanschluss.",
     map_unavailable: "Die Karte konnte nicht geladen werden; die Tabelle unten enthält alle Leitungen.",
     col_place: "Ort",
+    members_heading: "Mitglieder der Genossenschaft",
+    members_intro:
+      "Jedes Mitglied trägt seinen Anteil an der Investition und erhält denselben Anteil an der " +
+      "jährlichen Einsparung abzüglich der Betriebskosten (alles im Quartier gegenüber „nichts gebaut“).",
+    members_caption: "Anteil, Investition, Rückfluss pro Jahr, Kapitalwert und Solarstrom je Mitglied",
+    members_total: "zusammen",
+    member_col_member: "Mitglied",
+    member_col_share: "Anteil",
+    member_col_investment: "Investition",
+    member_col_annual_return: "Rückfluss pro Jahr",
+    member_col_npv: "Kapitalwert",
+    member_col_payback: "Amortisation in Jahren",
+    member_col_energy: "Solarstrom in kWh pro Jahr",
+    member_not_repaid: "nicht in der Laufzeit",
+    members_full_year: "aus einem ganzen Jahr",
+    members_adds_up:
+      "Die {n} Mitglieder erhalten zusammen {total} pro Jahr: die Einsparung des Projekts " +
+      "({project}) abzüglich der Betriebskosten ({opex}), {basis}.",
   },
   en: {
     title: "Energy in the quarter: what control, solar power and storage save",
@@ -516,5 +534,23 @@ export const STRINGS = {
     map_no_footprints: "No building outlines are stored for this district; buildings appear as circles at their grid connection.",
     map_unavailable: "The map could not be loaded; the table below lists every line.",
     col_place: "Place",
+    members_heading: "Members of the cooperative",
+    members_intro:
+      "Each member bears their share of the investment and receives the same share of the annual " +
+      "saving less operating costs (everything in the district against “nothing built”).",
+    members_caption: "Share, investment, return per year, net present value and solar energy per member",
+    members_total: "together",
+    member_col_member: "Member",
+    member_col_share: "Share",
+    member_col_investment: "Investment",
+    member_col_annual_return: "Return per year",
+    member_col_npv: "Net present value",
+    member_col_payback: "Payback in years",
+    member_col_energy: "Solar energy in kWh per year",
+    member_not_repaid: "not within the horizon",
+    members_full_year: "from a whole year",
+    members_adds_up:
+      "Together the {n} members receive {total} per year: the project's saving ({project}) " +
+      "less operating costs ({opex}), {basis}.",
   },
 };

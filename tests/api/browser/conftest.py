@@ -9,7 +9,8 @@ PV: even with the PV reactive power of VDE-AR-N 4105 the AC check finds a
 voltage rise of about 5 %, above the 3 % of that rule, and an overloaded
 service line), and a copy of the district
 with a 0.5 kW import limit makes a run that fails (infeasible, with its
-diagnosis). A viewer key reads them, as the public city dashboard does.
+diagnosis). The first scenario has two cooperative members (3/4 and 1/4).
+A viewer key reads them, as the public city dashboard does.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright for Python;
 no browser is ever downloaded. Without it the tests skip, unless the
@@ -181,6 +182,11 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
         r = c.post(f"/scenarios/{r.json()['id']}/sweeps", json={"grid": SWEEP_GRID})
         assert r.status_code == 202, r.text
         sweep_id = int(r.json()["id"])
+        # the first scenario belongs to a cooperative of two members (3/4 and 1/4)
+        scenario_id = c.get(f"/runs/{run_ids[0]}").json()["scenario_id"]
+        members = [{"member": "Anna", "share": 0.75}, {"member": "Bernd", "share": 0.25}]
+        r = c.put(f"/scenarios/{scenario_id}/members", json={"members": members})
+        assert r.status_code == 200, r.text
         overbuilt = _start_run(c, district_id, "Überbaut", {"pv_added_total_kwp": 1000})
         tight = small_spec()
         tight["grid"]["import_limit_kw"] = 0.5

@@ -150,6 +150,46 @@ def test_map_draws_buildings_lights_and_street_names(page: Watched, live: LiveDa
     assert page.problems == []
 
 
+#: Columns of the members table and the fields of GET /runs/{id}/members they show.
+MEMBER_COLUMNS = {
+    "share": "share_frac",
+    "investment": "investment_eur",
+    "annual_return": "annual_return_eur",
+    "npv": "npv_eur",
+    "energy": "energy_kwh_per_year",
+}
+
+
+def test_members_returns_add_up_to_the_project(page: Watched, live: LiveDashboard) -> None:
+    run_id = live.run_ids[0]
+    p = open_dashboard(page, live, f"run={run_id}")
+    p.wait_for_selector("#members-section:not([hidden]) #members-table")
+    body = live.get(f"/runs/{run_id}/members")
+    project = body["project"]
+    shown = table_values(p, "members-table")
+    assert set(shown) == {"Anna", "Bernd", "total"}
+    for m in body["members"]:
+        row = shown[m["member"]]
+        # by hand: the share of (annual savings - operating cost) and of the investment
+        want = m["share_frac"] * (project["annual_savings_eur"] - project["opex_eur_per_year"])
+        assert row["annual_return"] == pytest.approx(want, rel=1e-9)
+        assert row["investment"] == pytest.approx(m["share_frac"] * project["capex_eur"], rel=1e-9)
+        for column, key in MEMBER_COLUMNS.items():
+            assert row[column] == pytest.approx(m[key], rel=1e-12), column
+    assert shown["Anna"]["share"] == 0.75 and shown["Bernd"]["share"] == 0.25
+    assert sum(shown[n]["annual_return"] for n in ("Anna", "Bernd")) == pytest.approx(
+        project["annual_return_eur"], rel=1e-9
+    )
+    assert shown["total"]["annual_return"] == pytest.approx(project["annual_return_eur"])
+    # a two-day run: the yearly return says it is extrapolated
+    cell = p.inner_text("#members-table tr[data-key='Anna'] td[data-column='annual_return']")
+    assert "hochgerechnet aus 2 Tagen" in cell
+    # a scenario without members shows no members section
+    p.select_option("#run", str(live.run_ids[1]))
+    p.wait_for_selector("#members-section[hidden]", state="attached")
+    assert page.problems == []
+
+
 def test_comparison_table_has_the_chosen_runs(page: Watched, live: LiveDashboard) -> None:
     p = open_dashboard(page, live)
     chosen = p.eval_on_selector_all(

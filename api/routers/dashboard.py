@@ -11,9 +11,10 @@ its memory only (a JavaScript variable, sent as the ``X-API-Key`` header;
 not in storage, not in a cookie, so there is nothing to forge across sites);
 a ``key`` in the page's address is dropped, here from the redirect's
 ``Location`` and on the page from its address, and never used.
-``GET /dashboard/config.json`` tells the page whether published data can be
-read without a key (the API's ``get_current_key`` accepts a missing key) and
-which map tiles to load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
+``GET /dashboard/config.json`` tells the page where published data are read
+without a key (the API itself once its ``get_current_key`` accepts a missing
+key, else the read-only copy at ``/public``, api/publicread.py) and which map
+tiles to load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
 
 Besides the page, this router adds two read-only views of a succeeded run:
 
@@ -93,6 +94,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+#: Where the keyless, read-only copy of the API's read routes is mounted (api/publicread.py).
+PUBLIC_PREFIX = "/public"
 #: Lighting schedule columns: ``lighting_kw:<group>``.
 LIGHTING_PREFIX = "lighting_kw:"
 
@@ -139,9 +142,14 @@ def public_read(session: Session) -> bool:
 
 @router.get("/dashboard/config.json", include_in_schema=False)
 def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Return the page's settings: published data readable without a key? map tiles."""
+    """Return the page's settings: where published data are read without a key; map tiles.
+
+    ``public_base`` is the API itself once it answers keyless requests,
+    else the read-only copy at :data:`PUBLIC_PREFIX` (relative to the page).
+    """
     body = {
-        "public": public_read(session),
+        "public": True,
+        "public_base": "../" if public_read(session) else f"..{PUBLIC_PREFIX}/",
         "tile_url": settings.dashboard_tile_url,
         "tile_attribution": settings.dashboard_tile_attribution,
     }

@@ -56,7 +56,8 @@ const state = {
   periodChosen: false,
   baseline: "B1",
   failed: [],
-  config: { public: false, tile_url: null, tile_attribution: null },
+  config: { public: false, public_base: null, tile_url: null, tile_attribution: null },
+  connectToken: 0,
   keyInUrl: false,
   metric: "cost_eur",
   compareIds: [],
@@ -188,7 +189,9 @@ async function fetchApi(url, accept = "application/json") {
 
 /** The URL of an API path (relative) with query parameters. */
 function apiUrl(path, params = {}) {
-  const url = new URL(path, API_ROOT);
+  // with a key the API itself; without one, where published data are read (config.json)
+  const root = state.key || !state.config.public_base ? API_ROOT : new URL(state.config.public_base, document.baseURI);
+  const url = new URL(path, root);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url;
 }
@@ -223,6 +226,7 @@ function setError(make) {
 function showKeyField(show) {
   $("key-field").hidden = !show;
   $("key-active").hidden = show;
+  if (show) $("key-form").dataset.ready = "true";
 }
 
 async function connect() {
@@ -230,6 +234,7 @@ async function connect() {
     askForKey();
     return;
   }
+  const token = ++state.connectToken; // a sign-in meanwhile makes this answer stale
   setError(null);
   setStatus(() => t("loading"));
   try {
@@ -238,10 +243,12 @@ async function connect() {
       api("scenarios", { limit: 200 }),
       api("runs", { status: "failed", limit: 50 }),
     ]);
+    if (token !== state.connectToken) return;
     state.runs = runs.items;
     state.failed = failed.items;
     state.scenarios = new Map(scenarios.items.map((s) => [s.id, s]));
   } catch (err) {
+    if (token !== state.connectToken) return;
     setStatus(null);
     setError(() => errorText(err));
     $("view-form").hidden = true;
@@ -257,7 +264,7 @@ async function connect() {
     }
     return;
   }
-  showKeyField(false);
+  showKeyField(!state.key); // without a key (published data) the form stays for signing in
   loadSweeps();
   renderFailed();
   const asked = new URLSearchParams(location.search).get("run");
@@ -1020,12 +1027,16 @@ async function loadSweeps() {
     if (token !== state.sweepToken) return;
     $("sweeps-section").hidden = false;
     sectionError($("sweep-view"), err);
+    $("sweeps-section").setAttribute("aria-busy", "false");
     return;
   }
   if (token !== state.sweepToken) return;
   state.sweeps = page.items;
   $("sweeps-section").hidden = !state.sweeps.length;
-  if (!state.sweeps.length) return;
+  if (!state.sweeps.length) {
+    $("sweeps-section").setAttribute("aria-busy", "false");
+    return;
+  }
   const wanted = Number(new URLSearchParams(location.search).get("sweep"));
   const ids = state.sweeps.map((s) => s.id);
   const done = state.sweeps.find((s) => s.status === "succeeded");
@@ -1299,6 +1310,8 @@ function bind() {
     const key = $("key").value.trim();
     state.key = key || null; // page memory only: gone with the page, never stored or in a URL
     cache.clear();
+    // what is shown now is being replaced: busy until the key's answers are drawn
+    for (const id of ["views", "sweeps-section"]) $(id).setAttribute("aria-busy", "true");
     $("key").value = "";
     connect();
   });
@@ -1369,6 +1382,7 @@ function init() {
     params.delete("key");
     history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
   }
+  $("key-notice").hidden = !state.keyInUrl;
   bind();
   applyLanguage();
   loadConfig().then(connect);
@@ -1387,8 +1401,7 @@ async function loadConfig() {
 /** Show the key form with why it is needed. */
 function askForKey() {
   showKeyField(true);
-  $("key-form").dataset.ready = "true";
-  setStatus(() => t(state.keyInUrl ? "key_not_in_url" : "need_key"));
+  setStatus(() => t("need_key"));
 }
 
 init();

@@ -16,8 +16,9 @@ export const STRINGS = {
     controls_heading: "Auswahl",
     key_label: "API-Schlüssel",
     key_hint:
-      "Den Schlüssel erhalten Sie vom Stadtwerk. Er bleibt nur im Speicher dieser Seite (nie in der " +
-      "Adresse) und ist nach dem Neuladen vergessen.",
+      "Veröffentlichte Berechnungen sind ohne Schlüssel sichtbar. Den Schlüssel für weitere Daten " +
+      "erhalten Sie vom Stadtwerk; er bleibt nur im Speicher dieser Seite (nie in der Adresse) und " +
+      "ist nach dem Neuladen vergessen.",
     key_not_in_url:
       "Ein Schlüssel in der Adresse wird nicht verwendet (er stünde in Protokollen und im Verlauf). " +
       "Bitte geben Sie ihn hier ein.",
@@ -292,8 +293,8 @@ export const STRINGS = {
     controls_heading: "Selection",
     key_label: "API key",
     key_hint:
-      "The utility gives you the key. It stays in this page's memory only (never in the address) " +
-      "and is forgotten when the page is reloaded.",
+      "Published calculations are visible without a key. The utility gives you a key for more; it " +
+      "stays in this page's memory only (never in the address) and is forgotten on reload.",
     key_not_in_url:
       "A key in the address is not used (it would sit in logs and the history). Please enter it here.",
     key_submit: "Sign in",

@@ -23,7 +23,13 @@ from typing import Any
 
 import pytest
 
-from tests.api.browser.conftest import LiveDashboard, Watched, open_dashboard, sign_in
+from tests.api.browser.conftest import (
+    LOAD_TIMEOUT_MS,
+    LiveDashboard,
+    Watched,
+    open_dashboard,
+    sign_in,
+)
 
 
 def table_values(page: Any, table_id: str) -> dict[str, dict[str, float]]:
@@ -431,19 +437,26 @@ def test_a_failed_run_is_shown_with_its_reason(page: Watched, live: LiveDashboar
     assert page.problems == []
 
 
+def settled(page: Any) -> None:
+    """Wait until the page has drawn what it reads without a key (no request left open)."""
+    page.wait_for_selector("#key-form[data-ready='true']")
+    for views in ("#views", "#sweeps-section"):
+        page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
+
+
 def test_no_key_in_any_url_or_the_access_log(page: Watched, live: LiveDashboard) -> None:
     p = page.page
     urls: list[str] = []
     p.on("request", lambda r: urls.append(r.url))
     # a key put into the address is dropped and not used: by the redirect of /dashboard ...
     p.goto(f"{live.base_url}/dashboard?key=esk_00000000_fromtheaddress&lang=de")
-    p.wait_for_selector("#key-form[data-ready='true']")
+    settled(p)
     assert p.url == f"{live.base_url}/dashboard/?lang=de"
     # ... and by the page itself, which says so
     p.goto(f"{live.base_url}/dashboard/?key=esk_00000000_fromtheaddress&lang=de")
-    p.wait_for_selector("#key-form[data-ready='true']")
+    settled(p)
     assert "key=" not in p.url
-    assert "nicht verwendet" in p.inner_text("#status")
+    assert "nicht verwendet" in p.inner_text("#key-notice")
     open_dashboard(page, live, f"run={live.run_ids[0]}")
     api_calls = [u for u in urls if "/runs" in u]
     assert api_calls, urls
@@ -453,4 +466,25 @@ def test_no_key_in_any_url_or_the_access_log(page: Watched, live: LiveDashboard)
     assert any("/runs/" in line for line in live.access_log)
     for key in (live.viewer_key, live.admin_key):
         assert not [line for line in live.access_log if key in line]
+    assert page.problems == []
+
+
+def test_the_public_dashboard_opens_without_a_key(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    asked: list[str] = []
+    p.on("request", lambda r: asked.append(r.url))
+    run_id = live.run_ids[1]
+    p.goto(f"{live.base_url}/dashboard/?run={run_id}")
+    for views in ("#views", "#sweeps-section"):
+        p.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
+    assert int(p.input_value("#run")) == run_id
+    savings = live.get(f"/runs/{run_id}/savings", period="day", baseline="B1", format="json")
+    tile = p.inner_text("[data-tile='cost_eur'] .tile-value").replace("€", "").strip()
+    want = savings["totals"]["B1"]["cost_eur"]["total"]
+    assert german_number(tile) == pytest.approx(want, abs=rounding(tile))
+    # read from the keyless, read-only copy, with no key anywhere; the form stays to sign in
+    api_calls = [u for u in asked if "/runs" in u]
+    assert api_calls and all("/public/" in u for u in api_calls), api_calls
+    assert p.is_visible("#key")
+    assert p.inner_text("#error") == ""
     assert page.problems == []

@@ -14,7 +14,7 @@ import {
 } from "./charts.js";
 import { LOCALES, STRINGS } from "./i18n.js";
 import { gridMap } from "./map.js";
-import { extrapolatedText, failureText, gridStatus, worstLevel } from "./status.js";
+import { extrapolatedText, failureText, gridStatus, placeNames, worstLevel } from "./status.js";
 
 const API_ROOT = new URL("../", document.baseURI);
 const LANG_STORE = "stadtwerk-dashboard-lang";
@@ -546,6 +546,11 @@ function savingsTotal(body, metric) {
     .reduce((s, r) => s + r.value, 0);
 }
 
+/** Readable names of the run's grid elements, once its GeoJSON has arrived. */
+function gridNames() {
+  return placeNames(state.data.grid?.value, t);
+}
+
 /** The grid status of a run's AC check as a list of sentences (status.js). */
 function statusList(items, attrs) {
   return htmlEl(
@@ -556,7 +561,7 @@ function statusList(items, attrs) {
 }
 
 function gridTile(results) {
-  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status);
+  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status, gridNames());
   const level = worstLevel(items);
   const value = results.grid ? t(`gs_level_${level}`) : t("gs_level_none");
   const node = tile(t("tile_grid"), value, "", "", "grid");
@@ -803,7 +808,7 @@ function renderGrid() {
   const { grid } = state.data;
   const results = state.data.results.value;
   const words = results
-    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status), { id: "grid-status" })
+    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status, gridNames()), { id: "grid-status" })
     : "";
   if (grid.error) {
     sectionError(container, grid.error);

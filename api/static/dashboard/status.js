@@ -24,9 +24,11 @@ export function gridLimits(grid) {
  * kpis: its ``kpis`` (peak import of the optimum and of the comparison);
  * baseline: the comparison's name; t, num: words and numbers of the page;
  * record: ``metadata.grid_status`` of the run (energy.grid_status: hosting capacity,
- * import cap), absent for runs stored before it.
+ * import cap), absent for runs stored before it; named: element id -> words ("Teststraße 1"),
+ * from the run's grid GeoJSON once it is there.
  */
-export function gridStatus(grid, kpis, baseline, { t, num }, record = null) {
+export function gridStatus(grid, kpis, baseline, { t, num }, record = null, named = new Map()) {
+  const name = (id) => (id && named.has(id) ? `${named.get(id)} (${id})` : id || "");
   const cap = capStatus(record, { t, num });
   if (!grid) return [{ key: "none", level: "warn", text: t("gs_not_checked") }, ...cap];
   const lim = gridLimits(grid);
@@ -54,7 +56,7 @@ export function gridStatus(grid, kpis, baseline, { t, num }, record = null) {
       text: t(over ? "gs_rise_over" : "gs_rise_ok", {
         rise: num(rise, 2),
         limit: num(lim.voltage_rise_pct, 0),
-        bus: grid.max_voltage_rise_bus || "",
+        bus: name(grid.max_voltage_rise_bus),
       }),
     });
   }
@@ -71,7 +73,7 @@ export function gridStatus(grid, kpis, baseline, { t, num }, record = null) {
       }),
     });
   }
-  for (const [key, value, name] of [
+  for (const [key, value, element] of [
     ["line", grid.max_line_loading_pct, grid.max_line],
     ["trafo", grid.max_trafo_loading_pct, grid.max_trafo],
   ]) {
@@ -84,7 +86,7 @@ export function gridStatus(grid, kpis, baseline, { t, num }, record = null) {
       text: t(`gs_${key}${over ? "_over" : ""}`, {
         pct: num(value, 0),
         limit: num(lim.max_loading_pct, 0),
-        name: name || "",
+        name: name(element),
       }),
     });
   }
@@ -135,4 +137,18 @@ export function failureText(run, t) {
   const parts = [run.error || t("failed_no_reason")];
   for (const cause of run.diagnosis || []) parts.push(cause);
   return parts.join(" ");
+}
+
+/** Element id -> readable words, from the grid GeoJSON's ``place``/``places`` (api/gridmap.py). */
+export function placeNames(geojson, t) {
+  const out = new Map();
+  for (const f of geojson?.features ?? []) {
+    const p = f.properties;
+    if (p.element_type === "line" && p.place) {
+      out.set(p.name, p.role === "service" ? t("map_service", { place: p.place }) : p.place);
+    } else if (p.element_type === "bus" && p.places?.length) {
+      out.set(p.name, p.places.join("; "));
+    }
+  }
+  return out;
 }

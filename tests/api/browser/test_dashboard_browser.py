@@ -401,10 +401,11 @@ def test_an_overbuilt_run_shows_its_violation_in_words(page: Watched, live: Live
     rise = p.inner_text(f"{tile} [data-status='voltage_rise']")
     assert "über der Grenze von 3 %" in rise
     assert f"bis {german(grid['max_voltage_rise_pct'], 2)} %" in rise
-    assert grid["max_voltage_rise_bus"] in rise
+    assert f"Teststraße 1 ({grid['max_voltage_rise_bus']})" in rise  # where, in words
     words = p.inner_text("#grid-status")
     assert f"{grid['violations']} Grenzverletzungen" in words
     assert "überlastet" in words  # the service line of the over-built roof
+    assert "Hausanschluss Teststraße 1 (service B1)" in words
     # a clean run says so
     p.select_option("#run", str(live.run_ids[0]))
     p.wait_for_function(

@@ -234,14 +234,16 @@ def run_lighting(
     """Return per lighting group the energy by local hour of the day [kWh] and the savings.
 
     Both schedules are the run's stored ones (baseline B0: full power while
-    dark; B1: 50 % from 22:00 to 06:00). Licence CC-BY-4.0 (results).
+    dark; B1: 50 % from 22:00 to 06:00). Each group names its ``road``.
+    Licence CC-BY-4.0 (results).
     """
     run, result = crud.results.get_result(session, principal, run_id)
     key = (run.id, result.created_at, "lighting", baseline)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    stored, _, info = stored_result(session, settings, run, result)
+    stored, district, info = stored_result(session, settings, run, result)
+    roads = {g.id: g.road for g in district.lighting}
     body = {
         "licence": info.licence,
         "licence_url": LICENCE_URLS.get(info.licence),
@@ -252,7 +254,10 @@ def run_lighting(
         "run_id": run.id,
         "baseline": baseline,
         "days": int(run.options.get("days", 0)),
-        "groups": lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone),
+        "groups": [
+            g | {"road": roads.get(g["group"], g["group"])}
+            for g in lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone)
+        ],
     }
     response = JSONResponse(body, headers=info.http_headers())
     cache.put(key, response)

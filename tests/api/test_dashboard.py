@@ -331,7 +331,7 @@ def test_lighting_and_grid_views_of_a_real_run(world: World, executor: Recording
         body = r.json()
         assert body["licence"] == "CC-BY-4.0" and r.headers["x-licence"] == "CC-BY-4.0"
         (group,) = body["groups"]
-        assert group["group"] == "L1"
+        assert group["group"] == "L1" and group["road"] == "Teststrasse"
         assert sum(group["e_kwh_by_hour"]) == pytest.approx(
             results["kpis"]["optimised"]["e_lighting_kwh"], rel=1e-6
         )

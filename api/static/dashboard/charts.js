@@ -132,6 +132,21 @@ function labelStride(n, width) {
   return Math.max(1, Math.ceil((n * 80) / width));
 }
 
+/** Width of one character of 14 px chart text, a little generous [px]. */
+const CHAR_PX = 8.2;
+
+/** ``text`` cut to what fits into ``px`` at 14 px (with an ellipsis); the full text goes in titles. */
+function fitLabel(text, px) {
+  const room = Math.max(3, Math.floor(px / CHAR_PX));
+  return text.length <= room ? text : `${text.slice(0, room - 1)}…`;
+}
+
+/** Label column for ``labels``: as wide as the longest needs, within [min, max] [px]. */
+function labelWidth(labels, min, max) {
+  const longest = Math.max(0, ...labels.map((l) => String(l).length));
+  return Math.round(Math.min(max, Math.max(min, longest * CHAR_PX + 16)));
+}
+
 /** Bar totals are written where each bar's band has room for a number in 14 px text. */
 const TOTAL_MIN_BAND = 44;
 
@@ -280,7 +295,7 @@ export function simpleBars({ items, fmt, title, desc, unit, cls, yMax, width = 7
 export function horizontalBars({ items, fmt, title, desc, cls, width = 760 }) {
   const rowH = 28;
   const W = width;
-  const labelW = Math.min(150, Math.round(W * 0.35));
+  const labelW = labelWidth(items.map((d) => d.label), 60, Math.round(W * 0.45));
   const H = items.length * rowH + 16;
   const svg = accessibleSvg(W, H, title, desc);
   const lo = Math.min(0, ...items.map((d) => d.value));
@@ -291,7 +306,7 @@ export function horizontalBars({ items, fmt, title, desc, cls, width = 760 }) {
   items.forEach((d, i) => {
     const top = 8 + i * rowH;
     const g = svgEl("g", { class: "bar-group", "data-key": d.label });
-    g.append(svgEl("text", { x: labelW - 8, y: top + 17, "text-anchor": "end" }, [d.label]));
+    g.append(svgEl("text", { x: labelW - 8, y: top + 17, "text-anchor": "end" }, [fitLabel(d.label, labelW - 12)]));
     const rect = svgEl("rect", {
       class: `bar ${cls}`,
       x: Math.min(x(0), x(d.value)),
@@ -321,7 +336,7 @@ export function heatStep(value, max) {
  * scrolling region on narrow screens rather than shrink its text.
  */
 export function heatMap({ rows, columns, values, fmt, title, desc }) {
-  const labelW = 150;
+  const labelW = labelWidth(rows, 60, 320);
   const cellW = Math.max(42, Math.min(52, (760 - labelW) / Math.max(columns.length, 1)));
   const cellH = 30;
   const W = labelW + cellW * columns.length + 8;
@@ -338,7 +353,11 @@ export function heatMap({ rows, columns, values, fmt, title, desc }) {
   });
   rows.forEach((r, i) => {
     const top = 28 + i * cellH;
-    svg.append(svgEl("text", { x: labelW - 8, y: top + cellH / 2 + 4, "text-anchor": "end", "aria-hidden": "true" }, [r]));
+    svg.append(
+      svgEl("text", { x: labelW - 8, y: top + cellH / 2 + 4, "text-anchor": "end", "aria-hidden": "true" }, [
+        fitLabel(String(r), labelW - 12),
+      ]),
+    );
     columns.forEach((c, j) => {
       const v = values[i][j];
       const step = heatStep(v, max);

@@ -735,8 +735,9 @@ function renderLighting() {
   const fmt = (v) => num(v, digits);
   const hourText = (h) => t("hour_label", { h });
   const max = Math.max(0, ...values.flat());
+  const road = (g) => g.road ?? g.group; // a group as people know it: its road
   const { svg } = heatMap({
-    rows: groups.map((g) => g.group),
+    rows: groups.map(road),
     columns: hours.map(String),
     values,
     fmt,
@@ -758,11 +759,11 @@ function renderLighting() {
     columns: [{ label: t("col_group") }, ...hours.map((h) => ({ label: hourText(h) }))],
     rows: groups.map((g, i) => ({
       key: g.group,
-      header: g.group,
+      header: road(g),
       cells: values[i].map((v, j) => ({ value: v, text: fmt(v), column: String(hours[j]) })),
     })),
   });
-  const saved = groups.map((g) => ({ label: g.group, value: g.e_saved_kwh }));
+  const saved = groups.map((g) => ({ label: road(g), value: g.e_saved_kwh }));
   const savedDigits = digitsFor(saved.map((d) => d.value));
   const savedFmt = (v) => num(v, savedDigits);
   const totalSaved = saved.reduce((s, d) => s + d.value, 0);
@@ -781,7 +782,7 @@ function renderLighting() {
     columns: [{ label: t("col_group") }, { label: t("col_used") }, { label: t("col_baseline_used") }, { label: t("col_saved") }],
     rows: groups.map((g) => ({
       key: g.group,
-      header: g.group,
+      header: road(g),
       cells: [
         { value: g.e_kwh, text: savedFmt(g.e_kwh), column: "used" },
         { value: g.e_baseline_kwh, text: savedFmt(g.e_baseline_kwh), column: "baseline" },

@@ -763,13 +763,29 @@ function renderLighting() {
       cells: values[i].map((v, j) => ({ value: v, text: fmt(v), column: String(hours[j]) })),
     })),
   });
+  container.replaceChildren(
+    htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
+    lightingParts(),
+    htmlEl("figure", {}, [
+      scrollRegion(svg, t("lighting_heat_title")),
+      htmlEl("p", { class: "note", text: t("heat_legend") }),
+      legend(steps, t("heat_legend")),
+      heatTable,
+    ]),
+    htmlEl("h3", { text: t("lighting_saved_heading") }),
+    lightingSaved(groups, road, chartWidth(container)),
+  );
+}
+
+/** The energy each lighting group saved against the comparison: bars and their table. */
+function lightingSaved(groups, road, width) {
   const saved = groups.map((g) => ({ label: road(g), value: g.e_saved_kwh }));
   const savedDigits = digitsFor(saved.map((d) => d.value));
   const savedFmt = (v) => num(v, savedDigits);
   const totalSaved = saved.reduce((s, d) => s + d.value, 0);
   const baselineWord = t(`baseline_${state.baseline}`);
   const savedSvg = horizontalBars({
-    width: chartWidth(container),
+    width,
     items: saved,
     fmt: (v) => `${savedFmt(v)} kWh`,
     cls: "src-lighting",
@@ -790,18 +806,7 @@ function renderLighting() {
       ],
     })),
   });
-  container.replaceChildren(
-    htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
-    lightingParts(),
-    htmlEl("figure", {}, [
-      scrollRegion(svg, t("lighting_heat_title")),
-      htmlEl("p", { class: "note", text: t("heat_legend") }),
-      legend(steps, t("heat_legend")),
-      heatTable,
-    ]),
-    htmlEl("h3", { text: t("lighting_saved_heading") }),
-    htmlEl("figure", {}, [savedSvg, savedTable]),
-  );
+  return htmlEl("figure", {}, [savedSvg, savedTable]);
 }
 
 function renderGrid() {

@@ -9,7 +9,8 @@ PV: even with the PV reactive power of VDE-AR-N 4105 the AC check finds a
 voltage rise of about 5 %, above the 3 % of that rule, and an overloaded
 service line), and a copy of the district
 with a 0.5 kW import limit makes a run that fails (infeasible, with its
-diagnosis). The first scenario has two cooperative members (3/4 and 1/4).
+diagnosis). The first scenario has two cooperative members (3/4 and 1/4); a
+last scenario is private to the utility (its run is hidden from the public).
 A viewer key reads them, as the public city dashboard does.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright for Python;
@@ -102,6 +103,7 @@ class LiveDashboard:
     sweep_id: int
     overbuilt_run_id: int
     failed_run_id: int
+    private_run_id: int
     #: Every line uvicorn's access log wrote (method, path with query, status).
     access_log: list[str] = field(default_factory=list)
 
@@ -128,14 +130,20 @@ def _wait(c: httpx.Client, path: str, deadline: float, end: str = "succeeded") -
         time.sleep(0.5)
 
 
-def _start_run(c: httpx.Client, district_id: int, name: str, changes: dict[str, Any]) -> int:
-    """Create a published scenario of two June days and queue its run; return the run id."""
+def _start_run(
+    c: httpx.Client,
+    district_id: int,
+    name: str,
+    changes: dict[str, Any],
+    visibility: str = "published",
+) -> int:
+    """Create a scenario of two June days and queue its run; return the run id."""
     r = c.post(
         "/scenarios",
         json={
             "name": name,
             "district_id": district_id,
-            "visibility": "published",
+            "visibility": visibility,
             "options": RUN_OPTIONS,
             "changes": changes,
         },
@@ -160,7 +168,7 @@ def _named(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
+def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
     h = {"X-API-Key": admin}
     with httpx.Client(base_url=base, headers=h, timeout=60) as c:
         district_id = _district(c, "Testquartier", _named(small_spec()))
@@ -191,12 +199,13 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
         tight = small_spec()
         tight["grid"]["import_limit_kw"] = 0.5
         failing = _start_run(c, _district(c, "Engpass", tight), "Zu knapp", {})
+        private = _start_run(c, district_id, "Intern", {}, visibility="private")
         deadline = time.monotonic() + RUN_TIMEOUT_S
-        for run_id in [*run_ids, overbuilt]:
+        for run_id in [*run_ids, overbuilt, private]:
             _wait(c, f"/runs/{run_id}", deadline)
         _wait(c, f"/sweeps/{sweep_id}", deadline)
         _wait(c, f"/runs/{failing}", deadline, "failed")
-    return district_id, run_ids, sweep_id, overbuilt, failing
+    return district_id, run_ids, sweep_id, overbuilt, failing, private
 
 
 @pytest.fixture(scope="session")

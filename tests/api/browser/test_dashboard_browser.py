@@ -489,3 +489,18 @@ def test_the_public_dashboard_opens_without_a_key(page: Watched, live: LiveDashb
     assert p.is_visible("#key")
     assert p.inner_text("#error") == ""
     assert page.problems == []
+
+
+def test_a_private_run_is_not_found_without_a_key(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    hidden = live.private_run_id
+    p.goto(f"{live.base_url}/dashboard/?run={hidden}")
+    p.wait_for_function("() => document.getElementById('error').textContent.length > 0")
+    assert f"Berechnung Nr. {hidden} wird nicht gezeigt: Nicht gefunden" in p.inner_text("#error")
+    assert not p.is_visible("#views")
+    assert str(hidden) not in p.eval_on_selector_all("#run option", "os => os.map(o => o.value)")
+    # the only problem is the expected 404 of that run (the page names it, nothing breaks)
+    unexpected = [x for x in page.problems if f"/public/runs/{hidden}" not in x]
+    unexpected = [x for x in unexpected if "404" not in x or "console" not in x]
+    assert unexpected == [], unexpected
+    assert any(f"HTTP 404: {live.base_url}/public/runs/{hidden}" in x for x in page.problems)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from api.settings import Settings
 from energy.district import GERA_DISTRICT_FILE, load_district
 from energy.errors import InputDataError
 from energy.timeindex import make_index
-from tests.api.conftest import RecordingExecutor, World
+from tests.api.conftest import RecordingExecutor, World, build_app, make_settings
 
 #: External addresses the page may name: licence pages it links to (never loads) and
 #: the SVG namespace (an identifier, never fetched).
@@ -130,6 +131,18 @@ def test_a_tile_server_joins_img_src_only() -> None:
     for bad in ("http://tile.example.org/{z}/{x}/{y}.png", "https://x.org/tiles.png"):
         with pytest.raises(ValueError, match="dashboard_tile_url"):
             Settings(dashboard_tile_url=bad)
+
+
+def test_a_configured_tile_server_reaches_the_page(engine: Any, executor: Any) -> None:
+    url = "https://tile.example.org/{z}/{x}/{y}.png"
+    settings = make_settings().model_copy(
+        update={"dashboard_tile_url": url, "dashboard_tile_attribution": "© Example tiles"}
+    )
+    with TestClient(build_app(engine, settings, executor)) as c:
+        config = c.get("/dashboard/config.json").json()
+        assert (config["tile_url"], config["tile_attribution"]) == (url, "© Example tiles")
+        csp = c.get("/dashboard/").headers["content-security-policy"]
+        assert "img-src 'self' data: https://tile.example.org;" in csp
 
 
 def test_the_page_never_keeps_a_key_in_storage_or_the_address() -> None:

@@ -18,6 +18,7 @@ from api.db import make_engine, migrate
 from api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
 from api.executors import JobExecutor, make_executor
 from api.exports import ExportCache
+from api.publicread import PUBLIC_PREFIX, public_app
 from api.routers import (
     analysis,
     dashboard,
@@ -148,4 +149,5 @@ def create_app(
         geometry,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.mount(PUBLIC_PREFIX, public_app(app))  # published data without a key, read-only
     return app

@@ -11,9 +11,10 @@ its memory only (a JavaScript variable, sent as the ``X-API-Key`` header;
 not in storage, not in a cookie, so there is nothing to forge across sites);
 a ``key`` in the page's address is dropped, here from the redirect's
 ``Location`` and on the page from its address, and never used.
-``GET /dashboard/config.json`` tells the page whether published data can be
-read without a key (the API's ``get_current_key`` accepts a missing key) and
-which map tiles to load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
+``GET /dashboard/config.json`` tells the page where published data are read
+without a key (the API itself once its ``get_current_key`` accepts a missing
+key, else the read-only copy at ``/public``, api/publicread.py) and which map
+tiles to load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
 
 Besides the page, this router adds two read-only views of a succeeded run:
 
@@ -22,9 +23,9 @@ Besides the page, this router adds two read-only views of a succeeded run:
   :func:`api.runstore.stored_result`), and the energy saved per group;
 * ``GET /runs/{id}/grid.geojson``: the district grid with the AC results of
   the run (largest loading per line and transformer, voltage band per bus),
-  recomputed from the stored node powers exactly as the run's AC check made
-  them (:func:`energy.models.grid.check.check_schedule`), since the run stores
-  only the check's summary.
+  recomputed from the stored schedule and node powers exactly as the run's AC
+  check made them, reactive power included (:func:`energy.ac_check.check_run`
+  on the run's inputs), since the run stores only the check's summary.
 
 Both are cached per run in the app's :class:`~api.exports.ExportCache`.
 """
@@ -45,6 +46,7 @@ from sqlmodel import Session
 from api import crud
 from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep, get_current_key
 from api.errors import NotFoundError, UnauthorisedError
+from api.gridmap import add_district_features
 from api.runstore import (
     export_info,
     frame_from_parquet,
@@ -72,9 +74,12 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-#: Every file the page may load: name -> path (read once, so no client path reaches the disk).
+#: Every file the page may load: name -> path (read once, so no client path reaches the disk);
+#: third-party files (Leaflet, api/static/dashboard/vendor/README.md) as ``vendor/<name>``.
 ASSETS = {
-    p.name: p for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in MEDIA_TYPES
+    p.relative_to(STATIC_DIR).as_posix(): p
+    for p in sorted([*STATIC_DIR.iterdir(), *(STATIC_DIR / "vendor").iterdir()])
+    if p.is_file() and p.suffix in MEDIA_TYPES
 }
 #: Same-origin only (map tiles of a configured provider excepted, :func:`security_headers`);
 #: never framed (no click-jacking of the key form); no referrer.
@@ -89,6 +94,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+#: Where the keyless, read-only copy of the API's read routes is mounted (api/publicread.py).
+PUBLIC_PREFIX = "/public"
 #: Lighting schedule columns: ``lighting_kw:<group>``.
 LIGHTING_PREFIX = "lighting_kw:"
 
@@ -135,9 +142,14 @@ def public_read(session: Session) -> bool:
 
 @router.get("/dashboard/config.json", include_in_schema=False)
 def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Return the page's settings: published data readable without a key? map tiles."""
+    """Return the page's settings: where published data are read without a key; map tiles.
+
+    ``public_base`` is the API itself once it answers keyless requests,
+    else the read-only copy at :data:`PUBLIC_PREFIX` (relative to the page).
+    """
     body = {
-        "public": public_read(session),
+        "public": True,
+        "public_base": "../" if public_read(session) else f"..{PUBLIC_PREFIX}/",
         "tile_url": settings.dashboard_tile_url,
         "tile_attribution": settings.dashboard_tile_attribution,
     }
@@ -148,6 +160,12 @@ def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse
 def dashboard_asset(name: str, settings: SettingsDep) -> FileResponse:
     """Serve a file of the page: scripts, style sheet, icon."""
     return _file(name, settings)
+
+
+@router.get("/dashboard/vendor/{name}", include_in_schema=False)
+def dashboard_vendor(name: str, settings: SettingsDep) -> FileResponse:
+    """Serve a third-party file of the page (Leaflet and its licence)."""
+    return _file(f"vendor/{name}", settings)
 
 
 def lighting_by_hour(
@@ -216,14 +234,16 @@ def run_lighting(
     """Return per lighting group the energy by local hour of the day [kWh] and the savings.
 
     Both schedules are the run's stored ones (baseline B0: full power while
-    dark; B1: 50 % from 22:00 to 06:00). Licence CC-BY-4.0 (results).
+    dark; B1: 50 % from 22:00 to 06:00). Each group names its ``road``.
+    Licence CC-BY-4.0 (results).
     """
     run, result = crud.results.get_result(session, principal, run_id)
     key = (run.id, result.created_at, "lighting", baseline)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    stored, _, info = stored_result(session, settings, run, result)
+    stored, district, info = stored_result(session, settings, run, result)
+    roads = {g.id: g.road for g in district.lighting}
     body = {
         "licence": info.licence,
         "licence_url": LICENCE_URLS.get(info.licence),
@@ -234,7 +254,10 @@ def run_lighting(
         "run_id": run.id,
         "baseline": baseline,
         "days": int(run.options.get("days", 0)),
-        "groups": lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone),
+        "groups": [
+            g | {"road": roads.get(g["group"], g["group"])}
+            for g in lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone)
+        ],
     }
     response = JSONResponse(body, headers=info.http_headers())
     cache.put(key, response)
@@ -287,6 +310,7 @@ def run_grid_geojson(
     checked = check_run(district, inputs, schedule, node_p_kw, run_options.reactive, net=net)
     info = export_info(session, run, settings)
     collection: dict[str, Any] = to_geojson(net, checked.timeseries)
+    add_district_features(collection, district)
     collection["metadata"] |= {
         "run_id": run.id,
         "district_id": run_version(session, run).district_id,

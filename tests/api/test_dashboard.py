@@ -7,26 +7,31 @@ own KPIs and grid summary.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from api.gridmap import place_names
 from api.jobkinds import default_runner
 from api.jobs import Outcome
 from api.routers.dashboard import ASSETS, STATIC_DIR, lighting_by_hour, security_headers
 from api.settings import Settings
+from energy.district import GERA_DISTRICT_FILE, load_district
 from energy.errors import InputDataError
 from energy.timeindex import make_index
-from tests.api.conftest import RecordingExecutor, World
+from tests.api.conftest import RecordingExecutor, World, build_app, make_settings
 
 #: External addresses the page may name: licence pages it links to (never loads) and
 #: the SVG namespace (an identifier, never fetched).
 ALLOWED_URLS = {
     "http://www.w3.org/2000/svg",
+    "https://leafletjs.com",  # Leaflet's own attribution link (switched off, never loaded)
     "https://creativecommons.org/licenses/by/4.0/",
     "https://opendatacommons.org/licenses/odbl/1-0/",
 }
@@ -76,13 +81,46 @@ def test_page_is_served_with_a_same_origin_policy(client: TestClient) -> None:
         assert landmark in r.text
 
 
-def test_config_says_no_public_read_and_no_tiles_by_default(client: TestClient) -> None:
+def test_config_names_the_public_copy_and_no_tiles_by_default(client: TestClient) -> None:
     r = client.get("/dashboard/config.json")
     assert r.status_code == 200
-    # the API refuses a request without a key (until anonymous read of published data lands)
+    # the API refuses a request without a key, so published data come from the copy
     assert client.get("/runs").status_code == 401
-    assert r.json() == {"public": False, "tile_url": None, "tile_attribution": ""}
+    assert r.json() == {
+        "public": True,
+        "public_base": "../public/",
+        "tile_url": None,
+        "tile_attribution": "",
+    }
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_published_runs_are_readable_without_a_key_private_ones_are_not(
+    world: World, executor: RecordingExecutor
+) -> None:
+    c = world.client
+    district = world.create_district(visibility="published")
+    shown = world.start_run(world.create_scenario(district, visibility="published"))
+    hidden = world.start_run(world.create_scenario(district))  # private to its organisation
+    private_district = world.create_district()
+    hidden_too = world.start_run(world.create_scenario(private_district))
+    assert executor.drain() == [Outcome.succeeded] * 3
+    assert c.get(f"/runs/{shown}/results").status_code == 401  # the API itself wants a key
+    r = c.get(f"/public/runs/{shown}/results")
+    assert r.status_code == 200, r.text
+    assert r.json()["run_id"] == shown
+    assert c.get(f"/public/runs/{shown}/schedule", params={"format": "json"}).status_code == 200
+    for run_id in (hidden, hidden_too):
+        assert c.get(f"/public/runs/{run_id}").status_code == 404
+        assert c.get(f"/public/runs/{run_id}/results").status_code == 404
+    listed = {r["id"] for r in c.get("/public/runs").json()["items"]}
+    assert listed == {shown}
+    assert c.get(f"/public/districts/{private_district}").status_code == 404
+    # read-only: nothing is created, changed or started without a key
+    r = c.post("/public/scenarios", json={"name": "x", "district_id": district})
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    assert c.post(f"/public/runs/{shown}/cancel").status_code == 405
+    assert c.get("/public/docs").status_code == 404  # no docs of its own
 
 
 def test_a_tile_server_joins_img_src_only() -> None:
@@ -93,6 +131,18 @@ def test_a_tile_server_joins_img_src_only() -> None:
     for bad in ("http://tile.example.org/{z}/{x}/{y}.png", "https://x.org/tiles.png"):
         with pytest.raises(ValueError, match="dashboard_tile_url"):
             Settings(dashboard_tile_url=bad)
+
+
+def test_a_configured_tile_server_reaches_the_page(engine: Any, executor: Any) -> None:
+    url = "https://tile.example.org/{z}/{x}/{y}.png"
+    settings = make_settings().model_copy(
+        update={"dashboard_tile_url": url, "dashboard_tile_attribution": "© Example tiles"}
+    )
+    with TestClient(build_app(engine, settings, executor)) as c:
+        config = c.get("/dashboard/config.json").json()
+        assert (config["tile_url"], config["tile_attribution"]) == (url, "© Example tiles")
+        csp = c.get("/dashboard/").headers["content-security-policy"]
+        assert "img-src 'self' data: https://tile.example.org;" in csp
 
 
 def test_the_page_never_keeps_a_key_in_storage_or_the_address() -> None:
@@ -111,20 +161,37 @@ def test_every_file_the_page_loads_is_served(client: TestClient) -> None:
         imports |= set(re.findall(r'from "\./([\w.-]+)"', path.read_text(encoding="utf-8")))
     wanted = set(refs.loads) | imports
     assert {"dashboard.js", "dashboard.css", "favicon.svg", "i18n.js"} <= wanted
+    assert {"vendor/leaflet.js", "vendor/leaflet.css"} <= wanted
     types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
     for name in sorted(wanted):
-        assert "/" not in name and name in ASSETS, name  # relative, from the allow-list
+        assert not name.startswith(("/", ".")) and name in ASSETS, name  # from the allow-list
         r = client.get(f"/dashboard/{name}")
         assert r.status_code == 200, name
         assert r.headers["content-type"].startswith(types[name[name.rfind(".") :]]), name
     # only files of the folder, never a path the client names
-    for bad in ("missing.js", "..%2Fmain.py", "%2E%2E%2Fauth.py"):
+    for bad in ("missing.js", "..%2Fmain.py", "%2E%2E%2Fauth.py", "vendor/README.md"):
         assert client.get(f"/dashboard/{bad}").status_code == 404, bad
+    assert client.get("/dashboard/vendor/leaflet-LICENSE.txt").status_code == 200
+
+
+def test_vendored_files_are_the_recorded_ones() -> None:
+    """Each vendored file has the version and SHA-256 its README records (and a licence)."""
+    readme = (STATIC_DIR / "vendor" / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([\w.-]+)` \|.*\| ([\d.]+) \|.*\| ([0-9a-f]{64}) \|$", readme, re.M)
+    assert {name for name, _, _ in rows} == {"leaflet.js", "leaflet.css"}
+    for name, version, digest in rows:
+        data = (STATIC_DIR / "vendor" / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+        assert version == "1.9.4"
+    assert b"Leaflet 1.9.4" in (STATIC_DIR / "vendor" / "leaflet.js").read_bytes()[:200]
+    assert "BSD 2-Clause" in (STATIC_DIR / "vendor" / "leaflet-LICENSE.txt").read_text()
 
 
 def test_no_external_resources() -> None:
-    for path in STATIC_DIR.iterdir():
+    for path in ASSETS.values():
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".css":  # addresses in comments are references, never loaded
+            text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
         urls = set(re.findall(r"""(?:https?:)?//[^\s"'`)<>]+""", text))
         urls = {u for u in urls if not u.startswith("//") or "." in u.split("/")[2]}
         assert urls <= ALLOWED_URLS, (path.name, urls - ALLOWED_URLS)
@@ -183,7 +250,7 @@ def test_palette_meets_wcag_aa() -> None:
     for fg, bg in text_pairs:
         assert contrast_ratio(p[fg], p[bg]) >= 4.5, (fg, bg, contrast_ratio(p[fg], p[bg]))
     # graphics (WCAG 1.4.11, 3:1): bars, lines, markers, focus ring and borders on the page
-    graphics = ["focus", "border", "c-pv", "c-battery", "c-lighting", "c-autarky", "trafo"]
+    graphics = ["focus", "border", "c-pv", "c-battery", "c-lighting", "c-autarky", "trafo", "light"]
     graphics += [f"load-{k}" for k in ("low", "mid", "high", "over", "none")]
     graphics += [f"volt-{k}" for k in ("ok", "warn", "bad")]
     for name in graphics:
@@ -277,7 +344,7 @@ def test_lighting_and_grid_views_of_a_real_run(world: World, executor: Recording
         body = r.json()
         assert body["licence"] == "CC-BY-4.0" and r.headers["x-licence"] == "CC-BY-4.0"
         (group,) = body["groups"]
-        assert group["group"] == "L1"
+        assert group["group"] == "L1" and group["road"] == "Teststrasse"
         assert sum(group["e_kwh_by_hour"]) == pytest.approx(
             results["kpis"]["optimised"]["e_lighting_kwh"], rel=1e-6
         )
@@ -307,7 +374,28 @@ def test_lighting_and_grid_views_of_a_real_run(world: World, executor: Recording
         results["grid"]["v_min_pu"], abs=1e-6
     )
     assert collection["metadata"]["run_id"] == run_id
+    # every building and light group of the district is on the map, at its connection's bus
+    extra = {
+        k: [f for f in collection["features"] if f["properties"]["element_type"] == k]
+        for k in ("building", "light")
+    }
+    assert sorted(f["properties"]["name"] for f in extra["building"]) == ["B1", "B2"]
+    assert [f["properties"]["name"] for f in extra["light"]] == ["L1"]
+    bus_at = {n: f["geometry"] for f in buses for n in f["properties"]["nodes"]}
+    for f in extra["building"]:
+        assert f["geometry"] == bus_at[f["properties"]["name"]]
+        assert f["properties"]["footprint"] is False
     # a run the caller may not see stays hidden
     private = world.create_scenario(district_id, options={"start": "2025-06-02", "days": 1})
     hidden_run = world.start_run(private)
     assert c.get(f"/runs/{hidden_run}/lighting", headers=h).status_code == 404
+
+
+def test_place_names_of_the_gera_district() -> None:
+    gera = load_district(GERA_DISTRICT_FILE)
+    places = place_names(gera)
+    assert places["feeder"]["F1"] == "Ringstraße West"
+    assert places["building"]["MF05"] == "Ringstraße 9"
+    assert places["building"]["CO03"] == "Hairdresser"  # "Hairdresser, ground floor of MF07"
+    assert places["light"]["L-RING-W"] == "Ringstraße, west section (main road)"
+    assert set(places["building"]) == {b.id for b in gera.buildings}

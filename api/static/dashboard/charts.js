@@ -102,7 +102,16 @@ export function dataTable({ caption, columns, rows, hidden = true, id }) {
     ),
   );
   const table = htmlEl("table", { class: "data", id }, [htmlEl("caption", { text: caption }), thead, tbody]);
-  return htmlEl("div", { class: hidden ? "visually-hidden" : "table-wrap" }, [table]);
+  if (hidden) return htmlEl("div", { class: "visually-hidden" }, [table]);
+  return scrollRegion(table, caption);
+}
+
+/**
+ * A region that scrolls sideways when ``child`` is wider than the screen; focusable, so it
+ * can be scrolled from the keyboard (WCAG 2.1.1), and named.
+ */
+export function scrollRegion(child, label) {
+  return htmlEl("div", { class: "scroll-region", tabindex: "0", role: "region", "aria-label": label }, [child]);
 }
 
 /** A legend list: items [{cls, label}] with colour swatches. */
@@ -118,17 +127,36 @@ export function legend(items, ariaLabel) {
 
 const M = { left: 70, right: 16, top: 24, bottom: 56 };
 
+/** Every how many periods a label is written, so labels of 14 px text do not overlap. */
 function labelStride(n, width) {
-  return Math.max(1, Math.ceil((n * 70) / width));
+  return Math.max(1, Math.ceil((n * 80) / width));
 }
+
+/** Width of one character of 14 px chart text, a little generous [px]. */
+const CHAR_PX = 8.2;
+
+/** ``text`` cut to what fits into ``px`` at 14 px (with an ellipsis); the full text goes in titles. */
+function fitLabel(text, px) {
+  const room = Math.max(3, Math.floor(px / CHAR_PX));
+  return text.length <= room ? text : `${text.slice(0, room - 1)}…`;
+}
+
+/** Label column for ``labels``: as wide as the longest needs, within [min, max] [px]. */
+function labelWidth(labels, min, max) {
+  const longest = Math.max(0, ...labels.map((l) => String(l).length));
+  return Math.round(Math.min(max, Math.max(min, longest * CHAR_PX + 16)));
+}
+
+/** Bar totals are written where each bar's band has room for a number in 14 px text. */
+const TOTAL_MIN_BAND = 44;
 
 /**
  * Stacked bars per period; positive parts stack upwards, negative ones downwards.
  * periods: [{label, parts: {key: value}, total}], series: [{key, label, cls}],
- * fmt: number -> text.
+ * fmt: number -> text; width: of the viewBox, the container's in CSS px (text at scale 1).
  */
-export function stackedBars({ periods, series, fmt, title, desc, unit }) {
-  const W = 760;
+export function stackedBars({ periods, series, fmt, title, desc, unit, width = 760 }) {
+  const W = width;
   const H = 340;
   const svg = accessibleSvg(W, H, title, desc);
   let lo = 0;
@@ -185,7 +213,7 @@ export function stackedBars({ periods, series, fmt, title, desc, unit }) {
       rect.append(svgEl("title", {}, [`${p.label}, ${s.label}: ${fmt(v)} ${unit}`]));
       g.append(rect);
     }
-    if (periods.length <= 31) {
+    if (periods.length <= 31 && band >= TOTAL_MIN_BAND) {
       const top = p.total >= 0 ? y(Math.max(pos, p.total)) - 5 : y(Math.min(neg, p.total)) + 14;
       g.append(
         svgEl(
@@ -210,8 +238,8 @@ export function stackedBars({ periods, series, fmt, title, desc, unit }) {
 }
 
 /** Plain bars of one series (e.g. self-sufficiency in %), with value labels. */
-export function simpleBars({ items, fmt, title, desc, unit, cls, yMax }) {
-  const W = 760;
+export function simpleBars({ items, fmt, title, desc, unit, cls, yMax, width = 760 }) {
+  const W = width;
   const H = 300;
   const svg = accessibleSvg(W, H, title, desc);
   const hi = Math.max(yMax ?? 0, ...items.map((d) => d.value));
@@ -243,7 +271,7 @@ export function simpleBars({ items, fmt, title, desc, unit, cls, yMax }) {
     });
     rect.append(svgEl("title", {}, [`${d.label}: ${fmt(d.value)} ${unit}`]));
     g.append(rect);
-    if (items.length <= 31) {
+    if (items.length <= 31 && band >= TOTAL_MIN_BAND) {
       g.append(
         svgEl("text", { class: "bar-total", x: x + barW / 2, y: y(Math.max(d.value, 0)) - 5, "text-anchor": "middle" }, [
           fmt(d.value),
@@ -264,21 +292,21 @@ export function simpleBars({ items, fmt, title, desc, unit, cls, yMax }) {
 }
 
 /** Horizontal bars with the value written at the end of each bar. */
-export function horizontalBars({ items, fmt, title, desc, cls }) {
+export function horizontalBars({ items, fmt, title, desc, cls, width = 760 }) {
   const rowH = 28;
-  const labelW = 150;
-  const W = 760;
+  const W = width;
+  const labelW = labelWidth(items.map((d) => d.label), 60, Math.round(W * 0.45));
   const H = items.length * rowH + 16;
   const svg = accessibleSvg(W, H, title, desc);
   const lo = Math.min(0, ...items.map((d) => d.value));
   const hi = Math.max(0, ...items.map((d) => d.value));
   const span = hi - lo || 1;
-  const plotW = W - labelW - 90;
+  const plotW = W - labelW - 100;
   const x = (v) => labelW + ((v - lo) / span) * plotW;
   items.forEach((d, i) => {
     const top = 8 + i * rowH;
     const g = svgEl("g", { class: "bar-group", "data-key": d.label });
-    g.append(svgEl("text", { x: labelW - 8, y: top + 17, "text-anchor": "end" }, [d.label]));
+    g.append(svgEl("text", { x: labelW - 8, y: top + 17, "text-anchor": "end" }, [fitLabel(d.label, labelW - 12)]));
     const rect = svgEl("rect", {
       class: `bar ${cls}`,
       x: Math.min(x(0), x(d.value)),
@@ -302,14 +330,19 @@ export function heatStep(value, max) {
   return Math.min(4, 1 + Math.floor((value / max) * 4 - 1e-9));
 }
 
-/** Heat map: rows x columns of values, each cell coloured by step and labelled with its value. */
+/**
+ * Heat map: rows x columns of values, each cell coloured by step and labelled with its value.
+ * Drawn at its natural size (class ``chart-natural``: 1 unit = 1 CSS px), to sit in a
+ * scrolling region on narrow screens rather than shrink its text.
+ */
 export function heatMap({ rows, columns, values, fmt, title, desc }) {
-  const labelW = 150;
-  const cellW = Math.max(30, Math.min(48, (760 - labelW) / Math.max(columns.length, 1)));
+  const labelW = labelWidth(rows, 60, 320);
+  const cellW = Math.max(42, Math.min(52, (760 - labelW) / Math.max(columns.length, 1)));
   const cellH = 30;
   const W = labelW + cellW * columns.length + 8;
   const H = 28 + cellH * rows.length + 8;
-  const svg = accessibleSvg(W, H, title, desc);
+  const svg = accessibleSvg(W, H, title, desc, "chart chart-natural");
+  svg.style.width = `${W}px`;
   const max = Math.max(0, ...values.flat());
   columns.forEach((c, j) => {
     svg.append(
@@ -320,7 +353,11 @@ export function heatMap({ rows, columns, values, fmt, title, desc }) {
   });
   rows.forEach((r, i) => {
     const top = 28 + i * cellH;
-    svg.append(svgEl("text", { x: labelW - 8, y: top + cellH / 2 + 4, "text-anchor": "end", "aria-hidden": "true" }, [r]));
+    svg.append(
+      svgEl("text", { x: labelW - 8, y: top + cellH / 2 + 4, "text-anchor": "end", "aria-hidden": "true" }, [
+        fitLabel(String(r), labelW - 12),
+      ]),
+    );
     columns.forEach((c, j) => {
       const v = values[i][j];
       const step = heatStep(v, max);
@@ -334,7 +371,7 @@ export function heatMap({ rows, columns, values, fmt, title, desc }) {
       });
       cell.append(svgEl("title", {}, [`${r}, ${c}: ${fmt(v)} kWh`]));
       svg.append(cell);
-      if (cellW >= 30) {
+      if (cellW >= 40) {
         svg.append(
           svgEl(
             "text",

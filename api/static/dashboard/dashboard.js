@@ -8,12 +8,13 @@ import {
   htmlEl,
   inlineSvg,
   legend,
+  scrollRegion,
   simpleBars,
   stackedBars,
 } from "./charts.js";
 import { LOCALES, STRINGS } from "./i18n.js";
 import { gridMap } from "./map.js";
-import { extrapolatedText, failureText, gridStatus, worstLevel } from "./status.js";
+import { extrapolatedText, failureText, gridStatus, placeNames, worstLevel } from "./status.js";
 
 const API_ROOT = new URL("../", document.baseURI);
 const LANG_STORE = "stadtwerk-dashboard-lang";
@@ -52,9 +53,11 @@ const state = {
   scenarios: new Map(),
   runId: null,
   period: "day",
+  periodChosen: false,
   baseline: "B1",
   failed: [],
-  config: { public: false, tile_url: null, tile_attribution: null },
+  config: { public: false, public_base: null, tile_url: null, tile_attribution: null },
+  connectToken: 0,
   keyInUrl: false,
   metric: "cost_eur",
   compareIds: [],
@@ -186,7 +189,9 @@ async function fetchApi(url, accept = "application/json") {
 
 /** The URL of an API path (relative) with query parameters. */
 function apiUrl(path, params = {}) {
-  const url = new URL(path, API_ROOT);
+  // with a key the API itself; without one, where published data are read (config.json)
+  const root = state.key || !state.config.public_base ? API_ROOT : new URL(state.config.public_base, document.baseURI);
+  const url = new URL(path, root);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url;
 }
@@ -221,6 +226,7 @@ function setError(make) {
 function showKeyField(show) {
   $("key-field").hidden = !show;
   $("key-active").hidden = show;
+  if (show) $("key-form").dataset.ready = "true";
 }
 
 async function connect() {
@@ -228,6 +234,7 @@ async function connect() {
     askForKey();
     return;
   }
+  const token = ++state.connectToken; // a sign-in meanwhile makes this answer stale
   setError(null);
   setStatus(() => t("loading"));
   try {
@@ -236,10 +243,12 @@ async function connect() {
       api("scenarios", { limit: 200 }),
       api("runs", { status: "failed", limit: 50 }),
     ]);
+    if (token !== state.connectToken) return;
     state.runs = runs.items;
     state.failed = failed.items;
     state.scenarios = new Map(scenarios.items.map((s) => [s.id, s]));
   } catch (err) {
+    if (token !== state.connectToken) return;
     setStatus(null);
     setError(() => errorText(err));
     $("view-form").hidden = true;
@@ -255,7 +264,7 @@ async function connect() {
     }
     return;
   }
-  showKeyField(false);
+  showKeyField(!state.key); // without a key (published data) the form stays for signing in
   loadSweeps();
   renderFailed();
   const asked = new URLSearchParams(location.search).get("run");
@@ -333,9 +342,20 @@ async function settle(promise) {
   }
 }
 
+/** Runs longer than this show months by default (365 daily bars are unreadable) [days]. */
+const MONTHS_FROM_DAYS = 60;
+
+/** The period of a run's bars unless one was chosen: month for long runs, else day. */
+function defaultPeriod(run) {
+  if (state.periodChosen) return state.period;
+  return Number(run?.options?.days ?? 0) > MONTHS_FROM_DAYS ? "month" : "day";
+}
+
 async function loadRun() {
   const token = ++state.loadToken;
   const run = runById(state.runId);
+  state.period = defaultPeriod(run);
+  $("period").value = state.period;
   setError(null);
   setStatus(() => t("loading"));
   $("views").hidden = false;
@@ -360,6 +380,10 @@ async function loadRun() {
       ),
     ),
     compare: loadCompare(),
+    // a cooperative's members (only asked for where the scenario has a members list)
+    members: settle(
+      api(`scenarios/${run.scenario_id}/members`).then((list) => (list.members.length ? api(`runs/${id}/members`) : null)),
+    ),
   };
   state.data = {};
   $("views").setAttribute("aria-busy", "true");
@@ -396,6 +420,31 @@ function loadCompare() {
 
 // -- rendering ----------------------------------------------------------------------
 
+/** The width a chart is drawn at: its container's, so 1 SVG unit is 1 CSS px [px]. */
+function chartWidth(container) {
+  return Math.round(Math.min(960, Math.max(280, container.clientWidth || 760)));
+}
+
+/** Smallest text an SVG may show on the screen [px] (older eyes, issue 14.5). */
+const MIN_TEXT_PX = 14;
+
+/**
+ * An SVG drawn elsewhere (the API's heat maps) shown large enough that its smallest text is
+ * ``MIN_TEXT_PX`` on the screen; wider than the screen, it scrolls in its region.
+ */
+function readableSvg(svg) {
+  const sizes = [...svg.querySelectorAll("[font-size]")]
+    .map((n) => parseFloat(n.getAttribute("font-size") ?? ""))
+    .filter((v) => v > 0);
+  const width = svg.viewBox?.baseVal?.width || parseFloat(svg.getAttribute("width") ?? "");
+  if (!sizes.length || !(width > 0)) return svg;
+  const zoom = Math.max(1, MIN_TEXT_PX / Math.min(...sizes));
+  svg.classList.add("chart-natural");
+  svg.removeAttribute("height");
+  svg.style.width = `${Math.ceil(width * zoom)}px`;
+  return svg;
+}
+
 function sectionError(container, err) {
   container.replaceChildren(htmlEl("p", { class: "section-error", text: t("section_failed", { message: errorText(err) }) }));
 }
@@ -408,6 +457,7 @@ const SECTIONS = [
   ["lighting", ["lighting", "results", "savings"], "lighting-view", () => renderLighting()],
   ["grid", ["grid", "results"], "grid-view", () => renderGrid()],
   ["compare", ["compare"], "compare-view", () => renderCompare()],
+  ["members", ["members"], "members-view", () => renderMembers()],
 ];
 
 /** Draw every view whose answers have arrived. */
@@ -496,6 +546,11 @@ function savingsTotal(body, metric) {
     .reduce((s, r) => s + r.value, 0);
 }
 
+/** Readable names of the run's grid elements, once its GeoJSON has arrived. */
+function gridNames() {
+  return placeNames(state.data.grid?.value, t);
+}
+
 /** The grid status of a run's AC check as a list of sentences (status.js). */
 function statusList(items, attrs) {
   return htmlEl(
@@ -506,7 +561,7 @@ function statusList(items, attrs) {
 }
 
 function gridTile(results) {
-  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num });
+  const items = gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status, gridNames());
   const level = worstLevel(items);
   const value = results.grid ? t(`gs_level_${level}`) : t("gs_level_none");
   const node = tile(t("tile_grid"), value, "", "", "grid");
@@ -567,6 +622,7 @@ function renderSavings() {
   const periodWord = t(`period_${state.period}`);
   const series = SOURCES.map((key) => ({ key, label: t(`source_${key}`), cls: `src-${key}` }));
   const svg = stackedBars({
+    width: chartWidth(container),
     periods,
     series,
     fmt,
@@ -619,6 +675,7 @@ function renderAutarky() {
   const periodWord = t(`period_${state.period}`);
   const values = items.map((d) => d.value);
   const svg = simpleBars({
+    width: chartWidth(container),
     items,
     fmt,
     unit: "%",
@@ -678,8 +735,9 @@ function renderLighting() {
   const fmt = (v) => num(v, digits);
   const hourText = (h) => t("hour_label", { h });
   const max = Math.max(0, ...values.flat());
+  const road = (g) => g.road ?? g.group; // a group as people know it: its road
   const { svg } = heatMap({
-    rows: groups.map((g) => g.group),
+    rows: groups.map(road),
     columns: hours.map(String),
     values,
     fmt,
@@ -701,16 +759,33 @@ function renderLighting() {
     columns: [{ label: t("col_group") }, ...hours.map((h) => ({ label: hourText(h) }))],
     rows: groups.map((g, i) => ({
       key: g.group,
-      header: g.group,
+      header: road(g),
       cells: values[i].map((v, j) => ({ value: v, text: fmt(v), column: String(hours[j]) })),
     })),
   });
-  const saved = groups.map((g) => ({ label: g.group, value: g.e_saved_kwh }));
+  container.replaceChildren(
+    htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
+    lightingParts(),
+    htmlEl("figure", {}, [
+      scrollRegion(svg, t("lighting_heat_title")),
+      htmlEl("p", { class: "note", text: t("heat_legend") }),
+      legend(steps, t("heat_legend")),
+      heatTable,
+    ]),
+    htmlEl("h3", { text: t("lighting_saved_heading") }),
+    lightingSaved(groups, road, chartWidth(container)),
+  );
+}
+
+/** The energy each lighting group saved against the comparison: bars and their table. */
+function lightingSaved(groups, road, width) {
+  const saved = groups.map((g) => ({ label: road(g), value: g.e_saved_kwh }));
   const savedDigits = digitsFor(saved.map((d) => d.value));
   const savedFmt = (v) => num(v, savedDigits);
   const totalSaved = saved.reduce((s, d) => s + d.value, 0);
   const baselineWord = t(`baseline_${state.baseline}`);
   const savedSvg = horizontalBars({
+    width,
     items: saved,
     fmt: (v) => `${savedFmt(v)} kWh`,
     cls: "src-lighting",
@@ -723,7 +798,7 @@ function renderLighting() {
     columns: [{ label: t("col_group") }, { label: t("col_used") }, { label: t("col_baseline_used") }, { label: t("col_saved") }],
     rows: groups.map((g) => ({
       key: g.group,
-      header: g.group,
+      header: road(g),
       cells: [
         { value: g.e_kwh, text: savedFmt(g.e_kwh), column: "used" },
         { value: g.e_baseline_kwh, text: savedFmt(g.e_baseline_kwh), column: "baseline" },
@@ -731,13 +806,7 @@ function renderLighting() {
       ],
     })),
   });
-  container.replaceChildren(
-    htmlEl("p", { text: t("lighting_intro", { days: lighting.value.days }) }),
-    lightingParts(),
-    htmlEl("figure", {}, [svg, htmlEl("p", { class: "note", text: t("heat_legend") }), legend(steps, t("heat_legend")), heatTable]),
-    htmlEl("h3", { text: t("lighting_saved_heading") }),
-    htmlEl("figure", {}, [savedSvg, savedTable]),
-  );
+  return htmlEl("figure", {}, [savedSvg, savedTable]);
 }
 
 function renderGrid() {
@@ -745,14 +814,21 @@ function renderGrid() {
   const { grid } = state.data;
   const results = state.data.results.value;
   const words = results
-    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }), { id: "grid-status" })
+    ? statusList(gridStatus(results.grid, results.kpis, state.baseline, { t, num }, results.metadata?.grid_status, gridNames()), { id: "grid-status" })
     : "";
   if (grid.error) {
     sectionError(container, grid.error);
     container.prepend(words);
     return;
   }
-  container.replaceChildren(words, gridMap(grid.value, { t, num }));
+  const { figure, draw } = gridMap(grid.value, {
+    t,
+    num,
+    tileUrl: state.config.tile_url,
+    tileAttribution: state.config.tile_attribution,
+  });
+  container.replaceChildren(words, figure);
+  draw();
 }
 
 function fillCompareChoice() {
@@ -872,6 +948,54 @@ function dataSourceLines(results) {
   });
 }
 
+/** The cooperative's members: each one's share of the run's whole-system economics. */
+function renderMembers() {
+  const { members } = state.data;
+  const section = $("members-section");
+  section.hidden = !members.error && !members.value;
+  if (members.error) return sectionError($("members-view"), members.error);
+  if (!members.value) return;
+  const body = members.value;
+  const flag = body.extrapolated_from ? ` (${extrapolatedText(body.extrapolated_from, t)})` : "";
+  const money = (v) => (Number.isFinite(v) ? euro(v) : t("not_available"));
+  const years = (v) => (Number.isFinite(v) ? num(v, 1) : t("member_not_repaid"));
+  const cells = (m) => [
+    { value: m.share_frac, text: `${num(100 * m.share_frac, 1)} %`, column: "share" },
+    { value: m.investment_eur, text: money(m.investment_eur), column: "investment" },
+    { value: m.annual_return_eur, text: `${money(m.annual_return_eur)}${flag}`, column: "annual_return" },
+    { value: m.npv_eur, text: money(m.npv_eur), column: "npv" },
+    { value: m.payback_simple_years, text: years(m.payback_simple_years), column: "payback" },
+    { value: m.energy_kwh_per_year, text: num(m.energy_kwh_per_year, 0), column: "energy" },
+  ];
+  const columns = ["member", "share", "investment", "annual_return", "npv", "payback", "energy"];
+  const project = body.project;
+  const total = { ...body.total, share_frac: 1, payback_simple_years: body.members[0]?.payback_simple_years };
+  const table = dataTable({
+    id: "members-table",
+    hidden: false,
+    caption: t("members_caption"),
+    columns: columns.map((c) => ({ label: t(`member_col_${c}`) })),
+    rows: [
+      ...body.members.map((m) => ({ key: m.member, header: m.member, cells: cells(m) })),
+      { key: "total", header: t("members_total"), cells: cells(total) },
+    ],
+  });
+  $("members-view").replaceChildren(
+    table,
+    htmlEl("p", {
+      id: "members-check",
+      class: "note",
+      text: t("members_adds_up", {
+        n: body.members.length,
+        total: money(body.total.annual_return_eur),
+        project: money(project.annual_savings_eur),
+        opex: money(project.opex_eur_per_year),
+        basis: body.annual_basis === "full year" ? t("members_full_year") : flag.trim(),
+      }),
+    }),
+  );
+}
+
 function renderFooter() {
   const results = state.data.results?.value;
   const licence = results?.licence ?? "CC-BY-4.0";
@@ -914,12 +1038,16 @@ async function loadSweeps() {
     if (token !== state.sweepToken) return;
     $("sweeps-section").hidden = false;
     sectionError($("sweep-view"), err);
+    $("sweeps-section").setAttribute("aria-busy", "false");
     return;
   }
   if (token !== state.sweepToken) return;
   state.sweeps = page.items;
   $("sweeps-section").hidden = !state.sweeps.length;
-  if (!state.sweeps.length) return;
+  if (!state.sweeps.length) {
+    $("sweeps-section").setAttribute("aria-busy", "false");
+    return;
+  }
   const wanted = Number(new URLSearchParams(location.search).get("sweep"));
   const ids = state.sweeps.map((s) => s.id);
   const done = state.sweeps.find((s) => s.status === "succeeded");
@@ -1088,7 +1216,7 @@ async function renderSweep() {
     let body;
     try {
       if (picture.error) throw picture.error;
-      body = inlineSvg(picture.value);
+      body = scrollRegion(readableSvg(inlineSvg(picture.value)), t(`sweep_metric_${metric}`));
     } catch (err) {
       body = htmlEl("p", { class: "section-error", text: t("section_failed", { message: errorText(err) }) });
     }
@@ -1165,13 +1293,23 @@ function remember() {
   params.delete("key");
   if (state.runId !== null) params.set("run", state.runId);
   if (state.sweepId !== null) params.set("sweep", state.sweepId);
-  params.set("period", state.period);
+  if (state.periodChosen) params.set("period", state.period);
+  else params.delete("period");
   params.set("baseline", state.baseline);
   params.set("lang", state.lang);
   history.replaceState(null, "", `${location.pathname}?${params}`);
 }
 
 function bind() {
+  // charts are drawn at their container's width: again when it changes (a phone turned)
+  let lastWidth = window.innerWidth;
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === lastWidth) return;
+    lastWidth = window.innerWidth;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(renderAll, 200);
+  });
   $("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "de" ? "en" : "de";
     sessionStorage.setItem(LANG_STORE, state.lang);
@@ -1183,6 +1321,8 @@ function bind() {
     const key = $("key").value.trim();
     state.key = key || null; // page memory only: gone with the page, never stored or in a URL
     cache.clear();
+    // what is shown now is being replaced: busy until the key's answers are drawn
+    for (const id of ["views", "sweeps-section"]) $(id).setAttribute("aria-busy", "true");
     $("key").value = "";
     connect();
   });
@@ -1213,6 +1353,7 @@ function bind() {
   });
   $("period").addEventListener("change", () => {
     state.period = $("period").value;
+    state.periodChosen = true;
     remember();
     loadRun();
   });
@@ -1237,7 +1378,10 @@ function init() {
   const params = new URLSearchParams(location.search);
   const lang = params.get("lang") || sessionStorage.getItem(LANG_STORE);
   if (lang in STRINGS) state.lang = lang;
-  if (PERIODS.includes(params.get("period"))) state.period = params.get("period");
+  if (PERIODS.includes(params.get("period"))) {
+    state.period = params.get("period");
+    state.periodChosen = true;
+  }
   if (BASELINES.includes(params.get("baseline"))) state.baseline = params.get("baseline");
   if (METRICS.includes(params.get("metric"))) state.metric = params.get("metric");
   $("period").value = state.period;
@@ -1249,6 +1393,7 @@ function init() {
     params.delete("key");
     history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
   }
+  $("key-notice").hidden = !state.keyInUrl;
   bind();
   applyLanguage();
   loadConfig().then(connect);
@@ -1267,8 +1412,7 @@ async function loadConfig() {
 /** Show the key form with why it is needed. */
 function askForKey() {
   showKeyField(true);
-  $("key-form").dataset.ready = "true";
-  setStatus(() => t(state.keyInUrl ? "key_not_in_url" : "need_key"));
+  setStatus(() => t("need_key"));
 }
 
 init();

@@ -16,8 +16,9 @@ export const STRINGS = {
     controls_heading: "Auswahl",
     key_label: "API-Schlüssel",
     key_hint:
-      "Den Schlüssel erhalten Sie vom Stadtwerk. Er bleibt nur im Speicher dieser Seite (nie in der " +
-      "Adresse) und ist nach dem Neuladen vergessen.",
+      "Veröffentlichte Berechnungen sind ohne Schlüssel sichtbar. Den Schlüssel für weitere Daten " +
+      "erhalten Sie vom Stadtwerk; er bleibt nur im Speicher dieser Seite (nie in der Adresse) und " +
+      "ist nach dem Neuladen vergessen.",
     key_not_in_url:
       "Ein Schlüssel in der Adresse wird nicht verwendet (er stünde in Protokollen und im Verlauf). " +
       "Bitte geben Sie ihn hier ein.",
@@ -250,6 +251,35 @@ export const STRINGS = {
     footer_data_heading: "Daten dieser Berechnung",
     footer_data_source: "{attribution} ({licences}; {role}: {file})",
     footer_data_unknown: "{role}: {file} (Quelle und Lizenz nicht bekannt)",
+    gs_hosting_ok: "Aufnahmefähigkeit des Netzes eingehalten: Die Einspeisung verletzt keine Grenze.",
+    gs_hosting_over: "Aufnahmefähigkeit des Netzes überschritten: Die Einspeisung verletzt Grenzen.",
+    gs_cap_ok: "Bezugsgrenze von {cap} kW in jedem Zeitschritt eingehalten.",
+    gs_cap_over: "Bezugsgrenze von {cap} kW in {steps} Zeitschritten um bis zu {most} kW überschritten.",
+    map_service: "Hausanschluss {place}",
+    map_light: "Straßenlicht {place}: {n} Leuchten, Klasse {cls}",
+    map_lights: "Straßenlicht",
+    map_buildings: "Gebäude (Umriss rot: Spannung außerhalb ±3 %)",
+    map_no_footprints: "Für dieses Quartier sind keine Gebäudeumrisse hinterlegt; Gebäude erscheinen als Kreise an ihrem Netzanschluss.",
+    map_unavailable: "Die Karte konnte nicht geladen werden; die Tabelle unten enthält alle Leitungen.",
+    col_place: "Ort",
+    members_heading: "Mitglieder der Genossenschaft",
+    members_intro:
+      "Jedes Mitglied trägt seinen Anteil an der Investition und erhält denselben Anteil an der " +
+      "jährlichen Einsparung abzüglich der Betriebskosten (alles im Quartier gegenüber „nichts gebaut“).",
+    members_caption: "Anteil, Investition, Rückfluss pro Jahr, Kapitalwert und Solarstrom je Mitglied",
+    members_total: "zusammen",
+    member_col_member: "Mitglied",
+    member_col_share: "Anteil",
+    member_col_investment: "Investition",
+    member_col_annual_return: "Rückfluss pro Jahr",
+    member_col_npv: "Kapitalwert",
+    member_col_payback: "Amortisation in Jahren",
+    member_col_energy: "Solarstrom in kWh pro Jahr",
+    member_not_repaid: "nicht in der Laufzeit",
+    members_full_year: "aus einem ganzen Jahr",
+    members_adds_up:
+      "Die {n} Mitglieder erhalten zusammen {total} pro Jahr: die Einsparung des Projekts " +
+      "({project}) abzüglich der Betriebskosten ({opex}), {basis}.",
   },
   en: {
     title: "Energy in the quarter: what control, solar power and storage save",
@@ -263,8 +293,8 @@ export const STRINGS = {
     controls_heading: "Selection",
     key_label: "API key",
     key_hint:
-      "The utility gives you the key. It stays in this page's memory only (never in the address) " +
-      "and is forgotten when the page is reloaded.",
+      "Published calculations are visible without a key. The utility gives you a key for more; it " +
+      "stays in this page's memory only (never in the address) and is forgotten on reload.",
     key_not_in_url:
       "A key in the address is not used (it would sit in logs and the history). Please enter it here.",
     key_submit: "Sign in",
@@ -494,5 +524,34 @@ export const STRINGS = {
     footer_data_heading: "Data of this calculation",
     footer_data_source: "{attribution} ({licences}; {role}: {file})",
     footer_data_unknown: "{role}: {file} (source and licence not known)",
+    gs_hosting_ok: "Hosting capacity kept: the generation breaks no limit.",
+    gs_hosting_over: "Hosting capacity exceeded: the generation breaks limits.",
+    gs_cap_ok: "Import cap of {cap} kW held in every step.",
+    gs_cap_over: "Import cap of {cap} kW exceeded in {steps} steps by up to {most} kW.",
+    map_service: "Service line {place}",
+    map_light: "Street lights {place}: {n} luminaires, class {cls}",
+    map_lights: "street lights",
+    map_buildings: "buildings (red outline: voltage outside ±3 %)",
+    map_no_footprints: "No building outlines are stored for this district; buildings appear as circles at their grid connection.",
+    map_unavailable: "The map could not be loaded; the table below lists every line.",
+    col_place: "Place",
+    members_heading: "Members of the cooperative",
+    members_intro:
+      "Each member bears their share of the investment and receives the same share of the annual " +
+      "saving less operating costs (everything in the district against “nothing built”).",
+    members_caption: "Share, investment, return per year, net present value and solar energy per member",
+    members_total: "together",
+    member_col_member: "Member",
+    member_col_share: "Share",
+    member_col_investment: "Investment",
+    member_col_annual_return: "Return per year",
+    member_col_npv: "Net present value",
+    member_col_payback: "Payback in years",
+    member_col_energy: "Solar energy in kWh per year",
+    member_not_repaid: "not within the horizon",
+    members_full_year: "from a whole year",
+    members_adds_up:
+      "Together the {n} members receive {total} per year: the project's saving ({project}) " +
+      "less operating costs ({opex}), {basis}.",
   },
 };

@@ -22,10 +22,15 @@ export function gridLimits(grid) {
  *
  * grid: the ``grid`` summary of ``/runs/{id}/results`` (null: no AC check);
  * kpis: its ``kpis`` (peak import of the optimum and of the comparison);
- * baseline: the comparison's name; t, num: words and numbers of the page.
+ * baseline: the comparison's name; t, num: words and numbers of the page;
+ * record: ``metadata.grid_status`` of the run (energy.grid_status: hosting capacity,
+ * import cap), absent for runs stored before it; named: element id -> words ("Teststraße 1"),
+ * from the run's grid GeoJSON once it is there.
  */
-export function gridStatus(grid, kpis, baseline, { t, num }) {
-  if (!grid) return [{ key: "none", level: "warn", text: t("gs_not_checked") }];
+export function gridStatus(grid, kpis, baseline, { t, num }, record = null, named = new Map()) {
+  const name = (id) => (id && named.has(id) ? `${named.get(id)} (${id})` : id || "");
+  const cap = capStatus(record, { t, num });
+  if (!grid) return [{ key: "none", level: "warn", text: t("gs_not_checked") }, ...cap];
   const lim = gridLimits(grid);
   const out = [];
   const n = Number(grid.violations ?? 0);
@@ -51,7 +56,7 @@ export function gridStatus(grid, kpis, baseline, { t, num }) {
       text: t(over ? "gs_rise_over" : "gs_rise_ok", {
         rise: num(rise, 2),
         limit: num(lim.voltage_rise_pct, 0),
-        bus: grid.max_voltage_rise_bus || "",
+        bus: name(grid.max_voltage_rise_bus),
       }),
     });
   }
@@ -68,7 +73,7 @@ export function gridStatus(grid, kpis, baseline, { t, num }) {
       }),
     });
   }
-  for (const [key, value, name] of [
+  for (const [key, value, element] of [
     ["line", grid.max_line_loading_pct, grid.max_line],
     ["trafo", grid.max_trafo_loading_pct, grid.max_trafo],
   ]) {
@@ -81,9 +86,13 @@ export function gridStatus(grid, kpis, baseline, { t, num }) {
       text: t(`gs_${key}${over ? "_over" : ""}`, {
         pct: num(value, 0),
         limit: num(lim.max_loading_pct, 0),
-        name: name || "",
+        name: name(element),
       }),
     });
+  }
+  if (record && typeof record.hosting_capacity_exceeded === "boolean") {
+    const over = record.hosting_capacity_exceeded;
+    out.push({ key: "hosting", level: over ? "bad" : "ok", text: t(over ? "gs_hosting_over" : "gs_hosting_ok") });
   }
   const peak = kpis?.optimised?.peak_import_kw;
   const basePeak = kpis?.[baseline]?.peak_import_kw;
@@ -94,7 +103,16 @@ export function gridStatus(grid, kpis, baseline, { t, num }) {
       text: t("gs_peak_up", { base: num(basePeak, 0), peak: num(peak, 0), baseline }),
     });
   }
-  return out;
+  return [...out, ...cap];
+}
+
+/** The run's import cap (``record.peak_import``), when it has one: held or exceeded. */
+function capStatus(record, { t, num }) {
+  const p = record?.peak_import;
+  if (!p || !Number.isFinite(p.import_cap_kw)) return [];
+  const over = p.cap_exceeded_steps > 0;
+  const params = { cap: num(p.import_cap_kw, 0), steps: num(p.cap_exceeded_steps, 0), most: num(p.cap_excess_max_kw, 1) };
+  return [{ key: "import_cap", level: over ? "bad" : "ok", text: t(over ? "gs_cap_over" : "gs_cap_ok", params) }];
 }
 
 /** The worst level of a list of status sentences. */
@@ -119,4 +137,18 @@ export function failureText(run, t) {
   const parts = [run.error || t("failed_no_reason")];
   for (const cause of run.diagnosis || []) parts.push(cause);
   return parts.join(" ");
+}
+
+/** Element id -> readable words, from the grid GeoJSON's ``place``/``places`` (api/gridmap.py). */
+export function placeNames(geojson, t) {
+  const out = new Map();
+  for (const f of geojson?.features ?? []) {
+    const p = f.properties;
+    if (p.element_type === "line" && p.place) {
+      out.set(p.name, p.role === "service" ? t("map_service", { place: p.place }) : p.place);
+    } else if (p.element_type === "bus" && p.places?.length) {
+      out.set(p.name, p.places.join("; "));
+    }
+  }
+  return out;
 }

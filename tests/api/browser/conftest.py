@@ -4,11 +4,14 @@ The server runs the real optimiser: the two-building test district of
 ``tests/api/conftest.py``, published, with two published scenarios (as is,
 and with 30 kWp more PV) of two June days at 1 h steps, AC check on, and a
 finished sweep of 2 x 2 points (PV 0/20 kWp x battery 0/40 kWh) over one
-June day of a third scenario. A fourth scenario is over-built (+500 kWp on
-one 20 kWp roof: the AC check finds a voltage rise above the 3 % of
-VDE-AR-N 4105 and an overloaded service line), and a copy of the district
+June day of a third scenario. A fourth scenario is over-built (+1000 kWp of
+PV: even with the PV reactive power of VDE-AR-N 4105 the AC check finds a
+voltage rise of about 5 %, above the 3 % of that rule, and an overloaded
+service line), and a copy of the district
 with a 0.5 kW import limit makes a run that fails (infeasible, with its
-diagnosis). A viewer key reads them, as the public city dashboard does.
+diagnosis). The first scenario has two cooperative members (3/4 and 1/4); a
+last scenario is private to the utility (its run is hidden from the public).
+A viewer key reads them, as the public city dashboard does.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright for Python;
 no browser is ever downloaded. Without it the tests skip, unless the
@@ -56,6 +59,8 @@ RUN_OPTIONS = {"start": "2025-06-02", "days": 2, "resolution": "1h", "ac_check":
 SWEEP_OPTIONS = {"start": "2025-06-02", "days": 1, "resolution": "1h", "ac_check": False}
 SWEEP_GRID = {"pv_kwp_added": [0, 20], "battery_kwh_added": [0, 40]}
 RUN_TIMEOUT_S = 300.0
+VIEWPORT = {"width": 1280, "height": 900}
+LOAD_TIMEOUT_MS = 120_000
 
 
 def _unavailable(reason: str) -> None:
@@ -98,6 +103,7 @@ class LiveDashboard:
     sweep_id: int
     overbuilt_run_id: int
     failed_run_id: int
+    private_run_id: int
     #: Every line uvicorn's access log wrote (method, path with query, status).
     access_log: list[str] = field(default_factory=list)
 
@@ -124,14 +130,20 @@ def _wait(c: httpx.Client, path: str, deadline: float, end: str = "succeeded") -
         time.sleep(0.5)
 
 
-def _start_run(c: httpx.Client, district_id: int, name: str, changes: dict[str, Any]) -> int:
-    """Create a published scenario of two June days and queue its run; return the run id."""
+def _start_run(
+    c: httpx.Client,
+    district_id: int,
+    name: str,
+    changes: dict[str, Any],
+    visibility: str = "published",
+) -> int:
+    """Create a scenario of two June days and queue its run; return the run id."""
     r = c.post(
         "/scenarios",
         json={
             "name": name,
             "district_id": district_id,
-            "visibility": "published",
+            "visibility": visibility,
             "options": RUN_OPTIONS,
             "changes": changes,
         },
@@ -148,10 +160,18 @@ def _district(c: httpx.Client, name: str, spec: dict[str, Any]) -> int:
     return int(r.json()["id"])
 
 
-def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
+def _named(spec: dict[str, Any]) -> dict[str, Any]:
+    """The test district with the street and addresses a person would use (map names)."""
+    spec["grid"]["feeders"][0]["description"] = "Teststraße: zwei Gebäude und Straßenlicht"
+    spec["buildings"][0]["description"] = "Teststraße 1: Mehrfamilienhaus, 4 Geschosse"
+    spec["buildings"][1]["description"] = "Grundschule Teststraße, 2 Geschosse"
+    return spec
+
+
+def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
     h = {"X-API-Key": admin}
     with httpx.Client(base_url=base, headers=h, timeout=60) as c:
-        district_id = _district(c, "Testquartier", small_spec())
+        district_id = _district(c, "Testquartier", _named(small_spec()))
         run_ids = [
             _start_run(c, district_id, "Bestand", {}),
             _start_run(c, district_id, "Mehr Solarstrom", {"pv_added_total_kwp": 30}),
@@ -170,16 +190,22 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int]:
         r = c.post(f"/scenarios/{r.json()['id']}/sweeps", json={"grid": SWEEP_GRID})
         assert r.status_code == 202, r.text
         sweep_id = int(r.json()["id"])
-        overbuilt = _start_run(c, district_id, "Überbaut", {"pv_added_total_kwp": 500})
+        # the first scenario belongs to a cooperative of two members (3/4 and 1/4)
+        scenario_id = c.get(f"/runs/{run_ids[0]}").json()["scenario_id"]
+        members = [{"member": "Anna", "share": 0.75}, {"member": "Bernd", "share": 0.25}]
+        r = c.put(f"/scenarios/{scenario_id}/members", json={"members": members})
+        assert r.status_code == 200, r.text
+        overbuilt = _start_run(c, district_id, "Überbaut", {"pv_added_total_kwp": 1000})
         tight = small_spec()
         tight["grid"]["import_limit_kw"] = 0.5
         failing = _start_run(c, _district(c, "Engpass", tight), "Zu knapp", {})
+        private = _start_run(c, district_id, "Intern", {}, visibility="private")
         deadline = time.monotonic() + RUN_TIMEOUT_S
-        for run_id in [*run_ids, overbuilt]:
+        for run_id in [*run_ids, overbuilt, private]:
             _wait(c, f"/runs/{run_id}", deadline)
         _wait(c, f"/sweeps/{sweep_id}", deadline)
         _wait(c, f"/runs/{failing}", deadline, "failed")
-    return district_id, run_ids, sweep_id, overbuilt, failing
+    return district_id, run_ids, sweep_id, overbuilt, failing, private
 
 
 @pytest.fixture(scope="session")
@@ -240,3 +266,50 @@ def artifacts() -> Path:
     """The folder for test artefacts (screenshots), created on demand."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+class Watched:
+    """A page with its console errors, uncaught exceptions and failed requests recorded."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Watched]:
+    """A watched page of a fresh browser context (1280 x 900, German)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    try:
+        yield Watched(context.new_page())
+    finally:
+        context.close()
+
+
+def sign_in(page: Any, key: str) -> None:
+    """Type ``key`` into the page's key form once the page asks for it, and send it."""
+    page.wait_for_selector("#key-form[data-ready='true'] #key", state="visible")
+    page.fill("#key", key)
+    page.click("#key-form button[type='submit']")
+
+
+def open_dashboard(watched: Watched, live: LiveDashboard, query: str = "") -> Any:
+    """Open the dashboard, sign in with the viewer key and wait until every view is drawn."""
+    page = watched.page
+    page.goto(f"{live.base_url}/dashboard/?{query}")
+    sign_in(page, live.viewer_key)
+    for views in ("#views", "#sweeps-section"):
+        page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
+    return page

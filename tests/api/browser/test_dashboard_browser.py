@@ -18,62 +18,18 @@ access log. A full-page screenshot is kept in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.api.browser.conftest import LiveDashboard
-
-VIEWPORT = {"width": 1280, "height": 900}
-LOAD_TIMEOUT_MS = 120_000
-
-
-class Watched:
-    """A page with its console errors, uncaught exceptions and failed requests recorded."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.problems: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        if message.type in ("error", "warning"):
-            self.problems.append(f"console {message.type}: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Watched]:
-    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
-    try:
-        yield Watched(context.new_page())
-    finally:
-        context.close()
-
-
-def sign_in(page: Any, key: str) -> None:
-    """Type ``key`` into the page's key form once the page asks for it, and send it."""
-    page.wait_for_selector("#key-form[data-ready='true'] #key", state="visible")
-    page.fill("#key", key)
-    page.click("#key-form button[type='submit']")
-
-
-def open_dashboard(watched: Watched, live: LiveDashboard, query: str = "") -> Any:
-    """Open the dashboard, sign in with the viewer key and wait until every view is drawn."""
-    page = watched.page
-    page.goto(f"{live.base_url}/dashboard/?{query}")
-    sign_in(page, live.viewer_key)
-    for views in ("#views", "#sweeps-section"):
-        page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
-    return page
+from tests.api.browser.conftest import (
+    LOAD_TIMEOUT_MS,
+    LiveDashboard,
+    Watched,
+    open_dashboard,
+    sign_in,
+)
 
 
 def table_values(page: Any, table_id: str) -> dict[str, dict[str, float]]:
@@ -167,6 +123,76 @@ def test_grid_map_draws_every_line(page: Watched, live: LiveDashboard) -> None:
     # the most loaded line is named in words, not by colour alone
     top = max(lines, key=lambda f: f["properties"]["max_loading_pct"])
     assert top["properties"]["name"] in p.inner_text("#grid-view .grid-summary")
+    assert page.problems == []
+
+
+def test_map_draws_buildings_lights_and_street_names(page: Watched, live: LiveDashboard) -> None:
+    p = open_dashboard(page, live, f"run={live.run_ids[0]}")
+    geojson = live.get(f"/runs/{live.run_ids[0]}/grid.geojson")
+    by_kind: dict[str, list[Any]] = {}
+    for f in geojson["features"]:
+        by_kind.setdefault(f["properties"]["element_type"], []).append(f["properties"])
+    assert len(by_kind["building"]) == 2 and len(by_kind["light"]) == 1
+    for kind in ("building", "light"):
+        drawn = p.eval_on_selector_all(
+            f"#grid-leaflet svg [data-kind='{kind}']", "es => es.map(e => e.dataset.name)"
+        )
+        assert sorted(drawn) == sorted(f["name"] for f in by_kind[kind]), kind
+    # readable names: the street on the map (no tiles needed), addresses instead of ids
+    assert "Teststraße" in p.inner_text("#grid-leaflet .street-label")
+    assert {f["place"] for f in by_kind["building"]} == {
+        "Teststraße 1",
+        "Grundschule Teststraße",
+    }
+    service = next(f for f in by_kind["line"] if f["name"] == "service B1")
+    assert service["role"] == "service" and service["place"] == "Teststraße 1"
+    title = p.eval_on_selector(
+        "#grid-leaflet [data-kind='line'][data-name='service B1']",
+        "e => e.querySelector('title').textContent",
+    )
+    assert title.startswith("Hausanschluss Teststraße 1")
+    # no tile server is configured: the page loads nothing from elsewhere
+    assert p.evaluate("document.querySelectorAll('.leaflet-tile').length") == 0
+    assert page.problems == []
+
+
+#: Columns of the members table and the fields of GET /runs/{id}/members they show.
+MEMBER_COLUMNS = {
+    "share": "share_frac",
+    "investment": "investment_eur",
+    "annual_return": "annual_return_eur",
+    "npv": "npv_eur",
+    "energy": "energy_kwh_per_year",
+}
+
+
+def test_members_returns_add_up_to_the_project(page: Watched, live: LiveDashboard) -> None:
+    run_id = live.run_ids[0]
+    p = open_dashboard(page, live, f"run={run_id}")
+    p.wait_for_selector("#members-section:not([hidden]) #members-table")
+    body = live.get(f"/runs/{run_id}/members")
+    project = body["project"]
+    shown = table_values(p, "members-table")
+    assert set(shown) == {"Anna", "Bernd", "total"}
+    for m in body["members"]:
+        row = shown[m["member"]]
+        # by hand: the share of (annual savings - operating cost) and of the investment
+        want = m["share_frac"] * (project["annual_savings_eur"] - project["opex_eur_per_year"])
+        assert row["annual_return"] == pytest.approx(want, rel=1e-9)
+        assert row["investment"] == pytest.approx(m["share_frac"] * project["capex_eur"], rel=1e-9)
+        for column, key in MEMBER_COLUMNS.items():
+            assert row[column] == pytest.approx(m[key], rel=1e-12), column
+    assert shown["Anna"]["share"] == 0.75 and shown["Bernd"]["share"] == 0.25
+    assert sum(shown[n]["annual_return"] for n in ("Anna", "Bernd")) == pytest.approx(
+        project["annual_return_eur"], rel=1e-9
+    )
+    assert shown["total"]["annual_return"] == pytest.approx(project["annual_return_eur"])
+    # a two-day run: the yearly return says it is extrapolated
+    cell = p.inner_text("#members-table tr[data-key='Anna'] td[data-column='annual_return']")
+    assert "hochgerechnet aus 2 Tagen" in cell
+    # a scenario without members shows no members section
+    p.select_option("#run", str(live.run_ids[1]))
+    p.wait_for_selector("#members-section[hidden]", state="attached")
     assert page.problems == []
 
 
@@ -375,10 +401,11 @@ def test_an_overbuilt_run_shows_its_violation_in_words(page: Watched, live: Live
     rise = p.inner_text(f"{tile} [data-status='voltage_rise']")
     assert "über der Grenze von 3 %" in rise
     assert f"bis {german(grid['max_voltage_rise_pct'], 2)} %" in rise
-    assert grid["max_voltage_rise_bus"] in rise
+    assert f"Teststraße 1 ({grid['max_voltage_rise_bus']})" in rise  # where, in words
     words = p.inner_text("#grid-status")
     assert f"{grid['violations']} Grenzverletzungen" in words
     assert "überlastet" in words  # the service line of the over-built roof
+    assert "Hausanschluss Teststraße 1 (service B1)" in words
     # a clean run says so
     p.select_option("#run", str(live.run_ids[0]))
     p.wait_for_function(
@@ -411,19 +438,26 @@ def test_a_failed_run_is_shown_with_its_reason(page: Watched, live: LiveDashboar
     assert page.problems == []
 
 
+def settled(page: Any) -> None:
+    """Wait until the page has drawn what it reads without a key (no request left open)."""
+    page.wait_for_selector("#key-form[data-ready='true']")
+    for views in ("#views", "#sweeps-section"):
+        page.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
+
+
 def test_no_key_in_any_url_or_the_access_log(page: Watched, live: LiveDashboard) -> None:
     p = page.page
     urls: list[str] = []
     p.on("request", lambda r: urls.append(r.url))
     # a key put into the address is dropped and not used: by the redirect of /dashboard ...
     p.goto(f"{live.base_url}/dashboard?key=esk_00000000_fromtheaddress&lang=de")
-    p.wait_for_selector("#key-form[data-ready='true']")
+    settled(p)
     assert p.url == f"{live.base_url}/dashboard/?lang=de"
     # ... and by the page itself, which says so
     p.goto(f"{live.base_url}/dashboard/?key=esk_00000000_fromtheaddress&lang=de")
-    p.wait_for_selector("#key-form[data-ready='true']")
+    settled(p)
     assert "key=" not in p.url
-    assert "nicht verwendet" in p.inner_text("#status")
+    assert "nicht verwendet" in p.inner_text("#key-notice")
     open_dashboard(page, live, f"run={live.run_ids[0]}")
     api_calls = [u for u in urls if "/runs" in u]
     assert api_calls, urls
@@ -434,3 +468,39 @@ def test_no_key_in_any_url_or_the_access_log(page: Watched, live: LiveDashboard)
     for key in (live.viewer_key, live.admin_key):
         assert not [line for line in live.access_log if key in line]
     assert page.problems == []
+
+
+def test_the_public_dashboard_opens_without_a_key(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    asked: list[str] = []
+    p.on("request", lambda r: asked.append(r.url))
+    run_id = live.run_ids[1]
+    p.goto(f"{live.base_url}/dashboard/?run={run_id}")
+    for views in ("#views", "#sweeps-section"):
+        p.wait_for_selector(f"{views}[aria-busy='false']", timeout=LOAD_TIMEOUT_MS)
+    assert int(p.input_value("#run")) == run_id
+    savings = live.get(f"/runs/{run_id}/savings", period="day", baseline="B1", format="json")
+    tile = p.inner_text("[data-tile='cost_eur'] .tile-value").replace("€", "").strip()
+    want = savings["totals"]["B1"]["cost_eur"]["total"]
+    assert german_number(tile) == pytest.approx(want, abs=rounding(tile))
+    # read from the keyless, read-only copy, with no key anywhere; the form stays to sign in
+    api_calls = [u for u in asked if "/runs" in u]
+    assert api_calls and all("/public/" in u for u in api_calls), api_calls
+    assert p.is_visible("#key")
+    assert p.inner_text("#error") == ""
+    assert page.problems == []
+
+
+def test_a_private_run_is_not_found_without_a_key(page: Watched, live: LiveDashboard) -> None:
+    p = page.page
+    hidden = live.private_run_id
+    p.goto(f"{live.base_url}/dashboard/?run={hidden}")
+    p.wait_for_function("() => document.getElementById('error').textContent.length > 0")
+    assert f"Berechnung Nr. {hidden} wird nicht gezeigt: Nicht gefunden" in p.inner_text("#error")
+    assert not p.is_visible("#views")
+    assert str(hidden) not in p.eval_on_selector_all("#run option", "os => os.map(o => o.value)")
+    # the only problem is the expected 404 of that run (the page names it, nothing breaks)
+    unexpected = [x for x in page.problems if f"/public/runs/{hidden}" not in x]
+    unexpected = [x for x in unexpected if "404" not in x or "console" not in x]
+    assert unexpected == [], unexpected
+    assert any(f"HTTP 404: {live.base_url}/public/runs/{hidden}" in x for x in page.problems)

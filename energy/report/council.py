@@ -36,7 +36,6 @@ the caller computes the monthly savings, :func:`energy.analysis.council.council_
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,10 +43,11 @@ from typing import Any
 
 import pandas as pd
 
-from energy.district import DATA_DIR, District
+from energy.district import District
 from energy.kpi import COMPARISON_LABELS, COMPARISON_RECORD, COMPARISONS, HEADLINE_BASELINE
 from energy.report.charts import bars_svg, map_svg
-from energy.report.exports import ATTRIBUTION, LICENCE_URLS, export_info
+from energy.report.exports import ATTRIBUTION, LICENCE_URLS, export_info, source_line
+from energy.report.exports import data_sources as run_data_sources
 from energy.scenario import ScenarioResult
 
 #: The savings sources in German, in report order.
@@ -377,37 +377,24 @@ def bands_section(bands: pd.DataFrame | None) -> str:
     )
 
 
-def _datapackage_resources() -> dict[str, Mapping[str, Any]]:
-    package = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
-    return {str(r["path"]): r for r in package.get("resources", [])}
-
-
 def data_sources(metadata: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Return the run's data files with title, licences, attribution (``data/datapackage.json``).
+    """Return the run's data files with title, licences, attribution, as the report shows them.
 
-    A file the package does not list (an uploaded one) is named with its path
-    and "licence not recorded".
+    The records of :func:`energy.report.exports.data_sources` (from
+    ``data/datapackage.json``) as text; a file the package does not list (an
+    uploaded one) is named with its path and "licence not recorded".
     """
-    resources = _datapackage_resources()
-    out = []
-    for kind, record in metadata.get("data_files", {}).items():
-        path = str(record.get("path", "")) if isinstance(record, Mapping) else str(record)
-        resource = resources.get(path.removeprefix("data/"), {})
-        found = re.search(r"Attribution: '([^']+)'", str(resource.get("description", "")))
-        out.append(
-            {
-                "kind": str(kind),
-                "path": path,
-                "title": str(resource.get("title", path)),
-                "licences": "; ".join(
-                    str(lic.get("title", lic.get("name"))) for lic in resource.get("licenses", [])
-                )
-                or "licence not recorded",
-                "attribution": found[1] if found else "",
-                "sources": "; ".join(str(s.get("title")) for s in resource.get("sources", [])),
-            }
-        )
-    return out
+    return [
+        {
+            "kind": str(s["role"]),
+            "path": str(s["file"]),
+            "title": str(s["title"] or s["file"]),
+            "licences": "; ".join(s["licence_titles"]) or "licence not recorded",
+            "attribution": str(s["attribution"] or ""),
+            "sources": "; ".join(s["source_titles"]),
+        }
+        for s in run_data_sources(metadata)
+    ]
 
 
 def sources_section(result: ScenarioResult) -> str:
@@ -417,7 +404,8 @@ def sources_section(result: ScenarioResult) -> str:
         [d["title"], d["sources"], d["licences"], d["attribution"]]
         for d in data_sources(result.metadata)
     ]
-    extra = "".join(f"<li>{html.escape(x)}</li>" for x in info["data_licences"])
+    shown = {source_line(s) for s in run_data_sources(result.metadata)}
+    extra = "".join(f"<li>{html.escape(x)}</li>" for x in info["data_licences"] if x not in shown)
     return (
         "<h2>Quellen und Lizenzen</h2>"
         + f"<p>Ergebnisse: {html.escape(info['licence'])} "

@@ -59,8 +59,10 @@ LOAD_PROFILE_SOURCE: dict[str, Any] = {
     "title": "BDEW standard load profiles (VDEW 1999 and BDEW 2025), as shipped by demandlib",
     "attribution": "BDEW standard load profiles; demandlib (oemof developer group)",
     "licences": ["MIT"],
+    "licence_titles": ["MIT License (demandlib)"],
     "licence_urls": ["https://github.com/oemof/demandlib/blob/dev/LICENSE"],
     "source_url": "https://github.com/oemof/demandlib",
+    "source_titles": ["BDEW Standardlastprofile Strom, via demandlib (oemof)"],
 }
 
 
@@ -111,8 +113,10 @@ def _file_source(role: str, record: Mapping[str, Any]) -> dict[str, Any]:
         "title": None,
         "attribution": None,
         "licences": [],
+        "licence_titles": [],
         "licence_urls": [],
         "source_url": None,
+        "source_titles": [],
     }
     if resource is None:
         missing = record.get("sha256") is None and not Path(str(path)).is_file()
@@ -122,8 +126,10 @@ def _file_source(role: str, record: Mapping[str, Any]) -> dict[str, Any]:
         "title": resource.get("title"),
         "attribution": resource.get("attribution") or resource.get("title"),
         "licences": [lic["name"] for lic in resource["licenses"]],
+        "licence_titles": [lic["title"] for lic in resource["licenses"]],
         "licence_urls": [lic["path"] for lic in resource["licenses"]],
         "source_url": resource["sources"][0]["path"],
+        "source_titles": [src["title"] for src in resource["sources"]],
     }
 
 
@@ -142,11 +148,11 @@ def data_sources(metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
     list of dict
         ``role``, ``file``, ``sha256``, ``resource`` (data-package name or
         None), ``title``, ``attribution`` (the text the licence asks to show),
-        ``licences`` (SPDX-style names, e.g. ``CC-BY-4.0``), ``licence_urls``,
-        ``source_url``; a file the package does not list has empty
-        ``licences`` and a ``note`` saying so; so has a computed input with
-        no file (the clear sky), which :func:`export_info` does not count as
-        data that went in.
+        ``licences`` (SPDX-style names, e.g. ``CC-BY-4.0``), ``licence_titles``,
+        ``licence_urls``, ``source_url``, ``source_titles``; a file the
+        package does not list has empty ``licences`` and a ``note`` saying
+        so; so has a computed input with no file (the clear sky), which
+        :func:`export_info` does not count as data that went in.
     """
     files = metadata.get("data_files") or {}
     sources = [_file_source(str(role), record) for role, record in files.items()]

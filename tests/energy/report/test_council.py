@@ -135,7 +135,8 @@ def test_data_sources_come_from_the_datapackage() -> None:
             "upload": {"path": "/tmp/mine.csv"},
         }
     }
-    weather, prices, upload = data_sources(meta)
+    weather, prices, upload, profiles = data_sources(meta)
+    assert profiles["kind"] == "load_profiles" and "demandlib" in profiles["attribution"]
     assert weather["attribution"] == "Datenbasis: Deutscher Wetterdienst"
     assert "GeoNutzV" in weather["licences"]
     assert prices["attribution"] == "Bundesnetzagentur | SMARD.de"

@@ -554,17 +554,34 @@ def asset_reference_errors(
     return errors
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """Turn a pydantic ValidationError into lines ``field.path: message (got value)``."""
-    lines = []
+def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
+    """Return each problem of a ValidationError as ``{"field", "value", "message"}``.
+
+    ``field`` is the path (``buildings[3].annual_kwh``, ``district`` for the
+    whole spec), ``value`` the rejected input, ``message`` what is wrong.
+    """
+    problems = []
     for err in exc.errors():
         loc = ""
         for part in err["loc"]:
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        msg = err["msg"].removeprefix("Value error, ")
-        value = err.get("input")
+        problems.append(
+            {
+                "field": loc or "district",
+                "value": err.get("input"),
+                "message": err["msg"].removeprefix("Value error, "),
+            }
+        )
+    return problems
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """Turn a pydantic ValidationError into lines ``field.path: message (got value)``."""
+    lines = []
+    for problem in validation_problems(exc):
+        value = problem["value"]
         shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        lines.append(f"{loc or 'district'}: {msg}{shown}")
+        lines.append(f"{problem['field']}: {problem['message']}{shown}")
     return "\n".join(lines)
 
 

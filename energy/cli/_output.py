@@ -25,13 +25,22 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n")
 
 
+#: Width given to a table written to a pipe or file [characters]: wide enough that
+#: no column is cut (rich would fold it to 80 without a terminal).
+PIPE_WIDTH = 10_000
+
+
 def print_table(
     title: str,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     number_format: str = "{:,.1f}",
 ) -> None:
-    """Print a rich table; floats are formatted with ``number_format``."""
+    """Print a rich table; floats are formatted with ``number_format``.
+
+    On a terminal the table fits its width; piped or redirected, it takes
+    the width it needs (:data:`PIPE_WIDTH` at most), so no column is cut.
+    """
     table = Table(title=escape(title))
     for i, col in enumerate(columns):
         table.add_column(escape(col), justify="left" if i == 0 else "right")
@@ -39,7 +48,7 @@ def print_table(
         table.add_row(
             *[escape(number_format.format(v) if isinstance(v, float) else str(v)) for v in row]
         )
-    console.print(table)
+    (console if console.is_terminal else Console(width=PIPE_WIDTH)).print(table)
 
 
 @contextmanager

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from energy.cli._output import friendly_errors, print_json, print_table
-from energy.district import District, load_district, save_district
+from energy.district import District, load_district, save_district, validation_problems
+from energy.errors import InputDataError
 
 district_app = typer.Typer(help="Check and summarise district files.", no_args_is_help=True)
 
@@ -32,12 +34,36 @@ def district_summary(district: District) -> dict[str, float | int | str]:
     }
 
 
+def problems(exc: InputDataError) -> list[dict[str, Any]]:
+    """Return the problems of a district that failed to load: ``{field, value, message}``.
+
+    Each field of a spec that does not validate (the pydantic error the
+    library's error is raised from, :func:`energy.district.validation_problems`);
+    otherwise the one error, with the field and value it carries (``file``
+    for a file that is missing or not YAML/JSON).
+    """
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        return validation_problems(cause)
+    return [{"field": exc.field or "file", "value": exc.value, "message": str(exc)}]
+
+
 @district_app.command("validate")
 def validate(
     file: Annotated[Path, typer.Argument(help="District YAML or JSON file")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
-    """Validate a district file; print its headline figures, or each problem found."""
+    """Validate a district file; print its headline figures, or each problem found.
+
+    With ``--json`` a bad file prints ``{"valid": false, "file", "errors": [{"field",
+    "value", "message"}]}`` on stdout (exit code 1), one entry per problem.
+    """
+    if as_json:
+        try:
+            district = load_district(file)
+        except InputDataError as exc:
+            print_json({"valid": False, "file": str(file), "errors": problems(exc)})
+            raise typer.Exit(code=1) from None
     with friendly_errors():
         district = load_district(file)
     summary = district_summary(district)

@@ -289,7 +289,10 @@ def hosting_capacity(
 @grid_app.command("geojson")
 def geojson(
     file: FileArg,
-    out: Annotated[Path, typer.Option("--out", help="Output GeoJSON file")] = Path("grid.geojson"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output GeoJSON file (default grid.geojson, none with --json)"),
+    ] = None,
     schedule: Annotated[
         Path | None,
         typer.Option(
@@ -307,6 +310,9 @@ def geojson(
     days: DaysOpt = 365,
     weather: WeatherOpt = None,
     network: NetworkOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the GeoJSON on stdout (and --out only if given)")
+    ] = False,
 ) -> None:
     """Write buses, lines and the transformer as GeoJSON, optionally with AC results."""
     with friendly_errors():
@@ -317,7 +323,13 @@ def geojson(
             nodes = _schedule(district, schedule, start, days, "1h", weather)
             result = TimeSeriesRunner(net).run(nodes)
         collection = to_geojson(net, result)
-        out.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
+        if out is None and not as_json:
+            out = Path("grid.geojson")
+        if out is not None:
+            out.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
+    if as_json:
+        print_json(collection)
+        return
     print_json({"out": str(out), "features": len(collection["features"]), **collection["metadata"]})
 
 

@@ -130,8 +130,8 @@ def smallest_import_limit_kw(
     Solves the dispatch once more with the import limit raised to
     ``enough_kw`` (a limit known to serve every step, e.g. the current limit
     plus the largest unserved power), prices and CO2 set to zero and a peak
-    charge of :data:`_PROBE_PEAK_CHARGE` (:class:`~energy.optimisation.peak.PeakBlock`,
-    without the run's import cap): the optimum then has the lowest
+    charge of :data:`_PROBE_PEAK_CHARGE` (:class:`~energy.optimisation.peak.PeakBlock`;
+    no import cap; ``blocks`` are the run's asset blocks): the optimum then has the lowest
     import peak any schedule can have (batteries, lighting, the blocks'
     assets and limits as in the run), which is the answer, rounded up to
     :data:`_REPORTED_STEP_KW`. None if the probe still leaves demand unserved
@@ -144,12 +144,17 @@ def smallest_import_limit_kw(
         import_price_eur_per_kwh=np.zeros(n),
         feed_in_eur_per_kwh=np.zeros(n),
         co2_g_per_kwh=np.zeros(n),
-        peak_charge_eur_per_kw=_PROBE_PEAK_CHARGE,
+        peak_charge_eur_per_kw=0.0,
     )
     probe_options = options.model_copy(
-        update={"objective": "cost", "weights": None, "exclusive_flows": False}
+        update={
+            "objective": "cost",
+            "weights": None,
+            "exclusive_flows": False,
+            "import_cap_kw": None,
+        }
     )
-    peak = PeakBlock(peak_charge_eur_per_kw=_PROBE_PEAK_CHARGE)  # no import cap in the probe
+    peak = PeakBlock(peak_charge_eur_per_kw=_PROBE_PEAK_CHARGE)
     result = solve(build_model(probe, probe_options, [*blocks, peak]), probe_options)
     unserved = result.values.get("p_unserved_kw", np.zeros(0))
     if unserved.size and float(np.nanmax(unserved)) > SLACK_TOL_KW:

@@ -134,14 +134,14 @@ def optimise(
     """
     options = options or DispatchOptions()
     report = progress or no_progress
-    precheck(inputs, options, blocks)
+    assets = [*flex_blocks(inputs), *blocks]
+    precheck(inputs, options, assets)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    run_blocks = [*flex_blocks(inputs), *blocks]
-    model = build_model(inputs, options, [*run_blocks, *peak_blocks(inputs, options)])
+    model = build_model(inputs, options, [*assets, *peak_blocks(inputs, options)])
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve(model, options)
     solution = read_solution(model, inputs, result)
-    check_slack(inputs, options, run_blocks, solution.p_unserved_kw, solution.p_surplus_kw)
+    check_slack(inputs, options, assets, solution.p_unserved_kw, solution.p_surplus_kw)
     n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
     if n_sim:
         logger.warning("%d battery-steps charge and discharge at once (dissipating energy)", n_sim)

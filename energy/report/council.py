@@ -47,7 +47,7 @@ import pandas as pd
 from energy.district import District
 from energy.kpi import COMPARISON_LABELS, COMPARISON_RECORD, COMPARISONS, HEADLINE_BASELINE
 from energy.report.charts import bars_svg, map_svg
-from energy.report.exports import ATTRIBUTION, LICENCE_URLS, data_sources, export_info
+from energy.report.exports import ATTRIBUTION, LICENCE_URLS, data_sources, export_info, source_line
 from energy.scenario import ScenarioResult
 
 #: The savings sources in German, in report order.
@@ -400,7 +400,8 @@ def sources_section(result: ScenarioResult) -> str:
         ]
         for d in data_sources(result.metadata)
     ]
-    extra = "".join(f"<li>{html.escape(x)}</li>" for x in info["data_licences"])
+    shown = {source_line(s) for s in data_sources(result.metadata)}
+    extra = "".join(f"<li>{html.escape(x)}</li>" for x in info["data_licences"] if x not in shown)
     return (
         "<h2>Quellen und Lizenzen</h2>"
         + f"<p>Ergebnisse: {html.escape(info['licence'])} "

@@ -59,8 +59,10 @@ LOAD_PROFILE_SOURCE: dict[str, Any] = {
     "title": "BDEW standard load profiles (VDEW 1999 and BDEW 2025), as shipped by demandlib",
     "attribution": "BDEW standard load profiles; demandlib (oemof developer group)",
     "licences": ["MIT"],
+    "licence_titles": ["MIT License (demandlib)"],
     "licence_urls": ["https://github.com/oemof/demandlib/blob/dev/LICENSE"],
     "source_url": "https://github.com/oemof/demandlib",
+    "source_titles": ["BDEW Standardlastprofile Strom, via demandlib (oemof)"],
 }
 
 
@@ -111,8 +113,10 @@ def _file_source(role: str, record: Mapping[str, Any]) -> dict[str, Any]:
         "title": None,
         "attribution": None,
         "licences": [],
+        "licence_titles": [],
         "licence_urls": [],
         "source_url": None,
+        "source_titles": [],
     }
     if resource is None:
         missing = record.get("sha256") is None and not Path(str(path)).is_file()
@@ -122,8 +126,10 @@ def _file_source(role: str, record: Mapping[str, Any]) -> dict[str, Any]:
         "title": resource.get("title"),
         "attribution": resource.get("attribution") or resource.get("title"),
         "licences": [lic["name"] for lic in resource["licenses"]],
+        "licence_titles": [lic["title"] for lic in resource["licenses"]],
         "licence_urls": [lic["path"] for lic in resource["licenses"]],
         "source_url": resource["sources"][0]["path"],
+        "source_titles": [src["title"] for src in resource["sources"]],
     }
 
 
@@ -142,11 +148,11 @@ def data_sources(metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
     list of dict
         ``role``, ``file``, ``sha256``, ``resource`` (data-package name or
         None), ``title``, ``attribution`` (the text the licence asks to show),
-        ``licences`` (SPDX-style names, e.g. ``CC-BY-4.0``), ``licence_urls``,
-        ``source_url``; a file the package does not list has empty
-        ``licences`` and a ``note`` saying so; so has a computed input with
-        no file (the clear sky), which :func:`export_info` does not count as
-        data that went in.
+        ``licences`` (SPDX-style names, e.g. ``CC-BY-4.0``), ``licence_titles``,
+        ``licence_urls``, ``source_url``, ``source_titles``; a file the
+        package does not list has empty ``licences`` and a ``note`` saying
+        so; so has a computed input with no file (the clear sky), which
+        :func:`export_info` does not count as data that went in.
     """
     files = metadata.get("data_files") or {}
     sources = [_file_source(str(role), record) for role, record in files.items()]
@@ -253,10 +259,65 @@ def header_lines(info: Mapping[str, Any]) -> list[str]:
     return lines + [f"contains: {item}" for item in info.get("data_licences", [])]
 
 
+#: Units by the end of a column's name, longest first (docs/definitions.md "Units").
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_eur_per_kwh", "EUR/kWh"),
+    ("_eur_per_year", "EUR/a"),
+    ("_eur_per_kw", "EUR/kW"),
+    ("_g_per_kwh", "g/kWh"),
+    ("_kwh", "kWh"),
+    ("_kwp", "kWp"),
+    ("_kva", "kVA"),
+    ("_kw", "kW"),
+    ("_eur", "EUR"),
+    ("_kg", "kg"),
+    ("_g", "g"),
+    ("_frac", "fraction 0..1"),
+    ("_points", "percentage points"),
+    ("_pu", "p.u."),
+    ("_pct", "%"),
+    ("_years", "a"),
+    ("_h", "h"),
+    ("_s", "s"),
+)
+#: Numeric columns without a unit suffix: what they are.
+DIMENSIONLESS = {
+    "self_sufficiency": "fraction 0..1",
+    "self_consumption": "fraction 0..1",
+    "level": "fraction 0..1 of full lighting power",
+    "battery_cycles": "full cycles",
+    "annualisation_factor": "1 (8760 h / horizon hours)",
+}
+#: The header line of every CSV that says where the units are.
+UNITS_LINE = (
+    "units: the end of a column's name (after any ':asset'; before '_added' or "
+    "'_vs_<baseline>'): " + ", ".join(f"{s} {u}" for s, u in UNIT_SUFFIXES) + "; shares "
+    "self_sufficiency, self_consumption and level are fractions 0..1 (docs/definitions.md)"
+)
+
+
+def column_unit(name: str) -> str | None:
+    """Return the unit of a column by the convention of :data:`UNITS_LINE` (None: no unit).
+
+    E.g. ``p_charge_kw:BAT-Q`` -> ``kW``, ``cost_eur_vs_B1`` -> ``EUR``,
+    ``pv_kwp_added`` -> ``kWp``, ``self_sufficiency`` -> ``fraction 0..1``.
+    """
+    quantity = name.partition(":")[0].lower()
+    quantity = quantity.split("_vs_")[0].removesuffix("_added")
+    for suffix, unit in UNIT_SUFFIXES:
+        if quantity.endswith(suffix):
+            return unit
+    return DIMENSIONLESS.get(quantity)
+
+
 def csv_with_header(frame: pd.DataFrame, lines: Iterable[str]) -> str:
-    """Return ``frame`` (no index) as CSV text after ``# line`` comment lines."""
+    """Return ``frame`` (no index) as CSV text after ``# line`` comment lines.
+
+    The last header line is :data:`UNITS_LINE`: each column's unit is the end
+    of its name (:func:`column_unit`).
+    """
     buffer = io.StringIO()
-    buffer.write("".join(f"# {line}\n" for line in lines))
+    buffer.write("".join(f"# {line}\n" for line in [*lines, UNITS_LINE]))
     frame.to_csv(buffer, index=False, float_format="%.9g", lineterminator="\n")
     return buffer.getvalue()
 

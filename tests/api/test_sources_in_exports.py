@@ -21,12 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from api.jobs import Outcome
 from energy.cli.main import app as energy_cli
 from energy.district import GERA_DISTRICT_FILE, load_district
+from energy.report.exports import column_unit
 from tests.api.test_savings_api import real_world
 
 #: The attribution texts the two licences ask for, and the licence both carry.
@@ -151,6 +153,10 @@ def _cli_channels(channels: dict[str, list[str]], tmp: Path) -> None:
     sweep = ["sweep", gera, *CLI_DAY, "--pv-kwp", "0,10", "--workers", "1"]
     channels["energy sweep --json"] = _json_lines(_cli_json([*sweep, "--json", "--out", str(out)]))
     channels["sweep.csv"] = _csv_lines((out / "sweep.csv").read_text())
+    for table in (out / "sweep.csv", folder / "schedule.csv"):  # units in every column name
+        frame = pd.read_csv(table, comment="#")
+        numeric = frame.select_dtypes("number").columns
+        assert [c for c in numeric if column_unit(c) is None] == [], table
     channels["sweep.json"] = _json_lines(json.loads((out / "sweep.json").read_text()))
     svgs = sorted(out.glob("*.svg"))
     assert svgs, sorted(p.name for p in out.iterdir())

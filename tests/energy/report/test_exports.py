@@ -6,8 +6,16 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
 from energy.district import DATA_DIR
-from energy.report.exports import data_sources, export_info
+from energy.report.exports import (
+    UNITS_LINE,
+    column_unit,
+    csv_with_header,
+    data_sources,
+    export_info,
+)
 
 
 def test_simbench_runs_carry_odbl() -> None:
@@ -49,3 +57,23 @@ def test_data_sources_come_from_the_data_package(tmp_path: Path) -> None:
     (sky, _) = data_sources(clear)
     assert sky["licences"] == [] and "no data file" in sky["note"]
     assert not any("clearsky" in line for line in export_info(clear)["data_licences"])
+
+
+def test_every_numeric_column_has_a_unit() -> None:
+    """Schedule and sweep columns carry their unit in the name (docs/definitions.md "Units")."""
+    schedule = [
+        "co2_g_per_kwh", "feed_in_eur_per_kwh", "import_price_eur_per_kwh", "level:L1",
+        "lighting_class_rule_kw", "lighting_kw", "load_kw", "p_charge_kw:BAT-Q",
+        "p_discharge_kw:BAT-Q", "p_export_kw", "p_import_kw", "pv_curtailed_kw", "pv_kw",
+        "soc_kwh:BAT-Q",
+    ]  # fmt: skip
+    units = {name: column_unit(name) for name in schedule}
+    assert units["p_charge_kw:BAT-Q"] == "kW" and units["soc_kwh:BAT-Q"] == "kWh"
+    assert units["import_price_eur_per_kwh"] == "EUR/kWh" and units["co2_g_per_kwh"] == "g/kWh"
+    assert column_unit("cost_eur_vs_B1") == "EUR" and column_unit("pv_kwp_added") == "kWp"
+    assert column_unit("opex_eur_per_year") == "EUR/a" and column_unit("irr_frac").startswith("fr")
+    assert column_unit("self_sufficiency_points") == "percentage points"
+    assert column_unit("status") is None
+    assert all(units.values()), units
+    text = csv_with_header(pd.DataFrame({"p_import_kw": [1.0]}), ["licence: CC-BY-4.0"])
+    assert text.splitlines()[1] == f"# {UNITS_LINE}" and "_kw kW" in UNITS_LINE

@@ -135,9 +135,16 @@ def optimise(
             "commerce 0.90)",
         ),
     ] = None,
+    dimming_14a: Annotated[
+        str | None,
+        typer.Option(
+            "--dimming-14a",
+            help="§14a EnWG dimming windows, daily local, e.g. 17:00-20:00 (BK6-22-300)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Optimise batteries and street lighting; compare with baselines B0 and B1."""
+    """Optimise batteries, street lighting, heat pumps and charging; compare with B0 and B1."""
     with friendly_errors():
         district = load_district(file)
         options = ScenarioOptions(
@@ -153,6 +160,7 @@ def optimise(
             grid_aware=grid_aware,
             import_cap_kw=import_cap,
             reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
+            dimming_14a=dimming_14a,
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(

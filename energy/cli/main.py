@@ -12,6 +12,7 @@ from energy.cli import (
     district,
     ensemble,
     grid,
+    grid_fees,
     heat,
     members,
     optimise,
@@ -57,5 +58,6 @@ for module in (
     report,
     members,
     pareto,
+    grid_fees,
 ):
     module.register(app)

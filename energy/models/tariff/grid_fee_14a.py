@@ -155,7 +155,10 @@ def compare_modules(
     controllable devices' power [kW] (its heat pump and charging points).
     With ``households`` (dwellings per building) the EUR columns are also
     given per household (``*_per_household_eur``), the building's figures
-    divided evenly. Buildings without a device are left out.
+    divided evenly. Each building counts as one connection with one
+    controllable metering point: module 1's reduction and module 2's meter
+    are charged once per building *(check: an operator may grant module 1
+    per device)*. Buildings without a device are left out.
     """
     fee = fee or GridFee14a()
     rows = {}

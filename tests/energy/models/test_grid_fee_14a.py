@@ -63,3 +63,23 @@ def test_bad_fee_parameters_are_named() -> None:
         GridFee14a(low_frac=0.5)
     with pytest.raises(InputDataError, match="low_hours / high_hours"):
         GridFee14a(low_hours=(17,), high_hours=(17, 18))
+
+
+def test_cli_grid_fees_json() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from energy.cli.main import app
+    from energy.district import DATA_DIR
+
+    file = DATA_DIR / "gera" / "district_heat_mobility.yaml"
+    out = CliRunner().invoke(
+        app, ["grid-fees", str(file), "--days", "2", "--operation", "rules", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout[out.stdout.index("{") :])["buildings"]
+    assert len(data) == 36 and data["MF01"]["e_device_kwh"] > 0
+    assert data["MF01"]["cheapest"] in ("module1", "module2", "module3")
+    bad = CliRunner().invoke(app, ["grid-fees", str(file), "--days", "1", "--operation", "x"])
+    assert bad.exit_code == 1 and "--operation: 'x' is not allowed" in bad.output

@@ -22,6 +22,7 @@ from energy.models.flex import (
     FlexInputs,
     HeatPumpUnit,
     charge_on_arrival_kw,
+    critical_steps,
     dimmed_limit_kw,
     dimming_mask,
     with_dimming,
@@ -239,3 +240,16 @@ def test_dimming_windows_in_local_time() -> None:
     assert mask.tolist() == [False, True, True, False, False, True]
     with pytest.raises(InputDataError, match="dimming_14a: '17-19' is not allowed"):
         dimming_mask(index, "17-19", "Europe/Berlin")
+
+
+def test_critical_steps_of_an_ac_check_become_the_dimming_window() -> None:
+    """Steps with undervoltage or overload are dimmed; a voltage rise (from PV) is not."""
+    index = tiny_index(4)
+    found = pd.DataFrame(
+        {
+            "time_utc": [index[1], index[1], index[2], index[3]],
+            "kind": ["undervoltage", "line_overload", "voltage_rise", "trafo_overload"],
+        }
+    )
+    assert critical_steps(found, index).tolist() == [False, True, False, True]
+    assert not critical_steps(found.iloc[:0], index).any()

@@ -50,6 +50,15 @@ TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("e_curtailed_kwh", "curtailed PV [kWh]", "{:,.1f}"),
     ("battery_cycles", "battery full cycles", "{:,.2f}"),
 )
+#: Further rows of a district with heat pumps or wallboxes (energy.kpi.flex_kpis).
+FLEX_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("e_heat_pump_kwh", "heat pumps [kWh]", "{:,.1f}"),
+    ("scop", "seasonal COP", "{:,.2f}"),
+    ("e_ev_kwh", "EV charging [kWh]", "{:,.1f}"),
+    ("ev_pv_share", "EV energy from local PV [%]", "pct"),
+    ("self_sufficiency_heat", "self-sufficiency el.+heat [%]", "pct"),
+    ("e_heat_unmet_kwh", "heat not met [kWh]", "{:,.1f}"),
+)
 
 
 def _fmt(value: float, fmt: str) -> str:
@@ -215,6 +224,12 @@ def _print_result(result: ScenarioResult, title: str) -> None:
             *(_fmt_saving(s[f"vs_{name}"], key, fmt) for name in COMPARISONS),
         ]
         for key, label, fmt in TABLE_ROWS
+    ]
+    rows += [
+        [label, _fmt(k["optimised"][key], fmt), *(_fmt(k[name][key], fmt) for name in BASELINES)]
+        + [""] * len(COMPARISONS)
+        for key, label, fmt in FLEX_ROWS
+        if key in k["optimised"]
     ]
     print_table(
         f"{title} ({result.metadata['solver']['status']})",

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from api.runstore import json_safe, result_row
 from api.schemas import RunKind
-from api.study_schemas import SizingCreate
+from api.study_schemas import ParetoCreate, SizingCreate
 from api.tables import Run, RunResult
 from energy.district import District
 from energy.progress import ProgressCallback
@@ -136,9 +136,28 @@ def run_sizing_job(job: Job) -> Output:
     return Output(output=json_safe(sized.to_dict()))
 
 
+def run_pareto_job(job: Job) -> Output:
+    """Compute what autarky costs (:func:`energy.studies.pareto.pareto`); output ``to_dict()``."""
+    from energy.scenario import ScenarioOptions
+    from energy.studies.pareto import pareto
+
+    request = ParetoCreate.model_validate(job.run.params)
+    first_pv = job.district.pv[0].id if job.district.pv else None
+    front = pareto(
+        job.district,
+        ScenarioOptions(**job.options),
+        request.sizing(first_pv).spec(),
+        points=request.points,
+        metric=request.metric,
+        progress=job.progress,
+    )
+    return Output(output=json_safe(front.to_dict()))
+
+
 #: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
 JOB_KINDS: dict[RunKind, JobKind] = {
     RunKind.scenario: JobKind("run", run_scenario_job, uses_network=True),
     RunKind.sweep_point: JobKind("sweep point", run_sweep_point_job),
     RunKind.sizing: JobKind("sizing job", run_sizing_job),
+    RunKind.pareto: JobKind("Pareto job", run_pareto_job),
 }

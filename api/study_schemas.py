@@ -8,7 +8,7 @@ both answer with their jobs' states (:mod:`api.schemas` for runs and pages).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -226,4 +226,52 @@ class SizingPublic(RunPublic):
     result: dict[str, Any] | None = Field(
         description="``energy.studies.sizing.SizingResult.to_dict()``: capacities, "
         "costs, kpis, reference_kpis, sweep, notes, metadata"
+    )
+
+
+class ParetoCreate(BaseModel):
+    """Body of ``POST /scenarios/{id}/pareto``: what autarky costs, by cost-optimal design.
+
+    ``points`` autarky targets from the cost optimum's self-sufficiency to the
+    highest the candidates allow (``energy.studies.pareto``); each point sizes
+    the new battery and PV (bounds as in :class:`SizingCreate`) with the dispatch.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"points": 8, "metric": "self_sufficiency"}]},
+    )
+
+    points: int = Field(8, ge=2, le=50, description="Number of points")
+    metric: Literal["self_sufficiency", "self_sufficiency_heat"] = Field(
+        "self_sufficiency", description="Electricity, or electricity and heat"
+    )
+    battery_kwh_max: float = Field(2000.0, ge=0, le=1e6, description="Largest battery [kWh]")
+    battery_at: str = Field("substation", min_length=1, max_length=100)
+    battery_c_rate: float = Field(0.5, gt=0, le=100, description="Power per kWh [kW/kWh]")
+    battery_capex_eur_per_kwh: float | None = Field(None, ge=0, le=1e4)
+    pv_kwp_max: float = Field(500.0, ge=0, le=1e5, description="Largest new PV [kWp]")
+    pv_building: str | None = Field(None, max_length=100, description="Building of the new PV")
+    pv_like: str | None = Field(
+        None, max_length=100, description="Copy this PV system (default: the district's first)"
+    )
+    pv_capex_eur_per_kwp: float | None = Field(None, ge=0, le=1e4)
+    assumptions: dict[str, float] | None = Field(
+        None, description="Economic assumptions replacing the German defaults"
+    )
+
+    def sizing(self, first_pv_id: str | None) -> SizingCreate:
+        """Return the candidates as a :class:`SizingCreate` (the new PV like ``first_pv_id``)."""
+        data = self.model_dump(exclude={"points", "metric"})
+        if data["pv_like"] is None and data["pv_building"] is None:
+            data["pv_like"] = first_pv_id
+        return SizingCreate(**data, reference=False)
+
+
+class ParetoPublic(RunPublic):
+    """A Pareto job: status and progress as a run's; ``result`` once it has succeeded."""
+
+    params: dict[str, Any] = Field(description="The request (points, metric, bounds)")
+    result: dict[str, Any] | None = Field(
+        description="``energy.studies.pareto.ParetoResult.to_dict()``: metric, points, metadata"
     )

@@ -1,4 +1,4 @@
-"""Sizings: a queued job that sizes a new battery and/or PV system of a scenario."""
+"""Sizings and Pareto fronts: queued jobs that size a new battery and/or PV system of a scenario."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from api.crud.common import save
 from api.crud.runs import job_inputs
 from api.schemas import RunKind
 from api.settings import Settings
-from api.study_schemas import SizingCreate
+from api.study_schemas import ParetoCreate, SizingCreate
 from api.tables import Run
+from energy.district import District
 from energy.errors import InputDataError
 
 
@@ -19,8 +20,25 @@ def create_sizing(
 ) -> Run:
     """Store a queued sizing job of the scenario (bounds checked against its district)."""
     inputs = job_inputs(session, p, scenario_id)
+    check_candidates(inputs.district, data)
+    run = inputs.new_job(p, settings, kind=RunKind.sizing, params=data.model_dump(mode="json"))
+    return save(session, run)
+
+
+def create_pareto(
+    session: Session, p: Principal, scenario_id: int, data: ParetoCreate, settings: Settings
+) -> Run:
+    """Store a queued Pareto job of the scenario (its candidates checked as a sizing's)."""
+    inputs = job_inputs(session, p, scenario_id)
+    first_pv = inputs.district.pv[0].id if inputs.district.pv else None
+    check_candidates(inputs.district, data.sizing(first_pv))
+    run = inputs.new_job(p, settings, kind=RunKind.pareto, params=data.model_dump(mode="json"))
+    return save(session, run)
+
+
+def check_candidates(district: District, data: SizingCreate) -> None:
+    """Check bounds, prices and the candidates' places against the district; name the field."""
     data.spec()  # bounds, prices and assumptions; InputDataError names the field
-    district = inputs.district
     buildings = {b.id for b in district.buildings}
     pv_ids = {pv.id for pv in district.pv}
     checks = [
@@ -44,5 +62,3 @@ def create_sizing(
                 f"{field}: {value!r} is not {allowed} of the scenario's district "
                 f"{district.site.name!r}"
             )
-    run = inputs.new_job(p, settings, kind=RunKind.sizing, params=data.model_dump(mode="json"))
-    return save(session, run)

@@ -35,7 +35,15 @@ from api.exports import ExportInfo, csv_response
 from api.public import run_public
 from api.runstore import load_run_inputs
 from api.schemas import ExportFormat, Page, RunKind, RunStatus
-from api.study_schemas import SizingCreate, SizingPublic, SweepCreate, SweepPointPublic, SweepPublic
+from api.study_schemas import (
+    ParetoCreate,
+    ParetoPublic,
+    SizingCreate,
+    SizingPublic,
+    SweepCreate,
+    SweepPointPublic,
+    SweepPublic,
+)
 from api.tables import DistrictVersion, Run, Sweep
 
 logger = logging.getLogger(__name__)
@@ -329,17 +337,19 @@ def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: int) -> S
 # -- sizing ----------------------------------------------------------------------------------
 
 
+def _study_public(session: Session, job: Run, prefix: str) -> dict[str, Any]:
+    """Return a study job's public fields: a run's, its request, its result once succeeded."""
+    done = job.status == RunStatus.succeeded
+    return run_public(session, job).model_dump() | {
+        "results_url": f"/{prefix}/{job.id}" if done else None,
+        "params": job.params or {},
+        "result": job.output if done else None,
+    }
+
+
 def sizing_public(session: Session, job: Run) -> SizingPublic:
     """Map a sizing job to its public form (the result once it has succeeded)."""
-    done = job.status == RunStatus.succeeded
-    return SizingPublic(
-        **run_public(session, job).model_dump()
-        | {
-            "results_url": f"/sizing/{job.id}" if done else None,
-            "params": job.params or {},
-            "result": job.output if done else None,
-        }
-    )
+    return SizingPublic(**_study_public(session, job, "sizing"))
 
 
 @router.post(
@@ -392,3 +402,49 @@ def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> Sizin
 def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
     """Cancel a queued sizing at once; a running one stops at its next progress report."""
     return sizing_public(session, crud.runs.cancel_run(session, principal, job_id, RunKind.sizing))
+
+
+# -- Pareto front: what autarky costs ----------------------------------------------------------
+
+
+def pareto_public(session: Session, job: Run) -> ParetoPublic:
+    """Map a Pareto job to its public form (the result once it has succeeded)."""
+    return ParetoPublic(**_study_public(session, job, "pareto"))
+
+
+@router.post(
+    "/scenarios/{scenario_id}/pareto",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ParetoPublic,
+    summary="What autarky costs: cost-optimal design per self-sufficiency target (background job)",
+    responses={
+        202: {"description": "Accepted; poll the Location for status and the result"},
+        503: {"description": "The job queue is unreachable"},
+    },
+)
+def start_pareto(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: int,
+    body: ParetoCreate,
+    response: Response,
+) -> ParetoPublic:
+    """Queue a Pareto front of the scenario: the cost optimum, then rising autarky targets.
+
+    The result is ``ParetoResult.to_dict()`` (api/README.md, "Pareto front"):
+    ``metric``, ``points`` (per point ``target``, ``self_sufficiency``,
+    ``self_sufficiency_heat``, ``annual_cost_eur_per_year`` and its parts,
+    ``pv_kwp``, ``battery_kwh``, ``heat_storage_kwh``) and ``metadata``.
+    """
+    job = crud.sizing.create_pareto(session, principal, scenario_id, body, settings)
+    submit_jobs(session, executor, [job])
+    response.headers["Location"] = f"/pareto/{job.id}"
+    return pareto_public(session, job)
+
+
+@router.get("/pareto/{job_id}", response_model=ParetoPublic, summary="Status and result")
+def get_pareto(session: SessionDep, principal: CurrentKey, job_id: int) -> ParetoPublic:
+    """Return status and progress of a Pareto job, and its result once it has succeeded."""
+    return pareto_public(session, crud.runs.get_job(session, principal, job_id, RunKind.pareto))

@@ -87,6 +87,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "energy.cli.pareto",
         "Cost-optimal PV, battery and dispatch for autarky targets from today's to the highest.",
     ),
+    "grid-fees": (
+        "energy.cli.grid_fees",
+        "Grid fee per household under §14a modules 1, 2, 3 (BK8-22/010-A), the cheapest named.",
+    ),
 }
 
 

@@ -51,6 +51,15 @@ TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("e_curtailed_kwh", "curtailed PV [kWh]", "{:,.1f}"),
     ("battery_cycles", "battery full cycles", "{:,.2f}"),
 )
+#: Further rows of a district with heat pumps or wallboxes (energy.kpi.flex_kpis).
+FLEX_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("e_heat_pump_kwh", "heat pumps [kWh]", "{:,.1f}"),
+    ("scop", "seasonal COP", "{:,.2f}"),
+    ("e_ev_kwh", "EV charging [kWh]", "{:,.1f}"),
+    ("ev_pv_share", "EV energy from local PV [%]", "pct"),
+    ("self_sufficiency_heat", "self-sufficiency el.+heat [%]", "pct"),
+    ("e_heat_unmet_kwh", "heat not met [kWh]", "{:,.1f}"),
+)
 
 
 def _fmt(value: float, fmt: str) -> str:
@@ -137,9 +146,16 @@ def optimise(
         ),
     ] = None,
     allow_site_mismatch: AllowSiteMismatchOpt = False,
+    dimming_14a: Annotated[
+        str | None,
+        typer.Option(
+            "--dimming-14a",
+            help="§14a EnWG dimming windows, daily local, e.g. 17:00-20:00 (BK6-22-300)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Optimise batteries and street lighting; compare with baselines B0 and B1."""
+    """Optimise batteries, street lighting, heat pumps and charging; compare with B0 and B1."""
     with friendly_errors():
         district = load_district(file)
         options = ScenarioOptions(
@@ -156,6 +172,7 @@ def optimise(
             import_cap_kw=import_cap,
             reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
             allow_site_mismatch=allow_site_mismatch,
+            dimming_14a=dimming_14a,
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(
@@ -211,6 +228,12 @@ def _print_result(result: ScenarioResult, title: str) -> None:
             *(_fmt_saving(s[f"vs_{name}"], key, fmt) for name in COMPARISONS),
         ]
         for key, label, fmt in TABLE_ROWS
+    ]
+    rows += [
+        [label, _fmt(k["optimised"][key], fmt), *(_fmt(k[name][key], fmt) for name in BASELINES)]
+        + [""] * len(COMPARISONS)
+        for key, label, fmt in FLEX_ROWS
+        if key in k["optimised"]
     ]
     print_table(
         f"{title} ({result.metadata['solver']['status']})",

@@ -256,6 +256,26 @@ def dimming_mask(index: pd.DatetimeIndex, windows: str, tz: str) -> np.ndarray:
     return mask
 
 
+#: AC-check violations that drawing less power relieves (``kind`` of the violation list).
+LOAD_VIOLATIONS = ("undervoltage", "trafo_overload", "line_overload")
+
+
+def critical_steps(violations: pd.DataFrame, index: pd.DatetimeIndex) -> np.ndarray:
+    """(n,) steps of ``index`` in which an AC check found a load-driven violation.
+
+    ``violations`` is the violation list of :func:`energy.models.grid.check.check_schedule`
+    (columns ``time_utc`` and ``kind``); undervoltage and overloads count
+    (:data:`LOAD_VIOLATIONS`), voltage rise does not (dimming a load cannot
+    relieve it). The mask is the grid operator's dimming input of
+    :func:`with_dimming`: dispatch, check, dim in the critical steps, dispatch again.
+    """
+    utc = require_utc_index(index)
+    if len(violations) == 0:
+        return np.zeros(len(utc), dtype=bool)
+    times = pd.DatetimeIndex(violations.loc[violations["kind"].isin(LOAD_VIOLATIONS), "time_utc"])
+    return np.asarray(utc.isin(times))
+
+
 def charge_on_arrival_kw(
     sessions: pd.DataFrame, steps: SessionSteps, index: pd.DatetimeIndex, groups: list[str]
 ) -> pd.DataFrame:

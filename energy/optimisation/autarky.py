@@ -105,8 +105,9 @@ class AutarkyBlock:
                 coefs += [-share * dt] * len(pumps)
                 xs += pumps
         if flex is not None and flex.ev_groups:
-            ev = list(m.p_ev_kw.values())
-            coefs += [-share * dt] * len(ev)
-            xs += ev
+            # the energy charged over the horizon is each group's last charged-energy state
+            ends = [m.ev_charged_kwh[g.id, inputs.n_steps] for g in flex.ev_groups]
+            coefs += [-share] * len(ends)
+            xs += ends
         m.autarky = pyo.Constraint(expr=at_most(linear(coefs, xs), share * const))
         return BlockTerms()

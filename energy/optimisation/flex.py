@@ -38,7 +38,7 @@ points, the envelope of :class:`energy.models.flex.EVGroupUnit`):
 
 .. math::
 
-    0 \le p_{g,t} \le \bar p_{g,t}, \quad C_{g,t+1} = C_{g,t} + p_{g,t} \Delta t, \quad
+    0 \le C_{g,t+1} - C_{g,t} = p_{g,t} \Delta t \le \bar p_{g,t} \Delta t, \quad
     C_{g,0} = 0, \quad D_{g,t} \le C_{g,t+1} \le A_{g,t}
 
 with :math:`D, A` the cumulative energy of departed and arrived sessions:
@@ -52,7 +52,7 @@ symbol                      attribute                     unit
 :math:`B_{b,t}`             ``p_backup_heater_kw[b, t]``  kW
 :math:`U_{b,t}`             ``q_unmet_kw[b, t]``          kW
 :math:`E_{b,s}`             ``heat_store_kwh[b, s]``      kWh
-:math:`p_{g,t}`             ``p_ev_kw[g, t]``             kW
+:math:`p_{g,t}`             (rise of ``ev_charged_kwh``)  kW
 :math:`C_{g,s}`             ``ev_charged_kwh[g, s]``      kWh
 ==========================  ============================  =====
 """
@@ -65,6 +65,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.relational_expr import RangedExpression
 
 from energy.models.flex import EVGroupUnit, HeatPumpUnit, district_flex_sums, heat_pump_columns
 from energy.models.thermal_storage import step_coefficients
@@ -208,34 +209,38 @@ class EVChargingBlock(_AssetBlock):
         layout: DispatchLayout,
         options: DispatchOptions,
     ) -> BlockTerms:
-        """Add charging power and charged energy per group, and the energy rows."""
+        r"""Add the charged energy per group and the rows that bound its rise by the power.
+
+        The charging power is the rise of the charged energy,
+        :math:`p_{g,t} = (C_{g,t+1} - C_{g,t}) / \Delta t`, so it needs no variable of its
+        own: one ranged row per step keeps it within :math:`0 .. \bar p_{g,t}`.
+        """
         groups = self.groups
         m.EV = pyo.Set(initialize=[g.id for g in groups], ordered=True)
-        m.p_ev_kw = pyo.Var(m.EV, m.T, bounds=(0.0, None))
         m.ev_charged_kwh = pyo.Var(m.EV, m.S)
-        powers = per_unit(m.p_ev_kw, len(groups))
         states = per_unit(m.ev_charged_kwh, len(groups))
-        for g, pw, e in zip(groups, powers, states, strict=True):
-            for x, hi in zip(pw, g.power_limits_kw().tolist(), strict=True):
-                x.setub(hi)
+        dt = inputs.dt_h
+        limit = {}
+        for g, e in zip(groups, states, strict=True):
             hi_e = np.cumsum(g.e_arrive_kwh)
             lo_e = np.minimum(np.cumsum(g.e_depart_kwh), hi_e)
             e[0].fix(0.0)
             for x, lo, hi in zip(e[1:], lo_e.tolist(), hi_e.tolist(), strict=True):
                 x.setlb(lo)
                 x.setub(hi)
-        dt = inputs.dt_h
-        at = {g.id: (pw, e) for g, pw, e in zip(groups, powers, states, strict=True)}
+            limit[g.id] = (g.power_limits_kw() * dt).tolist()
+        at = {g.id: e for g, e in zip(groups, states, strict=True)}
 
         def rule(m: pyo.ConcreteModel, g: str, t: int) -> Any:
-            pw, e = at[g]
-            return equal(linear([1.0, -1.0, -dt], [e[t + 1], e[t], pw[t]]), 0.0)
+            e = at[g]
+            body = linear([1.0, -1.0], [e[t + 1], e[t]])
+            return RangedExpression((0.0, body, limit[g][t]), (False, False))
 
-        m.ev_energy = pyo.Constraint(m.EV, m.T, rule=rule)
+        m.ev_power = pyo.Constraint(m.EV, m.T, rule=rule)
         injection = {
-            (g.id, t): [(1.0, x)]
-            for g, pw in zip(groups, powers, strict=True)
-            for t, x in enumerate(pw)
+            (g.id, t): [(1.0 / dt, e[t + 1]), (-1.0 / dt, e[t])]
+            for g, e in zip(groups, states, strict=True)
+            for t in range(inputs.n_steps)
         }
         return BlockTerms(injection=injection)
 
@@ -283,7 +288,9 @@ def flex_schedule_columns(
         for i, u in enumerate(units):
             cols |= heat_pump_columns(u, p[i], backup.get(u.id), unmet[i], states.get(u.id))
     if flex.ev_groups:
-        ev = values["p_ev_kw"].reshape(len(flex.ev_groups), n)
+        charged = values["ev_charged_kwh"].reshape(len(flex.ev_groups), n + 1).copy()
+        charged[:, 0] = 0.0  # fixed at 0, so not handed to the solver (NaN in values)
+        ev = np.diff(charged, axis=1) / inputs.dt_h
         for i, g in enumerate(flex.ev_groups):
             cols[f"p_ev_kw:{g.id}"] = ev[i]
     return cols | district_flex_sums(cols, n)

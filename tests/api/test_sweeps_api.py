@@ -11,6 +11,7 @@ batteries above 30 kWh 500 EUR/kWh).
 from __future__ import annotations
 
 import io
+import itertools
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -288,6 +289,25 @@ def test_cancel_a_sizing_job(setup: Setup) -> None:
     cancelled = setup.post(f"/sizing/{r.json()['id']}/cancel").json()
     assert cancelled["status"] == "cancelled"
     assert setup.real.executor.drain() == [Outcome.skipped]
+
+
+def test_a_pareto_job(setup: Setup) -> None:
+    """What autarky costs on the test district's day: 3 points, cost non-decreasing."""
+    r = setup.post(f"/scenarios/{setup.scenario}/pareto", json={"points": 3, "pv_kwp_max": 20})
+    assert r.status_code == 202, r.text
+    assert r.headers["Location"] == f"/pareto/{r.json()['id']}"
+    assert setup.real.executor.drain() == [Outcome.succeeded]
+    job = setup.get(r.headers["Location"]).json()
+    assert job["status"] == "succeeded" and job["params"]["points"] == 3
+    points = job["result"]["points"]
+    assert job["result"]["metric"] == "self_sufficiency" and 1 <= len(points) <= 3
+    assert points[0]["target"] is None
+    costs = [p["annual_cost_eur_per_year"] for p in points]
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(costs))
+    bad = setup.post(f"/scenarios/{setup.scenario}/pareto", json={"points": 1})
+    assert bad.status_code == 422 and "points" in bad.text
+    where = setup.post(f"/scenarios/{setup.scenario}/pareto", json={"battery_at": "Rathaus"})
+    assert where.status_code == 422 and "battery_at" in where.json()["detail"]
 
 
 @pytest.mark.parametrize(

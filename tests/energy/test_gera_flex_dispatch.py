@@ -45,9 +45,10 @@ def check_flex(inputs: DispatchInputs, schedule: object) -> None:
         assert (schedule[f"p_heat_pump_kw:{u.id}"] <= u.electric_kw + TOL).all()
     for g in inputs.flex.ev_groups:
         p = schedule[f"p_ev_kw:{g.id}"].to_numpy()
-        charged = np.cumsum(p) * dt_h
-        assert (charged >= np.cumsum(g.e_depart_kwh) - 1e-5).all(), g.id
-        assert (charged <= np.cumsum(g.e_arrive_kwh) + 1e-5).all(), g.id
+        charged = np.cumsum(p) * dt_h  # summed anew: solver tolerance adds up over the steps
+        tol_kwh = 1e-7 * len(p) + 1e-6
+        assert (charged >= np.cumsum(g.e_depart_kwh) - tol_kwh).all(), g.id
+        assert (charged <= np.cumsum(g.e_arrive_kwh) + tol_kwh).all(), g.id
         assert (p <= g.p_max_kw + TOL).all() and p.min() >= -TOL
 
 

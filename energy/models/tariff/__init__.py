@@ -8,7 +8,9 @@ Modules:
 * :mod:`~energy.models.tariff.files`: the data files as written (SMARD.de
   day-ahead prices, :func:`read_smard`; CO2 intensity CSV, :func:`read_co2_csv`);
 * :mod:`~energy.models.tariff.mapping`: a series of some years onto any horizon
-  by whole-week shifts (:func:`year_mapping`).
+  by whole-week shifts (:func:`year_mapping`);
+* :mod:`~energy.models.tariff.grid_fee_14a`: the §14a EnWG grid-fee modules 1,
+  2 and 3 per household (:func:`~energy.models.tariff.grid_fee_14a.compare_modules`).
 """
 
 from energy.models.tariff.files import (

@@ -22,6 +22,7 @@ from api.routers import (
     analysis,
     dashboard,
     districts,
+    ensembles,
     forecasts,
     health,
     members,
@@ -144,6 +145,7 @@ def create_app(
         sweeps,
         reports,
         members,
+        ensembles,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

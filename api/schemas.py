@@ -55,7 +55,7 @@ FINAL_STATUSES = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.can
 
 
 class RunKind(StrEnum):
-    """What a job row executes: a scenario run, one point of a sweep, or a sizing.
+    """What a job row executes: a scenario run, a sweep point, a sizing or an ensemble member.
 
     The work of each kind is its entry in :data:`api.jobkinds.JOB_KINDS`.
     """
@@ -63,6 +63,7 @@ class RunKind(StrEnum):
     scenario = "scenario"
     sweep_point = "sweep_point"
     sizing = "sizing"
+    ensemble_member = "ensemble_member"
 
 
 T = TypeVar("T")

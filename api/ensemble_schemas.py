@@ -87,6 +87,7 @@ class EnsembleMemberPublic(BaseModel):
     price_year: int | None
     job_id: int
     status: RunStatus
+    worker: str | None = Field(None, description="The worker that ran it")
     error: str | None = Field(description="Why the job or the member failed, in words")
     record: dict[str, Any] | None = Field(
         None, description="energy.studies.ensemble.run_member's record (figures per member)"

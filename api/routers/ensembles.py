@@ -61,6 +61,7 @@ def member_public(job: Run) -> EnsembleMemberPublic:
         price_year=params.get("price_year"),
         job_id=job.id or 0,
         status=RunStatus(job.status),
+        worker=job.worker,
         error=job.error or (record or {}).get("error"),
         record=record,
     )

@@ -464,3 +464,52 @@ def run_ensemble(
     """
     jobs = [(spec.district, spec.options, w, y, spec.assumptions) for _, w, y in spec.members()]
     return summarise_ensemble(run_all(run_member, jobs, executor, workers, progress, "member"))
+
+
+def robust_choice(
+    designs: Mapping[str, EnsembleResult],
+    figure: str = "npv_eur",
+    statistic: str = "p10",
+    target: float | None = None,
+) -> dict[str, Any]:
+    """Pick a design by a statistic of its ensemble ("robust" answers of sweeps and sizing).
+
+    Without ``target``: the design whose ``statistic`` of ``figure`` is best
+    (the figure's better direction), e.g. the best P10 NPV. With ``target``:
+    the FIRST design, in the order given (list them smallest first), whose
+    statistic reaches the target (``>=`` for figures where higher is better,
+    ``<=`` otherwise), e.g. the smallest battery that keeps P10 self-sufficiency
+    above 40 %; ``choice`` None when none does.
+
+    Returns
+    -------
+    dict
+        ``choice`` (design name or None), ``figure``, ``statistic``,
+        ``target``, ``values`` (design -> statistic, None where not defined)
+        and ``why`` (one sentence).
+    """
+    if statistic not in STATISTICS:
+        raise InputDataError(f"statistic: {statistic!r}; use one of {', '.join(STATISTICS)}")
+    if figure not in FIGURES:
+        raise InputDataError(f"figure: {figure!r}; use one of {', '.join(FIGURES)}")
+    unit, better, words = FIGURES[figure]
+    values = {name: r.figures[figure][statistic] for name, r in designs.items()}
+    known = {k: v for k, v in values.items() if v is not None}
+    higher = better == "higher"
+    choice: str | None
+    if target is None:
+        choice = (max if higher else min)(known, key=known.__getitem__) if known else None
+        why = f"best {statistic.upper()} of {words}"
+    else:
+        meets = [k for k, v in known.items() if (v >= target if higher else v <= target)]
+        choice = meets[0] if meets else None
+        sign = ">=" if higher else "<="
+        why = f"first design whose {statistic.upper()} of {words} is {sign} {target:g} {unit}"
+    return {
+        "choice": choice,
+        "figure": figure,
+        "statistic": statistic,
+        "target": target,
+        "values": values,
+        "why": why if choice is not None else f"no design meets: {why}",
+    }

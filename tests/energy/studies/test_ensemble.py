@@ -16,6 +16,7 @@ from energy.scenario import ScenarioOptions
 from energy.studies.ensemble import (
     DEFAULT_WEATHER_FILES,
     FIGURES,
+    EnsembleResult,
     EnsembleSpec,
     distribution,
     member_label,
@@ -285,3 +286,29 @@ def test_cli_ensemble_json_and_out(tmp_path: Path) -> None:
     assert len(members) == 2 and set(members["status"]) == {"ok"}
     bad = CliRunner().invoke(app, [*args[:-4], "--prices", "2023,x"])
     assert bad.exit_code == 1 and "--prices: 'x' is not a year" in bad.output
+
+
+def test_robust_choice_by_p10_and_by_target() -> None:
+    from energy.studies.ensemble import robust_choice
+
+    def design(values: list[float]) -> EnsembleResult:
+        return summarise_ensemble([_record(f"m{i}", v) for i, v in enumerate(values)])
+
+    # P10 of 5 values = value at position 0.4 (Hyndman-Fan 7): a + 0.4 (b - a)
+    designs = {
+        "small": design([10, 20, 30, 40, 50]),  # P10 14, P50 30
+        "medium": design([0, 50, 60, 70, 80]),  # P10 20, P50 60 (higher median, worse tail)
+        "large": design([18, 19, 20, 90, 95]),  # P10 18.4
+    }
+    best = robust_choice(designs, "npv_eur", "p10")
+    assert best["choice"] == "medium" and best["values"]["small"] == pytest.approx(14.0)
+    assert robust_choice(designs, "npv_eur", "p50")["choice"] == "medium"
+    # smallest design (in the order given) whose P10 self-sufficiency reaches 18 %
+    first = robust_choice(designs, "self_sufficiency_pct", "p10", target=18.0)
+    assert first["choice"] == "medium"
+    none = robust_choice(designs, "self_sufficiency_pct", "p10", target=99.0)
+    assert none["choice"] is None and none["why"].startswith("no design meets")
+    # lower is better: the smallest P90 peak import
+    assert robust_choice(designs, "peak_import_kw", "p90")["choice"] == "small"
+    with pytest.raises(InputDataError, match="statistic: 'p95'"):
+        robust_choice(designs, "npv_eur", "p95")

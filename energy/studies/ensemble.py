@@ -382,6 +382,15 @@ class EnsembleResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def bands(self) -> pd.DataFrame:
+        """P10/P50/P90 per figure as the council report takes them (``indicator``, ``unit``, ...).
+
+        The ``bands`` of :func:`energy.analysis.council.council_inputs`
+        (:func:`energy.report.council.bands_section`); figures without values are left out.
+        """
+        table = self.table().rename(columns={"figure": "indicator"})
+        return table.loc[table["n"] > 0, ["indicator", "unit", "p10", "p50", "p90"]]
+
     def members_table(self) -> pd.DataFrame:
         """One row per member: label, weather, price year, status, error and every figure."""
         rows = []

@@ -116,6 +116,9 @@ def test_failed_member_is_reported_not_dropped() -> None:
     table = result.table()
     assert list(table["figure"]) == list(FIGURES)
     assert set(table.columns) >= {"min", "p10", "p50", "p90", "max", "min_member", "max_member"}
+    bands = result.bands()
+    assert list(bands.columns) == ["indicator", "unit", "p10", "p50", "p90"]
+    assert bands.set_index("indicator").loc["cost_eur", "p50"] == 20.0
 
 
 def test_run_member_with_a_damaged_weather_file_fails_with_the_line(tmp_path: Path) -> None:

@@ -269,9 +269,10 @@ def distribution(
     -------
     dict
         ``min``, ``p10``, ``p50``, ``p90``, ``max``, ``min_member``,
-        ``max_member``, ``worst_member``, ``best_member``, ``n`` (members
-        counted), ``missing`` (member labels without a value); all statistics
-        None when no member has a value.
+        ``max_member``, ``worst_member``, ``best_member`` (None when every
+        member has the same value), ``n`` (members counted), ``missing``
+        (member labels without a value); all statistics None when no member
+        has a value.
     """
     counted: dict[str, float] = {}
     missing: list[str] = []
@@ -304,6 +305,8 @@ def distribution(
     low_is_bad = better == "higher"
     out["worst_member"] = out["min_member"] if low_is_bad else out["max_member"]
     out["best_member"] = out["max_member"] if low_is_bad else out["min_member"]
+    if ranked[0] == ranked[-1]:  # every member alike: none is the worst or the best
+        out["worst_member"] = out["best_member"] = None
     return out
 
 
@@ -340,8 +343,10 @@ class EnsembleResult:
     def bad_year(self, figure: str = "self_sufficiency_pct") -> str:
         """Say in words which member is the bad one for ``figure`` and how far it is from P50."""
         d = self.figures[figure]
-        if d["worst_member"] is None:
+        if d["n"] == 0:
             return f"{figure}: no member finished"
+        if d["worst_member"] is None:
+            return f"{d['words']}: every member gives {_fmt(d['min'], d['unit'])}; no bad year"
         unit = d["unit"]
         worst = d["min"] if d["better"] == "higher" else d["max"]
         return (

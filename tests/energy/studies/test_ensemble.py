@@ -69,6 +69,9 @@ def test_quantiles_of_planted_members_by_hand() -> None:
     eleven = distribution({f"x{i}": 10.0 * i for i in range(11)}, better="lower")
     assert (eleven["p10"], eleven["p50"], eleven["p90"]) == (10.0, 50.0, 90.0)
     assert eleven["worst_member"] == "x10"  # lower is better: the largest is worst
+    # all alike (e.g. no grid violation in any member): no member is the worst
+    alike = distribution({"a": 0.0, "b": 0.0, "c": 0.0}, better="lower")
+    assert alike["worst_member"] is None and alike["p50"] == 0.0
 
 
 def test_payback_never_reached_counts_as_infinite_and_missing_values_are_named() -> None:

@@ -53,6 +53,7 @@ import pandas as pd
 
 from energy.analysis.compare import result_horizon_label, scenario_economics
 from energy.analysis.economics import EconomicAssumptions
+from energy.analysis.monthly import MONTHLY_FIGURES, monthly_figures
 from energy.district import DATA_DIR, District, district_from_dict
 from energy.errors import EnergyError, InputDataError
 from energy.kpi import HEADLINE_BASELINE
@@ -188,6 +189,7 @@ def member_figures(
     }
     return {
         "figures": figures,
+        "monthly": monthly_figures(result, district.site.timezone),
         "horizon_label": result_horizon_label(result),
         "annual_basis": econ["annual_basis"],
         "extrapolated_from": econ["extrapolated_from"],
@@ -387,6 +389,26 @@ class EnsembleResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def monthly_bands(self) -> pd.DataFrame:
+        """P10/P50/P90 of :data:`MONTHLY_FIGURES` per local month over the finished members.
+
+        One row per ``month`` and ``figure``: ``unit``, ``p10``, ``p50``,
+        ``p90``, ``worst_member``, ``n`` (the dashboard's monthly bands).
+        """
+        ok = [m for m in self.members if m["status"] == "ok" and m.get("monthly")]
+        months = sorted({mo for m in ok for mo in m["monthly"]})
+        rows = []
+        for month in months:
+            for name, unit in MONTHLY_FIGURES.items():
+                values = {m["member"]: m["monthly"].get(month, {}).get(name) for m in ok}
+                better = "lower" if name == "energy_cost_eur" else "higher"
+                d = distribution(values, better)
+                rows.append(
+                    {"month": month, "figure": name, "unit": unit}
+                    | {k: d[k] for k in ("p10", "p50", "p90", "worst_member", "n")}
+                )
+        return pd.DataFrame(rows)
+
     def bands(self) -> pd.DataFrame:
         """P10/P50/P90 per figure as the council report takes them (``indicator``, ``unit``, ...).
 
@@ -425,6 +447,7 @@ class EnsembleResult:
                     ),
                 },
                 "summary": self.summary(),
+                "monthly_bands": self.monthly_bands().to_dict(orient="records"),
                 "members": self.members,
             }
         )

@@ -286,6 +286,11 @@ def test_cli_ensemble_json_and_out(tmp_path: Path) -> None:
     }
     assert d["min"] <= d["p10"] <= d["p50"] <= d["p90"] <= d["max"]
     assert data["extrapolated_from"] == "1 day (2025-06-30..2025-06-30)"
+    # one month (June): its monthly figures are the horizon's own
+    bands = {b["figure"]: b for b in data["monthly_bands"] if b["month"] == "2025-06"}
+    assert {b["month"] for b in data["monthly_bands"]} == {"2025-06"}
+    for name in ("pv_yield_kwh", "self_sufficiency_pct"):
+        assert bands[name]["p50"] == pytest.approx(data["figures"][name]["p50"], rel=1e-9)
     figures = pd.read_csv(tmp_path / "out" / "ensemble_figures.csv", comment="#")
     assert list(figures["figure"]) == list(FIGURES)
     members = pd.read_csv(tmp_path / "out" / "ensemble_members.csv", comment="#")

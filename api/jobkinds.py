@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from api.runstore import json_safe, result_row
 from api.schemas import RunKind
-from api.study_schemas import ParetoCreate, SizingCreate
+from api.study_schemas import ParetoCreate, SizingCreate, economic_assumptions
 from api.tables import Run, RunResult
 from energy.district import District
 from energy.progress import ProgressCallback
@@ -154,10 +154,33 @@ def run_pareto_job(job: Job) -> Output:
     return Output(output=json_safe(front.to_dict()))
 
 
+def run_ensemble_member_job(job: Job) -> Output:
+    """Run one ensemble member (:func:`energy.studies.ensemble.run_member`); output its record.
+
+    A member that fails inside the library is a succeeded job whose record
+    says ``status = "failed"`` with the reason; the ensemble reports it.
+    """
+    from api.ensemble_schemas import shipped_weather_path
+    from energy.studies.ensemble import run_member
+
+    params = job.run.params or {}
+    record = run_member(
+        job.district,
+        job.options,
+        shipped_weather_path(params["weather"]),
+        params.get("price_year"),
+        economic_assumptions(params.get("assumptions")),
+    )
+    record["weather"] = params["weather"]
+    job.progress(1.0, f"member {record['member']}: {record['status']}")
+    return Output(output=record)
+
+
 #: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
 JOB_KINDS: dict[RunKind, JobKind] = {
     RunKind.scenario: JobKind("run", run_scenario_job, uses_network=True),
     RunKind.sweep_point: JobKind("sweep point", run_sweep_point_job),
     RunKind.sizing: JobKind("sizing job", run_sizing_job),
     RunKind.pareto: JobKind("Pareto job", run_pareto_job),
+    RunKind.ensemble_member: JobKind("ensemble member", run_ensemble_member_job),
 }

@@ -23,6 +23,7 @@ from api.routers import (
     analysis,
     dashboard,
     districts,
+    ensembles,
     forecasts,
     geometry,
     health,
@@ -147,6 +148,7 @@ def create_app(
         reports,
         members,
         geometry,
+        ensembles,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.mount(PUBLIC_PREFIX, public_app(app))  # published data without a key, read-only

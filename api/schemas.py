@@ -55,7 +55,7 @@ FINAL_STATUSES = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.can
 
 
 class RunKind(StrEnum):
-    """What a job row executes: a scenario run, one point of a sweep, a sizing or a Pareto front.
+    """What a job row executes: a run, a sweep point, a sizing, a Pareto front, an ensemble member.
 
     The work of each kind is its entry in :data:`api.jobkinds.JOB_KINDS`.
     """
@@ -64,6 +64,7 @@ class RunKind(StrEnum):
     sweep_point = "sweep_point"
     sizing = "sizing"
     pareto = "pareto"
+    ensemble_member = "ensemble_member"
 
 
 T = TypeVar("T")

@@ -185,6 +185,9 @@ class Run(SQLModel, table=True):
     )
     point_index: int | None = None
     params: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    ensemble_id: int | None = Field(
+        default=None, foreign_key="ensembles.id", index=True, ondelete="CASCADE"
+    )
     output: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
@@ -217,6 +220,31 @@ class Sweep(SQLModel, table=True):
     grid: dict[str, Any] = Field(sa_type=sa.JSON)
     battery_c_rate: float
     battery_at: str = Field(max_length=100)
+    options: dict[str, Any] = Field(sa_type=sa.JSON)
+    changes: dict[str, Any] = Field(sa_type=sa.JSON)
+    assumptions: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    spec_hash: str = Field(max_length=64)
+    cancel_requested: bool = False
+    created_by_key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    created_at: dt.datetime = _created()
+
+
+class Ensemble(SQLModel, table=True):
+    """An ensemble of a scenario over weather x price years (``energy.studies.ensemble``).
+
+    Its members are :class:`Run` rows of kind ``ensemble_member``:
+    ``point_index`` is the member's place, ``params`` its weather and price year,
+    ``output`` its record.
+    """
+
+    __tablename__ = "ensembles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenarios.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    district_version_id: int = Field(foreign_key="district_versions.id")
+    weather: list[str] = Field(sa_type=sa.JSON)
+    price_years: list[int | None] = Field(sa_type=sa.JSON)
     options: dict[str, Any] = Field(sa_type=sa.JSON)
     changes: dict[str, Any] = Field(sa_type=sa.JSON)
     assumptions: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)

@@ -253,7 +253,19 @@ class OperationResult:
 
 
 def window_inputs(inputs: DispatchInputs, a: int, b: int) -> DispatchInputs:
-    """Return ``inputs`` restricted to the steps ``a .. b-1``."""
+    """Return ``inputs`` restricted to the steps ``a .. b-1``.
+
+    Raises
+    ------
+    InputDataError
+        For inputs with heat pumps or EV charging (``inputs.flex``): their
+        thermal and vehicle states are not carried between windows yet.
+    """
+    if inputs.flex is not None and (inputs.flex.heat_pumps or inputs.flex.ev_groups):
+        raise InputDataError(
+            "flex: rolling-horizon operation does not carry heat-pump and EV states between "
+            "windows yet; operate a district without heat_pumps and ev_chargers"
+        )
     light = inputs.lighting
     if light is not None:
         light = dataclasses.replace(

@@ -35,9 +35,8 @@ from energy.baselines import BaselineResult, class_rule_lighting_kw, flex_baseli
 from energy.district import DATA_DIR, District
 from energy.grid_status import grid_status
 from energy.kpi import CLASS_RULE_COLUMN, COMPARISON_RECORD, HEADLINE_BASELINE, comparison_kpis
-from energy.models.demand import district_loads_kw
+from energy.models import cache
 from energy.models.flex import FlexInputs, flex_inputs
-from energy.models.lighting import lighting_inputs
 from energy.models.pv import district_pv_kw
 from energy.models.reactive import ReactivePower
 from energy.models.tariff import DEFAULT_DAY_AHEAD_FILE, tariff_series
@@ -211,8 +210,8 @@ def inputs_from_district(
     """
     tz = district.site.timezone
     pv = district_pv_kw(district, weather)
-    loads = loads_kw if loads_kw is not None else district_loads_kw(district, index)
-    light = lighting_inputs(district, index) if district.lighting else None
+    loads = loads_kw if loads_kw is not None else cache.loads_kw(district, index)
+    light = cache.lighting(district, index) if district.lighting else None
     tariff = tariff_series(district.tariff, index, tz)
     return DispatchInputs(
         index=index,
@@ -337,11 +336,11 @@ def scenario_network(
         A net is SimBench when its name starts with "SimBench", as
         :func:`~energy.models.grid.import_network` names it.
     """
-    from energy.models.grid import build_network, import_network, map_to_district, node_buses
+    from energy.models.grid import import_network, map_to_district, node_buses
 
     record: dict[str, Any]
     if network is None:
-        net = build_network(district)
+        net = cache.network(district)
         record = {"source": "district", "node_map": "built with the district's nodes"}
     else:
         if isinstance(network, str | Path):

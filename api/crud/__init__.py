@@ -16,12 +16,14 @@ Modules, each importing only those above it:
 * ``scenarios``;
 * ``runs``: job rows of every kind (scenario runs, sweep points, sizings);
 * ``results``: the results of a succeeded run;
-* ``sweeps``, ``sizing``, ``meter_data``, ``members`` (a cooperative's members per scenario).
+* ``sweeps``, ``sizing``, ``meter_data``, ``members`` (a cooperative's members per scenario),
+  ``ensembles``.
 """
 
 from api.crud import (
     common,
     districts,
+    ensembles,
     keys,
     members,
     meter_data,
@@ -37,6 +39,7 @@ from api.crud import (
 __all__ = [
     "common",
     "districts",
+    "ensembles",
     "keys",
     "members",
     "meter_data",

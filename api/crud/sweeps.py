@@ -178,37 +178,51 @@ class SweepState:
 
 def sweep_states(session: Session, sweep_ids: list[int]) -> dict[int, SweepState]:
     """Return the state of each sweep's jobs (one grouped query)."""
+    return job_states(session, col(Run.sweep_id), sweep_ids)
+
+
+def job_states(session: Session, parent: Any, ids: list[int]) -> dict[int, SweepState]:
+    """Return the state of the jobs of each parent (a sweep or an ensemble) by ``parent`` column."""
     rows = session.exec(
-        select(Run.sweep_id, Run.status, func.count(), func.max(Run.finished_at))
-        .where(col(Run.sweep_id).in_(sweep_ids))
-        .group_by(col(Run.sweep_id), col(Run.status))
+        select(parent, Run.status, func.count(), func.max(Run.finished_at))
+        .where(parent.in_(ids))
+        .group_by(parent, col(Run.status))
     ).all()
-    counts: dict[int, dict[RunStatus, int]] = {i: dict.fromkeys(RunStatus, 0) for i in sweep_ids}
-    last: dict[int, dt.datetime | None] = dict.fromkeys(sweep_ids)
-    for sweep_id, run_status, n, finished in rows:
-        assert sweep_id is not None
-        counts[sweep_id][RunStatus(run_status)] = n
+    counts: dict[int, dict[RunStatus, int]] = {i: dict.fromkeys(RunStatus, 0) for i in ids}
+    last: dict[int, dt.datetime | None] = dict.fromkeys(ids)
+    for parent_id, run_status, n, finished in rows:
+        assert parent_id is not None
+        counts[parent_id][RunStatus(run_status)] = n
         if finished is not None:
-            previous = last[sweep_id]
-            last[sweep_id] = finished if previous is None else max(previous, finished)
-    return {i: SweepState(counts[i], last[i]) for i in sweep_ids}
+            previous = last[parent_id]
+            last[parent_id] = finished if previous is None else max(previous, finished)
+    return {i: SweepState(counts[i], last[i]) for i in ids}
 
 
 def cancel_sweep(session: Session, p: Principal, sweep_id: int) -> Sweep:
     """Cancel the queued points of a sweep at once; running ones stop after their point."""
     sweep = get_sweep(session, p, sweep_id)
-    if not can_write_scenario(p, sweep.organisation_id):
-        raise ForbiddenError(f"sweep {sweep_id}: only its organisation may cancel it")
+    return cancel_children(session, p, sweep, col(Run.sweep_id), "sweep")
+
+
+def cancel_children(session: Session, p: Principal, parent: Any, column: Any, noun: str) -> Any:
+    """Cancel the jobs whose ``column`` is ``parent.id`` (a sweep's points, an ensemble's members).
+
+    ForbiddenError unless the caller may write the parent's organisation;
+    ConflictError when none of its jobs is still queued or running.
+    """
+    if not can_write_scenario(p, parent.organisation_id):
+        raise ForbiddenError(f"{noun} {parent.id}: only its organisation may cancel it")
     active = session.exec(
         select(func.count())
         .select_from(Run)
-        .where(col(Run.sweep_id) == sweep_id, col(Run.status).in_(ACTIVE_STATUSES))
+        .where(column == parent.id, col(Run.status).in_(ACTIVE_STATUSES))
     ).one()
     if not active:
-        raise ConflictError(f"sweep {sweep_id} has already ended")
-    sweep.cancel_requested = True
-    session.add(sweep)
-    cancel_jobs(session, col(Run.sweep_id) == sweep_id)
+        raise ConflictError(f"{noun} {parent.id} has already ended")
+    parent.cancel_requested = True
+    session.add(parent)
+    cancel_jobs(session, column == parent.id)
     session.commit()
-    session.refresh(sweep)
-    return sweep
+    session.refresh(parent)
+    return parent

@@ -53,6 +53,7 @@ import pandas as pd
 
 from energy.analysis.compare import result_horizon_label, scenario_economics
 from energy.analysis.economics import EconomicAssumptions
+from energy.analysis.monthly import MONTHLY_FIGURES, monthly_figures
 from energy.district import DATA_DIR, District, district_from_dict
 from energy.errors import EnergyError, InputDataError
 from energy.kpi import HEADLINE_BASELINE
@@ -188,6 +189,7 @@ def member_figures(
     }
     return {
         "figures": figures,
+        "monthly": monthly_figures(result, district.site.timezone),
         "horizon_label": result_horizon_label(result),
         "annual_basis": econ["annual_basis"],
         "extrapolated_from": econ["extrapolated_from"],
@@ -269,9 +271,10 @@ def distribution(
     -------
     dict
         ``min``, ``p10``, ``p50``, ``p90``, ``max``, ``min_member``,
-        ``max_member``, ``worst_member``, ``best_member``, ``n`` (members
-        counted), ``missing`` (member labels without a value); all statistics
-        None when no member has a value.
+        ``max_member``, ``worst_member``, ``best_member`` (None when every
+        member has the same value), ``n`` (members counted), ``missing``
+        (member labels without a value); all statistics None when no member
+        has a value.
     """
     counted: dict[str, float] = {}
     missing: list[str] = []
@@ -304,6 +307,8 @@ def distribution(
     low_is_bad = better == "higher"
     out["worst_member"] = out["min_member"] if low_is_bad else out["max_member"]
     out["best_member"] = out["max_member"] if low_is_bad else out["min_member"]
+    if ranked[0] == ranked[-1]:  # every member alike: none is the worst or the best
+        out["worst_member"] = out["best_member"] = None
     return out
 
 
@@ -340,8 +345,10 @@ class EnsembleResult:
     def bad_year(self, figure: str = "self_sufficiency_pct") -> str:
         """Say in words which member is the bad one for ``figure`` and how far it is from P50."""
         d = self.figures[figure]
-        if d["worst_member"] is None:
+        if d["n"] == 0:
             return f"{figure}: no member finished"
+        if d["worst_member"] is None:
+            return f"{d['words']}: every member gives {_fmt(d['min'], d['unit'])}; no bad year"
         unit = d["unit"]
         worst = d["min"] if d["better"] == "higher" else d["max"]
         return (
@@ -382,6 +389,35 @@ class EnsembleResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def monthly_bands(self) -> pd.DataFrame:
+        """P10/P50/P90 of :data:`MONTHLY_FIGURES` per local month over the finished members.
+
+        One row per ``month`` and ``figure``: ``unit``, ``p10``, ``p50``,
+        ``p90``, ``worst_member``, ``n`` (the dashboard's monthly bands).
+        """
+        ok = [m for m in self.members if m["status"] == "ok" and m.get("monthly")]
+        months = sorted({mo for m in ok for mo in m["monthly"]})
+        rows = []
+        for month in months:
+            for name, unit in MONTHLY_FIGURES.items():
+                values = {m["member"]: m["monthly"].get(month, {}).get(name) for m in ok}
+                better = "lower" if name == "energy_cost_eur" else "higher"
+                d = distribution(values, better)
+                rows.append(
+                    {"month": month, "figure": name, "unit": unit}
+                    | {k: d[k] for k in ("p10", "p50", "p90", "worst_member", "n")}
+                )
+        return pd.DataFrame(rows)
+
+    def bands(self) -> pd.DataFrame:
+        """P10/P50/P90 per figure as the council report takes them (``indicator``, ``unit``, ...).
+
+        The ``bands`` of :func:`energy.analysis.council.council_inputs`
+        (:func:`energy.report.council.bands_section`); figures without values are left out.
+        """
+        table = self.table().rename(columns={"figure": "indicator"})
+        return table.loc[table["n"] > 0, ["indicator", "unit", "p10", "p50", "p90"]]
+
     def members_table(self) -> pd.DataFrame:
         """One row per member: label, weather, price year, status, error and every figure."""
         rows = []
@@ -411,6 +447,7 @@ class EnsembleResult:
                     ),
                 },
                 "summary": self.summary(),
+                "monthly_bands": self.monthly_bands().to_dict(orient="records"),
                 "members": self.members,
             }
         )
@@ -464,3 +501,52 @@ def run_ensemble(
     """
     jobs = [(spec.district, spec.options, w, y, spec.assumptions) for _, w, y in spec.members()]
     return summarise_ensemble(run_all(run_member, jobs, executor, workers, progress, "member"))
+
+
+def robust_choice(
+    designs: Mapping[str, EnsembleResult],
+    figure: str = "npv_eur",
+    statistic: str = "p10",
+    target: float | None = None,
+) -> dict[str, Any]:
+    """Pick a design by a statistic of its ensemble ("robust" answers of sweeps and sizing).
+
+    Without ``target``: the design whose ``statistic`` of ``figure`` is best
+    (the figure's better direction), e.g. the best P10 NPV. With ``target``:
+    the FIRST design, in the order given (list them smallest first), whose
+    statistic reaches the target (``>=`` for figures where higher is better,
+    ``<=`` otherwise), e.g. the smallest battery that keeps P10 self-sufficiency
+    above 40 %; ``choice`` None when none does.
+
+    Returns
+    -------
+    dict
+        ``choice`` (design name or None), ``figure``, ``statistic``,
+        ``target``, ``values`` (design -> statistic, None where not defined)
+        and ``why`` (one sentence).
+    """
+    if statistic not in STATISTICS:
+        raise InputDataError(f"statistic: {statistic!r}; use one of {', '.join(STATISTICS)}")
+    if figure not in FIGURES:
+        raise InputDataError(f"figure: {figure!r}; use one of {', '.join(FIGURES)}")
+    unit, better, words = FIGURES[figure]
+    values = {name: r.figures[figure][statistic] for name, r in designs.items()}
+    known = {k: v for k, v in values.items() if v is not None}
+    higher = better == "higher"
+    choice: str | None
+    if target is None:
+        choice = (max if higher else min)(known, key=known.__getitem__) if known else None
+        why = f"best {statistic.upper()} of {words}"
+    else:
+        meets = [k for k, v in known.items() if (v >= target if higher else v <= target)]
+        choice = meets[0] if meets else None
+        sign = ">=" if higher else "<="
+        why = f"first design whose {statistic.upper()} of {words} is {sign} {target:g} {unit}"
+    return {
+        "choice": choice,
+        "figure": figure,
+        "statistic": statistic,
+        "target": target,
+        "values": values,
+        "why": why if choice is not None else f"no design meets: {why}",
+    }

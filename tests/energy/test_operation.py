@@ -151,3 +151,9 @@ def test_cli_operate_json(tmp_path: Path) -> None:
     assert data["forecast_error"]["cost_eur"] >= 0
     bad = CliRunner().invoke(app, [*args, "--forecast", "tea_leaves"])
     assert bad.exit_code == 1 and "forecast: 'tea_leaves' is not known" in bad.output
+
+
+def test_heat_pumps_and_evs_are_refused_with_the_reason(data_dir: Path) -> None:
+    flexible = load_district(data_dir / "gera" / "district_heat_mobility.yaml")
+    with pytest.raises(InputDataError, match="flex: rolling-horizon operation does not carry"):
+        operate(flexible, OperationSpec(START, 1))

@@ -246,11 +246,11 @@ class TimeSeriesRunner:
         return pd.Series(self.vm_noload[self.bus_pos], index=self.bus_names, name="vm_noload_pu")
 
     # -- set-up -------------------------------------------------------------
-    def _runpp(self, **kwargs: Any) -> None:
+    def _runpp(self, numba: bool = True, **kwargs: Any) -> None:
         pp.runpp(
             self.work,
             lightsim2grid=False,
-            numba=True,
+            numba=numba,
             calculate_voltage_angles=True,
             max_iteration=self.max_iter,
             tolerance_mva=self.tol_mva,
@@ -260,7 +260,9 @@ class TimeSeriesRunner:
     def _no_load(self) -> tuple[np.ndarray, np.ndarray]:
         """Complex start voltages and no-load magnitudes of the working net."""
         try:
-            self._runpp(init="dc")
+            # one power flow: without numba, whose first call compiles for about 9 s
+            # (0.8 s instead of 9.7 s on a fresh process, Gera grid, bench_year)
+            self._runpp(numba=False, init="dc")
         except pp.powerflow.LoadflowNotConverged as exc:
             raise PowerFlowError(
                 "the network's no-load power flow did not converge; check "

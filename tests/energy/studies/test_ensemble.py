@@ -17,6 +17,7 @@ from energy.scenario import ScenarioOptions
 from energy.studies.ensemble import (
     DEFAULT_WEATHER_FILES,
     FIGURES,
+    EnsembleResult,
     EnsembleSpec,
     distribution,
     member_label,
@@ -69,6 +70,9 @@ def test_quantiles_of_planted_members_by_hand() -> None:
     eleven = distribution({f"x{i}": 10.0 * i for i in range(11)}, better="lower")
     assert (eleven["p10"], eleven["p50"], eleven["p90"]) == (10.0, 50.0, 90.0)
     assert eleven["worst_member"] == "x10"  # lower is better: the largest is worst
+    # all alike (e.g. no grid violation in any member): no member is the worst
+    alike = distribution({"a": 0.0, "b": 0.0, "c": 0.0}, better="lower")
+    assert alike["worst_member"] is None and alike["p50"] == 0.0
 
 
 def test_payback_never_reached_counts_as_infinite_and_missing_values_are_named() -> None:
@@ -116,6 +120,9 @@ def test_failed_member_is_reported_not_dropped() -> None:
     table = result.table()
     assert list(table["figure"]) == list(FIGURES)
     assert set(table.columns) >= {"min", "p10", "p50", "p90", "max", "min_member", "max_member"}
+    bands = result.bands()
+    assert list(bands.columns) == ["indicator", "unit", "p10", "p50", "p90"]
+    assert bands.set_index("indicator").loc["cost_eur", "p50"] == 20.0
 
 
 def test_run_member_with_a_damaged_weather_file_fails_with_the_line(tmp_path: Path) -> None:
@@ -293,9 +300,40 @@ def test_cli_ensemble_json_and_out(tmp_path: Path) -> None:
     }
     assert d["min"] <= d["p10"] <= d["p50"] <= d["p90"] <= d["max"]
     assert data["extrapolated_from"] == "1 day (2025-06-30..2025-06-30)"
+    # one month (June): its monthly figures are the horizon's own
+    bands = {b["figure"]: b for b in data["monthly_bands"] if b["month"] == "2025-06"}
+    assert {b["month"] for b in data["monthly_bands"]} == {"2025-06"}
+    for name in ("pv_yield_kwh", "self_sufficiency_pct"):
+        assert bands[name]["p50"] == pytest.approx(data["figures"][name]["p50"], rel=1e-9)
     figures = pd.read_csv(tmp_path / "out" / "ensemble_figures.csv", comment="#")
     assert list(figures["figure"]) == list(FIGURES)
     members = pd.read_csv(tmp_path / "out" / "ensemble_members.csv", comment="#")
     assert len(members) == 2 and set(members["status"]) == {"ok"}
     bad = CliRunner().invoke(app, [*args[:-4], "--prices", "2023,x"])
     assert bad.exit_code == 1 and "--prices: 'x' is not a year" in bad.output
+
+
+def test_robust_choice_by_p10_and_by_target() -> None:
+    from energy.studies.ensemble import robust_choice
+
+    def design(values: list[float]) -> EnsembleResult:
+        return summarise_ensemble([_record(f"m{i}", v) for i, v in enumerate(values)])
+
+    # P10 of 5 values = value at position 0.4 (Hyndman-Fan 7): a + 0.4 (b - a)
+    designs = {
+        "small": design([10, 20, 30, 40, 50]),  # P10 14, P50 30
+        "medium": design([0, 50, 60, 70, 80]),  # P10 20, P50 60 (higher median, worse tail)
+        "large": design([18, 19, 20, 90, 95]),  # P10 18.4
+    }
+    best = robust_choice(designs, "npv_eur", "p10")
+    assert best["choice"] == "medium" and best["values"]["small"] == pytest.approx(14.0)
+    assert robust_choice(designs, "npv_eur", "p50")["choice"] == "medium"
+    # smallest design (in the order given) whose P10 self-sufficiency reaches 18 %
+    first = robust_choice(designs, "self_sufficiency_pct", "p10", target=18.0)
+    assert first["choice"] == "medium"
+    none = robust_choice(designs, "self_sufficiency_pct", "p10", target=99.0)
+    assert none["choice"] is None and none["why"].startswith("no design meets")
+    # lower is better: the smallest P90 peak import
+    assert robust_choice(designs, "peak_import_kw", "p90")["choice"] == "small"
+    with pytest.raises(InputDataError, match="statistic: 'p95'"):
+        robust_choice(designs, "npv_eur", "p95")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
@@ -13,6 +13,7 @@ from api.auth import Principal, authenticate
 from api.errors import UnauthorisedError
 from api.executors import JobExecutor
 from api.exports import ExportCache
+from api.schemas import MAX_DB_ID
 from api.settings import Settings
 
 api_key_header = APIKeyHeader(
@@ -67,3 +68,10 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ExportCacheDep = Annotated[ExportCache, Depends(get_export_cache)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+PathId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description=f"Id of the object (1..{MAX_DB_ID})")]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_DB_ID, description="District version; default: the latest")
+]
+QueryId = Annotated[
+    int | None, Query(ge=1, le=MAX_DB_ID, description=f"Only this object's (id 1..{MAX_DB_ID})")
+]

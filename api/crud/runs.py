@@ -21,7 +21,7 @@ from api.crud.versions import get_version
 from api.errors import ConflictError, ForbiddenError
 from api.jobkinds import JOB_KINDS
 from api.runstore import district_of
-from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
+from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus, Visibility
 from api.settings import Settings
 from api.tables import District, DistrictVersion, Run, Scenario, utcnow
 from energy.district import District as DistrictSpec
@@ -59,6 +59,12 @@ def job_inputs(session: Session, p: Principal, scenario_id: int) -> JobInputs:
     scenario = get_scenario_for_write(session, p, scenario_id)
     district = session.get(District, scenario.district_id)
     assert district is not None
+    foreign = not p.is_admin and district.organisation_id != p.organisation_id
+    if foreign and district.visibility != Visibility.published:
+        raise ForbiddenError(
+            f"scenario {scenario_id}: its district {district.id} is no longer published; "
+            "runs on it can be started by the district's organisation only"
+        )
     version = get_version(session, district, scenario.district_version)
     return JobInputs(scenario, version, district_of(version, scenario.changes))
 

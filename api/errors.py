@@ -75,6 +75,16 @@ class QueueUnavailableError(ApiError):
     status_code = 503
 
 
+class RateLimitedError(ApiError):
+    """Too many requests (429); ``retry_after`` [s] goes into the Retry-After header."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class PayloadTooLargeError(ApiError):
     """The request body is larger than ``ENERGY_MAX_UPLOAD_BYTES`` (413)."""
 
@@ -155,6 +165,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "X-API-Key"} if exc.status_code == 401 else None
+        if isinstance(exc, RateLimitedError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

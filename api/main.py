@@ -24,6 +24,7 @@ from api.errors import (
 )
 from api.executors import JobExecutor, make_executor
 from api.exports import ExportCache
+from api.ratelimit import RateLimits
 from api.routers import (
     analysis,
     dashboard,
@@ -133,6 +134,7 @@ def create_app(
     app.state.engine = engine
     app.state.executor = executor
     app.state.export_cache = ExportCache()
+    app.state.rate_limits = RateLimits(settings)
     install_error_handlers(app)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodyNestingLimitMiddleware)

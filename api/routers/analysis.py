@@ -26,7 +26,16 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import crud
-from api.deps import CurrentKey, ExportCacheDep, Limit, Offset, PathId, SessionDep, SettingsDep
+from api.deps import (
+    CurrentKey,
+    ExportCacheDep,
+    Limit,
+    Offset,
+    PathId,
+    ReaderKey,
+    SessionDep,
+    SettingsDep,
+)
 from api.exports import ExportInfo, csv_response
 from api.runstore import frame_from_parquet, frame_to_parquet, run_version, stored_result
 from api.schemas import MAX_DB_ID, ExportFormat, MeterDataPublic, Page
@@ -155,7 +164,7 @@ def _savings_body(
 )
 def get_savings(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
     run_id: PathId,
@@ -261,7 +270,7 @@ def _run_ids(text: str) -> list[int]:
 )
 def compare_runs(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     runs: Annotated[
         str,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import JSONResponse
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, PathId, SessionDep, VersionQuery
+from api.deps import CurrentKey, Limit, Offset, PathId, ReaderKey, SessionDep, VersionQuery
 from api.errors import UnsupportedMediaTypeError
 from api.schemas import (
     DistrictBase,
@@ -141,7 +141,7 @@ def upload_district(
 
 @router.get("", response_model=Page[DistrictPublic], summary="List districts")
 def list_districts(
-    session: SessionDep, principal: CurrentKey, offset: Offset = 0, limit: Limit = 50
+    session: SessionDep, principal: ReaderKey, offset: Offset = 0, limit: Limit = 50
 ) -> Page[DistrictPublic]:
     """List the districts the caller may read (own organisation's and published), newest first."""
     return public_page(
@@ -152,7 +152,7 @@ def list_districts(
 @router.get("/{district_id}", response_model=DistrictDetail, summary="Get a district and its spec")
 def get_district(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     district_id: PathId,
     version: VersionQuery = None,
 ) -> DistrictDetail:
@@ -167,7 +167,7 @@ def get_district(
     summary="List the versions of a district",
 )
 def list_versions(
-    session: SessionDep, principal: CurrentKey, district_id: PathId
+    session: SessionDep, principal: ReaderKey, district_id: PathId
 ) -> list[DistrictVersionPublic]:
     """List every stored version (runs refer to exactly one of them)."""
     district = crud.districts.get_district(session, principal, district_id)
@@ -266,7 +266,7 @@ def import_simbench(
 )
 def grid_geojson(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     district_id: PathId,
     version: VersionQuery = None,
 ) -> JSONResponse:

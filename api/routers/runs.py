@@ -17,6 +17,7 @@ from api.deps import (
     Offset,
     PathId,
     QueryId,
+    ReaderKey,
     SessionDep,
     SettingsDep,
 )
@@ -78,7 +79,7 @@ def start_run(
 )
 def list_scenario_runs(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     scenario_id: PathId,
     offset: Offset = 0,
     limit: Limit = 50,
@@ -94,7 +95,7 @@ def list_scenario_runs(
 @router.get("/runs", response_model=Page[RunPublic], summary="List runs")
 def list_runs(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     offset: Offset = 0,
     limit: Limit = 50,
     scenario_id: QueryId = None,
@@ -108,7 +109,7 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="Status, progress and timings")
-def get_run(session: SessionDep, principal: CurrentKey, run_id: PathId) -> RunPublic:
+def get_run(session: SessionDep, principal: ReaderKey, run_id: PathId) -> RunPublic:
     """Return status (queued, running, succeeded, failed, cancelled), progress and timings.
 
     A failed run carries ``error`` and, when the optimisation was infeasible,
@@ -135,7 +136,7 @@ def cancel_run(session: SessionDep, principal: CurrentKey, run_id: PathId) -> Ru
     responses={409: {"description": "The run has not succeeded (yet)"}},
 )
 def get_results(
-    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: PathId
+    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
 ) -> RunResults:
     """Return the KPIs of the optimum, B1, B0 and nothing built, and the savings against each.
 
@@ -219,7 +220,7 @@ def _series_response(
 )
 def get_schedule(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
     run_id: PathId,
@@ -245,7 +246,7 @@ def get_schedule(
 )
 def get_node_power(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
     run_id: PathId,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, PathId, QueryId, SessionDep
+from api.deps import CurrentKey, Limit, Offset, PathId, QueryId, ReaderKey, SessionDep
 from api.schemas import Page, ScenarioCreate, ScenarioPublic, ScenarioUpdate, public_page
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -35,7 +35,7 @@ def create_scenario(
 @router.get("", response_model=Page[ScenarioPublic], summary="List scenarios")
 def list_scenarios(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     offset: Offset = 0,
     limit: Limit = 50,
     district_id: QueryId = None,
@@ -48,7 +48,7 @@ def list_scenarios(
 
 
 @router.get("/{scenario_id}", response_model=ScenarioPublic, summary="Get a scenario")
-def get_scenario(session: SessionDep, principal: CurrentKey, scenario_id: PathId) -> ScenarioPublic:
+def get_scenario(session: SessionDep, principal: ReaderKey, scenario_id: PathId) -> ScenarioPublic:
     """Return one scenario."""
     return ScenarioPublic.model_validate(
         crud.scenarios.get_scenario(session, principal, scenario_id), from_attributes=True

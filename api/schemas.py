@@ -9,11 +9,10 @@ added to a table is never exposed by accident (full-stack-fastapi-template,
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import SQLModel
 
 from energy.district import District
@@ -69,45 +68,6 @@ class RunKind(StrEnum):
 
 
 T = TypeVar("T")
-
-#: The largest id a database row can have (PostgreSQL ``integer``; SQLite takes more).
-MAX_DB_ID = 2**31 - 1
-#: Dates the API takes (run starts, forecasts): weather, prices and holidays exist for these.
-DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
-#: Control characters refused in names (all of C0 and DEL) and descriptions (all but \t \n \r).
-_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _no_control(pattern: re.Pattern[str]) -> AfterValidator:
-    def check(value: str) -> str:
-        found = pattern.search(value)
-        if found is not None:
-            raise ValueError(
-                f"control character U+{ord(found.group()):04X} at position {found.start()} "
-                "is not allowed"
-            )
-        return value
-
-    return AfterValidator(check)
-
-
-def check_date(value: dt.date) -> dt.date:
-    """Return ``value`` if it lies in :data:`DATE_RANGE`, else raise ValueError naming it."""
-    low, high = DATE_RANGE
-    if not low <= value <= high:
-        raise ValueError(f"{value.isoformat()} is outside {low.isoformat()}..{high.isoformat()}")
-    return value
-
-
-#: A database id in a body (1..2**31-1).
-DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
-#: A name: printable, without control characters (NUL breaks PostgreSQL).
-Name = Annotated[str, Field(min_length=1, max_length=200), _no_control(_NAME_CONTROL)]
-#: A description: lines and tabs allowed, no other control characters.
-Text = Annotated[str, Field(max_length=2000), _no_control(_TEXT_CONTROL)]
-#: A calendar date within :data:`DATE_RANGE`.
-SaneDate = Annotated[dt.date, AfterValidator(check_date)]
 
 #: A two-building district for the OpenAPI examples.
 EXAMPLE_SPEC: dict[str, Any] = {
@@ -176,8 +136,8 @@ def public_page(rows: Page[Any], schema: type[S]) -> Page[S]:
 class OrganisationBase(SQLModel):
     """A utility, a city office, a cooperative: the owner of private objects."""
 
-    name: Name = Field(description="Unique name")
-    description: Text = ""
+    name: str = Field(min_length=1, max_length=200, description="Unique name")
+    description: str = Field("", max_length=2000)
 
 
 class OrganisationCreate(OrganisationBase):
@@ -185,7 +145,6 @@ class OrganisationCreate(OrganisationBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
-        allow_inf_nan=False,
         json_schema_extra={
             "examples": [{"name": "BürgerEnergie Gera eG", "description": "Cooperative"}]
         },
@@ -202,7 +161,7 @@ class OrganisationPublic(OrganisationBase):
 class ApiKeyBase(SQLModel):
     """An API key: a name for people and a role."""
 
-    name: Name = Field(description="What the key is for")
+    name: str = Field(min_length=1, max_length=200, description="What the key is for")
     role: Role = Field(description="admin, planner, cooperative or viewer")
 
 
@@ -211,11 +170,10 @@ class ApiKeyCreate(ApiKeyBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
-        allow_inf_nan=False,
         json_schema_extra={"examples": [{"name": "city dashboard", "role": "viewer"}]},
     )
 
-    organisation_id: DbId | None = None
+    organisation_id: int | None = None
 
 
 class ApiKeyPublic(ApiKeyBase):
@@ -251,8 +209,8 @@ class Me(BaseModel):
 class DistrictBase(SQLModel):
     """Name and visibility of a district; its spec lives in versions."""
 
-    name: Name
-    description: Text = ""
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
     visibility: Visibility = Field(
         Visibility.private, description="private: own organisation only; published: everyone"
     )
@@ -263,7 +221,6 @@ class DistrictCreate(DistrictBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
-        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -281,18 +238,16 @@ class DistrictCreate(DistrictBase):
 class DistrictUpdate(SQLModel):
     """Body of ``PATCH /districts/{id}``; a new ``spec`` makes a new version."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    name: Name | None = None
-    description: Text | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
     visibility: Visibility | None = None
     spec: District | None = None
 
 
 class SimbenchImport(BaseModel):
     """Body of ``POST /districts/{id}/network/simbench``: a SimBench grid code."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     code: str = Field(
         min_length=5,
@@ -337,15 +292,12 @@ class DistrictDetail(DistrictPublic):
 class ScenarioBase(SQLModel):
     """Name, visibility and district of a scenario."""
 
-    name: Name
-    description: Text = ""
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
     visibility: Visibility = Visibility.private
-    district_id: DbId
+    district_id: int
     district_version: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_DB_ID,
-        description="Pinned version; null: the latest version when a run starts",
+        None, ge=1, description="Pinned version; null: the latest version when a run starts"
     )
 
 
@@ -354,7 +306,6 @@ class ScenarioCreate(ScenarioBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
-        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -378,12 +329,12 @@ class ScenarioCreate(ScenarioBase):
 class ScenarioUpdate(SQLModel):
     """Body of ``PATCH /scenarios/{id}``: the fields to change."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    name: Name | None = None
-    description: Text | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
     visibility: Visibility | None = None
-    district_version: int | None = Field(None, ge=1, le=MAX_DB_ID)
+    district_version: int | None = Field(None, ge=1)
     changes: ScenarioChanges | None = None
     options: ScenarioOptions | None = None
 

@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from sqlmodel import Session
 
 from api import crud
-from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep
-from api.errors import NotFoundError
+from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep, get_current_key
+from api.errors import NotFoundError, UnauthorisedError
 from api.gridmap import add_district_features
 from api.runstore import (
     export_info,
@@ -130,16 +131,25 @@ def dashboard_page(settings: SettingsDep) -> FileResponse:
     return _file("index.html", settings)
 
 
+def public_read(session: Session) -> bool:
+    """Return whether the API answers a request without a key (published data only)."""
+    try:
+        get_current_key(session, None)
+    except UnauthorisedError:
+        return False
+    return True
+
+
 @router.get("/dashboard/config.json", include_in_schema=False)
-def dashboard_config(settings: SettingsDep) -> JSONResponse:
+def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """Return the page's settings: where published data are read without a key; map tiles.
 
-    ``public_base`` is the read-only copy of the API at :data:`PUBLIC_PREFIX`
-    (relative to the page): GET/HEAD only, published data only.
+    ``public_base`` is the API itself once it answers keyless requests,
+    else the read-only copy at :data:`PUBLIC_PREFIX` (relative to the page).
     """
     body = {
         "public": True,
-        "public_base": f"..{PUBLIC_PREFIX}/",
+        "public_base": "../" if public_read(session) else f"..{PUBLIC_PREFIX}/",
         "tile_url": settings.dashboard_tile_url,
         "tile_attribution": settings.dashboard_tile_attribution,
     }

@@ -15,9 +15,6 @@ from api.deps import (
     ExportCacheDep,
     Limit,
     Offset,
-    PathId,
-    QueryId,
-    ReaderKey,
     SessionDep,
     SettingsDep,
 )
@@ -60,7 +57,7 @@ def start_run(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: PathId,
+    scenario_id: int,
     response: Response,
 ) -> RunPublic:
     """Queue an optimisation plus AC check of the scenario; answers at once with the run id.
@@ -79,8 +76,8 @@ def start_run(
 )
 def list_scenario_runs(
     session: SessionDep,
-    principal: ReaderKey,
-    scenario_id: PathId,
+    principal: CurrentKey,
+    scenario_id: int,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[RunPublic]:
@@ -95,10 +92,10 @@ def list_scenario_runs(
 @router.get("/runs", response_model=Page[RunPublic], summary="List runs")
 def list_runs(
     session: SessionDep,
-    principal: ReaderKey,
+    principal: CurrentKey,
     offset: Offset = 0,
     limit: Limit = 50,
-    scenario_id: QueryId = None,
+    scenario_id: int | None = None,
     run_status: Annotated[RunStatus | None, Query(alias="status")] = None,
 ) -> Page[RunPublic]:
     """List the runs the caller may read, newest first; filter by scenario or status."""
@@ -109,7 +106,7 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="Status, progress and timings")
-def get_run(session: SessionDep, principal: ReaderKey, run_id: PathId) -> RunPublic:
+def get_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
     """Return status (queued, running, succeeded, failed, cancelled), progress and timings.
 
     A failed run carries ``error`` and, when the optimisation was infeasible,
@@ -124,7 +121,7 @@ def get_run(session: SessionDep, principal: ReaderKey, run_id: PathId) -> RunPub
     summary="Cancel a queued or running run",
     responses={409: {"description": "The run has already ended"}},
 )
-def cancel_run(session: SessionDep, principal: CurrentKey, run_id: PathId) -> RunPublic:
+def cancel_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
     """Cancel a queued run at once; a running one stops at its next progress report."""
     return run_public(session, crud.runs.cancel_run(session, principal, run_id))
 
@@ -136,7 +133,7 @@ def cancel_run(session: SessionDep, principal: CurrentKey, run_id: PathId) -> Ru
     responses={409: {"description": "The run has not succeeded (yet)"}},
 )
 def get_results(
-    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
+    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
 ) -> RunResults:
     """Return the KPIs of the optimum, B1, B0 and nothing built, and the savings against each.
 
@@ -185,15 +182,8 @@ def _series_response(
     if data is None:
         raise NotFoundError(f"run {run.id} has no {which} (no AC check was made)")
     frame = frame_from_parquet(data)
-    if columns is not None:
+    if columns:
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
-        if not wanted:
-            raise InputDataError(
-                f"columns: {columns!r} names no column; give comma-separated names "
-                "or leave the parameter out for all",
-                field="columns",
-                value=columns,
-            )
         unknown = [c for c in wanted if c not in frame.columns]
         if unknown:
             raise InputDataError(
@@ -223,10 +213,10 @@ def _series_response(
 )
 def get_schedule(
     session: SessionDep,
-    principal: ReaderKey,
+    principal: CurrentKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: PathId,
+    run_id: int,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
     columns: Annotated[str | None, Query(description="Comma-separated column names")] = None,
@@ -249,10 +239,10 @@ def get_schedule(
 )
 def get_node_power(
     session: SessionDep,
-    principal: ReaderKey,
+    principal: CurrentKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: PathId,
+    run_id: int,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
     columns: Annotated[str | None, Query(description="Comma-separated node ids")] = None,

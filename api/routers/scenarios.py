@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, PathId, QueryId, ReaderKey, SessionDep
+from api.deps import CurrentKey, Limit, Offset, SessionDep
 from api.schemas import Page, ScenarioCreate, ScenarioPublic, ScenarioUpdate, public_page
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -35,10 +37,10 @@ def create_scenario(
 @router.get("", response_model=Page[ScenarioPublic], summary="List scenarios")
 def list_scenarios(
     session: SessionDep,
-    principal: ReaderKey,
+    principal: CurrentKey,
     offset: Offset = 0,
     limit: Limit = 50,
-    district_id: QueryId = None,
+    district_id: Annotated[int | None, Query(description="Only this district's")] = None,
 ) -> Page[ScenarioPublic]:
     """List the scenarios the caller may read (own organisation's and published), newest first."""
     return public_page(
@@ -48,7 +50,7 @@ def list_scenarios(
 
 
 @router.get("/{scenario_id}", response_model=ScenarioPublic, summary="Get a scenario")
-def get_scenario(session: SessionDep, principal: ReaderKey, scenario_id: PathId) -> ScenarioPublic:
+def get_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -> ScenarioPublic:
     """Return one scenario."""
     return ScenarioPublic.model_validate(
         crud.scenarios.get_scenario(session, principal, scenario_id), from_attributes=True
@@ -61,7 +63,7 @@ def get_scenario(session: SessionDep, principal: ReaderKey, scenario_id: PathId)
     summary="Update a scenario (planner, cooperative, admin of its organisation)",
 )
 def update_scenario(
-    session: SessionDep, principal: CurrentKey, scenario_id: PathId, body: ScenarioUpdate
+    session: SessionDep, principal: CurrentKey, scenario_id: int, body: ScenarioUpdate
 ) -> ScenarioPublic:
     """Change a scenario; runs already made keep the inputs they were made with."""
     return ScenarioPublic.model_validate(
@@ -75,7 +77,7 @@ def update_scenario(
     summary="Delete a scenario with its runs",
     responses={409: {"description": "A run of the scenario is queued or running"}},
 )
-def delete_scenario(session: SessionDep, principal: CurrentKey, scenario_id: PathId) -> Response:
+def delete_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -> Response:
     """Delete a scenario, its runs and their results; refused while a run is active."""
     crud.scenarios.delete_scenario(session, principal, scenario_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -26,8 +26,6 @@ from api.deps import (
     ExportCacheDep,
     Limit,
     Offset,
-    PathId,
-    QueryId,
     SessionDep,
     SettingsDep,
 )
@@ -183,7 +181,7 @@ def start_sweep(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: PathId,
+    scenario_id: int,
     body: SweepCreate,
     response: Response,
 ) -> SweepPublic:
@@ -208,7 +206,7 @@ def list_sweeps(
     principal: CurrentKey,
     offset: Offset = 0,
     limit: Limit = 50,
-    scenario_id: QueryId = None,
+    scenario_id: Annotated[int | None, Query(description="Only this scenario's")] = None,
 ) -> Page[SweepPublic]:
     """List the sweeps the caller may read with status and progress (no points), newest first."""
     rows = crud.sweeps.list_sweeps(session, principal, offset, limit, scenario_id)
@@ -234,7 +232,7 @@ def get_sweep(
     session: SessionDep,
     principal: CurrentKey,
     cache: ExportCacheDep,
-    sweep_id: PathId,
+    sweep_id: int,
     format: ExportFormat = "json",
 ) -> Response:
     """Return the sweep; once every point has succeeded, ``summary`` holds the result.
@@ -283,7 +281,7 @@ def get_sweep_heatmap(
     session: SessionDep,
     principal: CurrentKey,
     cache: ExportCacheDep,
-    sweep_id: PathId,
+    sweep_id: int,
     metric: Annotated[
         Literal["self_sufficiency", "npv_eur"],
         Query(description="self_sufficiency (in %, sequential colours) or npv_eur (diverging)"),
@@ -331,7 +329,7 @@ def get_sweep_heatmap(
     summary="Cancel a sweep",
     responses={409: {"description": "The sweep has already ended"}},
 )
-def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: PathId) -> SweepPublic:
+def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: int) -> SweepPublic:
     """Cancel the queued points at once; running points stop when they end."""
     return sweep_detail(session, crud.sweeps.cancel_sweep(session, principal, sweep_id))
 
@@ -369,7 +367,7 @@ def start_sizing(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: PathId,
+    scenario_id: int,
     body: SizingCreate,
     response: Response,
 ) -> SizingPublic:
@@ -390,7 +388,7 @@ def start_sizing(
 
 
 @router.get("/sizing/{job_id}", response_model=SizingPublic, summary="Status and result")
-def get_sizing(session: SessionDep, principal: CurrentKey, job_id: PathId) -> SizingPublic:
+def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
     """Return status and progress of a sizing job, and its result once it has succeeded."""
     return sizing_public(session, crud.runs.get_job(session, principal, job_id, RunKind.sizing))
 
@@ -401,7 +399,7 @@ def get_sizing(session: SessionDep, principal: CurrentKey, job_id: PathId) -> Si
     summary="Cancel a sizing job",
     responses={409: {"description": "The job has already ended"}},
 )
-def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: PathId) -> SizingPublic:
+def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
     """Cancel a queued sizing at once; a running one stops at its next progress report."""
     return sizing_public(session, crud.runs.cancel_run(session, principal, job_id, RunKind.sizing))
 

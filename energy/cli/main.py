@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "optimise": (
         "energy.cli.optimise",
-        "Optimise batteries and street lighting; compare with baselines B0 and B1.",
+        "Optimise batteries, street lighting, heat pumps and charging; compare with B0 and B1.",
     ),
     "grid": ("energy.cli.grid", "Low-voltage grid: AC checks, hosting capacity, GeoJSON."),
     "compare": (

@@ -35,7 +35,7 @@ from energy.district_flex import (
 )
 from energy.district_geometry import DistrictGeometry
 from energy.errors import InputDataError
-from energy.spec_base import Id, SpecModel, omit_none
+from energy.spec_base import Id, SpecModel, format_validation_error, omit_none
 from energy.timeindex import check_timezone
 
 #: BDEW standard load profiles that demandlib provides (1999 and 2025 editions).
@@ -552,37 +552,6 @@ def asset_reference_errors(
         if b.at != SUBSTATION_NODE and b.at not in buildings
     ]
     return errors
-
-
-def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
-    """Return each problem of a ValidationError as ``{"field", "value", "message"}``.
-
-    ``field`` is the path (``buildings[3].annual_kwh``, ``district`` for the
-    whole spec), ``value`` the rejected input, ``message`` what is wrong.
-    """
-    problems = []
-    for err in exc.errors():
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        problems.append(
-            {
-                "field": loc or "district",
-                "value": err.get("input"),
-                "message": err["msg"].removeprefix("Value error, "),
-            }
-        )
-    return problems
-
-
-def format_validation_error(exc: ValidationError) -> str:
-    """Turn a pydantic ValidationError into lines ``field.path: message (got value)``."""
-    lines = []
-    for problem in validation_problems(exc):
-        value = problem["value"]
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        lines.append(f"{problem['field']}: {problem['message']}{shown}")
-    return "\n".join(lines)
 
 
 def district_from_dict(data: Any, source: str = "district") -> District:

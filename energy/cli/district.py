@@ -9,8 +9,9 @@ import typer
 from pydantic import ValidationError
 
 from energy.cli._output import friendly_errors, print_json, print_table
-from energy.district import District, load_district, save_district, validation_problems
+from energy.district import District, load_district, save_district
 from energy.errors import InputDataError
+from energy.spec_base import validation_problems
 
 district_app = typer.Typer(help="Check and summarise district files.", no_args_is_help=True)
 
@@ -38,7 +39,7 @@ def problems(exc: InputDataError) -> list[dict[str, Any]]:
     """Return the problems of a district that failed to load: ``{field, value, message}``.
 
     Each field of a spec that does not validate (the pydantic error the
-    library's error is raised from, :func:`energy.district.validation_problems`);
+    library's error is raised from, :func:`energy.spec_base.validation_problems`);
     otherwise the one error, with the field and value it carries (``file``
     for a file that is missing or not YAML/JSON).
     """

@@ -29,12 +29,12 @@ from energy.district import (
     District,
     PVSystem,
     district_from_dict,
-    format_validation_error,
 )
 from energy.errors import InputDataError
 from energy.models.pv import pv_ac_kw
 from energy.optimisation.capacity import Capacities, CapacityBlock, ExtendablePV
 from energy.optimisation.layout import StorageCapacity, StorageUnit
+from energy.spec_base import format_validation_error
 from energy.system import DispatchInputs
 
 #: Power of an added battery per kWh of capacity [kW/kWh] unless given: a 2-hour

@@ -27,11 +27,21 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session, col, select
 
 from api.schemas import Role, Visibility
-from api.tables import ApiKey, District, MeterData, Organisation, Run, Scenario, Sweep, utcnow
+from api.tables import (
+    ApiKey,
+    District,
+    DistrictVersion,
+    MeterData,
+    Organisation,
+    Run,
+    Scenario,
+    Sweep,
+    utcnow,
+)
 
 KEY_PREFIX = "esk"
 #: ``last_used_at`` is written at most this often per key, to spare the database.
@@ -133,10 +143,18 @@ def district_visible(p: Principal) -> ColumnElement[bool]:
 
 
 def scenario_visible(p: Principal) -> ColumnElement[bool]:
-    """Return the SQL condition of the scenarios ``p`` may read."""
+    """Return the SQL condition of the scenarios ``p`` may read.
+
+    The own organisation's (not for viewers), and published ones whose district
+    ``p`` may read too: a published scenario on a private district shows
+    nothing of that district to others.
+    """
     if p.is_admin:
         return true()
-    published = col(Scenario.visibility) == Visibility.published
+    readable_district = col(Scenario.district_id).in_(
+        select(District.id).where(district_visible(p))
+    )
+    published = and_(col(Scenario.visibility) == Visibility.published, readable_district)
     if p.role == Role.viewer:
         return published
     return or_(col(Scenario.organisation_id) == p.organisation_id, published)
@@ -145,16 +163,25 @@ def scenario_visible(p: Principal) -> ColumnElement[bool]:
 def run_visible(p: Principal) -> ColumnElement[bool]:
     """Return the SQL condition of the runs ``p`` may read.
 
-    Those of readable scenarios, and (except for viewers) the organisation's
-    own runs, such as a cooperative's run of another organisation's published
-    scenario, also after it is unpublished.
+    Access follows the data: a run (its results, schedule, node powers, grid,
+    lighting) is readable when its scenario is and the district of the exact
+    version it ran on is (published, or the caller's). Runs of the caller's own
+    organisation stay readable to it (not to its viewers) after the district's
+    owner made the district private again; nobody else reads them then.
     """
     if p.is_admin:
         return true()
-    readable = col(Run.scenario_id).in_(select(Scenario.id).where(scenario_visible(p)))
+    version_readable = col(Run.district_version_id).in_(
+        select(DistrictVersion.id)
+        .join(District, col(District.id) == col(DistrictVersion.district_id))
+        .where(district_visible(p))
+    )
+    shared = and_(
+        col(Run.scenario_id).in_(select(Scenario.id).where(scenario_visible(p))), version_readable
+    )
     if p.role == Role.viewer:
-        return readable
-    return or_(readable, col(Run.organisation_id) == p.organisation_id)
+        return shared
+    return or_(col(Run.organisation_id) == p.organisation_id, shared)
 
 
 def sweep_visible(p: Principal) -> ColumnElement[bool]:
@@ -186,5 +213,10 @@ def can_write_scenario(p: Principal, organisation_id: int) -> bool:
 
 
 def can_manage_keys(p: Principal, organisation_id: int) -> bool:
-    """Admins; planners for their own organisation."""
+    """Admins; planners for their own organisation (creating non-admin keys)."""
     return p.is_admin or (p.role == Role.planner and organisation_id == p.organisation_id)
+
+
+def can_revoke_key(p: Principal, key: ApiKey) -> bool:
+    """Admins revoke any key; everyone else only the key they call with."""
+    return p.is_admin or key.id == p.key_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
@@ -13,6 +13,8 @@ from api.auth import Principal, authenticate
 from api.errors import UnauthorisedError
 from api.executors import JobExecutor
 from api.exports import ExportCache
+from api.ratelimit import RateLimits
+from api.schemas import MAX_DB_ID, Role
 from api.settings import Settings
 
 api_key_header = APIKeyHeader(
@@ -31,16 +33,51 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_key(
-    session: SessionDep, key: Annotated[str | None, Security(api_key_header)]
-) -> Principal:
-    """Authenticate the ``X-API-Key`` header (401 if missing, unknown or revoked)."""
-    if not key:
-        raise UnauthorisedError("missing X-API-Key header")
+#: Who reads without a key: published districts, scenarios and runs only (as a viewer).
+ANONYMOUS = Principal(key_id=None, key_name="anonymous", role=Role.viewer, organisation_id=0)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _authenticated(request: Request, session: Session, key: str) -> Principal:
+    limits: RateLimits = request.app.state.rate_limits
     principal = authenticate(session, key)
     if principal is None:
+        limits.failed_key(_address(request))  # 429 once this address failed too often
         raise UnauthorisedError("X-API-Key: unknown or revoked key")
+    assert principal.key_id is not None
+    limits.key(principal.key_id)
     return principal
+
+
+def get_current_key(
+    request: Request, session: SessionDep, key: Annotated[str | None, Security(api_key_header)]
+) -> Principal:
+    """Authenticate the ``X-API-Key`` header (401 if missing, unknown or revoked; 429 past limits).
+
+    A wrong key counts against its client address; past
+    ``ENERGY_RATE_LIMIT_FAILED_KEYS`` the answer is 429 instead of 401. A valid
+    key is never refused for others' failures, only past its own budget.
+    """
+    if not key:
+        raise UnauthorisedError("missing X-API-Key header")
+    return _authenticated(request, session, key)
+
+
+def get_reader(
+    request: Request, session: SessionDep, key: Annotated[str | None, Security(api_key_header)]
+) -> Principal:
+    """Like :func:`get_current_key`, but without a key the caller reads as :data:`ANONYMOUS`.
+
+    Reads without a key see what a viewer key sees (published objects) and
+    count against ``ENERGY_RATE_LIMIT_ANONYMOUS`` per client address.
+    """
+    if not key:
+        request.app.state.rate_limits.anonymous_read(_address(request))
+        return ANONYMOUS
+    return _authenticated(request, session, key)
 
 
 def get_executor(request: Request) -> JobExecutor:
@@ -62,8 +99,16 @@ def get_export_cache(request: Request) -> ExportCache:
 
 
 CurrentKey = Annotated[Principal, Depends(get_current_key)]
+ReaderKey = Annotated[Principal, Depends(get_reader)]
 ExecutorDep = Annotated[JobExecutor, Depends(get_executor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ExportCacheDep = Annotated[ExportCache, Depends(get_export_cache)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+PathId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description=f"Id of the object (1..{MAX_DB_ID})")]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_DB_ID, description="District version; default: the latest")
+]
+QueryId = Annotated[
+    int | None, Query(ge=1, le=MAX_DB_ID, description=f"Only this object's (id 1..{MAX_DB_ID})")
+]

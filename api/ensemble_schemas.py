@@ -47,6 +47,7 @@ class EnsembleCreate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [{"weather": list(DEFAULT_ENSEMBLE_WEATHER), "price_years": [2023, 2024]}]
         },

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import math
 import re
 import uuid
 from typing import Any
@@ -74,6 +75,16 @@ class QueueUnavailableError(ApiError):
     status_code = 503
 
 
+class RateLimitedError(ApiError):
+    """Too many requests (429); ``retry_after`` [s] goes into the Retry-After header."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class PayloadTooLargeError(ApiError):
     """The request body is larger than ``ENERGY_MAX_UPLOAD_BYTES`` (413)."""
 
@@ -92,7 +103,7 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for part in loc:
             field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
         message = str(err.get("msg", "")).removeprefix("Value error, ")
-        value = None if err.get("type") == "missing" else err.get("input")
+        value = None if err.get("type") == "missing" else _finite(err.get("input"))
         out.append(
             {
                 "field": field,
@@ -103,6 +114,20 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _finite(value: Any) -> Any:
+    """Return ``value`` with NaN and infinities as the strings ``NaN``, ``Infinity``, ``-Infinity``.
+
+    JSON has no such numbers; the rejected input is echoed as it was written.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 #: ``field: value is not ...``: the library's message convention (energy.errors).
@@ -140,6 +165,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "X-API-Key"} if exc.status_code == 401 else None
+        if isinstance(exc, RateLimitedError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -163,24 +190,122 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _solver(request: Request, exc: SolverError) -> JSONResponse:
         return JSONResponse({"detail": f"solver unavailable: {exc}"}, status_code=503)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+        detail = f"request body: nested too deeply (at most {MAX_NESTING} levels)"
+        errors = [{"field": "body", "value": None, "message": detail, "type": "nesting"}]
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = _request_id(request)
-        logger.error(
-            "unhandled error in %s %s (request %s)",
-            request.method,
-            request.url.path,
-            request_id,
-            exc_info=exc,
-        )
-        return JSONResponse(
-            {
-                "detail": "internal error; the request id names it in the server log",
-                "request_id": request_id,
-            },
-            status_code=500,
-            headers={REQUEST_ID_HEADER: request_id},
-        )
+        return internal_error(request.method, request.url.path, _request_id(request), exc)
+
+
+def internal_error(method: str, path: str, request_id: str, exc: BaseException) -> JSONResponse:
+    """Log ``exc`` with its traceback and return the JSON 500 that names only the request id."""
+    logger.error("unhandled error in %s %s (request %s)", method, path, request_id, exc_info=exc)
+    return JSONResponse(
+        {
+            "detail": "internal error; the request id names it in the server log",
+            "request_id": request_id,
+        },
+        status_code=500,
+        headers={REQUEST_ID_HEADER: request_id},
+    )
+
+
+class UnhandledErrorMiddleware:
+    """Answer an unexpected exception with the JSON 500 and *return*, not re-raise.
+
+    Starlette's outermost error middleware sends the 500 and then re-raises,
+    and uvicorn closes the connection of a request whose app raised, so the
+    client's next request on that keep-alive connection would fail too. This
+    middleware sits inside it and ends the request normally. A response that
+    had already started cannot be replaced; then the error goes on up.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; turn an exception before the response started into a JSON 500."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            request_id = scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+            response = internal_error(scope["method"], scope["path"], request_id, exc)
+            await response(scope, receive, send)
+
+
+#: Deepest nesting of brackets (JSON arrays/objects, YAML flow collections) in a body.
+MAX_NESTING = 64
+_QUOTED = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def nesting_depth(body: bytes) -> int:
+    """Return the deepest nesting of ``[]``/``{}`` in ``body``, outside double-quoted strings."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_QUOTED.sub(b'""', body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+class BodyNestingLimitMiddleware:
+    """Answer 422 for a request body nested deeper than :data:`MAX_NESTING` levels.
+
+    Parsers recurse per level (a JSON or YAML document nested 5,000 deep is a
+    RecursionError), so the body is measured before anything parses it. The
+    body is buffered; :class:`BodySizeLimitMiddleware` (outside) bounds it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Buffer the body, measure its nesting, then hand it on unchanged."""
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+        except PayloadTooLargeError as exc:  # raised by BodySizeLimitMiddleware's receive
+            await JSONResponse({"detail": exc.detail}, status_code=413)(scope, receive, send)
+            return
+        brackets = body.count(b"[") + body.count(b"{")
+        depth = nesting_depth(body) if brackets > MAX_NESTING else brackets
+        if depth > MAX_NESTING:
+            detail = f"request body: nested {depth} levels deep; at most {MAX_NESTING} are allowed"
+            errors = [{"field": "body", "value": None, "message": detail, "type": "nesting"}]
+            response = JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 class RequestIdMiddleware:
@@ -252,6 +377,18 @@ class BodySizeLimitMiddleware:
     async def _refuse(self, send: Send) -> None:
         response = JSONResponse({"detail": self._detail()}, status_code=413)
         await response({"type": "http"}, _no_receive, send)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 async def _no_receive() -> Message:

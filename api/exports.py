@@ -19,6 +19,8 @@ follows the unit in the quantity part of a column name (before any
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import threading
@@ -200,7 +202,7 @@ def frame_response(
         out.insert(0, "time_local", local)
         headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return Response(
-            csv_with_header(out, info.header_lines()),
+            neutralise_formulas(csv_with_header(out, info.header_lines())),
             media_type="text/csv; charset=utf-8",
             headers=headers,
         )
@@ -226,4 +228,43 @@ def csv_response(text: str, info: ExportInfo, filename: str) -> Response:
     headers = info.http_headers() | {
         "Content-Disposition": f'attachment; filename="{filename}.csv"'
     }
-    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(
+        neutralise_formulas(text), media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+#: A cell a spreadsheet would read as a formula: ``= + - @`` (or tab, CR) first (OWASP).
+_FORMULA_START = re.compile(r"(?:^|,)\"?[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
+
+
+def neutralise_cell(cell: str) -> str:
+    """Return ``cell`` with a leading ``'`` if a spreadsheet would run it as a formula.
+
+    Numbers (``-12.5``, ``+3e2``) stay as they are; text that starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets the quote
+    (OWASP "CSV injection").
+    """
+    if cell and cell[0] in "=+-@\t\r" and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def neutralise_formulas(text: str) -> str:
+    """Return CSV ``text`` with every formula-like cell neutralised (:func:`neutralise_cell`).
+
+    Lines without such a cell are kept byte for byte; the others are parsed
+    and written again with the csv module.
+    """
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if not _FORMULA_START.search(line):
+            continue
+        cells = next(csv.reader([line]), [])
+        fixed = [neutralise_cell(c) for c in cells]
+        if fixed != cells:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="").writerow(fixed)
+            ending = line[len(line.rstrip("\r\n")) :]
+            lines[i] = buffer.getvalue() + ending
+    return "".join(lines)

@@ -15,10 +15,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from api.db import make_engine, migrate
-from api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
+from api.errors import (
+    BodyNestingLimitMiddleware,
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    UnhandledErrorMiddleware,
+    install_error_handlers,
+)
 from api.executors import JobExecutor, make_executor
 from api.exports import ExportCache
-from api.publicread import PUBLIC_PREFIX, public_app
+from api.ratelimit import RateLimits
 from api.routers import (
     analysis,
     dashboard,
@@ -72,10 +78,17 @@ TAGS = [
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A body that cannot be parsed (not JSON, multipart)"},
     401: {"model": ErrorBody, "description": "Missing, unknown or revoked X-API-Key"},
     403: {"model": ErrorBody, "description": "Visible, but not yours to change"},
     404: {"model": ErrorBody, "description": "Not found, or not visible to you"},
+    409: {"model": ErrorBody, "description": "The object's state does not allow this"},
+    413: {"model": ErrorBody, "description": "Request body over ENERGY_MAX_UPLOAD_BYTES"},
+    415: {"model": ErrorBody, "description": "A body of a media type this endpoint does not read"},
     422: {"model": ErrorBody, "description": "Invalid input; the message names the field"},
+    429: {"model": ErrorBody, "description": "Too many requests; Retry-After says when to retry"},
+    500: {"model": ErrorBody, "description": "Internal error; request_id names it in the log"},
+    503: {"model": ErrorBody, "description": "Database, queue or solver unavailable; retry"},
 }
 
 
@@ -125,7 +138,10 @@ def create_app(
     app.state.engine = engine
     app.state.executor = executor
     app.state.export_cache = ExportCache()
+    app.state.rate_limits = RateLimits(settings)
     install_error_handlers(app)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(BodyNestingLimitMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -135,7 +151,7 @@ def create_app(
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(health.router)
+    app.include_router(health.router, responses=ERROR_RESPONSES)
     app.include_router(dashboard.router, responses=ERROR_RESPONSES)
     for module in (
         organisations,
@@ -151,5 +167,4 @@ def create_app(
         ensembles,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
-    app.mount(PUBLIC_PREFIX, public_app(app))  # published data without a key, read-only
     return app

@@ -9,10 +9,11 @@ added to a table is never exposed by accident (full-stack-fastapi-template,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import SQLModel
 
 from energy.district import District
@@ -68,6 +69,45 @@ class RunKind(StrEnum):
 
 
 T = TypeVar("T")
+
+#: The largest id a database row can have (PostgreSQL ``integer``; SQLite takes more).
+MAX_DB_ID = 2**31 - 1
+#: Dates the API takes (run starts, forecasts): weather, prices and holidays exist for these.
+DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+#: Control characters refused in names (all of C0 and DEL) and descriptions (all but \t \n \r).
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(pattern: re.Pattern[str]) -> AfterValidator:
+    def check(value: str) -> str:
+        found = pattern.search(value)
+        if found is not None:
+            raise ValueError(
+                f"control character U+{ord(found.group()):04X} at position {found.start()} "
+                "is not allowed"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def check_date(value: dt.date) -> dt.date:
+    """Return ``value`` if it lies in :data:`DATE_RANGE`, else raise ValueError naming it."""
+    low, high = DATE_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"{value.isoformat()} is outside {low.isoformat()}..{high.isoformat()}")
+    return value
+
+
+#: A database id in a body (1..2**31-1).
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+#: A name: printable, without control characters (NUL breaks PostgreSQL).
+Name = Annotated[str, Field(min_length=1, max_length=200), _no_control(_NAME_CONTROL)]
+#: A description: lines and tabs allowed, no other control characters.
+Text = Annotated[str, Field(max_length=2000), _no_control(_TEXT_CONTROL)]
+#: A calendar date within :data:`DATE_RANGE`.
+SaneDate = Annotated[dt.date, AfterValidator(check_date)]
 
 #: A two-building district for the OpenAPI examples.
 EXAMPLE_SPEC: dict[str, Any] = {
@@ -136,8 +176,8 @@ def public_page(rows: Page[Any], schema: type[S]) -> Page[S]:
 class OrganisationBase(SQLModel):
     """A utility, a city office, a cooperative: the owner of private objects."""
 
-    name: str = Field(min_length=1, max_length=200, description="Unique name")
-    description: str = Field("", max_length=2000)
+    name: Name = Field(description="Unique name")
+    description: Text = ""
 
 
 class OrganisationCreate(OrganisationBase):
@@ -145,6 +185,7 @@ class OrganisationCreate(OrganisationBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [{"name": "BürgerEnergie Gera eG", "description": "Cooperative"}]
         },
@@ -161,7 +202,7 @@ class OrganisationPublic(OrganisationBase):
 class ApiKeyBase(SQLModel):
     """An API key: a name for people and a role."""
 
-    name: str = Field(min_length=1, max_length=200, description="What the key is for")
+    name: Name = Field(description="What the key is for")
     role: Role = Field(description="admin, planner, cooperative or viewer")
 
 
@@ -170,10 +211,11 @@ class ApiKeyCreate(ApiKeyBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={"examples": [{"name": "city dashboard", "role": "viewer"}]},
     )
 
-    organisation_id: int | None = None
+    organisation_id: DbId | None = None
 
 
 class ApiKeyPublic(ApiKeyBase):
@@ -209,8 +251,8 @@ class Me(BaseModel):
 class DistrictBase(SQLModel):
     """Name and visibility of a district; its spec lives in versions."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
+    name: Name
+    description: Text = ""
     visibility: Visibility = Field(
         Visibility.private, description="private: own organisation only; published: everyone"
     )
@@ -221,6 +263,7 @@ class DistrictCreate(DistrictBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -238,16 +281,18 @@ class DistrictCreate(DistrictBase):
 class DistrictUpdate(SQLModel):
     """Body of ``PATCH /districts/{id}``; a new ``spec`` makes a new version."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[assignment]
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=2000)
+    name: Name | None = None
+    description: Text | None = None
     visibility: Visibility | None = None
     spec: District | None = None
 
 
 class SimbenchImport(BaseModel):
     """Body of ``POST /districts/{id}/network/simbench``: a SimBench grid code."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     code: str = Field(
         min_length=5,
@@ -292,12 +337,15 @@ class DistrictDetail(DistrictPublic):
 class ScenarioBase(SQLModel):
     """Name, visibility and district of a scenario."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
+    name: Name
+    description: Text = ""
     visibility: Visibility = Visibility.private
-    district_id: int
+    district_id: DbId
     district_version: int | None = Field(
-        None, ge=1, description="Pinned version; null: the latest version when a run starts"
+        None,
+        ge=1,
+        le=MAX_DB_ID,
+        description="Pinned version; null: the latest version when a run starts",
     )
 
 
@@ -306,6 +354,7 @@ class ScenarioCreate(ScenarioBase):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -329,12 +378,12 @@ class ScenarioCreate(ScenarioBase):
 class ScenarioUpdate(SQLModel):
     """Body of ``PATCH /scenarios/{id}``: the fields to change."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[assignment]
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=2000)
+    name: Name | None = None
+    description: Text | None = None
     visibility: Visibility | None = None
-    district_version: int | None = Field(None, ge=1)
+    district_version: int | None = Field(None, ge=1, le=MAX_DB_ID)
     changes: ScenarioChanges | None = None
     options: ScenarioOptions | None = None
 

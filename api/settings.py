@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     dashboard_tile_attribution: str = Field(
         "", max_length=300, description="Attribution the tile provider asks for (shown on the map)"
     )
+    rate_limit_storage: str = Field(
+        "memory://", description="Where rate-limit counters live: memory:// or a redis:// URL"
+    )
+    rate_limit_per_key: str = Field("600/minute", description="Requests per API key")
+    rate_limit_anonymous: str = Field(
+        "600/minute",
+        description="Requests without a key (public reads) per client address; one dashboard "
+        "page load makes about 20",
+    )
+    rate_limit_failed_keys: str = Field(
+        "20/minute", description="Failed keys per client address before 429 instead of 401"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

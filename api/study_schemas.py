@@ -54,6 +54,7 @@ class SweepCreate(BaseModel):
     """
 
     model_config = ConfigDict(
+        allow_inf_nan=False,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -74,7 +75,7 @@ class SweepCreate(BaseModel):
     )
     battery_c_rate: float = Field(0.5, gt=0, le=10, description="Power per kWh [kW/kWh]")
     battery_at: str = Field(
-        "substation", min_length=1, max_length=100, description="'substation' or a building id"
+        "substation", min_length=1, max_length=64, description="'substation' or a building id"
     )
     ac_check: bool = Field(False, description="AC power-flow check of every point (slower)")
     assumptions: dict[str, float] | None = Field(
@@ -143,6 +144,7 @@ class SizingCreate(BaseModel):
     """
 
     model_config = ConfigDict(
+        allow_inf_nan=False,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -154,7 +156,7 @@ class SizingCreate(BaseModel):
 
     battery_kwh_max: float | None = Field(None, ge=0, le=1e6, description="Largest battery [kWh]")
     battery_kwh_min: float = Field(0.0, ge=0, le=1e6, description="Smallest battery [kWh]")
-    battery_at: str = Field("substation", min_length=1, max_length=100)
+    battery_at: str = Field("substation", min_length=1, max_length=64)
     battery_c_rate: float = Field(0.5, gt=0, le=100, description="Power per kWh [kW/kWh]")
     battery_capex_eur_per_kwh: float | None = Field(
         None, ge=0, le=1e4, description="Default: by size (energy.analysis.economics)"
@@ -239,6 +241,7 @@ class ParetoCreate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={"examples": [{"points": 8, "metric": "self_sufficiency"}]},
     )
 

@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 class _Change(BaseModel):
     """Base of the change models: unknown fields are errors, instances are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PVAddition(_Change):

@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, func, select
 
 from api.auth import Principal
 from api.errors import ForbiddenError, NotFoundError
-from api.schemas import Page, Role, RunStatus
+from api.schemas import MAX_DB_ID, Page, Role, RunStatus
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -68,6 +68,8 @@ def get_visible(
         ``<noun> <id> not found`` (404) for a missing and for a hidden row
         alike, so an id tells nothing about other organisations' objects.
     """
+    if not 1 <= object_id <= MAX_DB_ID:  # ids the database cannot hold (routers answer 422)
+        raise NotFoundError(f"{noun} {object_id} not found")
     (key,) = sa.inspect(model).primary_key
     row = session.exec(select(model).where(key == object_id, visible).options(*options)).first()
     if row is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col
 
-from api.auth import Principal, can_manage_keys, create_api_key, key_visible
+from api.auth import Principal, can_manage_keys, can_revoke_key, create_api_key, key_visible
 from api.crud.common import get_visible, page
 from api.crud.organisations import get_organisation
 from api.errors import ForbiddenError
@@ -29,8 +29,12 @@ def list_keys(session: Session, p: Principal, offset: int, limit: int) -> Page[A
 
 
 def revoke_key(session: Session, p: Principal, key_id: int) -> ApiKey:
-    """Revoke a key (it stays listed with ``revoked_at``)."""
+    """Revoke a key (it stays listed with ``revoked_at``): admins any, others their own."""
     key = get_visible(session, ApiKey, key_id, key_visible(p), "key")
+    if not can_revoke_key(p, key):
+        raise ForbiddenError(
+            f"key {key_id}: only an admin may revoke another key; this key is {p.role.value}"
+        )
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)

@@ -77,6 +77,12 @@ def job_inputs(session: Session, p: Principal, scenario_id: int, guest: bool = F
         scenario = get_scenario_for_write(session, p, scenario_id)
     district = session.get(District, scenario.district_id)
     assert district is not None
+    foreign = not p.is_admin and district.organisation_id != p.organisation_id
+    if foreign and district.visibility != Visibility.published:
+        raise ForbiddenError(
+            f"scenario {scenario_id}: its district {district.id} is no longer published; "
+            "runs on it can be started by the district's organisation only"
+        )
     version = get_version(session, district, scenario.district_version)
     changes = scenario.changes
     return JobInputs(scenario, version, district_of(version, changes), organisation)

@@ -12,7 +12,7 @@ from api.crud.versions import get_version
 from api.datafiles import check_tariff_files, weather_file
 from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.runstore import spec_of
-from api.schemas import Page, Role, ScenarioCreate, ScenarioUpdate
+from api.schemas import Page, Role, ScenarioCreate, ScenarioUpdate, check_date
 from api.tables import District, Run, RunResult, Scenario, utcnow
 from energy.errors import InputDataError
 from energy.scenario import ScenarioOptions
@@ -22,10 +22,19 @@ from energy.variants import ScenarioChanges, apply_changes
 def validate_options(options: ScenarioOptions, field: str = "options") -> None:
     """Check what the options' own validation cannot: the weather file exists in data/.
 
+    and the start lies in :data:`api.schemas.DATE_RANGE` (the library takes any
+    date; one in year 1 or 9999 would fail later, in the run).
+
     Everything else was checked when the body was parsed (``ScenarioOptions``
     is the body), so a bad value is a 422 now, not a failed run.
     """
     weather_file(options.weather, f"{field}.weather")
+    try:
+        check_date(options.start)
+    except ValueError as exc:
+        raise InputDataError(
+            f"{field}.start: {exc}", field=f"{field}.start", value=str(options.start)
+        ) from None
 
 
 def _check_scenario_inputs(

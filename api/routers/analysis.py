@@ -26,10 +26,19 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import crud
-from api.deps import CurrentKey, ExportCacheDep, Limit, Offset, SessionDep, SettingsDep
+from api.deps import (
+    CurrentKey,
+    ExportCacheDep,
+    Limit,
+    Offset,
+    PathId,
+    ReaderKey,
+    SessionDep,
+    SettingsDep,
+)
 from api.exports import ExportInfo, csv_response
 from api.runstore import frame_from_parquet, frame_to_parquet, run_version, stored_result
-from api.schemas import ExportFormat, MeterDataPublic, Page
+from api.schemas import MAX_DB_ID, ExportFormat, MeterDataPublic, Page
 from api.tables import MeterData, Scenario
 from api.uploads import upload_text
 from energy.district import District
@@ -155,10 +164,10 @@ def _savings_body(
 )
 def get_savings(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: int,
+    run_id: PathId,
     period: Annotated[
         SavingsPeriod, Query(description="Local day, ISO week, month, year or the horizon")
     ] = "month",
@@ -238,6 +247,11 @@ def _run_ids(text: str) -> list[int]:
         raise InputDataError(
             f"runs: {len(ids)} ids; give 1 to {MAX_COMPARED_RUNS}", field="runs", value=text
         )
+    outside = [i for i in ids if not 1 <= i <= MAX_DB_ID]
+    if outside:
+        raise InputDataError(
+            f"runs: {outside} are not run ids (1..{MAX_DB_ID})", field="runs", value=text
+        )
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
         raise InputDataError(
@@ -256,7 +270,7 @@ def _run_ids(text: str) -> list[int]:
 )
 def compare_runs(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     runs: Annotated[
         str,
@@ -264,7 +278,11 @@ def compare_runs(
     ],
     reference: Annotated[
         int | None,
-        Query(description="Run id of the economic reference (incremental view); one of runs"),
+        Query(
+            ge=1,
+            le=MAX_DB_ID,
+            description="Run id of the economic reference (incremental view); one of runs",
+        ),
     ] = None,
     format: ExportFormat = "json",
 ) -> Response:
@@ -362,7 +380,7 @@ def meter_public(row: MeterData) -> MeterDataPublic:
 def upload_meter_data(
     session: SessionDep,
     principal: CurrentKey,
-    district_id: int,
+    district_id: PathId,
     response: Response,
     file: Annotated[UploadFile, File(description="Meter CSV (energy.analysis.meter format)")],
 ) -> MeterDataPublic:
@@ -397,7 +415,7 @@ def upload_meter_data(
 def list_meter_data(
     session: SessionDep,
     principal: CurrentKey,
-    district_id: int,
+    district_id: PathId,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[MeterDataPublic]:
@@ -410,7 +428,7 @@ def list_meter_data(
 
 @router.get("/meter-data/{meter_data_id}", response_model=MeterDataPublic, summary="Meter data")
 def get_meter_data(
-    session: SessionDep, principal: CurrentKey, meter_data_id: int
+    session: SessionDep, principal: CurrentKey, meter_data_id: PathId
 ) -> MeterDataPublic:
     """Return the period, step and quantities of stored meter data."""
     return meter_public(crud.meter_data.get_meter_data(session, principal, meter_data_id))
@@ -425,8 +443,10 @@ def meter_comparison(
     session: SessionDep,
     principal: CurrentKey,
     settings: SettingsDep,
-    run_id: int,
-    meter_data: Annotated[int, Query(description="Id of meter data of the run's district")],
+    run_id: PathId,
+    meter_data: Annotated[
+        int, Query(ge=1, le=MAX_DB_ID, description="Id of meter data of the run's district")
+    ],
 ) -> JSONResponse:
     """Compare a run's plan with measured meter data (``energy.analysis.meter.compare_with_plan``).
 

@@ -12,9 +12,9 @@ not in storage, not in a cookie, so there is nothing to forge across sites);
 a ``key`` in the page's address is dropped, here from the redirect's
 ``Location`` and on the page from its address, and never used.
 ``GET /dashboard/config.json`` tells the page where published data are read
-without a key (the API itself once its ``get_current_key`` accepts a missing
-key, else the read-only copy at ``/public``, api/publicread.py) and which map
-tiles to load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
+without a key (the API itself: published objects only, as a viewer sees them,
+rate-limited per address; api/deps.py ``get_reader``) and which map tiles to
+load (``ENERGY_DASHBOARD_TILE_URL``; none by default).
 
 Besides the page, this router adds two read-only views of a succeeded run:
 
@@ -41,11 +41,10 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
-from sqlmodel import Session
 
 from api import crud
-from api.deps import CurrentKey, ExportCacheDep, SessionDep, SettingsDep, get_current_key
-from api.errors import NotFoundError, UnauthorisedError
+from api.deps import ExportCacheDep, PathId, ReaderKey, SessionDep, SettingsDep
+from api.errors import NotFoundError
 from api.gridmap import add_district_features
 from api.runstore import (
     export_info,
@@ -94,8 +93,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-#: Where the keyless, read-only copy of the API's read routes is mounted (api/publicread.py).
-PUBLIC_PREFIX = "/public"
 #: Lighting schedule columns: ``lighting_kw:<group>``.
 LIGHTING_PREFIX = "lighting_kw:"
 
@@ -131,25 +128,16 @@ def dashboard_page(settings: SettingsDep) -> FileResponse:
     return _file("index.html", settings)
 
 
-def public_read(session: Session) -> bool:
-    """Return whether the API answers a request without a key (published data only)."""
-    try:
-        get_current_key(session, None)
-    except UnauthorisedError:
-        return False
-    return True
-
-
 @router.get("/dashboard/config.json", include_in_schema=False)
-def dashboard_config(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def dashboard_config(settings: SettingsDep) -> JSONResponse:
     """Return the page's settings: where published data are read without a key; map tiles.
 
-    ``public_base`` is the API itself once it answers keyless requests,
-    else the read-only copy at :data:`PUBLIC_PREFIX` (relative to the page).
+    ``public_base`` is the API root (relative to the page): without a key it
+    answers reads of published data only and refuses every write (401).
     """
     body = {
         "public": True,
-        "public_base": "../" if public_read(session) else f"..{PUBLIC_PREFIX}/",
+        "public_base": "../",
         "tile_url": settings.dashboard_tile_url,
         "tile_attribution": settings.dashboard_tile_attribution,
     }
@@ -225,10 +213,10 @@ def lighting_by_hour(
 )
 def run_lighting(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: int,
+    run_id: PathId,
     baseline: Literal["B0", "B1"] = "B0",
 ) -> Response:
     """Return per lighting group the energy by local hour of the day [kWh] and the savings.
@@ -276,10 +264,10 @@ def run_lighting(
 )
 def run_grid_geojson(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: int,
+    run_id: PathId,
 ) -> Response:
     """Return buses, lines and the transformer with the run's largest loadings and voltages.
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import JSONResponse
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, SessionDep
+from api.deps import CurrentKey, Limit, Offset, PathId, ReaderKey, SessionDep, VersionQuery
 from api.errors import UnsupportedMediaTypeError
 from api.schemas import (
     DistrictBase,
@@ -141,7 +141,7 @@ def upload_district(
 
 @router.get("", response_model=Page[DistrictPublic], summary="List districts")
 def list_districts(
-    session: SessionDep, principal: CurrentKey, offset: Offset = 0, limit: Limit = 50
+    session: SessionDep, principal: ReaderKey, offset: Offset = 0, limit: Limit = 50
 ) -> Page[DistrictPublic]:
     """List the districts the caller may read (own organisation's and published), newest first."""
     return public_page(
@@ -152,9 +152,9 @@ def list_districts(
 @router.get("/{district_id}", response_model=DistrictDetail, summary="Get a district and its spec")
 def get_district(
     session: SessionDep,
-    principal: CurrentKey,
-    district_id: int,
-    version: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
+    principal: ReaderKey,
+    district_id: PathId,
+    version: VersionQuery = None,
 ) -> DistrictDetail:
     """Return a district with the spec of one version."""
     district = crud.districts.get_district(session, principal, district_id)
@@ -167,7 +167,7 @@ def get_district(
     summary="List the versions of a district",
 )
 def list_versions(
-    session: SessionDep, principal: CurrentKey, district_id: int
+    session: SessionDep, principal: ReaderKey, district_id: PathId
 ) -> list[DistrictVersionPublic]:
     """List every stored version (runs refer to exactly one of them)."""
     district = crud.districts.get_district(session, principal, district_id)
@@ -180,7 +180,7 @@ def list_versions(
     summary="Update a district; a new spec makes a new version (planner, admin)",
 )
 def update_district(
-    session: SessionDep, principal: CurrentKey, district_id: int, body: DistrictUpdate
+    session: SessionDep, principal: CurrentKey, district_id: PathId, body: DistrictUpdate
 ) -> DistrictDetail:
     """Change name, description or visibility; a ``spec`` is stored as the next version."""
     district = crud.districts.update_district(session, principal, district_id, body)
@@ -196,7 +196,7 @@ def update_district(
 def upload_version(
     session: SessionDep,
     principal: CurrentKey,
-    district_id: int,
+    district_id: PathId,
     file: Annotated[UploadFile, File(description="district.yaml, .yml or .json")],
 ) -> DistrictDetail:
     """Store an uploaded YAML or JSON spec as the district's next version."""
@@ -211,7 +211,7 @@ def upload_version(
     summary="Delete a district (planner, admin)",
     responses={409: {"description": "Scenarios still refer to the district"}},
 )
-def delete_district(session: SessionDep, principal: CurrentKey, district_id: int) -> Response:
+def delete_district(session: SessionDep, principal: CurrentKey, district_id: PathId) -> Response:
     """Delete a district and all its versions; refused while scenarios use it."""
     crud.districts.delete_district(session, principal, district_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -226,7 +226,7 @@ def delete_district(session: SessionDep, principal: CurrentKey, district_id: int
 def import_pandapower(
     session: SessionDep,
     principal: CurrentKey,
-    district_id: int,
+    district_id: PathId,
     file: Annotated[UploadFile, File(description="A network saved with pandapower.to_json")],
 ) -> DistrictDetail:
     """Store the uploaded network with the latest spec as the next version."""
@@ -245,7 +245,7 @@ def import_pandapower(
     summary="Import a SimBench grid as the district's grid (planner, admin)",
 )
 def import_simbench(
-    session: SessionDep, principal: CurrentKey, district_id: int, body: SimbenchImport
+    session: SessionDep, principal: CurrentKey, district_id: PathId, body: SimbenchImport
 ) -> DistrictDetail:
     """Store a SimBench low-voltage grid (ODbL) with the latest spec as the next version."""
     crud.districts.get_district_for_write(session, principal, district_id)
@@ -266,9 +266,9 @@ def import_simbench(
 )
 def grid_geojson(
     session: SessionDep,
-    principal: CurrentKey,
-    district_id: int,
-    version: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
+    principal: ReaderKey,
+    district_id: PathId,
+    version: VersionQuery = None,
 ) -> JSONResponse:
     """Return buses, lines and the transformer as a GeoJSON FeatureCollection (WGS84)."""
     district = crud.districts.get_district(session, principal, district_id)

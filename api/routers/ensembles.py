@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from api import crud
 from api.crud.sweeps import SweepState
-from api.deps import CurrentKey, ExecutorDep, SessionDep, SettingsDep
+from api.deps import CurrentKey, ExecutorDep, PathId, ReaderKey, SessionDep, SettingsDep
 from api.ensemble_schemas import EnsembleCreate, EnsembleMemberPublic, EnsemblePublic
 from api.errors import ConflictError
 from api.executors import submit_jobs
@@ -117,7 +117,7 @@ def start_ensemble(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: int,
+    scenario_id: PathId,
     body: EnsembleCreate,
     response: Response,
 ) -> EnsemblePublic:
@@ -138,7 +138,7 @@ def start_ensemble(
     },
 )
 def get_ensemble(
-    session: SessionDep, principal: CurrentKey, ensemble_id: int, format: ExportFormat = "json"
+    session: SessionDep, principal: ReaderKey, ensemble_id: PathId, format: ExportFormat = "json"
 ) -> Response:
     """Return the ensemble; ``summary`` as api/README.md "Ensembles"; ``format=csv`` the figures.
 
@@ -168,7 +168,9 @@ def get_ensemble(
     summary="Cancel an ensemble and its members",
     responses={409: {"description": "The ensemble has already ended"}},
 )
-def cancel_ensemble(session: SessionDep, principal: CurrentKey, ensemble_id: int) -> EnsemblePublic:
+def cancel_ensemble(
+    session: SessionDep, principal: CurrentKey, ensemble_id: PathId
+) -> EnsemblePublic:
     """Cancel the queued members at once; running members stop when their run ends."""
     ensemble = crud.ensembles.cancel_ensemble(session, principal, ensemble_id)
     return ensemble_public(session, ensemble)[0]

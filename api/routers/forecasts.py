@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api import crud
-from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.deps import CurrentKey, PathId, SessionDep, SettingsDep, VersionQuery
 from api.exports import ExportInfo, aggregate_frame, frame_response
 from api.runstore import spec_of
-from api.schemas import Aggregate, ExportFormat
+from api.schemas import Aggregate, ExportFormat, SaneDate
 from api.settings import Settings
 from api.tables import District, DistrictVersion
 from api.uploads import json_from_upload
@@ -21,10 +21,9 @@ from energy.timeindex import step_hours
 
 router = APIRouter(prefix="/districts", tags=["forecasts"])
 
-Start = Annotated[dt.date, Query(description="First local day, e.g. 2025-06-01")]
+Start = Annotated[SaneDate, Query(description="First local day (1990..2100), e.g. 2025-06-01")]
 Days = Annotated[int, Query(ge=1, le=16, description="Number of local days (1..16)")]
 System = Annotated[str | None, Query(description="Only this PV system (id)")]
-Version = Annotated[int | None, Query(ge=1, description="District version; default latest")]
 
 
 def _forecast(
@@ -90,13 +89,13 @@ def forecast(
     session: SessionDep,
     principal: CurrentKey,
     settings: SettingsDep,
-    district_id: int,
+    district_id: PathId,
     start: Start,
     days: Days = 2,
     resolution: Annotated[str, Query(pattern="^(15min|30min|1h)$")] = "1h",
     source: Annotated[str, Query(pattern="^(clearsky|typical)$")] = "clearsky",
     system: System = None,
-    version: Version = None,
+    version: VersionQuery = None,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
 ) -> Response:
@@ -131,13 +130,13 @@ def forecast_from_file(
     session: SessionDep,
     principal: CurrentKey,
     settings: SettingsDep,
-    district_id: int,
+    district_id: PathId,
     file: Annotated[UploadFile, File(description="Open-Meteo hourly forecast JSON")],
     start: Start,
     days: Days = 2,
     resolution: Annotated[str, Query(pattern="^(15min|30min|1h)$")] = "1h",
     system: System = None,
-    version: Version = None,
+    version: VersionQuery = None,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
 ) -> Response:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import crud
-from api.deps import CurrentKey, SessionDep
+from api.deps import CurrentKey, PathId, ReaderKey, SessionDep, VersionQuery
 from api.runstore import spec_of
 from api.schemas import DistrictBase, Visibility
 from api.uploads import upload_text
@@ -92,9 +92,9 @@ def import_geojson(
 )
 def buildings_geojson(
     session: SessionDep,
-    principal: CurrentKey,
-    district_id: int,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    principal: ReaderKey,
+    district_id: PathId,
+    version: VersionQuery = None,
 ) -> JSONResponse:
     """Return the footprints (with roofs and demand), feeders and substation of a version."""
     from energy.geometry import district_geojson

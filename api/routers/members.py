@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import crud
-from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.deps import CurrentKey, PathId, ReaderKey, SessionDep, SettingsDep
 from api.runstore import stored_result
 from api.uploads import upload_text
 from energy.errors import InputDataError
@@ -43,7 +43,7 @@ class MemberShare(BaseModel):
 class MembersIn(BaseModel):
     """A scenario's members list (replaces the stored one)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     members: list[MemberShare] = Field(min_length=1, max_length=MAX_MEMBERS)
 
@@ -80,7 +80,7 @@ def _public(scenario_id: int, shares: dict[str, float]) -> MembersPublic:
     responses={422: {"description": "A member is repeated or the shares do not add up"}},
 )
 def put_members(
-    session: SessionDep, principal: CurrentKey, scenario_id: int, body: MembersIn
+    session: SessionDep, principal: CurrentKey, scenario_id: PathId, body: MembersIn
 ) -> MembersPublic:
     """Store the members list (all or nothing): fractions adding to 1 or EUR to the investment."""
     shares = _shares(body.members)
@@ -99,7 +99,7 @@ def put_members(
 def upload_members(
     session: SessionDep,
     principal: CurrentKey,
-    scenario_id: int,
+    scenario_id: PathId,
     file: Annotated[UploadFile, File(description="CSV with the header member,share")],
 ) -> MembersPublic:
     """Store the members list of a CSV file (``energy.analysis.cooperative.read_members_csv``)."""
@@ -115,7 +115,7 @@ def upload_members(
     response_model=MembersPublic,
     summary="The members of a cooperative and their shares in a scenario",
 )
-def get_members(session: SessionDep, principal: CurrentKey, scenario_id: int) -> MembersPublic:
+def get_members(session: SessionDep, principal: ReaderKey, scenario_id: PathId) -> MembersPublic:
     """Return the stored members list of a scenario (empty if none)."""
     _, shares = crud.members.get_members(session, principal, scenario_id)
     return _public(scenario_id, shares)
@@ -130,7 +130,7 @@ def get_members(session: SessionDep, principal: CurrentKey, scenario_id: int) ->
     },
 )
 def run_members(
-    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
+    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
 ) -> JSONResponse:
     """Split the run's whole-system economics (as ``/compare``) among the scenario's members.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, SessionDep
+from api.deps import CurrentKey, Limit, Offset, PathId, SessionDep
 from api.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -63,7 +63,7 @@ def list_organisations(
     summary="Get an organisation",
 )
 def get_organisation(
-    session: SessionDep, principal: CurrentKey, organisation_id: int
+    session: SessionDep, principal: CurrentKey, organisation_id: PathId
 ) -> OrganisationPublic:
     """Return an organisation the caller belongs to (admins: any)."""
     org = crud.organisations.get_organisation(session, principal, organisation_id)
@@ -92,7 +92,7 @@ def list_keys(
 
 
 @router.delete("/keys/{key_id}", response_model=ApiKeyPublic, summary="Revoke an API key")
-def revoke_key(session: SessionDep, principal: CurrentKey, key_id: int) -> ApiKeyPublic:
+def revoke_key(session: SessionDep, principal: CurrentKey, key_id: PathId) -> ApiKeyPublic:
     """Revoke a key at once; it stays listed with ``revoked_at``."""
     row = crud.keys.revoke_key(session, principal, key_id)
     return ApiKeyPublic.model_validate(row, from_attributes=True)

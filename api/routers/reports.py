@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api import crud
-from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.deps import CurrentKey, PathId, ReaderKey, SessionDep, SettingsDep
 from api.runstore import stored_result
 
 router = APIRouter(tags=["reports"])
@@ -42,7 +42,7 @@ def _inputs(session: SessionDep, principal: CurrentKey, settings: SettingsDep, r
     response_class=Response,
 )
 def report_pdf(
-    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
+    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
 ) -> Response:
     """Return the council report (``energy.report.council``) as an A4 PDF."""
     from energy.report.council import render_pdf
@@ -61,7 +61,7 @@ def report_pdf(
     response_class=Response,
 )
 def report_html(
-    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
+    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
 ) -> Response:
     """Return the council report (``energy.report.council``) as a self-contained HTML page."""
     from energy.report.council import render_html

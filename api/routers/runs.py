@@ -15,6 +15,9 @@ from api.deps import (
     ExportCacheDep,
     Limit,
     Offset,
+    PathId,
+    QueryId,
+    ReaderKey,
     SessionDep,
     SettingsDep,
 )
@@ -57,7 +60,7 @@ def start_run(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: int,
+    scenario_id: PathId,
     response: Response,
 ) -> RunPublic:
     """Queue an optimisation plus AC check of the scenario; answers at once with the run id.
@@ -76,8 +79,8 @@ def start_run(
 )
 def list_scenario_runs(
     session: SessionDep,
-    principal: CurrentKey,
-    scenario_id: int,
+    principal: ReaderKey,
+    scenario_id: PathId,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[RunPublic]:
@@ -92,10 +95,10 @@ def list_scenario_runs(
 @router.get("/runs", response_model=Page[RunPublic], summary="List runs")
 def list_runs(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     offset: Offset = 0,
     limit: Limit = 50,
-    scenario_id: int | None = None,
+    scenario_id: QueryId = None,
     run_status: Annotated[RunStatus | None, Query(alias="status")] = None,
 ) -> Page[RunPublic]:
     """List the runs the caller may read, newest first; filter by scenario or status."""
@@ -106,7 +109,7 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="Status, progress and timings")
-def get_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
+def get_run(session: SessionDep, principal: ReaderKey, run_id: PathId) -> RunPublic:
     """Return status (queued, running, succeeded, failed, cancelled), progress and timings.
 
     A failed run carries ``error`` and, when the optimisation was infeasible,
@@ -121,7 +124,7 @@ def get_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPubli
     summary="Cancel a queued or running run",
     responses={409: {"description": "The run has already ended"}},
 )
-def cancel_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPublic:
+def cancel_run(session: SessionDep, principal: CurrentKey, run_id: PathId) -> RunPublic:
     """Cancel a queued run at once; a running one stops at its next progress report."""
     return run_public(session, crud.runs.cancel_run(session, principal, run_id))
 
@@ -133,7 +136,7 @@ def cancel_run(session: SessionDep, principal: CurrentKey, run_id: int) -> RunPu
     responses={409: {"description": "The run has not succeeded (yet)"}},
 )
 def get_results(
-    session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int
+    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
 ) -> RunResults:
     """Return the KPIs of the optimum, B1, B0 and nothing built, and the savings against each.
 
@@ -182,8 +185,15 @@ def _series_response(
     if data is None:
         raise NotFoundError(f"run {run.id} has no {which} (no AC check was made)")
     frame = frame_from_parquet(data)
-    if columns:
+    if columns is not None:
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        if not wanted:
+            raise InputDataError(
+                f"columns: {columns!r} names no column; give comma-separated names "
+                "or leave the parameter out for all",
+                field="columns",
+                value=columns,
+            )
         unknown = [c for c in wanted if c not in frame.columns]
         if unknown:
             raise InputDataError(
@@ -213,10 +223,10 @@ def _series_response(
 )
 def get_schedule(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: int,
+    run_id: PathId,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
     columns: Annotated[str | None, Query(description="Comma-separated column names")] = None,
@@ -239,10 +249,10 @@ def get_schedule(
 )
 def get_node_power(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     settings: SettingsDep,
     cache: ExportCacheDep,
-    run_id: int,
+    run_id: PathId,
     format: ExportFormat = "json",
     aggregate: Aggregate = "none",
     columns: Annotated[str | None, Query(description="Comma-separated node ids")] = None,

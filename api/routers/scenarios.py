@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, SessionDep
+from api.deps import CurrentKey, Limit, Offset, PathId, QueryId, ReaderKey, SessionDep
 from api.schemas import Page, ScenarioCreate, ScenarioPublic, ScenarioUpdate, public_page
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -37,10 +35,10 @@ def create_scenario(
 @router.get("", response_model=Page[ScenarioPublic], summary="List scenarios")
 def list_scenarios(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     offset: Offset = 0,
     limit: Limit = 50,
-    district_id: Annotated[int | None, Query(description="Only this district's")] = None,
+    district_id: QueryId = None,
 ) -> Page[ScenarioPublic]:
     """List the scenarios the caller may read (own organisation's and published), newest first."""
     return public_page(
@@ -50,7 +48,7 @@ def list_scenarios(
 
 
 @router.get("/{scenario_id}", response_model=ScenarioPublic, summary="Get a scenario")
-def get_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -> ScenarioPublic:
+def get_scenario(session: SessionDep, principal: ReaderKey, scenario_id: PathId) -> ScenarioPublic:
     """Return one scenario."""
     return ScenarioPublic.model_validate(
         crud.scenarios.get_scenario(session, principal, scenario_id), from_attributes=True
@@ -63,7 +61,7 @@ def get_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -
     summary="Update a scenario (planner, cooperative, admin of its organisation)",
 )
 def update_scenario(
-    session: SessionDep, principal: CurrentKey, scenario_id: int, body: ScenarioUpdate
+    session: SessionDep, principal: CurrentKey, scenario_id: PathId, body: ScenarioUpdate
 ) -> ScenarioPublic:
     """Change a scenario; runs already made keep the inputs they were made with."""
     return ScenarioPublic.model_validate(
@@ -77,7 +75,7 @@ def update_scenario(
     summary="Delete a scenario with its runs",
     responses={409: {"description": "A run of the scenario is queued or running"}},
 )
-def delete_scenario(session: SessionDep, principal: CurrentKey, scenario_id: int) -> Response:
+def delete_scenario(session: SessionDep, principal: CurrentKey, scenario_id: PathId) -> Response:
     """Delete a scenario, its runs and their results; refused while a run is active."""
     crud.scenarios.delete_scenario(session, principal, scenario_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

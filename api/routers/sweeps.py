@@ -26,6 +26,9 @@ from api.deps import (
     ExportCacheDep,
     Limit,
     Offset,
+    PathId,
+    QueryId,
+    ReaderKey,
     SessionDep,
     SettingsDep,
 )
@@ -181,7 +184,7 @@ def start_sweep(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: int,
+    scenario_id: PathId,
     body: SweepCreate,
     response: Response,
 ) -> SweepPublic:
@@ -203,10 +206,10 @@ def start_sweep(
 @router.get("/sweeps", response_model=Page[SweepPublic], summary="List sweeps")
 def list_sweeps(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     offset: Offset = 0,
     limit: Limit = 50,
-    scenario_id: Annotated[int | None, Query(description="Only this scenario's")] = None,
+    scenario_id: QueryId = None,
 ) -> Page[SweepPublic]:
     """List the sweeps the caller may read with status and progress (no points), newest first."""
     rows = crud.sweeps.list_sweeps(session, principal, offset, limit, scenario_id)
@@ -230,9 +233,9 @@ def list_sweeps(
 )
 def get_sweep(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     cache: ExportCacheDep,
-    sweep_id: int,
+    sweep_id: PathId,
     format: ExportFormat = "json",
 ) -> Response:
     """Return the sweep; once every point has succeeded, ``summary`` holds the result.
@@ -279,9 +282,9 @@ def get_sweep(
 )
 def get_sweep_heatmap(
     session: SessionDep,
-    principal: CurrentKey,
+    principal: ReaderKey,
     cache: ExportCacheDep,
-    sweep_id: int,
+    sweep_id: PathId,
     metric: Annotated[
         Literal["self_sufficiency", "npv_eur"],
         Query(description="self_sufficiency (in %, sequential colours) or npv_eur (diverging)"),
@@ -329,7 +332,7 @@ def get_sweep_heatmap(
     summary="Cancel a sweep",
     responses={409: {"description": "The sweep has already ended"}},
 )
-def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: int) -> SweepPublic:
+def cancel_sweep(session: SessionDep, principal: CurrentKey, sweep_id: PathId) -> SweepPublic:
     """Cancel the queued points at once; running points stop when they end."""
     return sweep_detail(session, crud.sweeps.cancel_sweep(session, principal, sweep_id))
 
@@ -367,7 +370,7 @@ def start_sizing(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: int,
+    scenario_id: PathId,
     body: SizingCreate,
     response: Response,
 ) -> SizingPublic:
@@ -388,7 +391,7 @@ def start_sizing(
 
 
 @router.get("/sizing/{job_id}", response_model=SizingPublic, summary="Status and result")
-def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
+def get_sizing(session: SessionDep, principal: ReaderKey, job_id: PathId) -> SizingPublic:
     """Return status and progress of a sizing job, and its result once it has succeeded."""
     return sizing_public(session, crud.runs.get_job(session, principal, job_id, RunKind.sizing))
 
@@ -399,7 +402,7 @@ def get_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> Sizin
     summary="Cancel a sizing job",
     responses={409: {"description": "The job has already ended"}},
 )
-def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: int) -> SizingPublic:
+def cancel_sizing(session: SessionDep, principal: CurrentKey, job_id: PathId) -> SizingPublic:
     """Cancel a queued sizing at once; a running one stops at its next progress report."""
     return sizing_public(session, crud.runs.cancel_run(session, principal, job_id, RunKind.sizing))
 
@@ -427,7 +430,7 @@ def start_pareto(
     principal: CurrentKey,
     executor: ExecutorDep,
     settings: SettingsDep,
-    scenario_id: int,
+    scenario_id: PathId,
     body: ParetoCreate,
     response: Response,
 ) -> ParetoPublic:
@@ -445,6 +448,6 @@ def start_pareto(
 
 
 @router.get("/pareto/{job_id}", response_model=ParetoPublic, summary="Status and result")
-def get_pareto(session: SessionDep, principal: CurrentKey, job_id: int) -> ParetoPublic:
+def get_pareto(session: SessionDep, principal: ReaderKey, job_id: PathId) -> ParetoPublic:
     """Return status and progress of a Pareto job, and its result once it has succeeded."""
     return pareto_public(session, crud.runs.get_job(session, principal, job_id, RunKind.pareto))

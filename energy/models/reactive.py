@@ -92,7 +92,7 @@ class ReactivePower(BaseModel):
         ``fixed`` applies to units above this apparent power [kVA]; smaller run at 1.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     load_cos_phi: dict[str, float] = Field(default_factory=dict)
     all_loads_cos_phi: float | None = Field(None, gt=0, le=1)

@@ -62,7 +62,7 @@ class _RaisesInputDataError(ModelMetaclass):
 class OptionsModel(BaseModel, metaclass=_RaisesInputDataError):
     """Base of the option models: frozen, unknown fields are errors, InputDataError in Python."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class DispatchChoices(OptionsModel):

@@ -137,6 +137,11 @@ def make_settings() -> Settings:
         heartbeat_interval_s=0.2,
         heartbeat_timeout_s=1.0,
         max_attempts=2,
+        # tests send thousands of requests a minute with one key (tests/api/test_public.py
+        # tests the limits themselves)
+        rate_limit_per_key="1000000/minute",
+        rate_limit_anonymous="1000000/minute",
+        rate_limit_failed_keys="1000000/minute",
     )
 
 

@@ -81,14 +81,16 @@ def test_page_is_served_with_a_same_origin_policy(client: TestClient) -> None:
         assert landmark in r.text
 
 
-def test_config_names_the_public_copy_and_no_tiles_by_default(client: TestClient) -> None:
+def test_config_names_the_api_for_keyless_reads_and_no_tiles_by_default(
+    client: TestClient,
+) -> None:
     r = client.get("/dashboard/config.json")
     assert r.status_code == 200
-    # the API refuses a request without a key, so published data come from the copy
-    assert client.get("/runs").status_code == 401
+    # the API answers reads without a key (published data only), so the page reads it directly
+    assert client.get("/runs").status_code == 200
     assert r.json() == {
         "public": True,
-        "public_base": "../public/",
+        "public_base": "../",
         "tile_url": None,
         "tile_attribution": "",
     }
@@ -105,22 +107,21 @@ def test_published_runs_are_readable_without_a_key_private_ones_are_not(
     private_district = world.create_district()
     hidden_too = world.start_run(world.create_scenario(private_district))
     assert executor.drain() == [Outcome.succeeded] * 3
-    assert c.get(f"/runs/{shown}/results").status_code == 401  # the API itself wants a key
-    r = c.get(f"/public/runs/{shown}/results")
+    r = c.get(f"/runs/{shown}/results")
     assert r.status_code == 200, r.text
     assert r.json()["run_id"] == shown
-    assert c.get(f"/public/runs/{shown}/schedule", params={"format": "json"}).status_code == 200
+    assert c.get(f"/runs/{shown}/schedule", params={"format": "json"}).status_code == 200
     for run_id in (hidden, hidden_too):
-        assert c.get(f"/public/runs/{run_id}").status_code == 404
-        assert c.get(f"/public/runs/{run_id}/results").status_code == 404
-    listed = {r["id"] for r in c.get("/public/runs").json()["items"]}
+        assert c.get(f"/runs/{run_id}").status_code == 404
+        assert c.get(f"/runs/{run_id}/results").status_code == 404
+    listed = {r["id"] for r in c.get("/runs").json()["items"]}
     assert listed == {shown}
-    assert c.get(f"/public/districts/{private_district}").status_code == 404
+    assert c.get(f"/districts/{private_district}").status_code == 404
     # read-only: nothing is created, changed or started without a key
-    r = c.post("/public/scenarios", json={"name": "x", "district_id": district})
-    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
-    assert c.post(f"/public/runs/{shown}/cancel").status_code == 405
-    assert c.get("/public/docs").status_code == 404  # no docs of its own
+    r = c.post("/scenarios", json={"name": "x", "district_id": district})
+    assert r.status_code == 401
+    assert c.post(f"/runs/{shown}/cancel").status_code == 401
+    assert c.get(f"/runs/{shown}").json()["status"] == "succeeded"
 
 
 def test_a_tile_server_joins_img_src_only() -> None:

@@ -42,6 +42,11 @@ def test_crud(world: World) -> None:
         ]
         == 0
     )
+    # published, but on a private district: others see nothing of it (access follows the data)
+    assert c.get(f"/scenarios/{sid}", headers=world.h("viewer_b")).status_code == 404
+    c.patch(
+        f"/districts/{district_id}", json={"visibility": "published"}, headers=world.h("planner_a")
+    )
     assert c.get(f"/scenarios/{sid}", headers=world.h("viewer_b")).status_code == 200
     assert c.delete(f"/scenarios/{sid}", headers=world.h("cooperative_a")).status_code == 204
     assert c.get(f"/scenarios/{sid}", headers=world.h("cooperative_a")).status_code == 404

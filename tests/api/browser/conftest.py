@@ -212,7 +212,14 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDashboard]:
     """Serve the API with uvicorn in a thread; seed a published district, two runs, a sweep."""
     db = tmp_path_factory.mktemp("dashboard") / "dashboard.db"
-    settings = Settings(database_url=f"sqlite:///{db}", queue="inline", inline_workers=2)
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        queue="inline",
+        inline_workers=2,
+        # one browser loads many pages a minute from 127.0.0.1 (test_public.py tests the limits)
+        rate_limit_anonymous="1000000/minute",
+        rate_limit_per_key="1000000/minute",
+    )
     app = create_app(settings)
     port = free_port()
     # uvicorn's access log, as a server would write it, kept to check that it holds no key

@@ -483,9 +483,10 @@ def test_the_public_dashboard_opens_without_a_key(page: Watched, live: LiveDashb
     tile = p.inner_text("[data-tile='cost_eur'] .tile-value").replace("€", "").strip()
     want = savings["totals"]["B1"]["cost_eur"]["total"]
     assert german_number(tile) == pytest.approx(want, abs=rounding(tile))
-    # read from the keyless, read-only copy, with no key anywhere; the form stays to sign in
+    # read from the API without a key, no key anywhere; the form stays to sign in
     api_calls = [u for u in asked if "/runs" in u]
-    assert api_calls and all("/public/" in u for u in api_calls), api_calls
+    assert api_calls and all(u.startswith(f"{live.base_url}/runs") for u in api_calls), api_calls
+    assert not any("key" in u.lower() for u in asked), asked
     assert p.is_visible("#key")
     assert p.inner_text("#error") == ""
     assert page.problems == []
@@ -500,7 +501,7 @@ def test_a_private_run_is_not_found_without_a_key(page: Watched, live: LiveDashb
     assert not p.is_visible("#views")
     assert str(hidden) not in p.eval_on_selector_all("#run option", "os => os.map(o => o.value)")
     # the only problem is the expected 404 of that run (the page names it, nothing breaks)
-    unexpected = [x for x in page.problems if f"/public/runs/{hidden}" not in x]
+    unexpected = [x for x in page.problems if f"/runs/{hidden}" not in x]
     unexpected = [x for x in unexpected if "404" not in x or "console" not in x]
     assert unexpected == [], unexpected
-    assert any(f"HTTP 404: {live.base_url}/public/runs/{hidden}" in x for x in page.problems)
+    assert any(f"HTTP 404: {live.base_url}/runs/{hidden}" in x for x in page.problems)

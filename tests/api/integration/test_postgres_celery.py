@@ -100,6 +100,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
         "HEARTBEAT_TIMEOUT_S": str(settings.heartbeat_timeout_s),
         "REAPER_INTERVAL_S": str(settings.reaper_interval_s),
+        "REQUEUE_QUEUED_AFTER_S": str(settings.requeue_queued_after_s),
         "VISIBILITY_TIMEOUT_S": str(settings.visibility_timeout_s),
         "MAX_ATTEMPTS": str(settings.max_attempts),
         "CELERY_QUEUE_NAME": settings.celery_queue_name,

@@ -28,7 +28,6 @@ import logging
 import re
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -47,7 +46,7 @@ from api.settings import Settings
 from api.tables import Run, Scenario, utcnow
 from tests.api.conftest import TestClient, build_world
 from tests.api.integration.servers import PostgresCluster, RedisServer, wait_until
-from tests.api.integration.test_postgres_celery import Worker
+from tests.api.integration.test_postgres_celery import Worker, celery_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -75,17 +74,13 @@ def broker(request: pytest.FixtureRequest) -> Iterator[RedisServer]:
 
 
 def fault_settings(database_url: str, redis_url: str, requeue_s: float) -> Settings:
-    return Settings(
-        database_url=database_url,
-        queue="celery",
-        redis_url=redis_url,
-        heartbeat_interval_s=1.0,
-        heartbeat_timeout_s=6.0,
+    """Reapers every second; Redis's own re-delivery (visibility timeout) out of reach."""
+    return celery_settings(
+        database_url,
+        redis_url,
         reaper_interval_s=1.0,
         requeue_queued_after_s=requeue_s,
         visibility_timeout_s=600,
-        max_attempts=3,
-        celery_queue_name=f"energy-faults-{uuid.uuid4().hex[:8]}",
     )
 
 

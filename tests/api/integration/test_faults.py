@@ -242,7 +242,9 @@ def check_nothing_lost(stack: Stack, runs: dict[int, Run]) -> dict[str, Any]:
             ).all()
         )
     assert stored == load.scenarios  # every 2xx write is there
-    waited = {i: (runs[i].finished_at - t).total_seconds() for i, t in load.runs.items()}
+    finished = {i: runs[i].finished_at for i in load.runs}
+    assert all(finished.values()), finished
+    waited = {i: ((finished[i] or t) - t).total_seconds() for i, t in load.runs.items()}
     return {
         "writes attempted": load.attempted,
         "writes acknowledged (2xx)": len(load.scenarios) + len(load.runs),

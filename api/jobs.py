@@ -18,6 +18,13 @@ Never lost, never stuck:
   ``heartbeat_timeout_s`` (their worker died) and queues them again, or fails
   them with the reason once ``max_attempts`` is used up; it also re-sends runs
   that stayed queued for ``requeue_queued_after_s`` (a broker that lost them);
+  one reaper re-sends a run per interval (compare-and-set on ``queued_at``),
+  and a re-send the queue refused is tried again at the next sweep;
+* a database that is unreachable (:data:`DATABASE_UNAVAILABLE`) never fails a
+  job: progress writes skip a beat, the final write is retried with backoff
+  for ``heartbeat_timeout_s``, a job whose inputs could not be read is handed
+  back to the queue, and the error reaches the caller (the Celery task retries
+  with backoff; see :mod:`api.worker`);
 * every write of a job is conditional on ``attempts`` (its lease), so a worker
   presumed dead cannot overwrite the run after another worker took it over;
 * cancelling is cooperative: a queued run is cancelled at once, a running one
@@ -26,6 +33,7 @@ Never lost, never stuck:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -33,10 +41,13 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, col, select
 
 from api.jobkinds import JOB_KINDS, Job, Output, Runner, default_runner
@@ -49,8 +60,24 @@ from energy.progress import ProgressCallback
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 #: Progress is written at most this often [s] (plus the first and the last report).
 PROGRESS_WRITE_INTERVAL_S = 0.5
+
+#: Errors that mean "the database cannot be reached now" (server stopped, connection
+#: dropped, pool exhausted, SQLite locked), not "this job is wrong": a job that meets
+#: one is retried or handed back, never failed.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeoutError,
+)
+
+#: First and longest pause between two tries of a write while the database is away [s].
+DB_RETRY_FIRST_S = 0.5
+DB_RETRY_MAX_S = 5.0
 
 
 class Outcome(StrEnum):
@@ -159,6 +186,59 @@ def _finish(
     return True
 
 
+def _retrying(write: Callable[[], T], what: str, budget_s: float) -> T:
+    """Call ``write`` until it gets through to the database, for at most ``budget_s`` [s].
+
+    Pauses double from :data:`DB_RETRY_FIRST_S` to :data:`DB_RETRY_MAX_S`. The
+    writes retried here are conditional on the lease, so trying again is safe.
+    The last :data:`DATABASE_UNAVAILABLE` error is raised when the budget is spent.
+    """
+    pause_s = DB_RETRY_FIRST_S
+    give_up = time.monotonic() + budget_s
+    while True:
+        try:
+            return write()
+        except DATABASE_UNAVAILABLE as exc:
+            if time.monotonic() + pause_s > give_up:
+                raise
+            logger.warning("%s: database unreachable (%s); again in %.1f s", what, exc, pause_s)
+            time.sleep(pause_s)
+            pause_s = min(2 * pause_s, DB_RETRY_MAX_S)
+
+
+def _release(engine: Engine, run_id: int, lease: int, exc: Exception) -> None:
+    """Hand a run back to the queue after the database failed under its attempt ``lease``.
+
+    The attempt counts: the run is queued again while attempts remain, and
+    failed with the reason after its last one.
+    """
+    reason = f"database unreachable during attempt {lease} ({type(exc).__name__})"
+    ours = and_(
+        col(Run.id) == run_id, col(Run.status) == RunStatus.running, col(Run.attempts) == lease
+    )
+    with Session(engine) as session:
+        session.exec(
+            update(Run)
+            .where(ours, col(Run.attempts) < col(Run.max_attempts))
+            .values(
+                status=RunStatus.queued,
+                queued_at=utcnow(),
+                worker=None,
+                progress_message=f"re-queued: {reason}",
+            )
+        )
+        session.exec(  # still running (the first did nothing): that was the last attempt
+            update(Run)
+            .where(ours)
+            .values(
+                status=RunStatus.failed,
+                finished_at=utcnow(),
+                error=f"{reason}; that was the last allowed attempt",
+            )
+        )
+        session.commit()
+
+
 class _Lease:
     """Heartbeat, progress and cancellation of one execution of a run."""
 
@@ -217,9 +297,13 @@ class _Lease:
         now = time.monotonic()
         if now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or fraction >= 1.0:
             self._last_write = now
-            self._touch(
-                progress_frac=min(max(float(fraction), 0.0), 1.0), progress_message=message[:500]
-            )
+            try:
+                self._touch(
+                    progress_frac=min(max(float(fraction), 0.0), 1.0),
+                    progress_message=message[:500],
+                )
+            except DATABASE_UNAVAILABLE as exc:  # progress is best effort; the work goes on
+                logger.warning("run %s: progress not written: %s", self.run_id, exc)
         if self.lost.is_set():
             raise LeaseLostError(f"run {self.run_id} was taken over by another worker")
         if self.cancelled.is_set():
@@ -265,6 +349,15 @@ def execute_run(
     Outcome
         ``skipped`` when the run was not claimable (done, cancelled, or
         executing elsewhere), ``lost`` when another worker took it over.
+
+    Raises
+    ------
+    OperationalError
+        Or another of :data:`DATABASE_UNAVAILABLE`: the run could not be
+        claimed, its inputs could not be read (the run was handed back to the
+        queue, if the database let that be written), or its final state could
+        not be written within ``heartbeat_timeout_s``. Nothing about the run
+        is decided; the caller tries again later (or the reaper does).
     """
     me = me or worker_name()
     lease = _claim(engine, run_id, settings, me)
@@ -274,7 +367,11 @@ def execute_run(
     logger.info("run %s: attempt %s on %s", run_id, lease, me)
 
     def finish(status: RunStatus, message: str, **kwargs: Any) -> Outcome:
-        if _finish(engine, run_id, lease, status, message, **kwargs):
+        def write() -> bool:
+            return _finish(engine, run_id, lease, status, message, **kwargs)
+
+        # the heartbeat goes on meanwhile: the lease stays ours while the database is away
+        if _retrying(write, f"run {run_id}: final write", settings.heartbeat_timeout_s):
             logger.info("run %s: %s (%s)", run_id, status.value, message)
             return Outcome(status.value)
         logger.warning("run %s: lease %s lost before the end; result dropped", run_id, lease)
@@ -287,6 +384,14 @@ def execute_run(
             return finish(RunStatus.cancelled, "cancelled on request")
         except LeaseLostError:
             return Outcome.lost
+        except DATABASE_UNAVAILABLE as exc:  # not the job's fault: hand it back, then raise
+            logger.warning("run %s: database unreachable during attempt %s: %s", run_id, lease, exc)
+            _retrying(
+                partial(_release, engine, run_id, lease, exc),
+                f"run {run_id}: hand back",
+                settings.heartbeat_timeout_s,
+            )
+            raise
         except InfeasibleError as exc:
             return finish(
                 RunStatus.failed,
@@ -373,20 +478,57 @@ def reap_lost_runs(
             select(Run).where(col(Run.status) == RunStatus.queued, col(Run.queued_at) < old_queue)
         ).all()
         for run in waiting:
+            # compare-and-set on queued_at: of the reapers in the API and in every
+            # worker, one re-sends the run per interval
             changed = session.exec(
                 update(Run)
-                .where(col(Run.id) == run.id, col(Run.status) == RunStatus.queued)
+                .where(
+                    col(Run.id) == run.id,
+                    col(Run.status) == RunStatus.queued,
+                    col(Run.queued_at) == run.queued_at,
+                )
                 .values(queued_at=now)
             )
             if changed.rowcount == 1:
                 assert run.id is not None
                 done["resent"].append(run.id)
         session.commit()
-    for run_id in done["requeued"] + done["resent"]:
-        submit(run_id)
+    unsent = [run_id for run_id in done["requeued"] + done["resent"] if not _send(submit, run_id)]
+    if unsent:
+        _resend_next_sweep(engine, unsent, now, old_queue)
     if any(done.values()):
         logger.warning("reaper: %s", {k: v for k, v in done.items() if v})
     return done
+
+
+def _send(submit: Callable[[int], Any], run_id: int) -> bool:
+    """Hand ``run_id`` to the queue; False (logged) when the queue refused it."""
+    try:
+        submit(run_id)
+    except Exception as exc:  # broker down: the next sweep tries again
+        logger.warning("reaper: run %s not sent, the queue refused it: %s", run_id, exc)
+        return False
+    return True
+
+
+def _resend_next_sweep(
+    engine: Engine, run_ids: list[int], stamp: dt.datetime, due: dt.datetime
+) -> None:
+    """Date back ``queued_at`` of runs the queue refused, so the next sweep sends them.
+
+    Only runs still queued with the ``stamp`` this sweep gave them are changed.
+    """
+    with Session(engine) as session:
+        session.exec(
+            update(Run)
+            .where(
+                col(Run.id).in_(run_ids),
+                col(Run.status) == RunStatus.queued,
+                col(Run.queued_at) == stamp,
+            )
+            .values(queued_at=due - dt.timedelta(seconds=1))
+        )
+        session.commit()
 
 
 class Reaper:

@@ -62,7 +62,11 @@ class Settings(BaseSettings):
         3, ge=1, le=20, description="Attempts of a run before it is failed for good"
     )
     requeue_queued_after_s: float = Field(
-        3600.0, gt=0, description="Re-send a run still queued after this long [s]"
+        90.0,
+        gt=0,
+        description="Re-send a run still queued after this long [s]; with reaper_interval_s "
+        "a lost message is re-sent within their sum (120 s by default); a duplicate of a run "
+        "still waiting in a busy queue is skipped by the claim",
     )
     visibility_timeout_s: int = Field(
         7200,

@@ -7,6 +7,8 @@ and its delivery settings come from :mod:`api.celery_app`; the work is
 
 Each worker also runs a :class:`~api.jobs.Reaper`, so a run whose worker died
 is queued again (or failed with the reason) even if Redis lost the message.
+A task that cannot reach the database retries with backoff instead of being
+acknowledged as done (:func:`execute_run_task`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from celery import Task, signals
 
 from api.celery_app import TASK_NAME, make_celery
 from api.db import get_engine
-from api.jobs import Outcome, Reaper, execute_run
+from api.jobs import DATABASE_UNAVAILABLE, Outcome, Reaper, execute_run
 from api.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -27,12 +29,31 @@ logger = logging.getLogger(__name__)
 celery_app = make_celery(get_settings())
 
 
-@celery_app.task(name=TASK_NAME, bind=True)
+#: Pauses of the task's retries while the database is unreachable: full jitter on
+#: 1, 2, 4, ... s, at most :data:`DB_RETRY_BACKOFF_MAX_S` [s]; after
+#: :data:`DB_RETRY_MAX` retries (about 30 min) the reaper's re-send is the backstop.
+DB_RETRY_BACKOFF_MAX_S = 30
+DB_RETRY_MAX = 60
+
+
+@celery_app.task(
+    name=TASK_NAME,
+    bind=True,
+    autoretry_for=DATABASE_UNAVAILABLE,
+    retry_backoff=1,
+    retry_backoff_max=DB_RETRY_BACKOFF_MAX_S,
+    retry_jitter=True,
+    max_retries=DB_RETRY_MAX,
+)
 def execute_run_task(self: Task, run_id: int) -> str:
     """Execute job ``run_id`` (a run, a sweep point or a sizing); returns the outcome's name.
 
     The outcome is in the database. Every point of a sweep is a task of its
-    own, so the workers share a sweep's points.
+    own, so the workers share a sweep's points. A database that cannot be
+    reached (:data:`api.jobs.DATABASE_UNAVAILABLE`) is not an outcome: the
+    task is sent again with exponential backoff (Celery's ``autoretry_for``)
+    before its message is acknowledged, so a message taken while PostgreSQL
+    is down still executes its run once the database is back.
     """
     me = f"{self.request.hostname or 'celery'}:{os.getpid()}"
     outcome: Outcome = execute_run(run_id, get_engine(), get_settings(), me=me)

@@ -40,6 +40,20 @@ def test_services_and_health_checks(compose: dict[str, Any]) -> None:
     assert services["worker"]["command"][-3:] == ["worker", "--concurrency", "1"]
 
 
+def test_redis_keeps_the_queue_across_restarts(compose: dict[str, Any]) -> None:
+    """Append-only file on, in a named volume: queued runs survive a Redis restart."""
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[0] == "redis-server"
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "--appendfsync" not in command or command[command.index("--appendfsync") + 1] in (
+        "everysec",
+        "always",
+    )
+    volume, _, target = redis["volumes"][0].partition(":")
+    assert target == "/data" and volume in compose["volumes"]  # redis:7 writes its files there
+
+
 def test_environment_is_valid_settings(compose: dict[str, Any]) -> None:
     services = compose["services"]
     env = services["api"]["environment"]

@@ -77,19 +77,25 @@ def redis_db() -> Iterator[str]:
     yield from flushed_redis(REDIS_URL)
 
 
+def celery_settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
+    """Settings of the integration tests: heartbeats in seconds, a queue name of their own."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "queue": "celery",
+        "redis_url": redis_url,
+        "heartbeat_interval_s": 1.0,
+        "heartbeat_timeout_s": 6.0,
+        "reaper_interval_s": 2.0,
+        "visibility_timeout_s": 30,
+        "max_attempts": 3,
+        "celery_queue_name": f"energy-test-{uuid.uuid4().hex[:8]}",
+    }
+    return Settings(**(values | overrides))
+
+
 @pytest.fixture(scope="module")
 def settings(pg_url: str, redis_db: str) -> Settings:
-    return Settings(
-        database_url=pg_url,
-        queue="celery",
-        redis_url=redis_db,
-        heartbeat_interval_s=1.0,
-        heartbeat_timeout_s=6.0,
-        reaper_interval_s=2.0,
-        visibility_timeout_s=30,
-        max_attempts=3,
-        celery_queue_name=f"energy-test-{uuid.uuid4().hex[:8]}",
-    )
+    return celery_settings(pg_url, redis_db)
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -100,6 +106,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
         "HEARTBEAT_TIMEOUT_S": str(settings.heartbeat_timeout_s),
         "REAPER_INTERVAL_S": str(settings.reaper_interval_s),
+        "REQUEUE_QUEUED_AFTER_S": str(settings.requeue_queued_after_s),
         "VISIBILITY_TIMEOUT_S": str(settings.visibility_timeout_s),
         "MAX_ATTEMPTS": str(settings.max_attempts),
         "CELERY_QUEUE_NAME": settings.celery_queue_name,

@@ -3,6 +3,9 @@
 Library errors map as the house style says: :class:`~energy.errors.InputDataError`
 -> 422 naming the field, :class:`~energy.errors.InfeasibleError` -> 409 with the
 diagnosis (in runs: a failed run), :class:`~energy.errors.SolverError` -> 503.
+A database that cannot be reached (SQLAlchemy ``OperationalError``: refused,
+dropped or locked connection) -> 503 with ``Retry-After``; the request's
+transaction was not committed.
 Anything unexpected is logged with its traceback and answered with a 500 that
 carries only a request id to find the log line.
 """
@@ -20,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from energy.errors import InfeasibleError, InputDataError, SolverError
@@ -155,6 +159,10 @@ def input_errors(exc: InputDataError) -> list[dict[str, Any]]:
     return [{"field": field or "", "value": value, "message": message, "type": "input_data"}]
 
 
+#: Seconds a client should wait after a 503 for an unreachable database.
+DATABASE_RETRY_AFTER_S = 5
+
+
 def _request_id(request: Request) -> str:
     return getattr(request.state, "request_id", None) or uuid.uuid4().hex
 
@@ -189,6 +197,26 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SolverError)
     async def _solver(request: Request, exc: SolverError) -> JSONResponse:
         return JSONResponse({"detail": f"solver unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(OperationalError)
+    async def _database_away(request: Request, exc: OperationalError) -> JSONResponse:
+        request_id = _request_id(request)
+        logger.warning(
+            "database unavailable in %s %s (request %s): %s",
+            request.method,
+            request.url.path,
+            request_id,
+            exc.orig,
+        )
+        return JSONResponse(
+            {
+                "detail": "database unavailable; the request was not carried out, retry in "
+                f"{DATABASE_RETRY_AFTER_S} s",
+                "request_id": request_id,
+            },
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S), REQUEST_ID_HEADER: request_id},
+        )
 
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, exc: RecursionError) -> JSONResponse:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tests.api.conftest import TestClient
 
@@ -29,6 +30,21 @@ def test_unexpected_error_is_a_json_500_with_request_id(
     # the traceback is in the server log, findable by the request id
     record = next(rec for rec in caplog.records if "req-42" in rec.getMessage())
     assert record.exc_info is not None
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(app: Any) -> None:
+    @app.get("/db-away")
+    def db_away() -> None:
+        refused = ConnectionRefusedError("connection to 127.0.0.1:5432 refused")
+        raise OperationalError("SELECT 1", {}, refused)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/db-away", headers={"X-Request-ID": "req-db"})
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"
+    assert r.json()["detail"].startswith("database unavailable")
+    assert r.json()["request_id"] == "req-db"
+    assert "127.0.0.1" not in r.text  # the connection details stay in the server log
 
 
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:

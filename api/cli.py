@@ -198,7 +198,7 @@ def seed_reference(
     first, words = reference_horizon(days, start)
     options = ScenarioOptions(start=first, days=days)
     cooperative = ScenarioChanges(
-        pv_added_total_kwp=300.0,
+        pv_kwp_added=300.0,
         batteries=[BatteryAddition(capacity_kwh=400.0, power_kw=200.0)],
     )
     with Session(engine) as session:

@@ -361,7 +361,7 @@ class ScenarioCreate(ScenarioBase):
                     "name": "+300 kWp PV, +400 kWh battery",
                     "district_id": 1,
                     "changes": {
-                        "pv_added_total_kwp": 300,
+                        "pv_kwp_added": 300,
                         "batteries": [{"at": "substation", "capacity_kwh": 400, "power_kw": 200}],
                         "lighting": [{"group": "L-LINDEN", "lowest_class": "P5"}],
                     },

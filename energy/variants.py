@@ -5,7 +5,7 @@ and dim the side streets one class lower?" is a :class:`ScenarioChanges`
 applied to a district spec by :func:`apply_changes`. The result is a new,
 fully validated :class:`~energy.district.District`; the original is unchanged.
 
-Added PV given as a district total (``pv_added_total_kwp``) goes only onto
+Added PV given as a district total (``pv_kwp_added``) goes only onto
 roofs that allow it (``Building.pv_allowed``; the Gera file marks roof
 terraces, roof gardens, green roofs and units without a roof of their own as
 not allowed) and never beyond a roof's remaining potential, where its usable
@@ -29,7 +29,7 @@ import logging
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from energy.district import (
     LIGHTING_CLASS_LEVELS,
@@ -93,10 +93,12 @@ class LightingChange(_Change):
 class ScenarioChanges(_Change):
     """Changes a scenario makes to its district; the empty default changes nothing."""
 
-    pv_added_total_kwp: float = Field(
+    pv_kwp_added: float = Field(
         0.0,
         ge=0,
         le=1e5,
+        # the name before December 2026: scenarios stored under it still load
+        validation_alias=AliasChoices("pv_kwp_added", "pv_added_total_kwp"),
         description="PV added over the whole district [kWp], on roofs that allow PV, within "
         "their usable area (by remaining roof potential, else by annual demand)",
     )
@@ -124,7 +126,7 @@ def _unique_id(wanted: str, taken: set[str]) -> str:
 #: Peak power per m2 of usable roof for added PV [kWp/m2]: 430 Wp modules on a flat roof,
 #: east-west at 15 deg (data/gera/README.md, "Roof PV").
 ROOF_KWP_PER_M2 = 0.19
-#: Id prefix of the systems :func:`apply_changes` adds from ``pv_added_total_kwp``.
+#: Id prefix of the systems :func:`apply_changes` adds from ``pv_kwp_added``.
 ADDED_PV_PREFIX = "PV-ADD-"
 _TOL_KWP = 1e-9
 
@@ -159,13 +161,13 @@ def split_total_kwp(district: District, total_kwp: float) -> dict[str, float]:
     """
     potential = roof_potential_kwp(district)
     if not potential:
-        raise InputDataError("pv_added_total_kwp: no building allows PV (pv_allowed is false)")
+        raise InputDataError("pv_kwp_added: no building allows PV (pv_allowed is false)")
     if all(v is not None for v in potential.values()):
         room = {b: float(v) for b, v in potential.items() if v}
         free = math.fsum(room.values())
         if total_kwp > free + _TOL_KWP:
             raise InputDataError(
-                f"pv_added_total_kwp: {total_kwp:,.1f} kWp do not fit on the roofs that allow "
+                f"pv_kwp_added: {total_kwp:,.1f} kWp do not fit on the roofs that allow "
                 f"PV; their remaining potential is {free:,.1f} kWp (usable roof_area_m2 x "
                 f"{ROOF_KWP_PER_M2} kWp/m2 minus the kWp installed)"
             )
@@ -200,9 +202,7 @@ def _fill_by_weight(
             left -= room[b]
         open_ = [b for b in open_ if b not in full]
     if left > _TOL_KWP:
-        raise InputDataError(
-            f"pv_added_total_kwp: {left:,.1f} kWp do not fit on the roofs that allow PV"
-        )
+        raise InputDataError(f"pv_kwp_added: {left:,.1f} kWp do not fit on the roofs that allow PV")
     return {b: v for b, v in out.items() if v > _TOL_KWP}
 
 
@@ -256,10 +256,10 @@ def apply_changes(district: District, changes: ScenarioChanges) -> District:
     data: dict[str, Any] = district.to_dict()
     pv_ids = {p.id for p in district.pv}
     pv_additions = list(changes.pv)
-    if changes.pv_added_total_kwp > 0:
+    if changes.pv_kwp_added > 0:
         pv_additions += [
             PVAddition(building=b, kwp=kwp, **_roof_layout(district, b))
-            for b, kwp in split_total_kwp(district, changes.pv_added_total_kwp).items()
+            for b, kwp in split_total_kwp(district, changes.pv_kwp_added).items()
         ]
     for add in pv_additions:
         system = add.model_dump(exclude={"id"})

@@ -2,7 +2,7 @@
 
 * ``energy compare A.yaml B.yaml ...`` runs each district over the same horizon
   and prints KPIs, savings against B0/B1 and economics side by side.
-* ``energy sweep FILE --pv-kwp 0,100,200 --battery-kwh 0,200,400`` runs a grid of
+* ``energy sweep FILE --pv-kwp-added 0,100,200 --battery-kwh-added 0,200,400`` runs a grid of
   PV and battery additions on a local process pool and prints the table, the
   best points and the heat-map grids of self-sufficiency and NPV.
 * ``energy savings DIR_OR_FILE --period month`` prints savings per local period,
@@ -187,11 +187,20 @@ def compare_command(
 def sweep_command(
     file: Annotated[Path, typer.Argument(help="Base district YAML or JSON file")],
     pv_kwp: Annotated[
-        str, typer.Option("--pv-kwp", help="PV kWp added, comma-separated, e.g. 0,100,200")
+        str,
+        typer.Option(
+            "--pv-kwp-added",
+            "--pv-kwp",
+            help="PV added (pv_kwp_added) [kWp], comma-separated, e.g. 0,100,200",
+        ),
     ] = "0",
     battery_kwh: Annotated[
         str,
-        typer.Option("--battery-kwh", help="Battery kWh added at the substation, e.g. 0,200,400"),
+        typer.Option(
+            "--battery-kwh-added",
+            "--battery-kwh",
+            help="Battery added at the substation (battery_kwh_added) [kWh], e.g. 0,200,400",
+        ),
     ] = "0",
     c_rate: Annotated[
         float, typer.Option("--c-rate", help="Power per kWh of an added battery [kW/kWh]")
@@ -209,8 +218,8 @@ def sweep_command(
         spec = SweepSpec(
             district=load_district(file),
             grid={
-                "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp"),
-                "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh"),
+                "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp-added"),
+                "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh-added"),
             },
             options=ScenarioOptions(
                 start=start, days=days, resolution=resolution, objective=objective, ac_check=False

@@ -175,7 +175,7 @@ def changes_for(spec: SweepSpec, point: Mapping[str, float]) -> ScenarioChanges:
     pv = float(point.get("pv_kwp_added", 0.0))
     kwh = float(point.get("battery_kwh_added", 0.0))
     if kwh <= 0:
-        return ScenarioChanges(pv_added_total_kwp=pv)
+        return ScenarioChanges(pv_kwp_added=pv)
     candidate = BatteryCandidate(
         kwh_max=kwh,
         at=spec.battery_at,
@@ -191,7 +191,7 @@ def changes_for(spec: SweepSpec, point: Mapping[str, float]) -> ScenarioChanges:
         eta_discharge=bat.eta_discharge,
         id=bat.id,
     )
-    return ScenarioChanges(pv_added_total_kwp=pv, batteries=[addition])
+    return ScenarioChanges(pv_kwp_added=pv, batteries=[addition])
 
 
 def points(spec: SweepSpec) -> list[tuple[dict[str, float], ScenarioChanges]]:

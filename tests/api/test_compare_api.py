@@ -21,7 +21,7 @@ from tests.api.test_access import OUTSIDERS
 from tests.api.test_savings_api import RealWorld, real_world
 
 ADDED = {
-    "pv_added_total_kwp": 20,
+    "pv_kwp_added": 20,
     "batteries": [{"capacity_kwh": 40, "power_kw": 20}],
 }
 

@@ -139,10 +139,10 @@ def test_infinity_and_nan_are_refused_naming_the_field(world: World) -> None:
     assert r.json()["errors"][0]["field"] == "body.spec.batteries[0].capacity_kwh"
     assert "finite" in r.json()["detail"]
     d = world.create_district()
-    body = f'{{"name": "nan", "district_id": {d}, "changes": {{"pv_added_total_kwp": NaN}}}}'
+    body = f'{{"name": "nan", "district_id": {d}, "changes": {{"pv_kwp_added": NaN}}}}'
     r = post_raw(world, "/scenarios", body, "application/json")
     assert r.status_code == 422, r.text
-    assert r.json()["errors"][0]["field"] == "body.changes.pv_added_total_kwp"
+    assert r.json()["errors"][0]["field"] == "body.changes.pv_kwp_added"
 
 
 def test_yaml_inf_is_refused(world: World) -> None:

@@ -22,7 +22,7 @@ def run_id(world: World) -> int:
 def test_start_answers_202_with_location(world: World, executor: RecordingExecutor) -> None:
     c = world.client
     district_id = world.create_district()
-    sid = world.create_scenario(district_id, changes={"pv_added_total_kwp": 40})
+    sid = world.create_scenario(district_id, changes={"pv_kwp_added": 40})
     r = c.post(f"/scenarios/{sid}/runs", headers=world.h("planner_a"))
     assert r.status_code == 202
     run = r.json()

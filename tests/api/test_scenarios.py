@@ -12,7 +12,7 @@ def test_crud(world: World) -> None:
         "name": "Genossenschaft 300 kWp",
         "district_id": district_id,
         "changes": {
-            "pv_added_total_kwp": 300,
+            "pv_kwp_added": 300,
             "batteries": [{"capacity_kwh": 400, "power_kw": 200}],
             "lighting": [{"group": "L1", "lowest_class": "P6"}],
         },
@@ -22,7 +22,7 @@ def test_crud(world: World) -> None:
     assert r.status_code == 201, r.text
     scenario = r.json()
     assert scenario["organisation_id"] == world.org_ids["a"]
-    assert scenario["changes"]["pv_added_total_kwp"] == 300
+    assert scenario["changes"]["pv_kwp_added"] == 300
     assert scenario["options"]["resolution"] == "15min"
     assert scenario["district_version"] is None
     sid = scenario["id"]
@@ -33,7 +33,7 @@ def test_crud(world: World) -> None:
     )
     assert r.status_code == 200
     assert (r.json()["name"], r.json()["district_version"]) == ("neu", 1)
-    assert r.json()["changes"]["pv_added_total_kwp"] == 300  # untouched fields stay
+    assert r.json()["changes"]["pv_kwp_added"] == 300  # untouched fields stay
     listed = c.get(f"/scenarios?district_id={district_id}", headers=world.h("planner_a")).json()
     assert [s["id"] for s in listed["items"]] == [sid]
     assert (

@@ -79,7 +79,7 @@ def test_status_of_a_summary_in_english_and_german() -> None:
 @pytest.fixture(scope="module")
 def sunny_cooperative(tmp_path_factory: pytest.TempPathFactory) -> Path:
     changes = ScenarioChanges(
-        pv_added_total_kwp=800.0,
+        pv_kwp_added=800.0,
         batteries=[BatteryAddition(capacity_kwh=400.0, power_kw=200.0)],
     )
     district = apply_changes(load_district(GERA_DISTRICT_FILE), changes)

@@ -73,12 +73,22 @@ def test_empty_changes_return_the_district(district: Any) -> None:
 def test_total_kwp_split_by_annual_demand(district: Any) -> None:
     # 100 kWp over 30,000 : 10,000 : 0 kWh/a -> 75 : 25 : 0 kWp.
     assert split_total_kwp(district, 100.0) == pytest.approx({"B1": 75.0, "B2": 25.0})
-    changed = apply_changes(district, ScenarioChanges(pv_added_total_kwp=100.0))
+    changed = apply_changes(district, ScenarioChanges(pv_kwp_added=100.0))
     assert changed.total_kwp == pytest.approx(20.0 + 100.0)
     ids = [p.id for p in changed.pv]
     # the existing id PV-ADD-B1 is not reused: the new system on B1 gets a suffix
     assert ids == ["PV-ADD-B1", "PV-ADD-B1-2", "PV-ADD-B2"]
     assert district.total_kwp == 20.0  # the original is unchanged
+
+
+def test_one_name_for_added_pv_and_stored_scenarios_still_load() -> None:
+    """``pv_kwp_added`` in the library, API and sweeps; the old name is read, never written."""
+    old = ScenarioChanges.model_validate({"pv_added_total_kwp": 50.0})
+    assert old.pv_kwp_added == 50.0
+    assert old.model_dump(exclude_defaults=True) == {"pv_kwp_added": 50.0}
+    assert ScenarioChanges.model_validate(old.model_dump()) == old
+    with pytest.raises(ValueError, match="pv_kwp_added"):
+        ScenarioChanges.model_validate({"pv_kwp_added": -1.0})
 
 
 def test_battery_pv_lighting_and_tariff(district: Any) -> None:
@@ -160,7 +170,7 @@ def test_200_kwp_on_gera_land_only_on_allowed_roofs_within_their_area(gera: Any)
     from energy.variants import ROOF_KWP_PER_M2, added_pv_kwp
 
     assert {b.id for b in gera.buildings if not b.pv_allowed} == NO_PV
-    changed = apply_changes(gera, ScenarioChanges(pv_added_total_kwp=200.0))
+    changed = apply_changes(gera, ScenarioChanges(pv_kwp_added=200.0))
     placed = added_pv_kwp(changed)  # the per-building list a run records
     assert sum(placed.values()) == pytest.approx(200.0)
     assert not set(placed) & NO_PV and len(placed) == 47 - 11
@@ -180,7 +190,7 @@ def test_200_kwp_on_gera_land_only_on_allowed_roofs_within_their_area(gera: Any)
         }
     )
     installed = {b: sum(p.kwp for p in gera.pv if p.building == b) for b in areas}
-    placed = added_pv_kwp(apply_changes(surveyed, ScenarioChanges(pv_added_total_kwp=200.0)))
+    placed = added_pv_kwp(apply_changes(surveyed, ScenarioChanges(pv_kwp_added=200.0)))
     assert sum(placed.values()) == pytest.approx(200.0)
     assert not set(placed) & NO_PV
     for b, kwp in placed.items():
@@ -189,6 +199,6 @@ def test_200_kwp_on_gera_land_only_on_allowed_roofs_within_their_area(gera: Any)
     # the east-west roofs are full already (MF01: 216 m2 x 0.19 = 41.0 kWp, 41.3 installed)
     assert "MF01" not in placed
     # every added system has its roof's layout (MF03: south rows at 15 deg)
-    mf03 = next(p for p in apply_changes(gera, ScenarioChanges(pv_added_total_kwp=200.0)).pv
+    mf03 = next(p for p in apply_changes(gera, ScenarioChanges(pv_kwp_added=200.0)).pv
                 if p.id == "PV-ADD-MF03")  # fmt: skip
     assert (mf03.tilt_deg, mf03.azimuth_deg) == (15.0, 180.0)

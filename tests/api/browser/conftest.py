@@ -174,7 +174,7 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
         district_id = _district(c, "Testquartier", _named(small_spec()))
         run_ids = [
             _start_run(c, district_id, "Bestand", {}),
-            _start_run(c, district_id, "Mehr Solarstrom", {"pv_added_total_kwp": 30}),
+            _start_run(c, district_id, "Mehr Solarstrom", {"pv_kwp_added": 30}),
         ]
         r = c.post(
             "/scenarios",
@@ -195,7 +195,7 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
         members = [{"member": "Anna", "share": 0.75}, {"member": "Bernd", "share": 0.25}]
         r = c.put(f"/scenarios/{scenario_id}/members", json={"members": members})
         assert r.status_code == 200, r.text
-        overbuilt = _start_run(c, district_id, "Überbaut", {"pv_added_total_kwp": 1000})
+        overbuilt = _start_run(c, district_id, "Überbaut", {"pv_kwp_added": 1000})
         tight = small_spec()
         tight["grid"]["import_limit_kw"] = 0.5
         failing = _start_run(c, _district(c, "Engpass", tight), "Zu knapp", {})

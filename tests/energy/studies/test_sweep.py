@@ -50,7 +50,7 @@ def test_points_and_changes(gera: District) -> None:
     assert pts[0][1].is_empty
     bat = pts[1][1].batteries[0]
     assert (bat.at, bat.capacity_kwh, bat.power_kw) == ("substation", 200.0, 50.0)
-    assert pts[2][1].pv_added_total_kwp == 100.0 and not pts[2][1].batteries
+    assert pts[2][1].pv_kwp_added == 100.0 and not pts[2][1].batteries
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_cli_sweep(tmp_path: Path) -> None:
     app = typer.Typer()
     register(app)
     runner = CliRunner()
-    args = ["sweep", str(GERA_DISTRICT_FILE), "--pv-kwp", "0,50", "--start", "2025-06-30"]
+    args = ["sweep", str(GERA_DISTRICT_FILE), "--pv-kwp-added", "0,50", "--start", "2025-06-30"]
     res = runner.invoke(app, [*args, "--days", "1", "--workers", "1", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "best by NPV: +" in res.stdout and "run 2/2 done" in res.stderr
@@ -178,4 +178,6 @@ def test_cli_sweep(tmp_path: Path) -> None:
     assert data["heatmaps"]["npv_eur"]["rows"]["values"] == [0.0, 50.0]
     res = runner.invoke(app, ["sweep", str(GERA_DISTRICT_FILE), "--battery-kwh", "0,lots"])
     assert res.exit_code == 1
-    assert "--battery-kwh: '0,lots' is not a comma-separated list" in " ".join(res.stderr.split())
+    assert "--battery-kwh-added: '0,lots' is not a comma-separated list" in " ".join(
+        res.stderr.split()
+    )

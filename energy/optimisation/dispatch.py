@@ -11,6 +11,7 @@ into a schedule (:mod:`energy.system` format).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,13 @@ from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
 from energy.optimisation.peak import peak_blocks
-from energy.optimisation.solve import SolveResult, highs_version, solve
+from energy.optimisation.solve import (
+    SolveResult,
+    hand_over,
+    highs_version,
+    release_memory,
+    solve_handed_over,
+)
 from energy.progress import ProgressCallback, no_progress
 from energy.system import DispatchInputs, schedule_frame, split_curtailment
 
@@ -66,12 +73,18 @@ def _sparse_values(
 def read_solution(
     model: pyo.ConcreteModel, inputs: DispatchInputs, result: SolveResult
 ) -> DispatchSolution:
-    """Reshape the solved values of a dispatch model into arrays.
+    """Reshape the solved values of a dispatch model into arrays (:func:`solution_arrays`)."""
+    return solution_arrays(model.layout, inputs, result)
+
+
+def solution_arrays(
+    layout: DispatchLayout, inputs: DispatchInputs, result: SolveResult
+) -> DispatchSolution:
+    """Reshape the solved values of a dispatch model of ``layout`` into arrays.
 
     Lighting levels of the ``flex`` layout are split back onto the groups
     exactly as :func:`energy.optimisation.lighting.define_lighting` states.
     """
-    layout: DispatchLayout = model.layout
     n = inputs.n_steps
     v = result.values
     units = len(layout.storage)
@@ -138,9 +151,18 @@ def optimise(
     precheck(inputs, options, assets)
     report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
     model = build_model(inputs, options, [*assets, *peak_blocks(inputs, options)])
+    layout, build_s = model.layout, model.build_time_s
+    t0 = time.perf_counter()
+    hand = hand_over(model).detached()
+    handover_s = time.perf_counter() - t0
+    # the solve reads the hand-over only: dropping the Pyomo model here frees its memory
+    # before HiGHS takes its own (the peak of a long horizon, benchmarks/bench_flex.py)
+    del model
+    release_memory()
     report(0.3, f"solving with {highs_version()} ({options.method})")
-    result = solve(model, options)
-    solution = read_solution(model, inputs, result)
+    result = solve_handed_over(hand, options, build_s, handover_s)
+    del hand
+    solution = solution_arrays(layout, inputs, result)
     check_slack(inputs, options, assets, solution.p_unserved_kw, solution.p_surplus_kw)
     n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
     if n_sim:

@@ -65,14 +65,14 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.relational_expr import RangedExpression
+import scipy.sparse as sp
 
 from energy.models.flex import EVGroupUnit, HeatPumpUnit, district_flex_sums, heat_pump_columns
 from energy.models.thermal_storage import step_coefficients
 from energy.optimisation.blocks import BlockTerms, ModelBlock, Stage
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.rows import equal, linear, per_unit
+from energy.optimisation.rows import MatrixRows, add_matrix_rows, per_unit
 from energy.system import DispatchInputs
 
 #: Tolerance of the shortfall test [kW].
@@ -124,7 +124,6 @@ class HeatPumpBlock(_AssetBlock):
             for x, lo, hi in zip(pu, w.tolist(), (w + lim).tolist(), strict=True):
                 x.setlb(lo)
                 x.setub(hi)
-        by_id = {u.id: u for u in units}
         backed = [u for u in units if u.backup_kw > 0]
         m.HP_BACKUP = pyo.Set(initialize=[u.id for u in backed], ordered=True)
         backup_ub = {u.id: u.backup_limits_kw().tolist() for u in backed}
@@ -146,9 +145,8 @@ class HeatPumpBlock(_AssetBlock):
                 x.setub(u.store.e_max_kwh)
             e[0].fix(u.store.e_initial_kwh)
             e[-1].setlb(max(u.store.e_initial_kwh, u.store.e_min_kwh))
+        add_matrix_rows(m, self._heat_rows(m, inputs, water))
         p_of = dict(zip(ids, p, strict=True))
-        w_of = dict(zip(ids, water, strict=True))
-        self._heat_rows(m, inputs, p_of, w_of, by_id)
         injection: dict[tuple[str, int], list[tuple[float, Any]]] = {}
         for b, pu in p_of.items():
             for t, x in enumerate(pu):
@@ -158,42 +156,69 @@ class HeatPumpBlock(_AssetBlock):
         cost = [(layout.penalty, m.q_unmet_kw[k]) for k in short]
         return BlockTerms(injection=injection, cost=cost)
 
-    @staticmethod
     def _heat_rows(
-        m: pyo.ConcreteModel,
-        inputs: DispatchInputs,
-        p_of: Mapping[str, list[Any]],
-        w_of: Mapping[str, np.ndarray],
-        by_id: Mapping[str, HeatPumpUnit],
-    ) -> None:
-        """One heat balance per pump and step: the store's state equation, or heat = demand."""
-        dt = inputs.dt_h
-        unmet = set(m.HP_UNMET)
-        coef = {}
-        for b, u in by_id.items():
-            k = 0.0 if u.store is None else u.store.loss_frac_per_h
-            coef[b] = step_coefficients(k, dt)
+        self, m: pyo.ConcreteModel, inputs: DispatchInputs, water: list[np.ndarray]
+    ) -> MatrixRows:
+        r"""One heat balance per pump and step: the store's state equation, or heat = demand.
 
-        def rule(m: pyo.ConcreteModel, b: str, t: int) -> Any:
-            u = by_id[b]
-            cop = float(u.cop_space[t])
-            heat_w = cop * float(w_of[b][t])
-            coefs, xs = [cop], [p_of[b][t]]
-            if u.backup_kw > 0:
-                coefs.append(1.0)
-                xs.append(m.p_backup_heater_kw[b, t])
-            if (b, t) in unmet:
-                coefs.append(1.0)
-                xs.append(m.q_unmet_kw[b, t])
-            demand = float(u.q_space_kw[t])
-            if u.store is None:
-                return equal(linear(coefs, xs), demand + heat_w)
-            ret, gain = coef[b]
-            rows = [-gain * c for c in coefs] + [1.0, -ret]
-            xs += [m.heat_store_kwh[b, t + 1], m.heat_store_kwh[b, t]]
-            return equal(linear(rows, xs), -gain * (demand + u.store.loss_kw + heat_w))
+        Row of pump :math:`b`, step :math:`t` (module docstring; ``water`` is the
+        hot water's compressor power :math:`W_{b,t}` [kW]); with a store, the
+        balance times :math:`-g_b` with the states on the left:
 
-        m.heat_balance = pyo.Constraint(m.HP, m.T, rule=rule)
+        .. math::
+
+            E_{b,t+1} - r_b E_{b,t} - g_b (\mathrm{COP}^{s}_{b,t} P_{b,t} + B_{b,t} + U_{b,t})
+            = -g_b (Q^{s}_{b,t} + l_{0,b} + \mathrm{COP}^{s}_{b,t} W_{b,t})
+
+        without one :math:`\mathrm{COP}^{s}_{b,t} P_{b,t} + B_{b,t} + U_{b,t}
+        = Q^{s}_{b,t} + \mathrm{COP}^{s}_{b,t} W_{b,t}`.
+        """
+        units, n, dt = self.units, inputs.n_steps, inputs.dt_h
+        backed = [i for i, u in enumerate(units) if u.backup_kw > 0]
+        stored = [i for i, u in enumerate(units) if u.store is not None]
+        short = [unmet_steps(u) for u in units]
+        n_unmet = sum(len(ts) for ts in short)
+        base_b = len(units) * n
+        base_u = base_b + len(backed) * n
+        base_s = base_u + n_unmet
+        b_of = {i: j for j, i in enumerate(backed)}
+        s_of = {i: k for k, i in enumerate(stored)}
+        rows, cols, vals = [], [], []
+        rhs = np.empty(len(units) * n)
+        steps = np.arange(n)
+        u_next = base_u
+        for i, u in enumerate(units):
+            r = i * n + steps
+            cop = u.cop_space
+            heat_w = cop * water[i]
+            scale, const = 1.0, u.q_space_kw + heat_w
+            if u.store is not None:
+                ret, gain = step_coefficients(u.store.loss_frac_per_h, dt)
+                scale, const = -gain, -gain * (u.q_space_kw + u.store.loss_kw + heat_w)
+                e0 = base_s + s_of[i] * (n + 1)
+                rows += [r, r]
+                cols += [e0 + steps + 1, e0 + steps]
+                vals += [np.ones(n), np.full(n, -ret)]
+            rows.append(r)
+            cols.append(i * n + steps)
+            vals.append(scale * cop)
+            if i in b_of:
+                rows.append(r)
+                cols.append(base_b + b_of[i] * n + steps)
+                vals.append(np.full(n, scale))
+            ts = short[i]
+            rows.append(i * n + ts)
+            cols.append(u_next + np.arange(len(ts)))
+            vals.append(np.full(len(ts), scale))
+            u_next += len(ts)
+            rhs[r] = const
+        width = base_s + len(stored) * (n + 1)
+        matrix = sp.coo_array(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(units) * n, width),
+        )
+        variables = (m.p_heat_pump_kw, m.p_backup_heater_kw, m.q_unmet_kw, m.heat_store_kwh)
+        return MatrixRows("heat_balance", [u.id for u in units], n, variables, matrix, rhs, rhs)
 
 
 @dataclass(frozen=True)
@@ -213,7 +238,8 @@ class EVChargingBlock(_AssetBlock):
 
         The charging power is the rise of the charged energy,
         :math:`p_{g,t} = (C_{g,t+1} - C_{g,t}) / \Delta t`, so it needs no variable of its
-        own: one ranged row per step keeps it within :math:`0 .. \bar p_{g,t}`.
+        own: one ranged row per step keeps it within :math:`0 .. \bar p_{g,t}`
+        (:class:`~energy.optimisation.rows.MatrixRows`, a native ranged row of HiGHS).
         """
         groups = self.groups
         m.EV = pyo.Set(initialize=[g.id for g in groups], ordered=True)
@@ -228,15 +254,22 @@ class EVChargingBlock(_AssetBlock):
             for x, lo, hi in zip(e[1:], lo_e.tolist(), hi_e.tolist(), strict=True):
                 x.setlb(lo)
                 x.setub(hi)
-            limit[g.id] = (g.power_limits_kw() * dt).tolist()
-        at = {g.id: e for g, e in zip(groups, states, strict=True)}
-
-        def rule(m: pyo.ConcreteModel, g: str, t: int) -> Any:
-            e = at[g]
-            body = linear([1.0, -1.0], [e[t + 1], e[t]])
-            return RangedExpression((0.0, body, limit[g][t]), (False, False))
-
-        m.ev_power = pyo.Constraint(m.EV, m.T, rule=rule)
+            limit[g.id] = g.power_limits_kw() * dt
+        n = inputs.n_steps
+        steps = np.arange(n)
+        rows = np.tile(np.arange(len(groups) * n), 2)
+        first = (np.arange(len(groups))[:, None] * (n + 1) + steps).ravel()
+        cols = np.concatenate([first + 1, first])
+        vals = np.concatenate([np.ones(len(groups) * n), -np.ones(len(groups) * n)])
+        matrix = sp.coo_array((vals, (rows, cols)), shape=(len(groups) * n, len(groups) * (n + 1)))
+        upper = np.concatenate([limit[g.id] for g in groups])
+        add_matrix_rows(
+            m,
+            MatrixRows(
+                "ev_power", [g.id for g in groups], n, (m.ev_charged_kwh,), matrix,
+                np.zeros(len(groups) * n), upper,
+            ),
+        )  # fmt: skip
         injection = {
             (g.id, t): [(1.0 / dt, e[t + 1]), (-1.0 / dt, e[t])]
             for g, e in zip(groups, states, strict=True)

@@ -103,6 +103,7 @@ def build_model(
         layout = make_layout(inputs, options, aggregate=options.aggregate and not per_node)
         m = pyo.ConcreteModel(name="dispatch")
         m.layout = layout
+        m.matrix_rows = []  # blocks' rows as sparse matrices (energy.optimisation.rows.MatrixRows)
         m.T = pyo.RangeSet(0, inputs.n_steps - 1)
         m.S = pyo.RangeSet(0, inputs.n_steps)
         define_grid_exchange(m, inputs, layout)

@@ -4,13 +4,19 @@ Every row of the model is ``equal``/``at_most``/``at_least`` of a
 :func:`linear` expression, returned by a constraint rule: Pyomo then stores
 the relational expression as given, without parsing a tuple or walking an
 operator tree (the fastest of the idioms measured in benchmarks/bench_dispatch.py).
+Blocks with hundreds of thousands of rows of one pattern give them as a
+sparse matrix instead (:class:`MatrixRows`), at a fraction of the memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 
@@ -47,3 +53,78 @@ def per_unit(var: pyo.Var, units: int) -> list[list[Any]]:
     if rest or len(var) != len(var.index_set()):
         raise ValueError(f"{var.name}: not a dense unit x step variable")
     return [data[i * length : (i + 1) * length] for i in range(units)]
+
+
+@dataclass(frozen=True)
+class RowLabels:
+    """Names of unit x step rows: row ``i`` is ``name[units[i // steps],i % steps]``."""
+
+    name: str
+    units: Sequence[str]
+    steps: int
+
+    def label(self, i: int) -> str:
+        """Name of row ``i``, as Pyomo would name it (``heat_balance[MF01,5]``)."""
+        return f"{self.name}[{self.units[i // self.steps]},{i % self.steps}]"
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixRows:
+    """Rows of a block given as a sparse matrix, handed to HiGHS without a Pyomo object per row.
+
+    A block with many rows of one pattern (one per unit and step) builds them
+    with numpy instead of a Pyomo constraint and expression per row, which
+    costs about 1 kB of memory each (a year of the Gera heat and mobility
+    district: 630,000 rows). :func:`add_matrix_rows` registers them on the
+    model; :func:`energy.optimisation.solve.hand_over` appends them to the
+    compiled rows, as ranged rows ``lower <= A x <= upper`` (equal bounds: an
+    equality), so that the LP handed over is the one the Pyomo rows would give.
+
+    Attributes
+    ----------
+    name
+        Name of the rows (``name[unit,step]`` in diagnoses).
+    units, steps
+        Row ``i`` is unit ``units[i // steps]``, step ``i % steps``.
+    variables
+        Whole Var components; the matrix's columns are their entries one
+        after the other, each in its index order (``list(var.values())``).
+        Fixed entries become constants of the bounds; entries no Pyomo row
+        uses become columns of their own.
+    matrix
+        ``(len(units) * steps, sum of the components' lengths)`` coefficients.
+    lower, upper
+        Row bounds in the rows' units (-inf / +inf where there is none).
+    """
+
+    name: str
+    units: Sequence[str]
+    steps: int
+    variables: tuple[Any, ...]
+    matrix: sp.coo_array
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def __post_init__(self) -> None:
+        n = len(self.units) * self.steps
+        width = sum(len(v) for v in self.variables)
+        if self.matrix.shape != (n, width) or self.lower.shape != (n,) or self.upper.shape != (n,):
+            raise ValueError(
+                f"{self.name}: matrix {self.matrix.shape} and bounds {self.lower.shape}, "
+                f"{self.upper.shape} do not fit {n} rows over {width} variables"
+            )
+
+    @property
+    def labels(self) -> RowLabels:
+        """The rows' names (:class:`RowLabels`), without the variables."""
+        return RowLabels(self.name, self.units, self.steps)
+
+
+def add_matrix_rows(m: pyo.ConcreteModel, rows: MatrixRows) -> None:
+    """Register ``rows`` on ``m`` (built by :func:`energy.optimisation.model.build_model`)."""
+    m.matrix_rows.append(rows)
+
+
+def matrix_rows(m: pyo.ConcreteModel) -> list[MatrixRows]:
+    """Return the matrix rows registered on ``m`` (none for a model without the list)."""
+    return list(getattr(m, "matrix_rows", ()))

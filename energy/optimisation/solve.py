@@ -17,6 +17,9 @@ one dispatch together in :func:`energy.optimisation.dispatch.optimise`.
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
+import gc
 import logging
 import math
 import operator
@@ -30,11 +33,13 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from energy.errors import InfeasibleError, SolverError
 from energy.optimisation.options import DispatchOptions
+from energy.optimisation.rows import MatrixRows, RowLabels, matrix_rows
 
 logger = logging.getLogger(__name__)
 
@@ -139,14 +144,43 @@ class SolveResult:
 
 @dataclass(frozen=True)
 class HighsHandover:
-    """A model passed to HiGHS, with the map from columns back to Pyomo variables."""
+    """A model passed to HiGHS, with the map from columns back to Pyomo variables.
+
+    ``columns`` are the Pyomo variables of the columns (empty once
+    :meth:`detached`); ``rows`` the (constraint name, index) of the compiled
+    rows, then come the model's matrix rows from their first row (``matrix``).
+    Neither holds a Pyomo constraint, so the model's rows are freed with it.
+    """
 
     highs: highspy.Highs
     columns: list[Any]
     slices: dict[str, tuple[int, int] | np.ndarray]
     n_rows: int
     n_integers: int
-    rows: list[Any]
+    rows: list[tuple[str, Any]]
+    matrix: tuple[tuple[int, RowLabels], ...] = ()
+
+    @property
+    def n_columns(self) -> int:
+        """Number of columns handed to HiGHS."""
+        return int(self.highs.getNumCol())
+
+    def detached(self) -> HighsHandover:
+        """Return the hand-over without its Pyomo variables (so the model can be freed)."""
+        return dataclasses.replace(self, columns=[])
+
+    def row_name(self, i: int) -> str:
+        """Name of row ``i`` as Pyomo names it (``balance[5]``, ``heat_balance[MF01,5]``)."""
+        if i < len(self.rows):
+            name, index = self.rows[i]
+            if index is None:
+                return name
+            key = ",".join(map(str, index)) if isinstance(index, tuple) else str(index)
+            return f"{name}[{key}]"
+        for start, labels in reversed(self.matrix):
+            if i - len(self.rows) >= start:
+                return labels.label(i - len(self.rows) - start)
+        return f"row {i}"
 
 
 def _component_columns(model: pyo.ConcreteModel, columns: list[Any]) -> dict[str, Any]:
@@ -258,26 +292,48 @@ def hand_over(model: pyo.ConcreteModel) -> HighsHandover:
 def _hand_over(model: pyo.ConcreteModel) -> HighsHandover:
     info = LinearStandardFormCompiler().write(model, mixed_form=True)
     columns = info.columns
-    n_cols = len(columns)
-    a = info.A.tocsc()
     rhs = np.asarray(info.rhs, dtype=float)
     sense = np.fromiter((r.bound_type for r in info.rows), dtype=np.int8, count=len(info.rows))
     inf = highspy.kHighsInf
     row_lower = np.where(sense == 1, -inf, rhs)
     row_upper = np.where(sense == -1, inf, rhs)
-    domains = list(map(operator.attrgetter("domain"), columns))
-    lb, ub = _column_bounds(columns, domains)
-    cost = np.asarray(info.c.toarray(), dtype=float).reshape(-1, n_cols)
+    cost = np.asarray(info.c.toarray(), dtype=float).reshape(-1, len(columns))
     if cost.shape[0] != 1:
         raise SolverError(f"the model has {cost.shape[0]} objectives; exactly one is needed")
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
     slices = _component_columns(model, columns)
+    a = info.A
+    parts = matrix_rows(model)
+    starts: list[tuple[int, RowLabels]] = []
+    if parts:
+        n_before = len(columns)
+        extra = _MatrixPart(slices, len(columns), len(rhs))
+        for part in parts:
+            starts.append((extra.n_rows, part.labels))
+            extra.add(part)
+        columns = columns + extra.new_columns
+        cost = np.pad(cost, ((0, 0), (0, len(columns) - n_before)))
+        row_lower = np.concatenate([row_lower, *extra.lower])
+        row_upper = np.concatenate([row_upper, *extra.upper])
+        coo = a.tocoo()
+        a = sp.csc_array(
+            (
+                np.concatenate([coo.data, *extra.vals]),
+                (np.concatenate([coo.row, *extra.rows]), np.concatenate([coo.col, *extra.cols])),
+            ),
+            shape=(len(row_lower), len(columns)),
+        )
+    else:
+        a = a.tocsc()
+    n_cols = len(columns)
+    domains = list(map(operator.attrgetter("domain"), columns))
+    lb, ub = _column_bounds(columns, domains)
     integrality = _integrality(columns, domains)
     n_int = int(np.count_nonzero(integrality))
     h = new_highs()
     status = h.passModel(
         n_cols,
-        len(rhs),
+        len(row_lower),
         int(a.nnz),
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMinimize),
@@ -294,7 +350,81 @@ def _hand_over(model: pyo.ConcreteModel) -> HighsHandover:
     )
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel failed)")
-    return HighsHandover(h, columns, slices, len(rhs), n_int, list(info.rows))
+    names = [(r.constraint.parent_component().name, r.constraint.index()) for r in info.rows]
+    return HighsHandover(h, columns, slices, len(row_lower), n_int, names, tuple(starts))
+
+
+class _MatrixPart:
+    """Matrix rows (:class:`~energy.optimisation.rows.MatrixRows`) in the compiled model's columns.
+
+    Entries of a fixed variable move into the row bounds (``lower - a * value``,
+    as the compiler moves fixed variables to the right-hand side); a variable
+    no Pyomo row uses becomes a new column after the compiled ones, and
+    ``slices`` (component name -> columns) is updated to include it.
+    """
+
+    def __init__(self, slices: dict[str, Any], n_cols: int, n_rows: int) -> None:
+        self.slices = slices
+        self.n_cols, self.first_row, self.n_rows = n_cols, n_rows, 0
+        self.new_columns: list[Any] = []
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+
+    def _columns(self, var: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Global columns of a component's entries (-1: fixed) and the fixed values."""
+        sl = self.slices[var.name]
+        pos = np.arange(sl[0], sl[1]) if isinstance(sl, tuple) else np.array(sl)
+        value = np.zeros(len(pos))
+        missing = np.flatnonzero(pos < 0)
+        if len(missing):
+            data = list(var.values())
+            for k in missing.tolist():
+                v = data[k]
+                if v.fixed:
+                    value[k] = float(v.value)
+                else:
+                    pos[k] = self.n_cols + len(self.new_columns)
+                    self.new_columns.append(v)
+            self.slices[var.name] = pos
+        return pos, value
+
+    def add(self, part: MatrixRows) -> None:
+        """Append the rows of ``part``."""
+        pos, value = zip(*(self._columns(v) for v in part.variables), strict=True)
+        where, fixed_value = np.concatenate(pos), np.concatenate(value)
+        m = part.matrix.tocoo()
+        col = where[m.col]
+        fixed = col < 0
+        const = np.bincount(
+            m.row[fixed], weights=m.data[fixed] * fixed_value[m.col[fixed]], minlength=m.shape[0]
+        )
+        keep = ~fixed
+        self.rows.append(m.row[keep] + self.first_row + self.n_rows)
+        self.cols.append(col[keep])
+        self.vals.append(m.data[keep])
+        self.lower.append(part.lower - const)
+        self.upper.append(part.upper - const)
+        self.n_rows += m.shape[0]
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap memory back to the operating system.
+
+    After a large Pyomo model is dropped, its objects are freed, but the C
+    library's heap keeps most of the pages (a year of the Gera heat and
+    mobility district: 280 MB); ``malloc_trim(0)`` of glibc returns them, so
+    that HiGHS's working memory does not come on top. Elsewhere (no glibc)
+    only the collection runs.
+    """
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 def _set_options(h: highspy.Highs, options: DispatchOptions) -> None:
@@ -326,7 +456,7 @@ def _iis_names(hand: HighsHandover) -> list[str]:
         return []
     if status == highspy.HighsStatus.kError:
         return []
-    return [hand.rows[i].constraint.name for i in rows[:10]]
+    return [hand.row_name(i) for i in rows[:10]]
 
 
 def solve(
@@ -351,9 +481,27 @@ def solve(
     SolverError
         Unbounded, a solver failure, or a limit reached without a solution.
     """
-    options = options or DispatchOptions()
     t0 = time.perf_counter()
     hand = hand_over(model)
+    build_s = float(getattr(model, "build_time_s", math.nan))
+    return solve_handed_over(hand, options, build_s, time.perf_counter() - t0, load_solution)
+
+
+def solve_handed_over(
+    hand: HighsHandover,
+    options: DispatchOptions | None = None,
+    build_s: float = math.nan,
+    handover_s: float = math.nan,
+    load_solution: bool = False,
+) -> SolveResult:
+    """Solve a model already handed over (:func:`hand_over`); as :func:`solve` otherwise.
+
+    The Pyomo model is not needed here: a caller that drops it after the
+    hand-over (:func:`energy.optimisation.dispatch.optimise` does) frees its
+    memory before HiGHS needs its own. ``build_s`` and ``handover_s`` [s] are
+    reported in the timings.
+    """
+    options = options or DispatchOptions()
     h = hand.highs
     _set_options(h, options)
     t1 = time.perf_counter()
@@ -380,12 +528,12 @@ def solve(
         mip_gap=float(info.mip_gap) if hand.n_integers else None,
         solver=highs_version(),
         method=method,
-        n_variables=len(hand.columns),
+        n_variables=hand.n_columns,
         n_constraints=hand.n_rows,
         n_integers=hand.n_integers,
         timings_s={
-            "build": float(getattr(model, "build_time_s", math.nan)),
-            "handover": t1 - t0,
+            "build": build_s,
+            "handover": handover_s,
             "solve": t2 - t1,
             "readback": t3 - t2,
         },

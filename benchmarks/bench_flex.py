@@ -7,9 +7,12 @@ written to MPS and solved by highspy alone (the floor, as in
 benchmarks/bench_dispatch.py) and the ratio total / floor; the peak resident
 memory of the process after the dispatch and after the floor (``ru_maxrss``).
 With ``--pareto N`` also the wall time of ``pareto()`` with N points on the
-same horizon.
+same horizon (the candidates of ``energy pareto``'s defaults: a battery of up
+to 2,000 kWh at the substation, up to 500 kWp of PV like the district's
+first system), solved with ``--method`` (default simplex); ``--no-dispatch``
+leaves the dispatch and the floor out.
 
-Run: ``.venv/bin/python benchmarks/bench_flex.py [--days 365] [--pareto 6]``.
+Run: ``.venv/bin/python benchmarks/bench_flex.py [--days 365] [--pareto 6] [--method ipm]``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from energy.district import DATA_DIR, load_district
+from energy.district import DATA_DIR, District, load_district
 from energy.optimisation.dispatch import optimise
 from energy.optimisation.flex import flex_blocks
 from energy.optimisation.model import build_model
@@ -60,16 +63,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--pareto", type=int, default=0, help="points of a pareto() run")
+    parser.add_argument("--method", default="simplex", help="HiGHS method of the pareto() run")
+    parser.add_argument("--no-dispatch", action="store_true", help="only the pareto() run")
     args = parser.parse_args()
     district = load_district(HEAT_FILE)
     options = ScenarioOptions(start=dt.date(2025, 1, 1), days=args.days, ac_check=False)
+    if not args.no_dispatch:
+        dispatch(district, options)
+    if args.pareto:
+        pareto_run(district, options.model_copy(update={"method": args.method}), args.pareto)
+
+
+def dispatch(district: District, options: ScenarioOptions) -> None:
+    """Time one optimise() call and the highspy floor of its LP; print the figures."""
     t0 = time.perf_counter()
     inputs = scenario_inputs(district, options)
     t_inputs = time.perf_counter() - t0
     flex = inputs.flex
     assert flex is not None
     print(
-        f"Gera heat + mobility, {args.days} days hourly: {inputs.n_steps} steps, "
+        f"Gera heat + mobility, {options.days} days hourly: {inputs.n_steps} steps, "
         f"{len(flex.heat_pumps)} heat pumps ({sum(u.store is not None for u in flex.heat_pumps)} "
         f"with a store), {len(flex.ev_groups)} charger groups; inputs {t_inputs:.1f} s; "
         f"peak memory {peak_mb():,.0f} MB"
@@ -98,26 +111,32 @@ def main() -> None:
         f"(rel. diff {abs(r.objective - obj) / abs(r.objective):.1e}); "
         f"peak memory after the floor {peak_mb():,.0f} MB"
     )
-    if args.pareto:
-        from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
-        from energy.studies.pareto import pareto
 
-        spec = SizingSpec(
-            battery=BatteryCandidate(kwh_max=2000.0),
-            pv=PVCandidate(kwp_max=500.0, like=district.pv[0].id),
-        )
-        t0 = time.perf_counter()
-        front = pareto(district, options, spec, points=args.pareto)
+
+def pareto_run(district: District, options: ScenarioOptions, points: int) -> None:
+    """Time pareto() with ``points`` points; print them."""
+    from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
+    from energy.studies.pareto import pareto
+
+    spec = SizingSpec(
+        battery=BatteryCandidate(kwh_max=2000.0),
+        pv=PVCandidate(kwp_max=500.0, like=district.pv[0].id),
+    )
+    t0 = time.perf_counter()
+    front = pareto(district, options, spec, points=points)
+    print(
+        f"  pareto() ({options.method}): {len(front.points)} points in "
+        f"{time.perf_counter() - t0:,.1f} s; "
+        f"peak memory {peak_mb():,.0f} MB"
+    )
+    for p in front.points:
+        target = "cost optimum" if p["target"] is None else f"target {100 * p['target']:5.2f} %"
         print(
-            f"  pareto(): {len(front.points)} points in {time.perf_counter() - t0:,.1f} s; "
-            f"peak memory {peak_mb():,.0f} MB"
+            f"    {target:>15}: self-sufficiency {100 * p['self_sufficiency']:6.2f} %  "
+            f"annual cost {p['annual_cost_eur_per_year']:>12,.0f} EUR/a  PV new "
+            f"{p['pv_kwp']:6.1f} kWp  battery new {p['battery_kwh']:7.1f} kWh  heat storage "
+            f"{p['heat_storage_kwh']:7.1f} kWh"
         )
-        for p in front.points:
-            print(
-                f"    self-sufficiency {100 * p['self_sufficiency']:5.1f} %  annual cost "
-                f"{p['annual_cost_eur_per_year']:>12,.0f} EUR/a  PV {p['pv_kwp']:6.1f} kWp  "
-                f"battery {p['battery_kwh']:7.1f} kWh"
-            )
 
 
 if __name__ == "__main__":

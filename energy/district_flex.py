@@ -423,6 +423,7 @@ BUILDING_FLEX_FIELDS = frozenset(
         "thermal_storage",
         "ev_chargers",
         "fleet",
+        "control_14a",
     }
 )
 
@@ -444,6 +445,12 @@ class HeatMobilityFields(SpecModel):
     thermal_storage: ThermalStorage | None = None
     ev_chargers: EVChargers | None = None
     fleet: Fleet | None = Field(None, description="Cars at this building; default: district's")
+    control_14a: Literal["direct", "ems"] | None = Field(
+        None,
+        description="§14a EnWG control of the building's devices: direct (each device its own "
+        "minimum, default) or through an energy management system (one minimum for their "
+        "sum; BK6-22-300 Anlage 1 Ziff. 4.5)",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_unset(self, handler: SerializerFunctionWrapHandler):

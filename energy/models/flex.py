@@ -1,4 +1,4 @@
-"""Flexible loads of a district on one dispatch index: heat pumps and EV charger groups.
+r"""Flexible loads of a district on one dispatch index: heat pumps and EV charger groups.
 
 :func:`flex_inputs` turns the district spec's heat pumps, thermal storage and
 charging points (:mod:`energy.district_flex`) into the plain arrays the
@@ -25,19 +25,40 @@ Buildings whose heat demand has no heat pump get their heat from outside the
 electrical model and are left out.
 
 §14a EnWG dimming (:func:`with_dimming`): in the steps the grid operator
-dims, every controllable device may draw at most its minimum power under the
-Bundesnetzagentur's determination BK6-22-300 (Annex 1): 4.2 kW per device,
-each charging point one device; for a heat pump above 11 kW the scaled
-minimum 0.4 x its connection power (:func:`dimmed_limit_kw`; the 0.4 factor
-and the 11 kW threshold are taken from our reading of the determination's
-rule for large heat pumps and room cooling and are marked "(check)" in
-data/gera/README.md). The backup heater counts with its pump and is held off
-while dimmed.
+dims, every controllable device may draw at most its minimum power
+:math:`P_{min,14a}` under the Bundesnetzagentur's determination BK6-22-300 of
+27 November 2023, Annex 1 (Anlage 1):
+
+* direct control (Ziff. 4.5.1, :func:`dimmed_limit_kw`): 4.2 kW per
+  controllable device (*steuerbare Verbrauchseinrichtung*), each charging point
+  one device; a heat pump (with its backup heater, Ziff. 2.4.1 b; several heat
+  pumps behind one connection count as one device of their summed power,
+  Ziff. 2.4.2) above 11 kW connection power gets the scaled minimum 0.4 x its
+  connection power (the scaling factor the determination presumes
+  appropriate until a recommendation replaces it);
+* control of all devices behind one connection through an energy management
+  system (EMS, Ziff. 4.5.2, :func:`ems_limit_kw`): one limit for their sum,
+  :math:`P_{min,14a} = P_0 + (n - 1)\,\mathrm{GZF}(n) \times 4.2` kW with
+  :math:`n` devices, the simultaneity factors GZF of :data:`GZF_14A`
+  (0.8 for 2 devices down to 0.45 for 9 and more) and :math:`P_0` = 4.2 kW,
+  or 0.4 x the heat pumps' connection power when that exceeds 11 kW. The
+  building's ``control_14a: ems`` chooses it; the dispatch caps the sum of
+  pump and charging in the dimmed steps
+  (:class:`energy.optimisation.flex.Ems14aBlock`).
+
+Only devices above 4.2 kW are controllable devices (Ziff. 2.4.1); smaller
+ones are not dimmed. Two simplifications, both on the safe side (they never
+allow more than the determination): the limit applies to the device's whole
+draw, not only to what it draws from the grid (the *netzwirksamer
+Leistungsbezug* of Ziff. 2.3 would let on-site PV supply more), and the
+backup heater is held off while dimmed (the rule would let it share the
+heat pump's minimum).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -62,14 +83,23 @@ if TYPE_CHECKING:
     from energy.district import District
 
 
-#: Heat pumps above this connection power get the scaled §14a minimum [kW] (BK6-22-300).
+#: Heat pumps above this connection power get the scaled §14a minimum [kW]
+#: (BK6-22-300 Anlage 1 Ziff. 4.5.1 sentence 2, 4.5.2: "über 11 kW").
 P_14A_LARGE_HP_KW = 11.0
-#: The scaled §14a minimum of a large heat pump, a share of its connection power [-].
+#: The scaling factor of a large heat pump's §14a minimum, a share of its connection power
+#: [-] (Ziff. 4.5.1 sentence 3: presumed appropriate at 0.4).
 P_14A_LARGE_HP_FRAC = 0.4
+#: Simultaneity factors (Gleichzeitigkeitsfaktoren) of Ziff. 4.5.2 by number of controllable
+#: devices behind one EMS-controlled connection; 9 and more: :data:`GZF_14A_MANY` [-].
+GZF_14A = {2: 0.8, 3: 0.75, 4: 0.7, 5: 0.65, 6: 0.6, 7: 0.55, 8: 0.5}
+GZF_14A_MANY = 0.45
 
 
 def dimmed_limit_kw(connection_kw: float, heat_pump: bool = True) -> float:
-    """Minimum power a dimmed §14a device may always draw [kW] (module docstring).
+    """Minimum power a directly dimmed §14a device may always draw [kW] (Ziff. 4.5.1).
+
+    ``connection_kw`` is the device's electric connection power (a heat pump's
+    with its backup heater).
 
     >>> dimmed_limit_kw(9.9), dimmed_limit_kw(17.3), dimmed_limit_kw(11.0, heat_pump=False)
     (4.2, 6.92, 4.2)
@@ -77,6 +107,30 @@ def dimmed_limit_kw(connection_kw: float, heat_pump: bool = True) -> float:
     if heat_pump and connection_kw > P_14A_LARGE_HP_KW:
         return round(P_14A_LARGE_HP_FRAC * connection_kw, 9)
     return P_14A_THRESHOLD_KW
+
+
+def ems_limit_kw(heat_pump_kw: float, points: int, kw_per_point: float) -> float:
+    """Minimum power of one connection whose §14a devices an EMS controls [kW] (Ziff. 4.5.2).
+
+    ``heat_pump_kw``: connection power of the controllable heat pumps (0 for
+    none), ``points`` controllable charging points of ``kw_per_point`` each.
+    Devices of at most 4.2 kW are no controllable devices and do not count;
+    inf when none is left (nothing is dimmed).
+
+    >>> ems_limit_kw(9.0, 2, 11.0)  # 3 devices: 4.2 + 2 x 0.75 x 4.2
+    10.5
+    >>> ems_limit_kw(20.0, 1, 11.0)  # a large pump: 0.4 x 20 + 1 x 0.8 x 4.2
+    11.36
+    """
+    n_hp = 1 if heat_pump_kw > P_14A_THRESHOLD_KW else 0
+    n = n_hp + (points if kw_per_point > P_14A_THRESHOLD_KW else 0)
+    if n == 0:
+        return math.inf
+    base = P_14A_THRESHOLD_KW
+    if n_hp and heat_pump_kw > P_14A_LARGE_HP_KW:
+        base = P_14A_LARGE_HP_FRAC * heat_pump_kw
+    gzf = GZF_14A.get(n, GZF_14A_MANY) if n > 1 else 0.0
+    return round(base + (n - 1) * gzf * P_14A_THRESHOLD_KW, 9)
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +153,10 @@ class HeatPumpUnit:
         The pump is controllable under §14a EnWG.
     dimmed
         (n,) steps in which the grid operator dims it (§14a), or None.
+    dimmed_cap_kw
+        Its limit while dimmed [kW]; None: the direct-control minimum
+        (:func:`dimmed_limit_kw`), under an EMS the connection's
+        (:func:`ems_limit_kw`).
     """
 
     id: str
@@ -112,16 +170,20 @@ class HeatPumpUnit:
     store: StorageModel | None = None
     controllable_14a: bool = False
     dimmed: np.ndarray | None = None
+    dimmed_cap_kw: float | None = None
 
     def _dimmed_steps(self) -> np.ndarray:
         n = len(self.q_space_kw)
-        if self.dimmed is None or not self.controllable_14a:
+        small = self.electric_kw + self.backup_kw <= P_14A_THRESHOLD_KW  # no §14a device
+        if self.dimmed is None or not self.controllable_14a or small:
             return np.zeros(n, dtype=bool)
         return np.asarray(self.dimmed, dtype=bool)
 
     def electric_limits_kw(self) -> np.ndarray:
         """(n,) compressor limit [kW]: its rating, the §14a minimum where dimmed."""
-        cap = dimmed_limit_kw(self.electric_kw + self.backup_kw)
+        cap = self.dimmed_cap_kw
+        if cap is None:
+            cap = dimmed_limit_kw(self.electric_kw + self.backup_kw)
         full = np.full(len(self.q_space_kw), self.electric_kw)
         return np.where(self._dimmed_steps(), np.minimum(full, cap), full)
 
@@ -178,6 +240,9 @@ class EVGroupUnit:
         The points are controllable under §14a EnWG.
     dimmed
         (n,) steps in which the grid operator dims them (§14a), or None.
+    dimmed_cap_kw
+        The group's limit while dimmed [kW]; None: 4.2 kW a point (direct
+        control), under an EMS the connection's (:func:`ems_limit_kw`).
     """
 
     id: str
@@ -189,12 +254,15 @@ class EVGroupUnit:
     kw_per_point: float
     controllable_14a: bool = False
     dimmed: np.ndarray | None = None
+    dimmed_cap_kw: float | None = None
 
     def power_limits_kw(self) -> np.ndarray:
         """(n,) charging limit [kW]: plugged-in power, at most 4.2 kW a point where dimmed."""
         if self.dimmed is None or not self.controllable_14a:
             return self.p_max_kw
-        cap = self.points * dimmed_limit_kw(self.kw_per_point, heat_pump=False)
+        cap = self.dimmed_cap_kw
+        if cap is None:
+            cap = self.points * dimmed_limit_kw(self.kw_per_point, heat_pump=False)
         return np.where(np.asarray(self.dimmed, dtype=bool), np.minimum(self.p_max_kw, cap),
                         self.p_max_kw)  # fmt: skip
 
@@ -205,6 +273,9 @@ class FlexInputs:
 
     heat_pumps: tuple[HeatPumpUnit, ...] = ()
     ev_groups: tuple[EVGroupUnit, ...] = ()
+    #: (node, limit [kW]) of the connections whose controllable devices an EMS dims together
+    #: (§14a, :func:`ems_limit_kw`); their devices' sum stays within it while dimmed.
+    ems: tuple[tuple[str, float], ...] = ()
 
     @property
     def nodes(self) -> set[str]:
@@ -212,25 +283,54 @@ class FlexInputs:
         return {u.id for u in self.heat_pumps} | {g.id for g in self.ev_groups}
 
 
-def with_dimming(flex: FlexInputs, dimmed: np.ndarray, dt_h: float) -> FlexInputs:
+def with_dimming(
+    flex: FlexInputs, dimmed: np.ndarray, dt_h: float, ems_nodes: frozenset[str] = frozenset()
+) -> FlexInputs:
     """Return ``flex`` with its controllable devices dimmed in the steps of ``dimmed`` (§14a).
 
-    Charging on arrival (the baseline) is capped in those steps and catches
-    up on its undimmed curve afterwards, as far as the plugged-in power allows.
+    At the nodes of ``ems_nodes`` an EMS controls the devices: they share the
+    connection's limit (:func:`ems_limit_kw`, listed in ``FlexInputs.ems``);
+    elsewhere each device has its own (:func:`dimmed_limit_kw`). Charging on
+    arrival (the baseline) is capped in those steps and catches up on its
+    undimmed curve afterwards, as far as the plugged-in power allows
+    (:func:`catch_up_kw`).
     """
     mask = np.asarray(dimmed, dtype=bool)
-    pumps = tuple(dataclasses.replace(u, dimmed=mask) for u in flex.heat_pumps)
+    pump_at = {u.id: u for u in flex.heat_pumps if u.controllable_14a}
+    group_at = {g.id: g for g in flex.ev_groups if g.controllable_14a}
+    ems: dict[str, float] = {}
+    for node in sorted(ems_nodes & (set(pump_at) | set(group_at))):
+        pump, group = pump_at.get(node), group_at.get(node)
+        cap = ems_limit_kw(
+            0.0 if pump is None else pump.electric_kw + pump.backup_kw,
+            0 if group is None else group.points,
+            0.0 if group is None else group.kw_per_point,
+        )
+        if math.isfinite(cap):
+            ems[node] = cap
+    pumps = tuple(
+        dataclasses.replace(u, dimmed=mask, dimmed_cap_kw=ems.get(u.id)) for u in flex.heat_pumps
+    )
     groups = []
     for g in flex.ev_groups:
-        g = dataclasses.replace(g, dimmed=mask)
-        cap = g.power_limits_kw()
-        target = np.cumsum(g.p_on_arrival_kw) * dt_h
-        p, charged = np.zeros(len(cap)), 0.0
-        for t in range(len(cap)):
-            p[t] = min(max((target[t] - charged) / dt_h, 0.0), cap[t])
-            charged += p[t] * dt_h
+        g = dataclasses.replace(g, dimmed=mask, dimmed_cap_kw=ems.get(g.id))
+        p = catch_up_kw(g.p_on_arrival_kw, g.power_limits_kw(), dt_h)
         groups.append(dataclasses.replace(g, p_on_arrival_kw=p))
-    return FlexInputs(pumps, tuple(groups))
+    return FlexInputs(pumps, tuple(groups), tuple(ems.items()))
+
+
+def catch_up_kw(wanted_kw: np.ndarray, cap_kw: np.ndarray, dt_h: float) -> np.ndarray:
+    """(n,) power that follows the energy of ``wanted_kw`` within ``cap_kw``, catching up [kW].
+
+    In each step the power is what brings the energy delivered so far up to
+    that of ``wanted_kw``, at most ``cap_kw`` and at least 0.
+    """
+    target = np.cumsum(wanted_kw) * dt_h
+    p, charged = np.zeros(len(cap_kw)), 0.0
+    for t in range(len(cap_kw)):
+        p[t] = min(max((target[t] - charged) / dt_h, 0.0), cap_kw[t])
+        charged += p[t] * dt_h
+    return p
 
 
 def dimming_mask(index: pd.DatetimeIndex, windows: str, tz: str) -> np.ndarray:
@@ -341,7 +441,8 @@ def flex_inputs(
     if not dimming_14a:
         return flex
     mask = dimming_mask(utc, dimming_14a, district.site.timezone)
-    return with_dimming(flex, mask, step_hours(utc) if len(utc) > 1 else 1.0)
+    ems = frozenset(b.id for b in district.buildings if b.control_14a == "ems")
+    return with_dimming(flex, mask, step_hours(utc) if len(utc) > 1 else 1.0, ems)
 
 
 def _ev_groups(district: District, index: pd.DatetimeIndex) -> tuple[EVGroupUnit, ...]:

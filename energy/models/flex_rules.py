@@ -18,7 +18,9 @@ B1 use it (:func:`energy.baselines.flex_baselines`):
   as full as it started. Without a store the heat is delivered as demanded.
 * **Cars charged at full power on arrival**
   (:attr:`energy.models.flex.EVGroupUnit.p_on_arrival_kw`): every session at its
-  point's power from arrival until its energy is in.
+  point's power from arrival until its energy is in; at a connection whose
+  §14a devices an EMS dims together, the cars get in the dimmed steps what the
+  heat pump leaves of the limit, and catch up afterwards.
 
 Both are feasible schedules of the dispatch model's heat-pump and charging
 blocks (:mod:`energy.optimisation.flex`), so the optimum is never worse.
@@ -28,7 +30,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from energy.models.flex import FlexInputs, HeatPumpUnit, district_flex_sums, heat_pump_columns
+from energy.models.flex import (
+    FlexInputs,
+    HeatPumpUnit,
+    catch_up_kw,
+    district_flex_sums,
+    heat_pump_columns,
+)
 from energy.models.thermal_storage import step_coefficients
 
 #: Hysteresis of a building's thermal-mass thermostat above the lower comfort limit [K].
@@ -129,10 +137,19 @@ def rule_columns(flex: FlexInputs, n: int, dt_h: float) -> tuple[dict[str, np.nd
     """
     cols: dict[str, np.ndarray] = {}
     refill = 0.0
+    drawn: dict[str, np.ndarray] = {}
     for unit in flex.heat_pumps:
         p, backup, unmet, store, added = thermostat(unit, dt_h)
         refill += added
+        drawn[unit.id] = p + backup
         cols |= heat_pump_columns(unit, p, backup, unmet, store)
+    ems = dict(flex.ems)
     for group in flex.ev_groups:
-        cols[f"p_ev_kw:{group.id}"] = group.p_on_arrival_kw
+        p = group.p_on_arrival_kw
+        if group.id in ems and group.id in drawn and group.dimmed is not None:
+            # under an EMS the cars get what the pump leaves of the connection's limit (§14a)
+            limit = group.power_limits_kw()
+            left = np.maximum(ems[group.id] - drawn[group.id], 0.0)
+            p = catch_up_kw(p, np.where(group.dimmed, np.minimum(limit, left), limit), dt_h)
+        cols[f"p_ev_kw:{group.id}"] = p
     return cols | district_flex_sums(cols, n), refill

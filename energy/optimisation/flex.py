@@ -72,7 +72,7 @@ from energy.models.thermal_storage import step_coefficients
 from energy.optimisation.blocks import BlockTerms, ModelBlock, Stage
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.rows import MatrixRows, add_matrix_rows, per_unit
+from energy.optimisation.rows import MatrixRows, add_matrix_rows, at_most, linear, per_unit
 from energy.system import DispatchInputs
 
 #: Tolerance of the shortfall test [kW].
@@ -278,6 +278,60 @@ class EVChargingBlock(_AssetBlock):
         return BlockTerms(injection=injection)
 
 
+@dataclass(frozen=True)
+class Ems14aBlock(_AssetBlock):
+    r"""§14a dimming of a connection whose devices an EMS controls: their sum within the limit.
+
+    For a node :math:`b` with a heat pump and a charger group and the
+    connection's limit :math:`\bar P^{14a}_b`
+    (:func:`energy.models.flex.ems_limit_kw`, BK6-22-300 Anlage 1 Ziff. 4.5.2),
+    in every dimmed step :math:`t`:
+
+    .. math::
+
+        P_{b,t} + B_{b,t} + (C_{b,t+1} - C_{b,t}) / \Delta t \le \bar P^{14a}_b
+
+    A node with only one of them needs no row: that device's own limit is the
+    connection's (:attr:`energy.models.flex.HeatPumpUnit.dimmed_cap_kw`).
+    Must come after :class:`HeatPumpBlock` and :class:`EVChargingBlock`.
+    """
+
+    pumps: tuple[HeatPumpUnit, ...]
+    groups: tuple[EVGroupUnit, ...]
+    ems: tuple[tuple[str, float], ...]
+
+    def define(
+        self,
+        m: pyo.ConcreteModel,
+        inputs: DispatchInputs,
+        layout: DispatchLayout,
+        options: DispatchOptions,
+    ) -> BlockTerms:
+        """Add the rows ``ems_14a[node, t]`` over the dimmed steps."""
+        pump = {u.id: u for u in self.pumps}
+        group = {g.id: g for g in self.groups}
+        backed = {u.id for u in self.pumps if u.backup_kw > 0}
+        cap = dict(self.ems)
+        keys = []
+        for b in cap:
+            dimmed = pump[b].dimmed if b in pump and b in group else None
+            if dimmed is not None:
+                keys += [(b, int(t)) for t in np.flatnonzero(dimmed)]
+        dt = inputs.dt_h
+
+        def rule(m: pyo.ConcreteModel, b: str, t: int) -> Any:
+            coefs = [1.0, 1.0 / dt, -1.0 / dt]
+            xs = [m.p_heat_pump_kw[b, t], m.ev_charged_kwh[b, t + 1], m.ev_charged_kwh[b, t]]
+            if b in backed:
+                coefs.append(1.0)
+                xs.append(m.p_backup_heater_kw[b, t])
+            return at_most(linear(coefs, xs), cap[b])
+
+        m.EMS_14A = pyo.Set(dimen=2, initialize=keys, ordered=True)
+        m.ems_14a = pyo.Constraint(m.EMS_14A, rule=rule)
+        return BlockTerms()
+
+
 def flex_blocks(inputs: DispatchInputs) -> list[ModelBlock]:
     """Return the blocks of the flexible loads (none without :attr:`DispatchInputs.flex`)."""
     flex = inputs.flex
@@ -288,6 +342,8 @@ def flex_blocks(inputs: DispatchInputs) -> list[ModelBlock]:
         blocks.append(HeatPumpBlock(flex.heat_pumps))
     if flex.ev_groups:
         blocks.append(EVChargingBlock(flex.ev_groups))
+    if flex.ems and flex.heat_pumps and flex.ev_groups:
+        blocks.append(Ems14aBlock(flex.heat_pumps, flex.ev_groups, flex.ems))
     return blocks
 
 

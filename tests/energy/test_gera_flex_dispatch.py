@@ -145,3 +145,23 @@ def test_14a_dimming_window_in_a_gera_run(gera_heat: District) -> None:
     assert result.kpis["optimised"]["cost_eur"] >= free.kpis["optimised"]["cost_eur"] - 1e-6
     for name in ("B1", "B0"):
         assert result.kpis["optimised"]["cost_eur"] <= result.kpis[name]["cost_eur"] + 1e-6
+
+
+def test_14a_ems_connection_from_the_spec(gera_heat: District) -> None:
+    """``control_14a: ems`` on MF01: its pump and wallboxes share one limit (Ziff. 4.5.2)."""
+    data = gera_heat.model_dump()
+    mf01 = next(b for b in data["buildings"] if b["id"] == "MF01")
+    mf01["control_14a"] = "ems"
+    district = District.model_validate(data)
+    options = ScenarioOptions(start=dt.date(2025, 1, 13), days=1, ac_check=False,
+                              dimming_14a="17:00-20:00")  # fmt: skip
+    flex = scenario_inputs(district, options).flex
+    assert flex is not None
+    hp = next(b.heat_pump for b in district.buildings if b.id == "MF01")
+    ev = next(b.ev_chargers for b in district.buildings if b.id == "MF01")
+    assert hp is not None and ev is not None
+    n = 1 + ev.count  # the pump and every point above 4.2 kW
+    gzf = {2: 0.8, 3: 0.75, 4: 0.7, 5: 0.65, 6: 0.6, 7: 0.55, 8: 0.5}.get(n, 0.45)
+    base = 0.4 * hp.connection_kw if hp.connection_kw > 11.0 else 4.2
+    assert dict(flex.ems) == {"MF01": pytest.approx(base + (n - 1) * gzf * 4.2)}
+    assert gera_heat.model_dump() != data and "control_14a" not in str(gera_heat.model_dump())

@@ -25,6 +25,7 @@ from energy.models.flex import (
     critical_steps,
     dimmed_limit_kw,
     dimming_mask,
+    ems_limit_kw,
     with_dimming,
 )
 from energy.models.flex_rules import thermostat
@@ -234,6 +235,60 @@ def test_14a_dimmed_heat_pump_limits() -> None:
     # 9.9 + 3.0 = 12.9 kW > 11 kW: 0.4 x 12.9 = 5.16 kW; the backup heater held off
     assert dimmed.electric_limits_kw() == pytest.approx([9.9, 5.16])
     assert dimmed.backup_limits_kw() == pytest.approx([3.0, 0.0])
+
+
+def test_14a_minimum_of_an_ems_controlled_connection_by_hand() -> None:
+    """BK6-22-300 Anlage 1 Ziff. 4.5.2: P_min = P_0 + (n - 1) x GZF(n) x 4.2 kW.
+
+    GZF: 0.8 for 2 devices, 0.75 for 3, 0.45 for 9 and more; P_0 = 4.2 kW, or
+    0.4 x the heat pump's connection power above 11 kW; devices of 4.2 kW or
+    less are no controllable devices.
+    """
+    assert ems_limit_kw(9.0, 1, 11.0) == pytest.approx(4.2 + 0.8 * 4.2)  # 7.56
+    assert ems_limit_kw(9.0, 2, 11.0) == pytest.approx(4.2 + 2 * 0.75 * 4.2)  # 10.5
+    assert ems_limit_kw(20.0, 1, 11.0) == pytest.approx(8.0 + 3.36)  # large pump: 11.36
+    assert ems_limit_kw(0.0, 10, 11.0) == pytest.approx(4.2 + 9 * 0.45 * 4.2)  # 21.21
+    assert ems_limit_kw(4.0, 2, 11.0) == pytest.approx(4.2 + 0.8 * 4.2)  # the pump is no device
+    assert math.isinf(ems_limit_kw(4.0, 3, 3.7))  # nothing above 4.2 kW: nothing dimmed
+    # a heat pump of 4.2 kW or less is not dimmed, its backup heater neither
+    small = dataclasses.replace(
+        heat_pump([1.0], None), electric_kw=3.0, backup_kw=1.0, controllable_14a=True,
+        dimmed=np.array([True]),
+    )  # fmt: skip
+    assert small.electric_limits_kw() == pytest.approx([3.0])
+    assert small.backup_limits_kw() == pytest.approx([1.0])
+
+
+def test_14a_ems_shares_one_limit_between_pump_and_wallbox() -> None:
+    """A 9 kW pump and an 11 kW point behind one connection, step 0 dimmed (0.10 EUR/kWh).
+
+    EMS limit 4.2 + 0.8 x 4.2 = 7.56 kW for both. The pump must heat 12 kW at
+    COP 3 in step 0 (no store): 4 kW. The car (11 kWh by the end of step 1)
+    gets 7.56 - 4 = 3.56 kW in step 0 and 7.44 kW in step 1 (0.40 EUR/kWh):
+    0.756 + 2.976 = 3.732 EUR. Under direct control each keeps 4.2 kW: the car
+    4.2 + 6.8 kW, 0.82 + 2.72 = 3.54 EUR. Charging on arrival under the EMS
+    takes what the pump leaves (3.56 kW) and catches up (7.44 kW).
+    """
+    pump = dataclasses.replace(
+        heat_pump([12.0, 0.0], None), electric_kw=9.0, thermal_kw=27.0, controllable_14a=True
+    )
+    car = dataclasses.replace(one_session(0.0, 2.0, 11.0, 2), controllable_14a=True)
+    flex = FlexInputs(heat_pumps=(pump,), ev_groups=(car,))
+    mask = np.array([True, False])
+    price = [0.10, 0.40]
+    ems = with_dimming(flex, mask, 1.0, frozenset({"H"}))
+    assert ems.ems == (("H", pytest.approx(7.56)),)
+    inputs = tiny_inputs([0.0, 0.0], price, flex=ems)
+    schedule = solution_schedule(inputs, optimise(inputs))
+    assert schedule["p_heat_pump_kw:H"].to_numpy() == pytest.approx([4.0, 0.0], abs=1e-6)
+    assert schedule["p_ev_kw:H"].to_numpy() == pytest.approx([3.56, 7.44], abs=1e-6)
+    assert compute_kpis(schedule)["cost_eur"] == pytest.approx(3.732, abs=1e-6)
+    b0, _ = flex_baselines(inputs)
+    assert b0.schedule["p_ev_kw:H"].to_numpy() == pytest.approx([3.56, 7.44], abs=1e-9)
+    direct = tiny_inputs([0.0, 0.0], price, flex=with_dimming(flex, mask, 1.0))
+    schedule = solution_schedule(direct, optimise(direct))
+    assert schedule["p_ev_kw:H"].to_numpy() == pytest.approx([4.2, 6.8], abs=1e-6)
+    assert compute_kpis(schedule)["cost_eur"] == pytest.approx(3.54, abs=1e-6)
 
 
 def test_dimming_windows_in_local_time() -> None:

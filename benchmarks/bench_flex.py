@@ -44,6 +44,7 @@ def floor(inputs: object, options: DispatchOptions) -> tuple[float, float, float
     """Hand the model over, write MPS, time highspy alone reading and solving it (one run)."""
     model = build_model(inputs, options, flex_blocks(inputs))  # type: ignore[arg-type]
     hand = hand_over(model)
+    matrix = bool(hand.matrix) and hand.n_integers == 0
     del model
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "flex.mps")
@@ -53,7 +54,7 @@ def floor(inputs: object, options: DispatchOptions) -> tuple[float, float, float
         t0 = time.perf_counter()
         h.readModel(path)
         t1 = time.perf_counter()
-        _set_options(h, options)
+        _set_options(h, options, matrix)  # the same presolve choice
         h.run()
         t2 = time.perf_counter()
     return t1 - t0, t2 - t1, float(h.getInfo().objective_function_value)

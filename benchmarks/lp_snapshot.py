@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import energy.optimisation.dispatch as dispatch_module
 import energy.optimisation.solve as solve_module
 from energy.analysis.economics import EconomicAssumptions
 from energy.district import GERA_DISTRICT_FILE, District, PVSystem, load_district
@@ -145,6 +146,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     recorder = Recorder(args.out)
     solve_module.hand_over = recorder
+    dispatch_module.hand_over = recorder  # optimise() hands over itself (to drop the model)
     objectives = {}
     for case, run in cases(load_district(GERA_DISTRICT_FILE), args.quick).items():
         recorder.start(case)

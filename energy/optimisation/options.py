@@ -174,6 +174,13 @@ class DispatchOptions(DispatchChoices):
         picks 1000 x the largest objective coefficient.
     threads
         Solver threads (None: HiGHS default).
+    presolve
+        HiGHS presolve: ``on``, ``off``, or ``choose``: off for an LP (no
+        integers) with matrix rows (heat pumps, EV charging:
+        :class:`~energy.optimisation.rows.MatrixRows`), on otherwise. On the
+        Gera heat and mobility district presolve made the dual simplex slower
+        and took a third more memory (90 days: 41.6 s and 367 MB with it,
+        22.8 s and 272 MB without, the same optimum; benchmarks/bench_flex.py).
     """
 
     lighting_levels: Literal["class", "steps"] = "class"
@@ -183,6 +190,7 @@ class DispatchOptions(DispatchChoices):
     aggregate: bool = True
     penalty_eur_per_kwh: float | None = Field(None, gt=0)
     threads: int | None = None
+    presolve: Literal["choose", "on", "off"] = "choose"
 
     @model_validator(mode="after")
     def _check_levels(self) -> DispatchOptions:

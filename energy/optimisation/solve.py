@@ -427,9 +427,14 @@ def release_memory() -> None:
     libc.malloc_trim(0)
 
 
-def _set_options(h: highspy.Highs, options: DispatchOptions) -> None:
+def _set_options(h: highspy.Highs, options: DispatchOptions, matrix_rows: bool = False) -> None:
+    """Set the HiGHS options of ``options``; ``matrix_rows``: an LP with matrix rows (presolve)."""
     for key, val in _HIGHS_METHODS[options.method].items():
         h.setOptionValue(key, val)
+    presolve = options.presolve
+    if presolve == "choose":
+        presolve = "off" if matrix_rows else "on"
+    h.setOptionValue("presolve", presolve)
     if options.time_limit_s is not None:
         h.setOptionValue("time_limit", float(options.time_limit_s))
     if options.mip_gap is not None:
@@ -503,7 +508,7 @@ def solve_handed_over(
     """
     options = options or DispatchOptions()
     h = hand.highs
-    _set_options(h, options)
+    _set_options(h, options, bool(hand.matrix) and hand.n_integers == 0)
     t1 = time.perf_counter()
     h.run()
     t2 = time.perf_counter()

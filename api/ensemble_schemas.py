@@ -109,6 +109,9 @@ class EnsemblePublic(BaseModel):
     weather: list[str]
     price_years: list[int | None]
     options: dict[str, Any]
+    spec_hash: str = Field(
+        description="SHA-256 of the district spec with the scenario's changes (as a run's)"
+    )
     members_total: int
     members_done: int
     progress_frac: float

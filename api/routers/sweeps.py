@@ -37,7 +37,7 @@ from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
 from api.public import run_public
 from api.runstore import load_run_inputs
-from api.schemas import ExportFormat, Page, RunKind, RunStatus
+from api.schemas import ExportFormat, Page, RunKind, RunStatus, page_with
 from api.study_schemas import (
     ParetoCreate,
     ParetoPublic,
@@ -214,12 +214,7 @@ def list_sweeps(
     """List the sweeps the caller may read with status and progress (no points), newest first."""
     rows = crud.sweeps.list_sweeps(session, principal, offset, limit, scenario_id)
     states = crud.sweeps.sweep_states(session, [s.id for s in rows.items if s.id is not None])
-    return Page[SweepPublic](
-        items=[sweep_public(session, s, states[s.id or 0]) for s in rows.items],
-        total=rows.total,
-        offset=offset,
-        limit=limit,
-    )
+    return page_with(rows, [sweep_public(session, s, states[s.id or 0]) for s in rows.items])
 
 
 @router.get(

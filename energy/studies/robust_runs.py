@@ -173,7 +173,8 @@ def member_evaluator(
     """Return an :data:`Evaluator` that runs designs over the members on ``executor``.
 
     The base run of each member (nothing added) is run once, with the first
-    designs, and kept for the later ones.
+    designs, and kept for the later ones; a design that adds nothing is that
+    base run.
     """
     references: dict[str, dict[str, Any]] = {}
     report = progress or no_progress
@@ -189,15 +190,21 @@ def member_evaluator(
                 jobs.append((spec.district, ScenarioChanges(), spec.options, weather, year))
                 keys.append((label, None))
             for k, changes in enumerate(designs):
-                jobs.append((spec.district, changes, spec.options, weather, year))
-                keys.append((label, k))
+                if not changes.is_empty:  # nothing added is the base run itself
+                    jobs.append((spec.district, changes, spec.options, weather, year))
+                    keys.append((label, k))
         done = run_all(run_member_point, jobs, executor, progress=report, what="member run")
-        records: dict[str, list[dict[str, Any]]] = {m: [] for m, _, _ in ask.members()}
-        for (label, at), record in zip(keys, done, strict=True):
+        by_key = dict(zip(keys, done, strict=True))
+        for (label, at), record in by_key.items():
             if at is None:
                 references[label] = record
-            else:
-                records[label].append(record)
+        records = {
+            label: [
+                references[label] if changes.is_empty else by_key[(label, k)]
+                for k, changes in enumerate(designs)
+            ]
+            for label, _, _ in ask.members()
+        }
         return member_rows(spec, grid_points, records, references)
 
     return evaluate

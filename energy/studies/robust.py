@@ -26,6 +26,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from energy.errors import InputDataError
@@ -289,7 +290,8 @@ class RobustResult:
         return json_safe(
             {
                 **self.info,
-                "ask": dataclasses.asdict(self.ask) | {"words": self.ask.words()},
+                "ask": dataclasses.asdict(self.ask)
+                | {"weather": [Path(w).name for w in self.ask.weather], "words": self.ask.words()},
                 "baseline": "each design against the base district with nothing added, run on "
                 "the same member's weather and prices (incremental economics); the runs' own "
                 "savings are against B1 (headline) and B0",

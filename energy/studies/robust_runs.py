@@ -160,6 +160,39 @@ def robust_info(spec: SweepSpec, ask: RobustAsk, what: str) -> dict[str, Any]:
     return info
 
 
+def robust_from_records(
+    spec: SweepSpec,
+    ask: RobustAsk,
+    point_members: Sequence[Sequence[Mapping[str, Any]]],
+    reference_members: Sequence[Mapping[str, Any]],
+    what: str = "sweep",
+) -> RobustResult:
+    """Summarise member records run elsewhere (e.g. one job per sweep point).
+
+    Parameters
+    ----------
+    spec, ask
+        The sweep and the robust request.
+    point_members
+        Per grid point (:func:`energy.studies.sweep.points` order), its
+        :func:`run_member_point` records in :meth:`RobustAsk.members` order.
+    reference_members
+        The base district's records (nothing added), in the same member order.
+    what
+        ``sweep`` or ``sizing``, for the sources' words.
+    """
+    labels = [label for label, _, _ in ask.members()]
+    grid_points = [p for p, _ in points(spec)]
+    if len(point_members) != len(grid_points):
+        raise InputDataError(
+            f"records: {len(point_members)} points given for {len(grid_points)} grid points"
+        )
+    records = {label: [recs[i] for recs in point_members] for i, label in enumerate(labels)}
+    references = dict(zip(labels, reference_members, strict=True))
+    rows, failed = member_rows(spec, grid_points, records, references)
+    return summarise_robust(ask, grid_points, rows, failed, robust_info(spec, ask, what))
+
+
 #: Evaluates designs over the members: grid points -> member rows and failures.
 Evaluator = Callable[[Sequence[Mapping[str, float]]], tuple[MemberRows, list[dict[str, Any]]]]
 

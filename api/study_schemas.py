@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.ensemble_schemas import DEFAULT_ENSEMBLE_WEATHER, shipped_weather_path
+from api.ensemble_schemas import MembersFields, shipped_weather_path
 from api.schemas import RunPublic, RunStatus
 
 #: Most grid points one sweep may have (a sweep of more is refused with 422).
@@ -23,7 +23,7 @@ MAX_ROBUST_RUNS = 200
 Statistic = Literal["min", "p10", "p50", "p90", "max"]
 
 
-class RobustCreate(BaseModel):
+class RobustCreate(MembersFields):
     """The optional ``robust`` field of a sweep or a sizing: choose over weather x price years.
 
     Every design runs once per member (shipped weather file x day-ahead price
@@ -60,19 +60,6 @@ class RobustCreate(BaseModel):
     target: float | None = Field(
         None, ge=-1e9, le=1e9, description="In the figure's unit (e.g. 40 for 40 %)"
     )
-    weather: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ENSEMBLE_WEATHER),
-        min_length=1,
-        max_length=20,
-        description="Shipped weather files of data/weather (or 'clearsky'); default the six "
-        "region-9 TRY files",
-    )
-    price_years: list[int | None] = Field(
-        default_factory=lambda: list[int | None]([2023, 2024]),
-        min_length=1,
-        max_length=5,
-        description="Day-ahead price years of the SMARD file (null: the tariff's own mapping)",
-    )
 
     @field_validator("figure")
     @classmethod
@@ -80,13 +67,6 @@ class RobustCreate(BaseModel):
         from energy.studies.robust import figure_name
 
         return figure_name(value, "figure")  # raises naming the value and the allowed ones
-
-    @field_validator("weather")
-    @classmethod
-    def _shipped(cls, value: list[str]) -> list[str]:
-        for name in value:
-            shipped_weather_path(name)  # raises naming the field and value
-        return value
 
     @property
     def n_members(self) -> int:

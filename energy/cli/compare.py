@@ -249,16 +249,8 @@ def sweep_command(
         typer.echo("--target, --weather and --prices go with --robust", err=True)
         raise typer.Exit(1)
     with friendly_errors():
-        spec = SweepSpec(
-            district=load_district(file),
-            grid={
-                "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp-added"),
-                "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh-added"),
-            },
-            options=ScenarioOptions(
-                start=start, days=days, resolution=resolution, objective=objective, ac_check=False
-            ),
-            battery_c_rate=c_rate,
+        spec = _sweep_spec(
+            file, (pv_kwp, battery_kwh, c_rate), (start, days, resolution, objective)
         )
         result = run_sweep(spec, progress=progress_printer(True), workers=workers)
         written = result.write(out) if out is not None else []
@@ -305,6 +297,25 @@ def sweep_command(
         typer.echo(f"wrote {path}")
 
 
+def _sweep_spec(
+    file: Path, grid: tuple[str, str, float], run: tuple[str, int, str, str]
+) -> SweepSpec:
+    """Return the sweep of ``energy sweep``'s options: the grid (PV, battery, C-rate), the run."""
+    pv_kwp, battery_kwh, c_rate = grid
+    start, days, resolution, objective = run
+    return SweepSpec(
+        district=load_district(file),
+        grid={
+            "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp-added"),
+            "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh-added"),
+        },
+        options=ScenarioOptions(
+            start=start, days=days, resolution=resolution, objective=objective, ac_check=False
+        ),
+        battery_c_rate=c_rate,
+    )
+
+
 def _robust_sweep(
     file: Path,
     grid: tuple[str, str, float],
@@ -315,21 +326,10 @@ def _robust_sweep(
     out: Path | None,
 ) -> None:
     """Run ``energy sweep --robust``: every point over the members, the robust choice."""
-    pv_kwp, battery_kwh, c_rate = grid
-    start, days, resolution, objective = run
+    start, days = run[0], run[1]
     with friendly_errors():
         ask = robust_ask(*robust)
-        spec = SweepSpec(
-            district=load_district(file),
-            grid={
-                "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp-added"),
-                "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh-added"),
-            },
-            options=ScenarioOptions(
-                start=start, days=days, resolution=resolution, objective=objective, ac_check=False
-            ),
-            battery_c_rate=c_rate,
-        )
+        spec = _sweep_spec(file, grid, run)
         result = run_robust_sweep(spec, ask, progress=progress_printer(True), workers=workers)
         written = [write_json(result.to_dict(), out / "robust_sweep.json")] if out else []
     if as_json:

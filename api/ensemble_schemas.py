@@ -45,6 +45,8 @@ def shipped_weather_path(name: str) -> str:
 class MembersFields(BaseModel):
     """Weather sources x price years: the members of an ensemble or of a robust answer."""
 
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
     weather: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ENSEMBLE_WEATHER),
         min_length=1,

@@ -257,17 +257,28 @@ class RobustResult:
         c = self.choice
         n = len(self.members)
         head = f"Over {n} member{'s' if n != 1 else ''} ({'; '.join(self.members)}): "
+        stat = self.ask.statistic.upper()
         if c["choice"] is None:
-            text = head + c["why"] + "."
+            what = "design" if self.search is None else "candidate size"
+            _, _, unit, better, words = ROBUST_FIGURES[self.ask.figure]
+            if self.ask.target is None:
+                text = f"{head}no {what} has a {stat} of {words}."
+            else:
+                sign = ">=" if better == "higher" else "<="
+                text = (
+                    f"{head}no {what} reaches the target: {stat} of {words} "
+                    f"{sign} {self.ask.target:g} {unit}."
+                )
             best = _best_value(self)
             if best is not None:
-                text += f" The best {self.ask.statistic.upper()} is {best}."
+                text += f" The best {stat} is {best}."
             return text + self._tail()
         d = next(x for x in self.designs if x["design"] == c["choice"])["figures"][self.ask.figure]
+        unit = d["unit"]
         text = (
-            f"{head}{c['choice']} ({c['why']}): {self.ask.statistic.upper()} "
-            f"{_fmt(c['values'][c['choice']], d['unit'])}, P10-P90 {_fmt(d['p10'], d['unit'])} "
-            f"to {_fmt(d['p90'], d['unit'])}, worst member {d['worst_member'] or '-'}."
+            f"{head}{c['choice']} ({c['why']}): {stat} {_fmt(c['values'][c['choice']], unit)} "
+            f"(P50 {_fmt(d['p50'], unit)}; P10-P90 {_fmt(d['p10'], unit)} to "
+            f"{_fmt(d['p90'], unit)}), worst member {d['worst_member'] or '-'}."
         )
         p50 = c.get("p50_choice")
         if p50 is not None and p50 != c["choice"]:

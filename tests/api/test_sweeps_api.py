@@ -554,5 +554,6 @@ def test_a_robust_sizing_job_says_when_no_size_reaches_the_target(setup: Setup) 
     assert result["choice"]["choice"] is None
     assert result["search"]["evaluated"] == [0.0, 40.0]  # scan: smallest first
     assert result["summary"].startswith("Over 1 member (TRY 2015 mean year, prices 2024)")
-    assert "no design meets" in result["summary"] and ">= 100.5 %" in result["summary"]
+    assert "no candidate size reaches the target" in result["summary"]
+    assert ">= 100.5 %" in result["summary"]
     assert result["period"] == "1 day (2025-06-02..2025-06-02)"

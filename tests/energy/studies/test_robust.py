@@ -143,7 +143,8 @@ def test_robust_sizing_says_when_no_candidate_reaches_the_target(gera: District)
     assert len(calls) == 5 and result.choice["choice"] is None
     text = result.summary()
     # the best P10 is 800 kWh's: 60 + 0.2 x 10 = 62 %
-    assert "no design meets" in text and ">= 90 %" in text
+    assert "no candidate size reaches the target: P10 of self-sufficiency" in text
+    assert ">= 90 %." in text and result.choice["why"].startswith("no design meets")
     assert "The best P10 is 62.0 % (+800 kWh battery)" in text
 
 

@@ -52,7 +52,7 @@ from energy.report.results import baselines_for_run, load_run, write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH
 from energy.studies.robust_runs import run_robust_sweep
-from energy.studies.sweep import SweepSpec, run_sweep
+from energy.studies.sweep import SweepResult, SweepSpec, run_sweep
 
 AcCheckOpt = Annotated[
     bool, typer.Option("--ac-check/--no-ac-check", help="AC power-flow check of each run")
@@ -257,6 +257,11 @@ def sweep_command(
     if as_json:
         print_json({**result.to_dict(), "outputs": [str(p) for p in written]})
         return
+    _print_sweep(result, f"sweep of {file.name}: {days} days from {start}", written)
+
+
+def _print_sweep(result: SweepResult, title: str, written: list[Path]) -> None:
+    """Print the sweep table, the annual note, the best points, the sources and the files."""
     columns = (
         ("pv_kwp_added", "PV added [kWp]", "{:,.0f}"),
         ("battery_kwh_added", "battery added [kWh]", "{:,.0f}"),
@@ -280,7 +285,7 @@ def sweep_command(
     ]
     flag = result.extrapolated_from
     print_table(
-        f"sweep of {file.name}: {days} days from {start}, economics vs the base"
+        f"{title}, economics vs the base"
         + (f"; annual figures extrapolated_from {flag}" if flag else "; annual figures of a year"),
         [label for _, label, _ in columns],
         rows,

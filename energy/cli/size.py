@@ -287,12 +287,15 @@ def size_command(
     if as_json:
         print_json({"file": str(file), **result.to_dict()})
         return
+    _print_sized(result, f"{district.site.name}: {days} days from {start} at {resolution}", save)
+
+
+def _print_sized(result: SizingResult, title: str, save: Path | None) -> None:
+    """Print the sizing, its notes, its sources and the district file written."""
     flag = result.metadata.get("extrapolated_from")
-    _print(
-        result,
-        f"{district.site.name}: {days} days from {start} at {resolution}"
-        + (f"; sized as if the year looked like it, extrapolated_from {flag}" if flag else ""),
-    )
+    if flag:
+        title += f"; sized as if the year looked like it, extrapolated_from {flag}"
+    _print(result, title)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     echo_sources(export_info(result.metadata))

@@ -317,18 +317,7 @@ def robust_size(
 
     with _pool(executor, workers) as pool:
         run = evaluate or member_evaluator(spec, ask, pool, progress)
-        if search == "scan":
-            for size in sizes:
-                if meets(size, run):
-                    break
-        else:
-            lo, hi = 0, len(sizes) - 1
-            while lo <= hi:
-                mid = (lo + hi) // 2
-                if meets(sizes[mid], run):
-                    hi = mid - 1
-                else:
-                    lo = mid + 1
+        _walk(sizes, lambda size: meets(size, run), search)
     tried = sorted(evaluated)
     members = list(evaluated[tried[0]])
     rows: MemberRows = {m: [evaluated[s].get(m) for s in tried] for m in members}
@@ -343,6 +332,22 @@ def robust_size(
         "not_evaluated": [s for s in sizes if s not in evaluated],
     }
     return dataclasses.replace(result, search=search_record)
+
+
+def _walk(sizes: Sequence[float], meets: Callable[[float], bool], search: str) -> None:
+    """Try ascending ``sizes`` until the smallest that ``meets`` is found (scan or bisect)."""
+    if search == "scan":
+        for size in sizes:
+            if meets(size):
+                return
+        return
+    lo, hi = 0, len(sizes) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if meets(sizes[mid]):
+            hi = mid - 1
+        else:
+            lo = mid + 1
 
 
 @contextlib.contextmanager

@@ -19,11 +19,18 @@ from typer.testing import CliRunner
 from energy.district import DATA_DIR, GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
 from energy.scenario import ScenarioOptions
-from energy.studies.robust import RobustAsk, design_figures, parse_robust
-from energy.studies.robust_runs import (
+from energy.studies.robust import (
     MemberRows,
+    RobustAsk,
+    design_figures,
+    parse_robust,
+    summarise_robust,
+)
+from energy.studies.robust_runs import (
     member_inputs,
+    member_rows,
     robust_size,
+    run_member_point,
     run_robust_sweep,
 )
 from energy.studies.sweep import SweepSpec, run_point
@@ -212,3 +219,51 @@ def test_cli_robust_sweep_real_two_members(gera: District, tmp_path: Path) -> No
     assert (tmp_path / "robust_sweep.json").exists()
     bad = CliRunner().invoke(app, [*args[:8], "--robust", "npv:p95"])
     assert bad.exit_code == 1 and "statistic 'p95'" in bad.output
+
+
+def _record(cost_eur: float, self_sufficiency: float) -> dict[str, Any]:
+    """A run_point record of a design that adds nothing to invest in (hand-made)."""
+    nothing = {"pv_kwp": [], "battery_kwh": [], "battery_kw": [], "luminaires": 0}
+    return {
+        "added": nothing,
+        "cost_eur": cost_eur,
+        "horizon_h": 8760.0,
+        "e_generation_kwh": 0.0,
+        "self_sufficiency": self_sufficiency,
+        "horizon_label": "365 days (2025-01-01..2025-12-31)",
+        "error": None,
+    }
+
+
+def test_failed_runs_are_named_and_left_out(gera: District) -> None:
+    spec = SweepSpec(gera, {"pv_kwp_added": [0]}, OPTIONS)
+    point = {"pv_kwp_added": 0.0}
+    records = {
+        "m0": [_record(90.0, 0.5)],
+        "m1": [{"error": "OSError: gone"}],
+        "m2": [_record(80.0, 0.6)],
+    }
+    refs = {"m0": _record(100.0, 0.4), "m1": _record(100.0, 0.4), "m2": {"error": "bad base"}}
+    rows, failed = member_rows(spec, [point], records, refs)
+    assert failed == [
+        {"member": "m1", "design": "nothing added", "error": "OSError: gone"},
+        {"member": "m2", "design": "nothing added", "error": "bad base"},
+    ]
+    assert rows["m1"] == [None] and rows["m2"] == [None]
+    row = rows["m0"][0]
+    assert row is not None
+    # nothing invested, 10 EUR saved over a whole year: 10 EUR/a, self-sufficiency 50 %
+    assert row["annual_savings_eur"] == pytest.approx(10.0) and row["capex_eur"] == 0.0
+    result = summarise_robust(RobustAsk("self_sufficiency"), [point], rows, failed)
+    ss = result.designs[0]["figures"]["self_sufficiency_pct"]
+    assert (ss["n"], ss["missing"], ss["p50"]) == (1, ["m1", "m2"], 50.0)
+    assert result.horizon_label == "365 days (2025-01-01..2025-12-31)"
+    assert result.to_dict()["annual_basis"] == "full year"
+    assert "Failed: nothing added in m1 (OSError: gone)." in result.summary()
+
+
+def test_a_member_that_cannot_be_read_is_a_failed_record(gera: District, tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere.dat")
+    record = run_member_point(gera, ScenarioChanges(), OPTIONS, missing, 2024)
+    assert record["member"] == "nowhere.dat, prices 2024"
+    assert record["error"] is not None and "nowhere.dat" in record["error"]

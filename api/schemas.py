@@ -56,7 +56,10 @@ FINAL_STATUSES = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.can
 
 
 class RunKind(StrEnum):
-    """What a job row executes: a run, a sweep point, a sizing, a Pareto front, an ensemble member.
+    """What a job row executes: a run, a study (sweep point, sizing, Pareto, ensemble member...).
+
+    Kinds: scenario, sweep point, sizing, Pareto front, ensemble member,
+    rolling-horizon operation.
 
     The work of each kind is its entry in :data:`api.jobkinds.JOB_KINDS`.
     """
@@ -66,6 +69,7 @@ class RunKind(StrEnum):
     sizing = "sizing"
     pareto = "pareto"
     ensemble_member = "ensemble_member"
+    operation = "operation"
 
 
 T = TypeVar("T")

@@ -10,6 +10,7 @@ from api.crud.runs import job_inputs
 from api.schemas import RunKind
 from api.settings import Settings
 from api.study_schemas import (
+    OperationCreate,
     ParetoCreate,
     SizingCreate,
     check_robust_runs,
@@ -55,6 +56,31 @@ def create_pareto(
     first_pv = inputs.district.pv[0].id if inputs.district.pv else None
     check_candidates(inputs.district, data.sizing(first_pv))
     run = inputs.new_job(p, settings, kind=RunKind.pareto, params=data.model_dump(mode="json"))
+    return save(session, run)
+
+
+def create_operation(
+    session: Session, p: Principal, scenario_id: int, data: OperationCreate, settings: Settings
+) -> Run:
+    """Store a queued rolling-horizon operation of the scenario (its spec checked first).
+
+    The job's options are the scenario's with ``start``/``days`` of the request.
+    """
+    from energy.operation import OperationSpec
+    from energy.scenario import ScenarioOptions
+
+    inputs = job_inputs(session, p, scenario_id)
+    period = {k: v for k, v in data.model_dump(include={"start", "days"}).items() if v is not None}
+    options = ScenarioOptions.model_validate(dict(inputs.scenario.options) | period)
+    params = data.model_dump(mode="json", exclude={"start", "days"})
+    OperationSpec(start=options.start, days=options.days, options=options, **params)
+    run = inputs.new_job(
+        p,
+        settings,
+        kind=RunKind.operation,
+        params=params,
+        options=options.model_dump(mode="json"),
+    )
     return save(session, run)
 
 

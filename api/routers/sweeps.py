@@ -39,6 +39,8 @@ from api.public import run_public
 from api.runstore import load_run_inputs
 from api.schemas import ExportFormat, Page, RunKind, RunStatus, page_with
 from api.study_schemas import (
+    OperationCreate,
+    OperationPublic,
     ParetoCreate,
     ParetoPublic,
     SizingCreate,
@@ -478,3 +480,52 @@ def start_pareto(
 def get_pareto(session: SessionDep, principal: ReaderKey, job_id: PathId) -> ParetoPublic:
     """Return status and progress of a Pareto job, and its result once it has succeeded."""
     return pareto_public(session, crud.runs.get_job(session, principal, job_id, RunKind.pareto))
+
+
+# -- Rolling-horizon operation: what forecast errors cost --------------------------------------
+
+
+def operation_public(session: Session, job: Run) -> OperationPublic:
+    """Map an operation job to its public form (the result once it has succeeded)."""
+    return OperationPublic(**_study_public(session, job, "operations"))
+
+
+@router.post(
+    "/scenarios/{scenario_id}/operations",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OperationPublic,
+    summary="Rolling-horizon operation with forecasts against perfect foresight (background job)",
+    responses={
+        202: {"description": "Accepted; poll the Location for status and the result"},
+        503: {"description": "The job queue is unreachable"},
+    },
+)
+def start_operation(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: PathId,
+    body: OperationCreate,
+    response: Response,
+) -> OperationPublic:
+    """Queue a rolling-horizon operation of the scenario (``energy operate`` as a job).
+
+    The result is ``OperationResult.to_dict()`` (api/README.md, "Operation"):
+    ``period``, ``horizon_h``, ``step_h``, the forecasts, ``kpis`` of
+    ``realised``, ``perfect_foresight`` and ``B1``, ``forecast_error``
+    (EUR and autarky points against perfect foresight over the same days) and
+    ``saving_vs_B1_eur``.
+    """
+    job = crud.sizing.create_operation(session, principal, scenario_id, body, settings)
+    submit_jobs(session, executor, [job])
+    response.headers["Location"] = f"/operations/{job.id}"
+    return operation_public(session, job)
+
+
+@router.get("/operations/{job_id}", response_model=OperationPublic, summary="Status and result")
+def get_operation(session: SessionDep, principal: ReaderKey, job_id: PathId) -> OperationPublic:
+    """Return status and progress of an operation job, and its result once it has succeeded."""
+    return operation_public(
+        session, crud.runs.get_job(session, principal, job_id, RunKind.operation)
+    )

@@ -487,6 +487,30 @@ class ErrorBody(BaseModel):
     request_id: str | None = None
 
 
+class JobQuotaBody(ErrorBody):
+    """A 429 of a route that queues jobs: a rate limit (``detail`` only) or the job quota."""
+
+    quota: int | None = Field(
+        None, description="Jobs the organisation may have queued or running at once"
+    )
+    active: int | None = Field(None, description="Jobs of the organisation queued or running now")
+    requested: int | None = Field(None, description="Jobs this request would have added")
+    organisation_id: int | None = Field(None, description="The organisation the jobs belong to")
+
+
+class WorkLimitBody(ErrorBody):
+    """A 422 of a route that queues jobs: invalid input, or a job too large for the API process."""
+
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="{field, value, message, type}; type work_limit for the work cap"
+    )
+    work: dict[str, int] | None = Field(
+        None,
+        description="The refused job's work: dispatches, steps, elements, "
+        "step_overhead_elements, units, limit (api/workload.py)",
+    )
+
+
 # -- meter data -----------------------------------------------------------------
 
 

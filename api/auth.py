@@ -34,6 +34,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -123,7 +124,7 @@ class KeyCheck:
 class _Cached:
     principal: Principal
     expires_at: dt.datetime | None  # the key's expiry (UTC)
-    stored_s: float  # time.monotonic() when cached [s]
+    stored_s: float  # AuthCache.clock() when cached [s]
 
 
 class AuthCache:
@@ -131,12 +132,19 @@ class AuthCache:
 
     Keyed on the key's SHA-256 (never the key itself); at most ``max_entries``
     keys, the oldest dropped first. Thread-safe: FastAPI runs the
-    authentication of sync routes on a thread pool.
+    authentication of sync routes on a thread pool. ``clock`` [s] measures
+    the TTL (monotonic; replaceable in tests).
     """
 
-    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        ttl_s: float,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
@@ -146,7 +154,7 @@ class AuthCache:
             return None
         with self._lock:
             entry = self._entries.get(key_hash)
-            if entry is not None and time.monotonic() - entry.stored_s >= self.ttl_s:
+            if entry is not None and self.clock() - entry.stored_s >= self.ttl_s:
                 del self._entries[key_hash]
                 return None
             return entry
@@ -157,7 +165,7 @@ class AuthCache:
             return
         with self._lock:
             self._entries.pop(key_hash, None)
-            self._entries[key_hash] = _Cached(principal, expires_at, time.monotonic())
+            self._entries[key_hash] = _Cached(principal, expires_at, self.clock())
             while len(self._entries) > self.max_entries:
                 del self._entries[next(iter(self._entries))]
 
@@ -207,16 +215,17 @@ def check_key(session: Session, key: str, cache: AuthCache | None = None) -> Key
         return KeyCheck(None, f"X-API-Key: this key was revoked at {when}")
     if reason := _expired(row.expires_at, now):
         return KeyCheck(None, reason)
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        session.add(row)
-        session.commit()
     assert row.id is not None
     principal = Principal(
         key_id=row.id, key_name=row.name, role=Role(row.role), organisation_id=row.organisation_id
     )
+    expires_at = row.expires_at
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
     if cache is not None:
-        cache.put(key_hash, principal, row.expires_at)
+        cache.put(key_hash, principal, expires_at)
     return KeyCheck(principal)
 
 

@@ -187,7 +187,12 @@ def job_workload(
 
 
 def check_inline_work(
-    settings: Settings, kind: RunKind, workload: Workload, options: dict[str, Any], what: str
+    settings: Settings,
+    kind: RunKind,
+    workload: Workload,
+    options: dict[str, Any],
+    what: str,
+    spec_path: str = "/districts/{id}?version=N",
 ) -> None:
     """Refuse a job too large to run inside the API process (only with ``ENERGY_QUEUE=inline``).
 
@@ -203,6 +208,8 @@ def check_inline_work(
         The job's run options (echoed in the message and ``errors[].value``).
     what
         The job in words, e.g. ``run of scenario 5``.
+    spec_path
+        Where the job's district spec is read, e.g. ``/districts/3?version=2``.
 
     Raises
     ------
@@ -219,8 +226,8 @@ def check_inline_work(
         "on Celery workers (ENERGY_QUEUE=celery and `energy-api worker`), or on a machine of "
         f"your own with `{CLI_COMMAND[kind]} district.yaml --start {horizon['start']} "
         f"--days {opts.days} --resolution {opts.resolution}` (the district's spec: GET "
-        "/districts/{id}?version=N), or shorten the horizon (options.days) or coarsen the "
-        "resolution (options.resolution)"
+        f"{spec_path}; the scenario's changes apply to it), or shorten the horizon "
+        "(options.days) or coarsen the resolution (options.resolution)"
     )
     raise WorkTooLargeError(
         message,

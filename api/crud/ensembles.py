@@ -45,7 +45,7 @@ def create_ensemble(
     members = [(w, y) for w in data.weather for y in data.price_years]
     workload = job_workload(RunKind.ensemble_member, inputs.district, options)
     what = f"each member of the ensemble of scenario {scenario_id}"
-    check_inline_work(settings, RunKind.ensemble_member, workload, options, what)
+    check_inline_work(settings, RunKind.ensemble_member, workload, options, what, inputs.spec_path)
     admit_jobs(session, settings, inputs.scenario.organisation_id, len(members))
     assert inputs.version.id is not None and inputs.scenario.id is not None
     ensemble = Ensemble(

@@ -37,6 +37,11 @@ class JobInputs:
     district: DistrictSpec  # the version's spec with the scenario's changes applied
     organisation_id: int | None = None  # the job's organisation; None: the scenario's
 
+    @property
+    def spec_path(self) -> str:
+        """Where the job's district spec is read: ``/districts/{id}?version={n}``."""
+        return f"/districts/{self.version.district_id}?version={self.version.version}"
+
     def new_job(self, p: Principal, settings: Settings, **values: Any) -> Run:
         """Return a queued (unsaved) job row of the scenario; ``values`` set kind, params...
 
@@ -169,7 +174,12 @@ def create_run(session: Session, p: Principal, scenario_id: int, settings: Setti
     run = inputs.new_job(p, settings)
     workload = job_workload(RunKind.scenario, inputs.district, run.options)
     check_inline_work(
-        settings, RunKind.scenario, workload, run.options, f"run of scenario {scenario_id}"
+        settings,
+        RunKind.scenario,
+        workload,
+        run.options,
+        f"run of scenario {scenario_id}",
+        inputs.spec_path,
     )
     admit_jobs(session, settings, run.organisation_id, 1)
     return save(session, run)

@@ -58,7 +58,7 @@ def _admitted(
     added = (candidates.battery_kwh_max is not None) + (candidates.pv_kwp_max is not None)
     kind = RunKind(run.kind)
     workload = job_workload(kind, inputs.district, run.options, run.params, added_elements=added)
-    check_inline_work(settings, kind, workload, run.options, what)
+    check_inline_work(settings, kind, workload, run.options, what, inputs.spec_path)
     admit_jobs(session, settings, run.organisation_id, 1)
     return save(session, run)
 

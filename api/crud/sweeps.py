@@ -84,6 +84,7 @@ def create_sweep(
         workload,
         options,
         f"largest point of the sweep of scenario {scenario_id}",
+        inputs.spec_path,
     )
     admit_jobs(session, settings, inputs.scenario.organisation_id, len(jobs))
     assert inputs.version.id is not None and inputs.scenario.id is not None

@@ -243,6 +243,10 @@ def test_inline_refuses_a_year_at_15_min_and_says_how_to_run_it(world: World, en
         "energy optimise district.yaml --start 2025-01-01 --days 366 --resolution 15min" in detail
     )
     assert "ENERGY_QUEUE=celery" in detail
+    district_id = world.client.get(f"/scenarios/{sid}", headers=world.h("planner_a")).json()[
+        "district_id"
+    ]
+    assert f"GET /districts/{district_id}?version=1" in detail
     assert count(engine, Run) == 0
     # the same year hourly is a quarter of the work: accepted
     hourly = world.create_scenario(world.create_district(), options=options | {"resolution": "1h"})
@@ -403,3 +407,33 @@ def test_unknown_keys_are_not_cached(world: World, app: Any, engine: Any) -> Non
         _, key = create_api_key(session, world.org_ids["a"], "x", Role.viewer)
     assert world.client.get("/me", headers={"X-API-Key": key}).status_code == 200
     assert len(cache) == 1
+
+
+def test_cli_keys_with_an_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from api.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("ENERGY_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        before = dt.datetime.now(dt.UTC)
+        result = runner.invoke(cli, ["create-admin-key", "--expires-in-days", "7"])
+        assert result.exit_code == 0, result.output
+        key = result.stdout.strip()  # stdout is the key alone; the expiry goes to stderr
+        assert key.startswith("esk_") and "expires at" in result.stderr
+        refused = runner.invoke(
+            cli, ["create-key", "--organisation", "X", "--role", "viewer", "--expires-in-days", "0"]
+        )
+        assert refused.exit_code != 0
+    finally:
+        get_settings.cache_clear()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        row = session.exec(select(ApiKey).where(col(ApiKey.prefix) == key.split("_")[1])).one()
+        assert row.expires_at is not None
+        assert abs(row.expires_at - (before + dt.timedelta(days=7))) < dt.timedelta(minutes=1)
+    engine.dispose()

@@ -26,8 +26,10 @@ The measure, in work units::
 * ``dispatches``: optimisations of the job; 1 for a run, a sweep point or an
   ensemble member; a grid-aware run up to :data:`GRID_AWARE_DISPATCHES` (the
   first dispatch and at most 6 re-dispatches of
-  ``energy.optimisation.grid_aware``); a sizing 1 + the reference run + each
-  fixed size compared; a Pareto front ``points`` + 1.
+  ``energy.optimisation.grid_aware``); a point of a robust sweep 1 + one per
+  member (weather x price years); a sizing 1 + the reference run + each
+  fixed size compared, a robust sizing (candidate sizes + 1) x members at
+  most; a Pareto front ``points`` + 1.
 
 Measured with ``energy optimise FILE --days D --resolution R --json`` under
 ``/usr/bin/time -v`` (2 cores shared with other jobs, 2026-12-04):
@@ -141,15 +143,29 @@ def horizon_steps(start: str, days: int, resolution: str, tz: str) -> int:
     return len(make_index(start, days, resolution, tz))
 
 
+def robust_members(params: dict[str, Any]) -> int:
+    """Return the members (weather x price years) of a job's ``robust`` request; 0 without."""
+    robust = params.get("robust")
+    if not robust:
+        return 0
+    return len(robust.get("weather") or ()) * len(robust.get("price_years") or ())
+
+
 def job_dispatches(kind: RunKind, options: ScenarioOptions, params: dict[str, Any] | None) -> int:
     """Return the optimisations a job of ``kind`` runs at most (module docstring)."""
     params = params or {}
+    run = GRID_AWARE_DISPATCHES if options.grid_aware else 1  # one scenario run
+    members = robust_members(params)
+    fixed = len(params.get("sweep_battery_kwh") or ()) + len(params.get("sweep_pv_kwp") or ())
+    if kind == RunKind.sizing and members:
+        return (fixed + 1) * members * run  # every candidate size and the base, per member
     if kind == RunKind.sizing:
-        fixed = len(params.get("sweep_battery_kwh") or ()) + len(params.get("sweep_pv_kwp") or ())
         return 1 + bool(params.get("reference", True)) + fixed
     if kind == RunKind.pareto:
         return int(params.get("points", 8)) + 1
-    return GRID_AWARE_DISPATCHES if options.grid_aware else 1
+    if kind == RunKind.sweep_point:
+        return (1 + members) * run  # the point, and again per member of a robust sweep
+    return run
 
 
 def job_workload(

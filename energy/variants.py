@@ -215,6 +215,25 @@ def added_pv_kwp(district: District) -> dict[str, float]:
     return out
 
 
+def unlimited_roof_notes(district: District) -> tuple[str, ...]:
+    """Warn where added PV sits on roofs whose usable area is not known.
+
+    Without ``roof_area_m2`` :func:`split_total_kwp` cannot check that the
+    added kWp fit on a roof, so a run says so in its warnings (empty when no
+    PV was added or every roof that got some has a known area).
+    """
+    added = added_pv_kwp(district)
+    areas = {b.id: b.roof_area_m2 for b in district.buildings}
+    unknown = [b for b in added if areas.get(b) is None]
+    if not unknown:
+        return ()
+    kwp = math.fsum(added[b] for b in unknown)
+    return (
+        f"added PV: {kwp:,.1f} kWp on {len(unknown)} roofs whose usable area is not known "
+        "(roof_area_m2 unset) are not limited by roof area; they are split by annual demand",
+    )
+
+
 def _roof_layout(district: District, building: str) -> dict[str, float]:
     """Tilt and azimuth of the building's first PV system (its roof's layout), if any."""
     for p in district.pv:

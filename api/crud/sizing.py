@@ -9,7 +9,11 @@ from api.crud.common import save
 from api.crud.runs import JobInputs, admit_jobs, job_inputs
 from api.schemas import RunKind
 from api.settings import Settings
-from api.study_schemas import ParetoCreate, SizingCreate
+from api.study_schemas import (
+    ParetoCreate,
+    SizingCreate,
+    check_robust_runs,
+)
 from api.tables import Run
 from api.workload import check_inline_work, job_workload
 from energy.district import District
@@ -24,9 +28,27 @@ def create_sizing(
     Refused when too large for the inline queue (422) or past the job quota (429).
     """
     inputs = job_inputs(session, p, scenario_id)
-    check_candidates(inputs.district, data)
+    if data.robust is None:
+        check_candidates(inputs.district, data)
+    else:
+        check_robust_sizing(inputs.district, data)
     run = inputs.new_job(p, settings, kind=RunKind.sizing, params=data.model_dump(mode="json"))
     return _admitted(session, settings, inputs, run, data, f"sizing of scenario {scenario_id}")
+
+
+def check_robust_sizing(district: District, data: SizingCreate) -> None:
+    """Check a robust sizing: one list of candidate sizes, the runs it costs, ``battery_at``."""
+    assert data.robust is not None
+    grid = data.robust_grid()
+    check_robust_runs(data.robust, len(next(iter(grid.values()))))
+    data.robust.ask()
+    data.robust_spec(district, {})  # sizes 0..1e5, no repeats; InputDataError names the field
+    buildings = {b.id for b in district.buildings}
+    if "battery_kwh_added" in grid and data.battery_at not in buildings | {"substation"}:
+        raise InputDataError(
+            f"battery_at: {data.battery_at!r} is not 'substation' or a building id of the "
+            f"scenario's district {district.site.name!r}"
+        )
 
 
 def create_pareto(
@@ -55,7 +77,9 @@ def _admitted(
     what: str,
 ) -> Run:
     """Check the job's work (the candidates add a PV system and a battery) and quota; store it."""
-    added = (candidates.battery_kwh_max is not None) + (candidates.pv_kwp_max is not None)
+    battery = candidates.battery_kwh_max is not None or bool(candidates.sweep_battery_kwh)
+    pv = candidates.pv_kwp_max is not None or bool(candidates.sweep_pv_kwp)
+    added = battery + pv
     kind = RunKind(run.kind)
     workload = job_workload(kind, inputs.district, run.options, run.params, added_elements=added)
     check_inline_work(settings, kind, workload, run.options, what, inputs.spec_path)

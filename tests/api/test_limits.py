@@ -276,6 +276,19 @@ def test_grid_aware_sizing_and_pareto_count_their_dispatches(
     assert "energy size" in r.json()["detail"]
     r = world.client.post(f"/scenarios/{sid}/sizing", json={"battery_kwh_max": 10}, headers=h)
     assert r.status_code == 202  # 2 dispatches
+    # a robust sweep: each point once and once per member (1 weather x 2 price years);
+    # the largest point adds a battery: 3 x 47 x (6 + 100) = 14,946 > 3 x 4,935
+    robust = {"weather": ["clearsky"], "price_years": [2023, 2024]}
+    body = {"grid": {"battery_kwh_added": [5, 10]}, "robust": robust}
+    r = world.client.post(f"/scenarios/{sid}/sweeps", json=body, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["work"]["units"] == 3 * STEPS_2_DAYS * (ELEMENTS + 1 + 100)
+    # a robust sizing: (2 candidate sizes + the base) x 2 members = 6 dispatches
+    target = {"figure": "self_sufficiency_pct", "target": 40}
+    body = {"sweep_battery_kwh": [5, 10], "robust": robust | target}
+    r = world.client.post(f"/scenarios/{sid}/sizing", json=body, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["work"]["units"] == 6 * STEPS_2_DAYS * (ELEMENTS + 1 + 100)
     # Pareto: points + 1 dispatches, on 5 + 2 elements (a PV system and a battery)
     r = world.client.post(f"/scenarios/{sid}/pareto", json={"points": 2}, headers=h)
     assert r.status_code == 422 and r.json()["work"]["units"] == 3 * STEPS_2_DAYS * 107

@@ -32,13 +32,13 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from energy.district import (
-    LIGHTING_CLASS_LEVELS,
     District,
     Id,
     TariffSpec,
     asset_reference_errors,
     district_from_dict,
 )
+from energy.district_lighting import lighting_class
 from energy.errors import InputDataError
 
 logger = logging.getLogger(__name__)
@@ -82,12 +82,7 @@ class LightingChange(_Change):
     @field_validator("design_class", "lowest_class")
     @classmethod
     def _known_class(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        key = value.strip().upper()
-        if key not in LIGHTING_CLASS_LEVELS:
-            raise ValueError(f"{value!r} is not an EN 13201-2 class; allowed: M1-M6, C0-C5, P1-P6")
-        return key
+        return lighting_class(value)
 
 
 class ScenarioChanges(_Change):

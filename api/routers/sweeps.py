@@ -35,7 +35,7 @@ from api.deps import (
 from api.errors import ConflictError
 from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
-from api.public import run_public
+from api.public import job_responses, run_public
 from api.runstore import load_run_inputs
 from api.schemas import ExportFormat, Page, RunKind, RunStatus, page_with
 from api.study_schemas import (
@@ -207,11 +207,7 @@ def sweep_detail(session: Session, sweep: Sweep) -> SweepPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SweepPublic,
     summary="Start a sweep over PV and battery additions (one job per point)",
-    responses={
-        202: {"description": "Accepted; poll the Location for progress and the summary"},
-        422: {"description": "The grid is invalid or too large; the message names the field"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses("The grid is invalid or too large; the message names the field"),
 )
 def start_sweep(
     session: SessionDep,
@@ -389,10 +385,7 @@ def sizing_public(session: Session, job: Run) -> SizingPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SizingPublic,
     summary="Size a new battery and/or PV system (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_sizing(
     session: SessionDep,
@@ -449,10 +442,7 @@ def pareto_public(session: Session, job: Run) -> ParetoPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ParetoPublic,
     summary="What autarky costs: cost-optimal design per self-sufficiency target (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_pareto(
     session: SessionDep,

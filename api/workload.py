@@ -29,7 +29,8 @@ The measure, in work units::
   ``energy.optimisation.grid_aware``); a point of a robust sweep 1 + one per
   member (weather x price years); a sizing 1 + the reference run + each
   fixed size compared, a robust sizing (candidate sizes + 1) x members at
-  most; a Pareto front ``points`` + 1.
+  most; a Pareto front ``points`` + 1; a rolling-horizon operation one plan
+  per window (``days x 24 / step_h``, rounded up) + perfect foresight once.
 
 Measured with ``energy optimise FILE --days D --resolution R --json`` under
 ``/usr/bin/time -v`` (2 cores shared with other jobs, 2026-12-04):
@@ -53,6 +54,7 @@ each step dearer than the spec's elements say; its buses are not counted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -77,6 +79,7 @@ CLI_COMMAND = {
     RunKind.sizing: "energy size",
     RunKind.pareto: "energy pareto",
     RunKind.ensemble_member: "energy ensemble",
+    RunKind.operation: "energy operate",
 }
 
 
@@ -165,6 +168,8 @@ def job_dispatches(kind: RunKind, options: ScenarioOptions, params: dict[str, An
         return int(params.get("points", 8)) + 1
     if kind == RunKind.sweep_point:
         return (1 + members) * run  # the point, and again per member of a robust sweep
+    if kind == RunKind.operation:  # one plan per window and perfect foresight once
+        return math.ceil(24.0 * options.days / float(params.get("step_h", 24.0))) + 1
     return run
 
 

@@ -94,6 +94,7 @@ def create_operation(
     """Store a queued rolling-horizon operation of the scenario (its spec checked first).
 
     The job's options are the scenario's with ``start``/``days`` of the request.
+    Refused when too large for the inline queue (422) or past the job quota (429).
     """
     from energy.operation import OperationSpec
     from energy.scenario import ScenarioOptions
@@ -110,6 +111,10 @@ def create_operation(
         params=params,
         options=options.model_dump(mode="json"),
     )
+    workload = job_workload(RunKind.operation, inputs.district, run.options, params)
+    what = f"operation of scenario {scenario_id}"
+    check_inline_work(settings, RunKind.operation, workload, run.options, what, inputs.spec_path)
+    admit_jobs(session, settings, run.organisation_id, 1)
     return save(session, run)
 
 

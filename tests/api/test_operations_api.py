@@ -22,7 +22,10 @@ from sqlmodel import Session, func, select
 
 from api.db import make_engine, migrate
 from api.executors import InlineExecutor
+from api.schemas import RunKind
 from api.tables import Run
+from api.workload import job_dispatches
+from energy.scenario import ScenarioOptions
 from tests.api.conftest import TestClient, World, build_app, build_world, make_settings
 
 TWO_DAYS = {"start": "2025-06-02", "days": 2, "ac_check": False}
@@ -137,3 +140,11 @@ def test_others_cannot_start_or_read_an_operation(live: Live) -> None:
     ):
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_an_operation_counts_one_plan_per_window_in_its_work() -> None:
+    # 28 days re-planned every 24 h: 28 windows + perfect foresight = 29 dispatches;
+    # every 6 h: 112 + 1 (by hand from the window count of energy.operation.operate)
+    options = ScenarioOptions(days=28)
+    assert job_dispatches(RunKind.operation, options, {"step_h": 24.0}) == 29
+    assert job_dispatches(RunKind.operation, options, {"step_h": 6.0}) == 113

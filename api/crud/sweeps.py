@@ -12,12 +12,19 @@ from sqlmodel import Session, col, func, select
 
 from api.auth import Principal, can_write_scenario, sweep_visible
 from api.crud.common import ACTIVE_STATUSES, get_visible, page
-from api.crud.runs import cancel_jobs, job_inputs
+from api.crud.runs import admit_jobs, cancel_jobs, job_inputs
 from api.errors import ConflictError, ForbiddenError
 from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
 from api.settings import Settings
-from api.study_schemas import MAX_SWEEP_POINTS, SweepCreate, economic_assumptions
+from api.study_schemas import (
+    MAX_SWEEP_POINTS,
+    RobustCreate,
+    SweepCreate,
+    check_robust_runs,
+    economic_assumptions,
+)
 from api.tables import Run, Sweep
+from api.workload import check_inline_work, job_workload
 from energy.district import District
 from energy.errors import InputDataError
 from energy.variants import apply_changes
@@ -56,7 +63,8 @@ def create_sweep(
     version with the scenario's changes); when no point adds nothing, a base
     run is added as the economic reference. Refused with InputDataError (422)
     naming the field: an invalid or too large grid, an unknown ``battery_at``,
-    unknown economic assumptions.
+    unknown economic assumptions, a largest point too large for the inline
+    queue (422, :mod:`api.workload`); past the organisation's job quota: 429.
     """
     from energy.studies.sweep import changes_for
 
@@ -67,13 +75,27 @@ def create_sweep(
         raise InputDataError(
             f"grid: {n_points} points ({sizes}); at most {MAX_SWEEP_POINTS} are allowed per sweep"
         )
+    if data.robust is not None:
+        check_robust_runs(data.robust, n_points)
+        data.robust.ask()  # members and target; InputDataError names the field
     options = dict(inputs.scenario.options) | {"ac_check": data.ac_check}
     spec = sweep_spec(inputs.district, options, data)
     largest = {name: max(values) for name, values in spec.grid.items()}
     try:
-        apply_changes(inputs.district, changes_for(spec, largest))
+        largest_district = apply_changes(inputs.district, changes_for(spec, largest))
     except InputDataError as exc:
         raise InputDataError(f"battery_at: {exc}") from exc
+    jobs = point_params(spec, data.robust)
+    workload = job_workload(RunKind.sweep_point, largest_district, options, jobs[0][1])
+    check_inline_work(
+        settings,
+        RunKind.sweep_point,
+        workload,
+        options,
+        f"largest point of the sweep of scenario {scenario_id}",
+        inputs.spec_path,
+    )
+    admit_jobs(session, settings, inputs.scenario.organisation_id, len(jobs))
     assert inputs.version.id is not None and inputs.scenario.id is not None
     sweep = Sweep(
         scenario_id=inputs.scenario.id,
@@ -100,7 +122,7 @@ def create_sweep(
             params=params,
             options=options,
         )
-        for index, params in point_params(spec)
+        for index, params in jobs
     ]
     session.add_all(runs)
     session.commit()
@@ -110,11 +132,14 @@ def create_sweep(
     return sweep, runs
 
 
-def point_params(spec: SweepSpec) -> list[tuple[int | None, dict[str, Any]]]:
+def point_params(
+    spec: SweepSpec, robust: RobustCreate | None = None
+) -> list[tuple[int | None, dict[str, Any]]]:
     """Return the grid index (None: the base run) and the ``Run.params`` of each job of a sweep.
 
     The base run with nothing added is added as the economic reference when
-    no grid point adds nothing.
+    no grid point adds nothing. With ``robust`` every job's params carry it
+    (``robust``): the job runs its point also over the members.
     """
     from energy.studies.sweep import points
 
@@ -126,6 +151,9 @@ def point_params(spec: SweepSpec) -> list[tuple[int | None, dict[str, Any]]]:
     if not any(changes.is_empty for _, changes in grid_points):
         base = {name: 0.0 for name in spec.parameters}
         jobs.append((None, {"point": base, "changes": {}, "reference": True}))
+    if robust is not None:
+        extra = {"robust": robust.model_dump(mode="json")}
+        jobs = [(index, params | extra) for index, params in jobs]
     return jobs
 
 

@@ -35,10 +35,12 @@ from api.deps import (
 from api.errors import ConflictError
 from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
-from api.public import run_public
+from api.public import job_responses, run_public
 from api.runstore import load_run_inputs
-from api.schemas import ExportFormat, Page, RunKind, RunStatus
+from api.schemas import ExportFormat, Page, RunKind, RunStatus, page_with
 from api.study_schemas import (
+    OperationCreate,
+    OperationPublic,
     ParetoCreate,
     ParetoPublic,
     SizingCreate,
@@ -83,6 +85,34 @@ def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
     if licence is not None and licence.licence:
         result.info["data_licences"].append(licence.licence)
     return result
+
+
+def robust_result(session: Session, sweep: Sweep, jobs: list[Run]) -> dict[str, Any] | None:
+    """Return the robust answer of a sweep whose points all succeeded (None if not asked).
+
+    ``energy.studies.robust_runs.robust_from_records`` of the members' records
+    each point job stored; the reference is the base run's (the grid point
+    that adds nothing, or the extra base job).
+    """
+    from api.study_schemas import RobustCreate
+    from energy.studies.robust_runs import robust_from_records
+    from energy.studies.sweep import points
+
+    robust = (jobs[0].params or {}).get("robust") if jobs else None
+    if not robust:
+        return None
+    district, options = load_run_inputs(session, jobs[0])
+    spec = crud.sweeps.sweep_spec(district, options, sweep)
+    grid = [job.output or {} for job in jobs if job.point_index is not None]
+    extra = next((job.output or {} for job in jobs if job.point_index is None), None)
+    if extra is None:
+        empty = next(i for i, (_, changes) in enumerate(points(spec)) if changes.is_empty)
+        extra = grid[empty]
+    members = [rec.get("members", []) for rec in grid]
+    answer = robust_from_records(
+        spec, RobustCreate.model_validate(robust).ask(), members, extra.get("members", [])
+    )
+    return answer.to_dict()
 
 
 def finished_result(
@@ -135,6 +165,9 @@ def sweep_public(
     summary = None
     if jobs is not None and status_ == RunStatus.succeeded:
         summary = sweep_result(session, sweep, jobs).to_dict()
+        robust = robust_result(session, sweep, jobs)
+        if robust is not None:
+            summary["robust"] = robust
     return SweepPublic(
         id=sweep.id,
         scenario_id=sweep.scenario_id,
@@ -154,6 +187,7 @@ def sweep_public(
         counts={s.value: n for s, n in state.counts.items()},
         created_at=sweep.created_at,
         finished_at=state.last_finished_at if state.done == state.total else None,
+        robust=(jobs[0].params or {}).get("robust") if jobs else None,
         points=None if jobs is None else [point_public(job) for job in jobs],
         summary=summary,
     )
@@ -173,11 +207,7 @@ def sweep_detail(session: Session, sweep: Sweep) -> SweepPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SweepPublic,
     summary="Start a sweep over PV and battery additions (one job per point)",
-    responses={
-        202: {"description": "Accepted; poll the Location for progress and the summary"},
-        422: {"description": "The grid is invalid or too large; the message names the field"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses("The grid is invalid or too large; the message names the field"),
 )
 def start_sweep(
     session: SessionDep,
@@ -214,12 +244,7 @@ def list_sweeps(
     """List the sweeps the caller may read with status and progress (no points), newest first."""
     rows = crud.sweeps.list_sweeps(session, principal, offset, limit, scenario_id)
     states = crud.sweeps.sweep_states(session, [s.id for s in rows.items if s.id is not None])
-    return Page[SweepPublic](
-        items=[sweep_public(session, s, states[s.id or 0]) for s in rows.items],
-        total=rows.total,
-        offset=offset,
-        limit=limit,
-    )
+    return page_with(rows, [sweep_public(session, s, states[s.id or 0]) for s in rows.items])
 
 
 @router.get(
@@ -360,10 +385,7 @@ def sizing_public(session: Session, job: Run) -> SizingPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SizingPublic,
     summary="Size a new battery and/or PV system (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_sizing(
     session: SessionDep,
@@ -420,10 +442,7 @@ def pareto_public(session: Session, job: Run) -> ParetoPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ParetoPublic,
     summary="What autarky costs: cost-optimal design per self-sufficiency target (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_pareto(
     session: SessionDep,
@@ -451,3 +470,52 @@ def start_pareto(
 def get_pareto(session: SessionDep, principal: ReaderKey, job_id: PathId) -> ParetoPublic:
     """Return status and progress of a Pareto job, and its result once it has succeeded."""
     return pareto_public(session, crud.runs.get_job(session, principal, job_id, RunKind.pareto))
+
+
+# -- Rolling-horizon operation: what forecast errors cost --------------------------------------
+
+
+def operation_public(session: Session, job: Run) -> OperationPublic:
+    """Map an operation job to its public form (the result once it has succeeded)."""
+    return OperationPublic(**_study_public(session, job, "operations"))
+
+
+@router.post(
+    "/scenarios/{scenario_id}/operations",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OperationPublic,
+    summary="Rolling-horizon operation with forecasts against perfect foresight (background job)",
+    responses={
+        202: {"description": "Accepted; poll the Location for status and the result"},
+        503: {"description": "The job queue is unreachable"},
+    },
+)
+def start_operation(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: PathId,
+    body: OperationCreate,
+    response: Response,
+) -> OperationPublic:
+    """Queue a rolling-horizon operation of the scenario (``energy operate`` as a job).
+
+    The result is ``OperationResult.to_dict()`` (api/README.md, "Operation"):
+    ``period``, ``horizon_h``, ``step_h``, the forecasts, ``kpis`` of
+    ``realised``, ``perfect_foresight`` and ``B1``, ``forecast_error``
+    (EUR and autarky points against perfect foresight over the same days) and
+    ``saving_vs_B1_eur``.
+    """
+    job = crud.sizing.create_operation(session, principal, scenario_id, body, settings)
+    submit_jobs(session, executor, [job])
+    response.headers["Location"] = f"/operations/{job.id}"
+    return operation_public(session, job)
+
+
+@router.get("/operations/{job_id}", response_model=OperationPublic, summary="Status and result")
+def get_operation(session: SessionDep, principal: ReaderKey, job_id: PathId) -> OperationPublic:
+    """Return status and progress of an operation job, and its result once it has succeeded."""
+    return operation_public(
+        session, crud.runs.get_job(session, principal, job_id, RunKind.operation)
+    )

@@ -38,6 +38,10 @@ from energy.system import DispatchInputs, schedule_frame, split_curtailment
 
 logger = logging.getLogger(__name__)
 
+#: Models with at least this many columns hand their freed memory back before the solve
+#: (:func:`energy.optimisation.solve.release_memory`; the Gera heat and mobility year has 1.16 M).
+RELEASE_MIN_COLUMNS = 200_000
+
 
 @dataclass(frozen=True)
 class DispatchSolution:
@@ -158,7 +162,8 @@ def optimise(
     # the solve reads the hand-over only: dropping the Pyomo model here frees its memory
     # before HiGHS takes its own (the peak of a long horizon, benchmarks/bench_flex.py)
     del model
-    release_memory()
+    if hand.n_columns >= RELEASE_MIN_COLUMNS:
+        release_memory()  # a full collection costs ~0.1 s even for a small model: large ones only
     report(0.3, f"solving with {highs_version()} ({options.method})")
     result = solve_handed_over(hand, options, build_s, handover_s)
     del hand

@@ -141,15 +141,17 @@ def rule_columns(flex: FlexInputs, n: int, dt_h: float) -> tuple[dict[str, np.nd
     for unit in flex.heat_pumps:
         p, backup, unmet, store, added = thermostat(unit, dt_h)
         refill += added
-        drawn[unit.id] = p + backup
+        if unit.controllable_14a:
+            drawn[unit.id] = p + backup  # what shares a connection's §14a limit
         cols |= heat_pump_columns(unit, p, backup, unmet, store)
     ems = dict(flex.ems)
     for group in flex.ev_groups:
         p = group.p_on_arrival_kw
-        if group.id in ems and group.id in drawn and group.dimmed is not None:
+        if group.id in ems and group.id in drawn and group.controllable_14a:
             # under an EMS the cars get what the pump leaves of the connection's limit (§14a)
             limit = group.power_limits_kw()
             left = np.maximum(ems[group.id] - drawn[group.id], 0.0)
-            p = catch_up_kw(p, np.where(group.dimmed, np.minimum(limit, left), limit), dt_h)
+            dimmed = np.zeros(n, dtype=bool) if group.dimmed is None else group.dimmed
+            p = catch_up_kw(p, np.where(dimmed, np.minimum(limit, left), limit), dt_h)
         cols[f"p_ev_kw:{group.id}"] = p
     return cols | district_flex_sums(cols, n), refill

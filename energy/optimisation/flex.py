@@ -308,8 +308,8 @@ class Ems14aBlock(_AssetBlock):
         options: DispatchOptions,
     ) -> BlockTerms:
         """Add the rows ``ems_14a[node, t]`` over the dimmed steps."""
-        pump = {u.id: u for u in self.pumps}
-        group = {g.id: g for g in self.groups}
+        pump = {u.id: u for u in self.pumps if u.controllable_14a}
+        group = {g.id: g for g in self.groups if g.controllable_14a}
         backed = {u.id for u in self.pumps if u.backup_kw > 0}
         cap = dict(self.ems)
         keys = []

@@ -285,6 +285,13 @@ def test_14a_ems_shares_one_limit_between_pump_and_wallbox() -> None:
     assert compute_kpis(schedule)["cost_eur"] == pytest.approx(3.732, abs=1e-6)
     b0, _ = flex_baselines(inputs)
     assert b0.schedule["p_ev_kw:H"].to_numpy() == pytest.approx([3.56, 7.44], abs=1e-9)
+    # a pump that is not controllable is no device of the EMS: the car alone, 4.2 kW
+    free = dataclasses.replace(pump, controllable_14a=False)
+    alone = with_dimming(FlexInputs((free,), (car,)), mask, 1.0, frozenset({"H"}))
+    assert alone.ems == (("H", pytest.approx(4.2)),)
+    inputs = tiny_inputs([0.0, 0.0], price, flex=alone)
+    schedule = solution_schedule(inputs, optimise(inputs))
+    assert schedule["p_ev_kw:H"].to_numpy() == pytest.approx([4.2, 6.8], abs=1e-6)
     direct = tiny_inputs([0.0, 0.0], price, flex=with_dimming(flex, mask, 1.0))
     schedule = solution_schedule(direct, optimise(direct))
     assert schedule["p_ev_kw:H"].to_numpy() == pytest.approx([4.2, 6.8], abs=1e-6)

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from api.runstore import json_safe, result_row
+from api.gridmap import run_map
+from api.runstore import GRID_MAP_KEY, json_safe, result_row
 from api.schemas import RunKind
 from api.study_schemas import ParetoCreate, SizingCreate, economic_assumptions
 from api.tables import Run, RunResult
@@ -101,11 +102,24 @@ class JobKind:
 
 
 def run_scenario_job(job: Job) -> Output:
-    """Run a scenario (optimum, AC check, baselines); the result goes to ``run_results``."""
+    """Run a scenario (optimum, AC check, baselines); the result goes to ``run_results``.
+
+    With an AC check the run's map is drawn now, from the check's per-element
+    extremes (``grid["elements"]``), and stored as ``grid["map"]``
+    (:func:`api.gridmap.run_map`), so ``/runs/{id}/grid.geojson`` runs no power
+    flow and builds no network.
+    """
     assert job.run.id is not None
     extra = {} if job.network is None else {"network": job.network}
     result = job.runner(job.district, job.options, job.progress, **extra)
-    return Output(result=result_row(job.run.id, result))
+    row = result_row(job.run.id, result)
+    elements = (row.grid or {}).get("elements")
+    node_p_kw = getattr(result, "node_p_kw", None)
+    if elements is not None and node_p_kw is not None and len(node_p_kw.columns):
+        nodes = [str(c) for c in node_p_kw.columns]
+        collection = run_map(job.district, nodes, job.network, elements)
+        row.grid = (row.grid or {}) | {GRID_MAP_KEY: json_safe(collection)}
+    return Output(result=row)
 
 
 def run_sweep_point_job(job: Job) -> Output:

@@ -16,7 +16,8 @@
    speed-up.
 
 Run: ``.venv/bin/python benchmarks/bench_api.py [--requests 2000] [--runs 20]
-[--clients 10,50] [--workers 1] [--revalidate] [--skip-celery]``. Traffic goes to 127.0.0.1 only; every loop is bounded.
+[--clients 10,50] [--workers 1] [--revalidate] [--skip-celery]``. Traffic goes to
+127.0.0.1 only; every loop is bounded.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.gridmap import run_map
-from api.runstore import GRID_MAP_KEY, json_safe, result_row
+from api.runstore import GRID_ELEMENTS_KEY, GRID_MAP_KEY, json_safe, result_row
 from api.schemas import RunKind
 from api.study_schemas import ParetoCreate, SizingCreate, economic_assumptions
 from api.tables import Run, RunResult
@@ -113,7 +113,7 @@ def run_scenario_job(job: Job) -> Output:
     extra = {} if job.network is None else {"network": job.network}
     result = job.runner(job.district, job.options, job.progress, **extra)
     row = result_row(job.run.id, result)
-    elements = (row.grid or {}).get("elements")
+    elements = (row.grid or {}).get(GRID_ELEMENTS_KEY)
     node_p_kw = getattr(result, "node_p_kw", None)
     if elements is not None and node_p_kw is not None and len(node_p_kw.columns):
         nodes = [str(c) for c in node_p_kw.columns]

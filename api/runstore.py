@@ -48,6 +48,16 @@ SERIES_COLUMNS = ("schedule_parquet", "node_p_kw_parquet", *BASELINE_COLUMNS.val
 #: Key of ``RunResult.grid`` holding the run's map (GeoJSON with the AC extremes per element),
 #: drawn when the run is stored (:func:`api.gridmap.run_map`); not part of the run's summary.
 GRID_MAP_KEY = "map"
+#: Key of ``RunResult.grid`` holding the AC extremes per element
+#: (:func:`energy.models.grid.geojson.element_maxima`); the map carries them too.
+GRID_ELEMENTS_KEY = "elements"
+
+
+def grid_summary_of(grid: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return a stored ``grid`` without its map and per-element extremes (the run's summary)."""
+    if grid is None:
+        return None
+    return {k: v for k, v in grid.items() if k not in (GRID_MAP_KEY, GRID_ELEMENTS_KEY)}
 
 
 # -- serialising ---------------------------------------------------------------------
@@ -193,11 +203,7 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
         },
         savings=row.savings,
         metadata=dict(row.run_metadata),
-        grid=(
-            {k: v for k, v in row.grid.items() if k != GRID_MAP_KEY}
-            if row.grid is not None
-            else None
-        ),
+        grid=grid_summary_of(row.grid),
         baselines=baselines,
     )
 
@@ -283,7 +289,10 @@ def stored_grid_map(session: Session, run: Run, row: RunResult) -> dict[str, Any
     checked = check_run(district, inputs, schedule, node_p_kw, run_options.reactive, net=net)
     elements = element_maxima(checked.timeseries, checked.violations)
     collection = run_map(district, nodes, net, elements)
-    row.grid = row.grid | {"elements": json_safe(elements), GRID_MAP_KEY: json_safe(collection)}
+    row.grid = row.grid | {
+        GRID_ELEMENTS_KEY: json_safe(elements),
+        GRID_MAP_KEY: json_safe(collection),
+    }
     session.add(row)
     session.commit()
     return collection

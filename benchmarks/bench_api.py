@@ -2,21 +2,23 @@
 
 1. Result reads: a uvicorn server on 127.0.0.1 (``--workers`` processes,
    default 1; SQLite file) with one succeeded one-week Gera run; 10 and 50
-   concurrent clients (``--clients``; the load generator is httpx.AsyncClient
-   in this process, on the same cores as the server) read
-   ``/runs/{id}/results``, ``/runs/{id}/schedule?aggregate=day``,
-   ``/runs/{id}/grid.geojson`` and the schedule CSV; p50/p95/p99 latency and
-   throughput per endpoint. The first request of each endpoint is timed on its
-   own (``first ms``: what a cold cache costs); ``--revalidate`` also sends
-   each request with the ``If-None-Match`` of the first answer (304 expected
-   where the endpoint has an ETag).
+   concurrent clients (``--clients``) read ``/runs/{id}/results``,
+   ``/runs/{id}/schedule?aggregate=day``, ``/runs/{id}/grid.geojson`` and the
+   schedule CSV; p50/p95/p99 latency and throughput per endpoint. The load
+   generator runs on the same cores as the server: wrk where installed (C, 2
+   threads, ``--seconds`` per endpoint), else ``--generator httpx``
+   (httpx.AsyncClient in this process). The first request of each endpoint is
+   timed on its own (``first ms``: what a cold cache costs); ``--revalidate``
+   also sends each request with the ``If-None-Match`` of the first answer (304
+   expected where the endpoint has an ETag).
 2. Jobs: 20 runs of the one-week Gera scenario through the API on Celery
    workers (PostgreSQL + Redis of this machine), with 1 and with 2 workers
    (concurrency 1 each, warmed up first); wall time, runs per minute, and the
    speed-up.
 
 Run: ``.venv/bin/python benchmarks/bench_api.py [--requests 2000] [--runs 20]
-[--clients 10,50] [--workers 1] [--revalidate] [--skip-celery]``. Traffic goes to
+[--clients 10,50] [--workers 1] [--revalidate] [--generator wrk|httpx] [--seconds 10]
+[--skip-celery]``. Traffic goes to
 127.0.0.1 only; every loop is bounded.
 """
 
@@ -26,6 +28,7 @@ import argparse
 import asyncio
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -167,9 +170,64 @@ async def hammer(
     return latencies, wall, errors
 
 
+#: wrk's Lua hooks: the request headers, and the figures printed when it is done.
+WRK_SCRIPT = """
+wrk.headers = {HEADERS}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %f %f %f %d %d %d\\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.requests,
+    summary.duration, e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk_run(
+    url: str, headers: dict[str, str], clients: int, seconds: float, tmp: Path
+) -> tuple[float, float, float, float, int]:
+    """Load ``url`` with wrk for ``seconds``: p50, p95, p99 [ms], req/s and errors.
+
+    wrk (C, event loop, 2 threads) keeps ``clients`` connections busy, each
+    sending its next request when the answer arrived (closed loop); statuses
+    of 400 and above count as errors.
+    """
+    table = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items()) + "}"
+    script = tmp / "wrk.lua"
+    script.write_text(WRK_SCRIPT.replace("{HEADERS}", table))
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    p50, p95, p99, n, duration_us, errors = line.split()[1:]
+    return float(p50), float(p95), float(p99), int(n) / (int(duration_us) / 1e6), int(errors)
+
+
+def measure(
+    generator: str, url: str, headers: dict[str, str], clients: int, total: int, tmp: Path
+) -> tuple[float, float, float, float, int]:
+    """p50, p95, p99 [ms], req/s and errors of ``url`` under ``clients`` (after a warm-up)."""
+    if generator == "wrk":
+        wrk_run(url, headers, clients, 2, tmp)  # warm-up
+        return wrk_run(url, headers, clients, total, tmp)
+    asyncio.run(hammer(url, headers, clients, min(total, 200)))  # warm-up
+    lat, wall, errors = asyncio.run(hammer(url, headers, clients, total))
+    p50, p95, p99 = np.percentile(np.array(lat) * 1000, [50, 95, 99])
+    return float(p50), float(p95), float(p99), len(lat) / wall, errors
+
+
 def bench_reads(
-    tmp: Path, client_counts: list[int], total: int, workers: int, revalidate: bool
+    tmp: Path,
+    client_counts: list[int],
+    total: int,
+    workers: int,
+    revalidate: bool,
+    generator: str,
 ) -> None:
+    """Read benchmark; ``total`` is requests per endpoint (httpx) or seconds (wrk)."""
     db_url = f"sqlite:///{tmp / 'reads.db'}"
     settings = Settings(database_url=db_url)
     engine = make_engine(db_url)
@@ -197,9 +255,14 @@ def bench_reads(
     ]
     with server_stopped(server):
         headers = {"X-API-Key": key}
+        load = (
+            f"wrk 2 threads, {total} s per endpoint"
+            if generator == "wrk"
+            else f"httpx.AsyncClient (1 process), {total} requests per endpoint"
+        )
         print(
-            f"\nresult reads: {total} requests per endpoint, uvicorn ({workers} worker "
-            "process(es)), SQLite, load generator httpx.AsyncClient (1 process, same machine)"
+            f"\nresult reads: uvicorn ({workers} worker process(es)), SQLite, "
+            f"load generator {load}, on the same machine"
         )
         print(f"{'endpoint':<44} {'first ms':>9}")
         etags: dict[str, str] = {}
@@ -219,13 +282,12 @@ def bench_reads(
                 if revalidate and path in etags:
                     variants.append((" (304)", headers | {"If-None-Match": etags[path]}))
                 for label, sent in variants:
-                    asyncio.run(hammer(base + path, sent, clients, min(total, 200)))  # warm-up
-                    lat, wall, errors = asyncio.run(hammer(base + path, sent, clients, total))
-                    ms = np.array(lat) * 1000
-                    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+                    p50, p95, p99, rate, errors = measure(
+                        generator, base + path, sent, clients, total, tmp
+                    )
                     print(
                         f"{path + label:<44} {clients:7d} {p50:8.1f} {p95:8.1f} {p99:8.1f} "
-                        f"{len(lat) / wall:8.0f} {errors:7d}"
+                        f"{rate:8.0f} {errors:7d}"
                     )
 
 
@@ -389,7 +451,16 @@ def main() -> None:
     parser.add_argument("--clients", default="10,50", help="comma-separated client counts")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--revalidate", action="store_true", help="also If-None-Match reads")
-    parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
+    parser.add_argument(
+        "--requests", type=int, default=None, help="per endpoint (httpx; default 2000)"
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint (wrk)")
+    parser.add_argument(
+        "--generator",
+        choices=["wrk", "httpx"],
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator (default wrk where installed: apt-get install wrk)",
+    )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--skip-reads", action="store_true")
     parser.add_argument("--skip-celery", action="store_true")
@@ -398,7 +469,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_reads:
             counts = [int(c) for c in args.clients.split(",")]
-            bench_reads(Path(tmp), counts, args.requests, args.workers, args.revalidate)
+            total = args.seconds if args.generator == "wrk" else (args.requests or 2000)
+            bench_reads(Path(tmp), counts, total, args.workers, args.revalidate, args.generator)
         if not args.skip_celery:
             bench_celery(Path(tmp), args.runs, [1, 2])
 

@@ -27,7 +27,7 @@ from api.errors import NotFoundError
 from api.executors import submit_jobs
 from api.exports import ExportCache, aggregate_frame, frame_response
 from api.public import run_public, runs_public
-from api.runstore import GRID_MAP_KEY, export_info, frame_from_parquet
+from api.runstore import export_info, frame_from_parquet, grid_summary_of
 from api.schemas import (
     Aggregate,
     ExportFormat,
@@ -155,18 +155,15 @@ def get_results(
     optimum is better), shares as ``*_points`` in percentage points, the same
     numbers ``/runs/{id}/savings`` (``totals.<baseline>.<metric>.total``),
     ``/compare`` (``<metric>_vs_<baseline>``), the CSV exports and the CLI show.
-    ``grid.elements`` holds each bus's, line's and transformer's extremes
-    (the map: ``/runs/{id}/grid.geojson``). The answer carries a strong
-    ``ETag``; ``If-None-Match`` with it gets 304.
+    ``grid`` is the AC check's summary; each bus's, line's and transformer's
+    extremes are on the map (``/runs/{id}/grid.geojson``). The answer carries
+    a strong ``ETag``; ``If-None-Match`` with it gets 304.
     """
     run = crud.results.get_succeeded_run(session, principal, run_id)
 
     def render() -> Response:
         result = crud.results.result_of(session, run)
         info = export_info(session, run, settings, result)
-        grid = result.grid
-        if grid is not None:
-            grid = {k: v for k, v in grid.items() if k != GRID_MAP_KEY}
         body = RunResults(
             run_id=run_id,
             scenario_id=run.scenario_id,
@@ -177,7 +174,7 @@ def get_results(
             horizon=result.run_metadata.get("horizon", {}),
             metadata=result.run_metadata
             | {"source": info.source, "data_licences": list(info.data_licences)},
-            grid=grid,
+            grid=grid_summary_of(result.grid),
             licence=info.licence,
             attribution=info.attribution,
             data_licences=list(info.data_licences),

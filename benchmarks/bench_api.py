@@ -117,7 +117,12 @@ def start_server(
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM a process started in its own session and wait for it."""
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # a stalled server does not stop on SIGTERM
+        print(f"process {proc.pid} did not stop in 60 s: SIGKILL")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
 
 
 @contextmanager
@@ -203,6 +208,8 @@ def wrk_run(
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRK "))
     p50, p95, p99, n, duration_us, errors = line.split()[1:]
+    if int(n) == 0:
+        print(f"  no answer at all in {seconds:g} s from {url} ({clients} clients): stalled")
     return float(p50), float(p95), float(p99), int(n) / (int(duration_us) / 1e6), int(errors)
 
 
@@ -252,6 +259,7 @@ def bench_reads(
         f"/runs/{seeded.run_id}/schedule?aggregate=day",
         f"/runs/{seeded.run_id}/grid.geojson",
         f"/runs/{seeded.run_id}/schedule?format=csv",
+        "/health",  # the floor: the framework, middleware and a trivial answer
     ]
     with server_stopped(server):
         headers = {"X-API-Key": key}

@@ -187,6 +187,11 @@ end
 """
 
 
+def _lua(text: str) -> str:
+    """Return ``text`` as a Lua string literal (an ETag holds double quotes)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def wrk_run(
     url: str, headers: dict[str, str], clients: int, seconds: float, tmp: Path
 ) -> tuple[float, float, float, float, int]:
@@ -196,7 +201,7 @@ def wrk_run(
     sending its next request when the answer arrived (closed loop); statuses
     of 400 and above count as errors.
     """
-    table = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items()) + "}"
+    table = "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()) + "}"
     script = tmp / "wrk.lua"
     script.write_text(WRK_SCRIPT.replace("{HEADERS}", table))
     out = subprocess.run(

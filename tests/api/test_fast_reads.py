@@ -135,6 +135,14 @@ def test_grid_geojson_runs_no_power_flow_and_builds_no_network(
     assert r.status_code == 200, r.text
     lines = [f for f in r.json()["features"] if f["properties"]["element_type"] == "line"]
     assert lines and all(f["properties"]["max_loading_pct"] is not None for f in lines)
+    # the map, the lighting and the savings CSV of the real run revalidate as well
+    h = world.h("planner_a")
+    for read in ("grid.geojson", "lighting", "savings?period=day&format=csv"):
+        first = world.client.get(f"/runs/{run_id}/{read}", headers=h)
+        assert first.status_code == 200, first.text
+        etag = first.headers["etag"]
+        again = world.client.get(f"/runs/{run_id}/{read}", headers=h | {"If-None-Match": etag})
+        assert (again.status_code, again.content) == (304, b""), read
 
 
 def test_an_old_run_without_a_stored_map_answers_and_stores_it(
@@ -255,6 +263,7 @@ def test_304_is_documented_on_every_read_with_an_etag(client: TestClient) -> Non
         "/runs/{run_id}/node-power",
         "/runs/{run_id}/lighting",
         "/runs/{run_id}/grid.geojson",
+        "/runs/{run_id}/savings",
     ):
         assert "304" in paths[path]["get"]["responses"], path
 

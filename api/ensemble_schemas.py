@@ -42,16 +42,10 @@ def shipped_weather_path(name: str) -> str:
     return str(folder / name)
 
 
-class EnsembleCreate(BaseModel):
-    """Body of ``POST /scenarios/{id}/ensembles``: weather sources x price years."""
+class MembersFields(BaseModel):
+    """Weather sources x price years: the members of an ensemble or of a robust answer."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        allow_inf_nan=False,
-        json_schema_extra={
-            "examples": [{"weather": list(DEFAULT_ENSEMBLE_WEATHER), "price_years": [2023, 2024]}]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     weather: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ENSEMBLE_WEATHER),
@@ -66,10 +60,6 @@ class EnsembleCreate(BaseModel):
         max_length=5,
         description="Day-ahead price years of the SMARD file (null: the tariff's own mapping)",
     )
-    ac_check: bool = Field(True, description="AC check of every member (grid violations)")
-    assumptions: dict[str, float] | None = Field(
-        None, description="Economic assumptions replacing the German defaults (energy.analysis)"
-    )
 
     @field_validator("weather")
     @classmethod
@@ -77,6 +67,23 @@ class EnsembleCreate(BaseModel):
         for name in value:
             shipped_weather_path(name)  # raises naming the field and value
         return value
+
+
+class EnsembleCreate(MembersFields):
+    """Body of ``POST /scenarios/{id}/ensembles``: weather sources x price years."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [{"weather": list(DEFAULT_ENSEMBLE_WEATHER), "price_years": [2023, 2024]}]
+        },
+    )
+
+    ac_check: bool = Field(True, description="AC check of every member (grid violations)")
+    assumptions: dict[str, float] | None = Field(
+        None, description="Economic assumptions replacing the German defaults (energy.analysis)"
+    )
 
 
 class EnsembleMemberPublic(BaseModel):
@@ -109,6 +116,9 @@ class EnsemblePublic(BaseModel):
     weather: list[str]
     price_years: list[int | None]
     options: dict[str, Any]
+    spec_hash: str = Field(
+        description="SHA-256 of the district spec with the scenario's changes (as a run's)"
+    )
     members_total: int
     members_done: int
     progress_frac: float

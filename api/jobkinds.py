@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from api.gridmap import run_map
 from api.runstore import GRID_ELEMENTS_KEY, GRID_MAP_KEY, json_safe, result_row
 from api.schemas import RunKind
-from api.study_schemas import ParetoCreate, SizingCreate, economic_assumptions
+from api.study_schemas import ParetoCreate, RobustCreate, SizingCreate, economic_assumptions
 from api.tables import Run, RunResult
 from energy.district import District
 from energy.progress import ProgressCallback
@@ -127,9 +127,32 @@ def run_sweep_point_job(job: Job) -> Output:
     from energy.studies.sweep import run_point
 
     assert job.run.params is not None
-    record = run_point(job.district, job.run.params["changes"], job.options)
+    params = job.run.params
+    record = run_point(job.district, params["changes"], job.options)
+    if params.get("robust"):
+        record["members"] = robust_member_records(job, params["changes"], params["robust"])
     job.progress(1.0, f"point done: {record['status']}")
     return Output(output=record)
+
+
+def robust_member_records(
+    job: Job, changes: dict[str, Any], robust: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run a sweep point once per member of its robust request, in member order.
+
+    Each record is :func:`energy.studies.robust_runs.run_member_point`'s (a
+    member that fails is a record with ``error``); progress after each member
+    (a cancelled job stops there).
+    """
+    from energy.studies.robust_runs import run_member_point
+
+    ask = RobustCreate.model_validate(robust).ask()
+    members = ask.members()
+    records = []
+    for k, (label, weather, year) in enumerate(members):
+        job.progress(k / (len(members) + 1), f"member {label}")
+        records.append(run_member_point(job.district, changes, job.options, weather, year))
+    return records
 
 
 def run_sizing_job(job: Job) -> Output:
@@ -138,6 +161,8 @@ def run_sizing_job(job: Job) -> Output:
     from energy.studies.sizing import size
 
     request = SizingCreate.model_validate(job.run.params)
+    if request.robust is not None:
+        return run_robust_sizing(job, request)
     sized = size(
         job.district,
         ScenarioOptions(**job.options),
@@ -148,6 +173,23 @@ def run_sizing_job(job: Job) -> Output:
         sweep_pv_kwp=request.sweep_pv_kwp,
     )
     return Output(output=json_safe(sized.to_dict()))
+
+
+def run_robust_sizing(job: Job, request: SizingCreate) -> Output:
+    """Find the smallest candidate size whose statistic over the members reaches the target."""
+    from energy.studies.pool import SerialExecutor
+    from energy.studies.robust_runs import robust_size
+
+    assert request.robust is not None
+    spec = request.robust_spec(job.district, job.options)
+    result = robust_size(
+        spec,
+        request.robust.ask(),
+        request.robust.search,
+        executor=SerialExecutor(),
+        progress=job.progress,
+    )
+    return Output(output=json_safe(result.to_dict()))
 
 
 def run_pareto_job(job: Job) -> Output:

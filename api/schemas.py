@@ -160,14 +160,14 @@ class Page(BaseModel, Generic[T]):
 S = TypeVar("S", bound=BaseModel)
 
 
+def page_with(rows: Page[Any], items: list[S]) -> Page[S]:
+    """Return the page ``rows`` (its total, offset and limit) holding ``items`` instead."""
+    return Page[S](items=items, total=rows.total, offset=rows.offset, limit=rows.limit)
+
+
 def public_page(rows: Page[Any], schema: type[S]) -> Page[S]:
     """Map a page of table rows to a page of ``schema`` (validated from attributes)."""
-    return Page[S](
-        items=[schema.model_validate(row, from_attributes=True) for row in rows.items],
-        total=rows.total,
-        offset=rows.offset,
-        limit=rows.limit,
-    )
+    return page_with(rows, [schema.model_validate(row, from_attributes=True) for row in rows.items])
 
 
 # -- organisations and keys ---------------------------------------------------

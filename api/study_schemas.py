@@ -10,12 +10,109 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.ensemble_schemas import MembersFields, shipped_weather_path
 from api.schemas import RunPublic, RunStatus
 
 #: Most grid points one sweep may have (a sweep of more is refused with 422).
 MAX_SWEEP_POINTS = 100
+#: Most runs (designs x members) one robust sweep or sizing may ask for.
+MAX_ROBUST_RUNS = 200
+#: Statistics a robust answer can choose by (energy.studies.ensemble.STATISTICS).
+Statistic = Literal["min", "p10", "p50", "p90", "max"]
+
+
+class RobustCreate(MembersFields):
+    """The optional ``robust`` field of a sweep or a sizing: choose over weather x price years.
+
+    Every design runs once per member (shipped weather file x day-ahead price
+    year) and is judged by ``statistic`` of ``figure`` over the members
+    (``energy.studies.robust``): without ``target`` the design with the best
+    statistic (e.g. the best P10 NPV), with ``target`` the first design, in
+    grid order (smallest first), whose statistic reaches it.
+    """
+
+    model_config = ConfigDict(
+        allow_inf_nan=False,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"figure": "npv_eur", "statistic": "p10"},
+                {
+                    "figure": "self_sufficiency_pct",
+                    "statistic": "p10",
+                    "target": 40,
+                    "weather": ["TRY2015_Chemnitz_region09_Jahr.dat"],
+                    "price_years": [2023, 2024],
+                },
+            ]
+        },
+    )
+
+    figure: str = Field(
+        "npv_eur",
+        max_length=40,
+        description="npv_eur, annual_savings_eur, self_sufficiency_pct, self_consumption_pct, "
+        "cost_eur, peak_import_kw, payback_discounted_years (or npv, self_sufficiency, ...)",
+    )
+    statistic: Statistic = Field("p10", description="Statistic over the members")
+    target: float | None = Field(
+        None, ge=-1e9, le=1e9, description="In the figure's unit (e.g. 40 for 40 %)"
+    )
+
+    @field_validator("figure")
+    @classmethod
+    def _figure(cls, value: str) -> str:
+        from energy.studies.robust import figure_name
+
+        return figure_name(value, "figure")  # raises naming the value and the allowed ones
+
+    @property
+    def n_members(self) -> int:
+        """Members: weather sources x price years."""
+        return len(self.weather) * len(self.price_years)
+
+    def ask(self) -> Any:
+        """Return the ``energy.studies.robust.RobustAsk`` (weather as shipped file paths)."""
+        from energy.studies.robust import RobustAsk
+
+        return RobustAsk(
+            self.figure,
+            self.statistic,
+            self.target,
+            tuple(shipped_weather_path(w) for w in self.weather),
+            tuple(self.price_years),
+        )
+
+
+class RobustSizingCreate(RobustCreate):
+    """The ``robust`` field of a sizing: the smallest candidate whose statistic reaches ``target``.
+
+    The candidates are ``sweep_battery_kwh`` or ``sweep_pv_kwp`` of the sizing
+    (exactly one); a battery sits at ``battery_at`` with ``battery_c_rate``, PV
+    is split over the buildings by demand as in a sweep.
+    """
+
+    target: float = Field(ge=-1e9, le=1e9, description="In the figure's unit (e.g. 40 for 40 %)")
+    figure: str = Field("self_sufficiency_pct", max_length=40, description="As in a sweep")
+    search: Literal["scan", "bisect"] = Field(
+        "scan",
+        description="scan: smallest first, stop at the first that reaches the target; bisect: "
+        "about log2(n) sizes, right only when the figure grows with the size",
+    )
+
+
+def check_robust_runs(robust: RobustCreate, designs: int, field: str = "robust") -> None:
+    """Refuse (InputDataError naming ``field``) more than :data:`MAX_ROBUST_RUNS` runs."""
+    from energy.errors import InputDataError
+
+    runs = (designs + 1) * robust.n_members
+    if runs > MAX_ROBUST_RUNS:
+        raise InputDataError(
+            f"{field}: {designs} designs (+ the base) x {robust.n_members} members = {runs} "
+            f"runs; at most {MAX_ROBUST_RUNS} are allowed; give fewer weather files or years"
+        )
 
 
 def economic_assumptions(values: dict[str, float] | None, field: str = "assumptions") -> Any:
@@ -82,6 +179,11 @@ class SweepCreate(BaseModel):
         None,
         description="Economic assumptions replacing the German defaults (energy.analysis)",
     )
+    robust: RobustCreate | None = Field(
+        None,
+        description="Also run every point over weather x price years and choose by a "
+        "statistic (summary.robust)",
+    )
 
 
 class SweepPointPublic(BaseModel):
@@ -123,6 +225,9 @@ class SweepPublic(BaseModel):
     counts: dict[str, int] = Field(description="Jobs by status")
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    robust: dict[str, Any] | None = Field(
+        None, description="The robust request, if any (omitted in lists)"
+    )
     points: list[SweepPointPublic] | None = Field(
         None, description="Per-point jobs and records (omitted in lists)"
     )
@@ -130,7 +235,9 @@ class SweepPublic(BaseModel):
         None,
         description="When every point succeeded: ``energy.studies.sweep.SweepResult.to_dict()`` "
         "(points table, best_by_npv, best_by_self_sufficiency, heatmaps of "
-        "self_sufficiency and npv_eur, reference, licence)",
+        "self_sufficiency and npv_eur, reference, licence); with a robust request also "
+        "``robust``: energy.studies.robust.RobustResult.to_dict() (every point's figures "
+        "over the members as min/p10/p50/p90/max, the choice, baseline, period, sources)",
     )
 
 
@@ -182,6 +289,50 @@ class SizingCreate(BaseModel):
     assumptions: dict[str, float] | None = Field(
         None, description="Economic assumptions replacing the German defaults"
     )
+    robust: RobustSizingCreate | None = Field(
+        None,
+        description="Instead of the optimisation: the smallest of the fixed sizes "
+        "(sweep_battery_kwh or sweep_pv_kwp) whose statistic over weather x price years "
+        "reaches robust.target",
+    )
+
+    def robust_grid(self) -> dict[str, list[float]]:
+        """Return the candidate sizes of a robust sizing; InputDataError names the field."""
+        from energy.errors import InputDataError
+
+        if bool(self.sweep_battery_kwh) == bool(self.sweep_pv_kwp):
+            raise InputDataError(
+                "sweep_battery_kwh, sweep_pv_kwp: a robust sizing needs the candidate sizes "
+                "of exactly one"
+            )
+        if self.sweep_battery_kwh:
+            return {"battery_kwh_added": list(self.sweep_battery_kwh)}
+        return {"pv_kwp_added": list(self.sweep_pv_kwp)}
+
+    def robust_spec(self, district: Any, options: dict[str, Any]) -> Any:
+        """Return the ``energy.studies.sweep.SweepSpec`` of a robust sizing's candidate sizes.
+
+        ``district`` is the scenario's, ``options`` the run options (ScenarioOptions
+        fields). InputDataError names ``sweep_battery_kwh`` or ``sweep_pv_kwp``
+        for a bad size.
+        """
+        from energy.errors import InputDataError
+        from energy.scenario import ScenarioOptions
+        from energy.studies.sweep import SweepSpec
+
+        grid = self.robust_grid()
+        field = "sweep_battery_kwh" if "battery_kwh_added" in grid else "sweep_pv_kwp"
+        try:
+            return SweepSpec(
+                district=district,
+                grid=grid,
+                options=ScenarioOptions(**options),
+                assumptions=economic_assumptions(self.assumptions),
+                battery_c_rate=self.battery_c_rate,
+                battery_at=self.battery_at,
+            )
+        except InputDataError as exc:
+            raise InputDataError(f"{field}: {exc}") from exc
 
     def spec(self) -> Any:
         """Return the ``energy.studies.candidates.SizingSpec``; InputDataError names the field."""
@@ -227,7 +378,9 @@ class SizingPublic(RunPublic):
     params: dict[str, Any] = Field(description="The request (bounds, prices, comparisons)")
     result: dict[str, Any] | None = Field(
         description="``energy.studies.sizing.SizingResult.to_dict()``: capacities, "
-        "costs, kpis, reference_kpis, sweep, notes, metadata"
+        "costs, kpis, reference_kpis, sweep, notes, metadata; for a robust sizing "
+        "``energy.studies.robust.RobustResult.to_dict()`` (ask, choice, designs with "
+        "min/p10/p50/p90/max over the members, search, baseline, period, sources)"
     )
 
 

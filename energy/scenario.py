@@ -50,7 +50,7 @@ from energy.progress import ProgressCallback, no_progress, scaled
 from energy.serialise import RESULTS_LICENCE
 from energy.system import DispatchInputs, TerminalSoc, node_injections_kw
 from energy.timeindex import RESOLUTIONS, horizon_record, make_index
-from energy.variants import added_pv_kwp
+from energy.variants import added_pv_kwp, unlimited_roof_notes
 
 if TYPE_CHECKING:  # pandapower takes ~1.5 s to import: only when a run needs a grid
     import pandapower as pp
@@ -231,7 +231,7 @@ def inputs_from_district(
         terminal_soc=terminal_soc,
         timezone=tz,
         flex=flex,
-        notes=tuple(weather.attrs.get("site_warnings", ())),
+        notes=(*weather.attrs.get("site_warnings", ()), *unlimited_roof_notes(district)),
     )
 
 

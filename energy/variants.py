@@ -32,13 +32,13 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from energy.district import (
-    LIGHTING_CLASS_LEVELS,
     District,
     Id,
     TariffSpec,
     asset_reference_errors,
     district_from_dict,
 )
+from energy.district_lighting import lighting_class
 from energy.errors import InputDataError
 
 logger = logging.getLogger(__name__)
@@ -82,12 +82,7 @@ class LightingChange(_Change):
     @field_validator("design_class", "lowest_class")
     @classmethod
     def _known_class(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        key = value.strip().upper()
-        if key not in LIGHTING_CLASS_LEVELS:
-            raise ValueError(f"{value!r} is not an EN 13201-2 class; allowed: M1-M6, C0-C5, P1-P6")
-        return key
+        return lighting_class(value)
 
 
 class ScenarioChanges(_Change):
@@ -213,6 +208,25 @@ def added_pv_kwp(district: District) -> dict[str, float]:
         if p.id.startswith(ADDED_PV_PREFIX):
             out[p.building] = out.get(p.building, 0.0) + p.kwp
     return out
+
+
+def unlimited_roof_notes(district: District) -> tuple[str, ...]:
+    """Warn where added PV sits on roofs whose usable area is not known.
+
+    Without ``roof_area_m2`` :func:`split_total_kwp` cannot check that the
+    added kWp fit on a roof, so a run says so in its warnings (empty when no
+    PV was added or every roof that got some has a known area).
+    """
+    added = added_pv_kwp(district)
+    areas = {b.id: b.roof_area_m2 for b in district.buildings}
+    unknown = [b for b in added if areas.get(b) is None]
+    if not unknown:
+        return ()
+    kwp = math.fsum(added[b] for b in unknown)
+    return (
+        f"added PV: {kwp:,.1f} kWp on {len(unknown)} roofs whose usable area is not known "
+        "(roof_area_m2 unset) are not limited by roof area; they are split by annual demand",
+    )
 
 
 def _roof_layout(district: District, building: str) -> dict[str, float]:

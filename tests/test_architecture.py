@@ -30,7 +30,10 @@ ENERGY_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("errors", ("energy.errors",)),
     ("foundation", ("energy.timeindex", "energy.progress", "energy.serialise")),
     ("spec base", ("energy.spec_base",)),
-    ("spec extensions", ("energy.district_flex", "energy.district_geometry")),
+    (
+        "spec extensions",
+        ("energy.district_flex", "energy.district_geometry", "energy.district_lighting"),
+    ),
     ("spec", ("energy.district",)),
     ("spec changes", ("energy.variants",)),
     ("spec import", ("energy.geometry",)),

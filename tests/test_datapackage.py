@@ -22,9 +22,17 @@ NAME = re.compile(r"^[a-z0-9._-]+$")
 NOT_LISTED = {"datapackage.json", "README.md"}
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    assert not twice, f"datapackage.json: keys given twice in one object: {twice}"
+    return dict(pairs)
+
+
 @pytest.fixture(scope="module")
 def package(data_dir: Path) -> dict[str, Any]:
-    return json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    text = (data_dir / "datapackage.json").read_text(encoding="utf-8")
+    return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
 
 
 def test_package_properties(package: dict[str, Any]) -> None:
@@ -92,6 +100,10 @@ def test_every_resource_names_its_attribution(package: dict[str, Any]) -> None:
     assert prices["attribution"] == "Bundesnetzagentur | SMARD.de"
     for res in (weather, prices):
         assert "CC-BY-4.0" in [lic["name"] for lic in res["licenses"]]
+    # the TRY files come through HiSim, whose MIT licence covers its code, not DWD data
+    for res in package["resources"]:
+        if res["path"].startswith("weather/TRY"):
+            assert "MIT" not in [lic["name"] for lic in res["licenses"]], res["path"]
 
 
 def test_smard_schema_matches_the_header(package: dict[str, Any], data_dir: Path) -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select, true
 
 from api.auth import Principal, scenario_visible
-from api.crud.common import get_visible
+from api.crud.common import get_visible, page
 from api.crud.runs import job_inputs
 from api.crud.sweeps import SweepState, cancel_children, job_states
 from api.ensemble_schemas import EnsembleCreate, shipped_weather_path
-from api.schemas import RunKind
+from api.schemas import Page, RunKind
 from api.settings import Settings
 from api.study_schemas import economic_assumptions
 from api.tables import Ensemble, Run, Scenario
@@ -84,6 +85,16 @@ def create_ensemble(
 def get_ensemble(session: Session, p: Principal, ensemble_id: int) -> Ensemble:
     """Return an ensemble the caller may read, else NotFoundError."""
     return get_visible(session, Ensemble, ensemble_id, ensemble_visible(p), "ensemble")
+
+
+def list_ensembles(
+    session: Session, p: Principal, offset: int, limit: int, scenario_id: int | None = None
+) -> Page[Ensemble]:
+    """List the ensembles the caller may read, newest first, optionally of one scenario."""
+    condition = ensemble_visible(p)
+    if scenario_id is not None:
+        condition = sa.and_(condition, col(Ensemble.scenario_id) == scenario_id)
+    return page(session, Ensemble, condition, offset, limit, col(Ensemble.id).desc())
 
 
 def ensemble_jobs(session: Session, ensemble_id: int) -> list[Run]:

@@ -9,7 +9,11 @@ from api.crud.common import save
 from api.crud.runs import job_inputs
 from api.schemas import RunKind
 from api.settings import Settings
-from api.study_schemas import ParetoCreate, SizingCreate
+from api.study_schemas import (
+    ParetoCreate,
+    SizingCreate,
+    check_robust_runs,
+)
 from api.tables import Run
 from energy.district import District
 from energy.errors import InputDataError
@@ -20,9 +24,27 @@ def create_sizing(
 ) -> Run:
     """Store a queued sizing job of the scenario (bounds checked against its district)."""
     inputs = job_inputs(session, p, scenario_id)
-    check_candidates(inputs.district, data)
+    if data.robust is None:
+        check_candidates(inputs.district, data)
+    else:
+        check_robust_sizing(inputs.district, data)
     run = inputs.new_job(p, settings, kind=RunKind.sizing, params=data.model_dump(mode="json"))
     return save(session, run)
+
+
+def check_robust_sizing(district: District, data: SizingCreate) -> None:
+    """Check a robust sizing: one list of candidate sizes, the runs it costs, ``battery_at``."""
+    assert data.robust is not None
+    grid = data.robust_grid()
+    check_robust_runs(data.robust, len(next(iter(grid.values()))))
+    data.robust.ask()
+    data.robust_spec(district, {})  # sizes 0..1e5, no repeats; InputDataError names the field
+    buildings = {b.id for b in district.buildings}
+    if "battery_kwh_added" in grid and data.battery_at not in buildings | {"substation"}:
+        raise InputDataError(
+            f"battery_at: {data.battery_at!r} is not 'substation' or a building id of the "
+            f"scenario's district {district.site.name!r}"
+        )
 
 
 def create_pareto(

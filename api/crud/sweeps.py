@@ -16,7 +16,13 @@ from api.crud.runs import cancel_jobs, job_inputs
 from api.errors import ConflictError, ForbiddenError
 from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
 from api.settings import Settings
-from api.study_schemas import MAX_SWEEP_POINTS, SweepCreate, economic_assumptions
+from api.study_schemas import (
+    MAX_SWEEP_POINTS,
+    RobustCreate,
+    SweepCreate,
+    check_robust_runs,
+    economic_assumptions,
+)
 from api.tables import Run, Sweep
 from energy.district import District
 from energy.errors import InputDataError
@@ -67,6 +73,9 @@ def create_sweep(
         raise InputDataError(
             f"grid: {n_points} points ({sizes}); at most {MAX_SWEEP_POINTS} are allowed per sweep"
         )
+    if data.robust is not None:
+        check_robust_runs(data.robust, n_points)
+        data.robust.ask()  # members and target; InputDataError names the field
     options = dict(inputs.scenario.options) | {"ac_check": data.ac_check}
     spec = sweep_spec(inputs.district, options, data)
     largest = {name: max(values) for name, values in spec.grid.items()}
@@ -100,7 +109,7 @@ def create_sweep(
             params=params,
             options=options,
         )
-        for index, params in point_params(spec)
+        for index, params in point_params(spec, data.robust)
     ]
     session.add_all(runs)
     session.commit()
@@ -110,11 +119,14 @@ def create_sweep(
     return sweep, runs
 
 
-def point_params(spec: SweepSpec) -> list[tuple[int | None, dict[str, Any]]]:
+def point_params(
+    spec: SweepSpec, robust: RobustCreate | None = None
+) -> list[tuple[int | None, dict[str, Any]]]:
     """Return the grid index (None: the base run) and the ``Run.params`` of each job of a sweep.
 
     The base run with nothing added is added as the economic reference when
-    no grid point adds nothing.
+    no grid point adds nothing. With ``robust`` every job's params carry it
+    (``robust``): the job runs its point also over the members.
     """
     from energy.studies.sweep import points
 
@@ -126,6 +138,9 @@ def point_params(spec: SweepSpec) -> list[tuple[int | None, dict[str, Any]]]:
     if not any(changes.is_empty for _, changes in grid_points):
         base = {name: 0.0 for name in spec.parameters}
         jobs.append((None, {"point": base, "changes": {}, "reference": True}))
+    if robust is not None:
+        extra = {"robust": robust.model_dump(mode="json")}
+        jobs = [(index, params | extra) for index, params in jobs]
     return jobs
 
 

@@ -39,7 +39,7 @@ from api.deps import (
 )
 from api.exports import ExportInfo, csv_response
 from api.runstore import frame_from_parquet, frame_to_parquet, run_version, stored_result
-from api.schemas import MAX_DB_ID, ExportFormat, MeterDataPublic, Page
+from api.schemas import MAX_DB_ID, ExportFormat, MeterDataPublic, Page, page_with
 from api.tables import MeterData, Scenario
 from api.uploads import upload_text
 from energy.district import District
@@ -423,9 +423,7 @@ def list_meter_data(
 ) -> Page[MeterDataPublic]:
     """List the meter data of the district that the caller's organisation uploaded."""
     rows = crud.meter_data.list_meter_data(session, principal, district_id, offset, limit)
-    return Page[MeterDataPublic](
-        items=[meter_public(r) for r in rows.items], total=rows.total, offset=offset, limit=limit
-    )
+    return page_with(rows, [meter_public(r) for r in rows.items])
 
 
 @router.get("/meter-data/{meter_data_id}", response_model=MeterDataPublic, summary="Meter data")

@@ -20,12 +20,22 @@ from sqlmodel import Session
 
 from api import crud
 from api.crud.sweeps import SweepState
-from api.deps import CurrentKey, ExecutorDep, PathId, ReaderKey, SessionDep, SettingsDep
+from api.deps import (
+    CurrentKey,
+    ExecutorDep,
+    Limit,
+    Offset,
+    PathId,
+    QueryId,
+    ReaderKey,
+    SessionDep,
+    SettingsDep,
+)
 from api.ensemble_schemas import EnsembleCreate, EnsembleMemberPublic, EnsemblePublic
 from api.errors import ConflictError
 from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
-from api.schemas import ExportFormat, RunStatus
+from api.schemas import ExportFormat, Page, RunStatus, page_with
 from api.tables import Ensemble, Run
 
 if TYPE_CHECKING:
@@ -68,17 +78,20 @@ def member_public(job: Run) -> EnsembleMemberPublic:
 
 
 def ensemble_public(
-    session: Session, ensemble: Ensemble
+    session: Session, ensemble: Ensemble, *, whole: bool = True
 ) -> tuple[EnsemblePublic, EnsembleResult | None]:
-    """Return the public form of an ensemble and its summary (an EnsembleResult or None)."""
+    """Return the public form of an ensemble and its summary (an EnsembleResult or None).
+
+    ``whole=False`` (lists): status and progress only, without members and summary.
+    """
     from energy.studies.ensemble import summarise_ensemble
 
     assert ensemble.id is not None
     state = crud.ensembles.ensemble_state(session, ensemble.id)
-    jobs = crud.ensembles.ensemble_jobs(session, ensemble.id)
+    jobs = crud.ensembles.ensemble_jobs(session, ensemble.id) if whole else []
     current = ensemble_status(ensemble, state)
     result = None
-    if current == RunStatus.succeeded:
+    if whole and current == RunStatus.succeeded:
         result = summarise_ensemble([crud.ensembles.member_record(job) for job in jobs])
     public = EnsemblePublic(
         id=ensemble.id,
@@ -89,13 +102,14 @@ def ensemble_public(
         weather=ensemble.weather,
         price_years=ensemble.price_years,
         options=ensemble.options,
+        spec_hash=ensemble.spec_hash,
         members_total=state.total,
         members_done=state.done,
         progress_frac=state.done / state.total if state.total else 0.0,
         counts={s.value: n for s, n in state.counts.items()},
         created_at=ensemble.created_at,
         finished_at=state.last_finished_at if state.done == state.total else None,
-        members=[member_public(job) for job in jobs],
+        members=[member_public(job) for job in jobs] if whole else None,
         summary=None if result is None else result.to_dict(),
     )
     return public, result
@@ -126,6 +140,23 @@ def start_ensemble(
     submit_jobs(session, executor, jobs)
     response.headers["Location"] = f"/ensembles/{ensemble.id}"
     return ensemble_public(session, ensemble)[0]
+
+
+@router.get(
+    "/ensembles",
+    response_model=Page[EnsemblePublic],
+    summary="List ensembles (status and progress; no members, no summary), newest first",
+)
+def list_ensembles(
+    session: SessionDep,
+    principal: ReaderKey,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    scenario_id: QueryId = None,
+) -> Page[EnsemblePublic]:
+    """List the ensembles the caller may read; ``scenario_id`` keeps one scenario's."""
+    rows = crud.ensembles.list_ensembles(session, principal, offset, limit, scenario_id)
+    return page_with(rows, [ensemble_public(session, e, whole=False)[0] for e in rows.items])
 
 
 @router.get(

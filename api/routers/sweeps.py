@@ -37,7 +37,7 @@ from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
 from api.public import run_public
 from api.runstore import load_run_inputs
-from api.schemas import ExportFormat, Page, RunKind, RunStatus
+from api.schemas import ExportFormat, Page, RunKind, RunStatus, page_with
 from api.study_schemas import (
     ParetoCreate,
     ParetoPublic,
@@ -83,6 +83,34 @@ def sweep_result(session: Session, sweep: Sweep, jobs: list[Run]) -> Any:
     if licence is not None and licence.licence:
         result.info["data_licences"].append(licence.licence)
     return result
+
+
+def robust_result(session: Session, sweep: Sweep, jobs: list[Run]) -> dict[str, Any] | None:
+    """Return the robust answer of a sweep whose points all succeeded (None if not asked).
+
+    ``energy.studies.robust_runs.robust_from_records`` of the members' records
+    each point job stored; the reference is the base run's (the grid point
+    that adds nothing, or the extra base job).
+    """
+    from api.study_schemas import RobustCreate
+    from energy.studies.robust_runs import robust_from_records
+    from energy.studies.sweep import points
+
+    robust = (jobs[0].params or {}).get("robust") if jobs else None
+    if not robust:
+        return None
+    district, options = load_run_inputs(session, jobs[0])
+    spec = crud.sweeps.sweep_spec(district, options, sweep)
+    grid = [job.output or {} for job in jobs if job.point_index is not None]
+    extra = next((job.output or {} for job in jobs if job.point_index is None), None)
+    if extra is None:
+        empty = next(i for i, (_, changes) in enumerate(points(spec)) if changes.is_empty)
+        extra = grid[empty]
+    members = [rec.get("members", []) for rec in grid]
+    answer = robust_from_records(
+        spec, RobustCreate.model_validate(robust).ask(), members, extra.get("members", [])
+    )
+    return answer.to_dict()
 
 
 def finished_result(
@@ -135,6 +163,9 @@ def sweep_public(
     summary = None
     if jobs is not None and status_ == RunStatus.succeeded:
         summary = sweep_result(session, sweep, jobs).to_dict()
+        robust = robust_result(session, sweep, jobs)
+        if robust is not None:
+            summary["robust"] = robust
     return SweepPublic(
         id=sweep.id,
         scenario_id=sweep.scenario_id,
@@ -154,6 +185,7 @@ def sweep_public(
         counts={s.value: n for s, n in state.counts.items()},
         created_at=sweep.created_at,
         finished_at=state.last_finished_at if state.done == state.total else None,
+        robust=(jobs[0].params or {}).get("robust") if jobs else None,
         points=None if jobs is None else [point_public(job) for job in jobs],
         summary=summary,
     )
@@ -214,12 +246,7 @@ def list_sweeps(
     """List the sweeps the caller may read with status and progress (no points), newest first."""
     rows = crud.sweeps.list_sweeps(session, principal, offset, limit, scenario_id)
     states = crud.sweeps.sweep_states(session, [s.id for s in rows.items if s.id is not None])
-    return Page[SweepPublic](
-        items=[sweep_public(session, s, states[s.id or 0]) for s in rows.items],
-        total=rows.total,
-        offset=offset,
-        limit=limit,
-    )
+    return page_with(rows, [sweep_public(session, s, states[s.id or 0]) for s in rows.items])
 
 
 @router.get(

@@ -34,15 +34,25 @@ from energy.cli._output import (
     print_table,
     progress_printer,
 )
+from energy.cli._robust import (
+    RobustOpt,
+    RobustPricesOpt,
+    RobustWeatherOpt,
+    TargetOpt,
+    print_robust,
+    robust_ask,
+)
 from energy.district import District, load_district
 from energy.errors import InputDataError
 from energy.kpi import BASELINES as SIMULATED_BASELINES
 from energy.kpi import COMPARISON_LABELS
 from energy.progress import ProgressCallback, scaled
+from energy.report.exports import write_json
 from energy.report.results import baselines_for_run, load_run, write_outputs
 from energy.scenario import ScenarioOptions, ScenarioResult, run_scenario
 from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH
-from energy.studies.sweep import SweepSpec, run_sweep
+from energy.studies.robust_runs import run_robust_sweep
+from energy.studies.sweep import SweepResult, SweepSpec, run_sweep
 
 AcCheckOpt = Annotated[
     bool, typer.Option("--ac-check/--no-ac-check", help="AC power-flow check of each run")
@@ -210,27 +220,48 @@ def sweep_command(
     resolution: ResolutionOpt = "1h",
     objective: ObjectiveOpt = "cost",
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes")] = 2,
+    robust: RobustOpt = None,
+    target: TargetOpt = None,
+    weather: RobustWeatherOpt = None,
+    prices: RobustPricesOpt = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
-    """Sweep PV and battery additions; table, best points, heat maps of autarky and NPV."""
+    """Sweep PV and battery additions; table, best points, heat maps of autarky and NPV.
+
+    With ``--robust npv:p10`` every point runs over weather x price years
+    (``--weather``, ``--prices``) and the answer is each point's figures as
+    min/P10/P50/P90/max and the point best by that statistic (or, with
+    ``--target``, the first point in grid order that reaches it).
+    """
+    if robust is not None:
+        _robust_sweep(
+            file,
+            (pv_kwp, battery_kwh, c_rate),
+            (start, days, resolution, objective),
+            (robust, target, weather, prices),
+            workers,
+            as_json,
+            out,
+        )
+        return
+    if target is not None or weather is not None or prices is not None:
+        typer.echo("--target, --weather and --prices go with --robust", err=True)
+        raise typer.Exit(1)
     with friendly_errors():
-        spec = SweepSpec(
-            district=load_district(file),
-            grid={
-                "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp-added"),
-                "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh-added"),
-            },
-            options=ScenarioOptions(
-                start=start, days=days, resolution=resolution, objective=objective, ac_check=False
-            ),
-            battery_c_rate=c_rate,
+        spec = _sweep_spec(
+            file, (pv_kwp, battery_kwh, c_rate), (start, days, resolution, objective)
         )
         result = run_sweep(spec, progress=progress_printer(True), workers=workers)
         written = result.write(out) if out is not None else []
     if as_json:
         print_json({**result.to_dict(), "outputs": [str(p) for p in written]})
         return
+    _print_sweep(result, f"sweep of {file.name}: {days} days from {start}", written)
+
+
+def _print_sweep(result: SweepResult, title: str, written: list[Path]) -> None:
+    """Print the sweep table, the annual note, the best points, the sources and the files."""
     columns = (
         ("pv_kwp_added", "PV added [kWp]", "{:,.0f}"),
         ("battery_kwh_added", "battery added [kWh]", "{:,.0f}"),
@@ -254,7 +285,7 @@ def sweep_command(
     ]
     flag = result.extrapolated_from
     print_table(
-        f"sweep of {file.name}: {days} days from {start}, economics vs the base"
+        f"{title}, economics vs the base"
         + (f"; annual figures extrapolated_from {flag}" if flag else "; annual figures of a year"),
         [label for _, label, _ in columns],
         rows,
@@ -267,6 +298,49 @@ def sweep_command(
             f"+{best['battery_kwh_added']:g} kWh battery"
         )
     echo_sources(result.info)
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def _sweep_spec(
+    file: Path, grid: tuple[str, str, float], run: tuple[str, int, str, str]
+) -> SweepSpec:
+    """Return the sweep of ``energy sweep``'s options: the grid (PV, battery, C-rate), the run."""
+    pv_kwp, battery_kwh, c_rate = grid
+    start, days, resolution, objective = run
+    return SweepSpec(
+        district=load_district(file),
+        grid={
+            "pv_kwp_added": _number_list(pv_kwp, "--pv-kwp-added"),
+            "battery_kwh_added": _number_list(battery_kwh, "--battery-kwh-added"),
+        },
+        options=ScenarioOptions(
+            start=start, days=days, resolution=resolution, objective=objective, ac_check=False
+        ),
+        battery_c_rate=c_rate,
+    )
+
+
+def _robust_sweep(
+    file: Path,
+    grid: tuple[str, str, float],
+    run: tuple[str, int, str, str],
+    robust: tuple[str, float | None, str | None, str | None],
+    workers: int,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Run ``energy sweep --robust``: every point over the members, the robust choice."""
+    start, days = run[0], run[1]
+    with friendly_errors():
+        ask = robust_ask(*robust)
+        spec = _sweep_spec(file, grid, run)
+        result = run_robust_sweep(spec, ask, progress=progress_printer(True), workers=workers)
+        written = [write_json(result.to_dict(), out / "robust_sweep.json")] if out else []
+    if as_json:
+        print_json({**result.to_dict(), "outputs": [str(p) for p in written]})
+        return
+    print_robust(result, f"robust sweep of {file.name}: {days} days from {start}")
     for path in written:
         typer.echo(f"wrote {path}")
 

@@ -23,8 +23,8 @@ import typer
 
 from energy.cli._options import DaysOpt, FileArg, JsonOpt, ObjectiveOpt, ResolutionOpt, StartOpt
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
+from energy.cli._robust import price_years
 from energy.district import load_district
-from energy.errors import InputDataError
 from energy.operation import SHOWN_KPIS, OperationResult, OperationSpec, operate
 from energy.report.exports import write_csv_with_header, write_json
 from energy.scenario import ScenarioOptions
@@ -39,19 +39,6 @@ from energy.studies.ensemble import (
 
 #: Licence line of the ensemble exports.
 _LICENCE = "licence: CC-BY-4.0; data: DWD TRY (GeoNutzV), SMARD (CC BY 4.0)"
-
-
-def _price_years(text: str) -> tuple[int, ...]:
-    """Parse ``--prices 2023,2024``; InputDataError naming the bad entry."""
-    years = []
-    for part in text.split(","):
-        try:
-            years.append(int(part.strip()))
-        except ValueError:
-            raise InputDataError(
-                f"--prices: {part.strip()!r} is not a year; give years like 2023,2024"
-            ) from None
-    return tuple(years)
 
 
 def _write(result: EnsembleResult, out: Path) -> None:
@@ -87,7 +74,7 @@ def ensemble_command(
             if weather
             else tuple(str(p) for p in DEFAULT_WEATHER_FILES)
         )
-        spec = EnsembleSpec(district, options, sources, _price_years(prices))
+        spec = EnsembleSpec(district, options, sources, price_years(prices))
         result = run_ensemble(spec, progress=progress_printer(not as_json), workers=workers)
         if out is not None:
             _write(result, out)

@@ -17,6 +17,13 @@ from energy.cli._output import (
     print_table,
     progress_printer,
 )
+from energy.cli._robust import (
+    RobustOpt,
+    RobustPricesOpt,
+    TargetOpt,
+    print_robust,
+    robust_ask,
+)
 from energy.district import load_district, save_district
 from energy.errors import InputDataError
 from energy.report.exports import export_info
@@ -27,7 +34,9 @@ from energy.studies.candidates import (
     PVCandidate,
     SizingSpec,
 )
+from energy.studies.robust_runs import SEARCHES, robust_size
 from energy.studies.sizing import SizingResult, size
+from energy.studies.sweep import SweepSpec
 
 #: KPI rows: (key, label, number format).
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -147,6 +156,13 @@ ReferenceOpt = Annotated[
     bool,
     typer.Option("--reference/--no-reference", help="Also solve without the candidates"),
 ]
+SearchOpt = Annotated[
+    str,
+    typer.Option("--search", help="With --robust: scan (smallest first) or bisect"),
+]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", min=1, max=64, help="With --robust: processes")
+]
 SaveOpt = Annotated[
     Path | None,
     typer.Option("--save-district", help="Write the district with the optimal sizes"),
@@ -214,6 +230,11 @@ def size_command(
     sweep_kwp: SweepKwpOpt = None,
     reference: ReferenceOpt = True,
     save: SaveOpt = None,
+    robust: RobustOpt = None,
+    target: TargetOpt = None,
+    prices: RobustPricesOpt = None,
+    search: SearchOpt = "scan",
+    workers: WorkersOpt = 2,
     as_json: JsonOpt = False,
 ) -> None:
     """Size a new battery and/or PV system: capacity and dispatch in one optimisation.
@@ -221,7 +242,23 @@ def size_command(
     The capacities' annuity and O&M (German defaults of energy.analysis.economics) are
     charged for the horizon's share of a year. The default horizon is a whole
     year; a shorter one gives a seasonal answer, flagged extrapolated_from.
+
+    Robust sizing: ``--robust self_sufficiency:p10 --target 40 --sweep-kwh
+    0,100,200,400`` runs the candidate sizes (``--sweep-kwh`` or ``--sweep-kwp``)
+    over weather x price years (``--weather`` a comma-separated list of
+    files, default the six TRY files; ``--prices``) and answers the smallest
+    candidate whose P10 self-sufficiency is >= 40 %, smallest first
+    (``--search scan``) or by bisection (``--search bisect``).
     """
+    if robust is not None:
+        _robust_size(
+            file,
+            (sweep_kwh, sweep_kwp, battery_at, c_rate),
+            (start, days, resolution),
+            (robust, target, weather, prices),
+            (search, workers, as_json),
+        )
+        return
     with friendly_errors():
         if battery_kwh_max is None and pv_kwp_max is None:
             raise InputDataError(
@@ -250,17 +287,67 @@ def size_command(
     if as_json:
         print_json({"file": str(file), **result.to_dict()})
         return
+    _print_sized(result, f"{district.site.name}: {days} days from {start} at {resolution}", save)
+
+
+def _print_sized(result: SizingResult, title: str, save: Path | None) -> None:
+    """Print the sizing, its notes, its sources and the district file written."""
     flag = result.metadata.get("extrapolated_from")
-    _print(
-        result,
-        f"{district.site.name}: {days} days from {start} at {resolution}"
-        + (f"; sized as if the year looked like it, extrapolated_from {flag}" if flag else ""),
-    )
+    if flag:
+        title += f"; sized as if the year looked like it, extrapolated_from {flag}"
+    _print(result, title)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     echo_sources(export_info(result.metadata))
     if save is not None:
         typer.echo(f"wrote {save}")
+
+
+def _robust_size(
+    file: Path,
+    candidates: tuple[str | None, str | None, str, float],
+    run: tuple[str, int, str],
+    robust: tuple[str, float | None, str | None, str | None],
+    how: tuple[str, int, bool],
+) -> None:
+    """Run ``energy size --robust``: the smallest candidate whose statistic reaches the target."""
+    sweep_kwh, sweep_kwp, battery_at, c_rate = candidates
+    start, days, resolution = run
+    search, workers, as_json = how
+    with friendly_errors():
+        ask = robust_ask(*robust)
+        if (sweep_kwh is None) == (sweep_kwp is None):
+            raise InputDataError(
+                "--sweep-kwh, --sweep-kwp: with --robust give the candidate sizes of exactly one"
+            )
+        name, values = (
+            ("battery_kwh_added", _floats(sweep_kwh, "--sweep-kwh"))
+            if sweep_kwh is not None
+            else ("pv_kwp_added", _floats(sweep_kwp, "--sweep-kwp"))
+        )
+        spec = SweepSpec(
+            district=load_district(file),
+            grid={name: values},
+            options=ScenarioOptions(start=start, days=days, resolution=resolution, ac_check=False),
+            battery_c_rate=c_rate,
+            battery_at=battery_at,
+        )
+        if search not in SEARCHES:
+            raise InputDataError(f"--search: {search!r}; use one of {', '.join(SEARCHES)}")
+        result = robust_size(
+            spec,
+            ask,
+            "bisect" if search == "bisect" else "scan",
+            progress=progress_printer(True),
+            workers=workers,
+        )
+    if as_json:
+        print_json({"file": str(file), **result.to_dict()})
+        return
+    print_robust(result, f"robust sizing of {file.name}: {days} days from {start}")
+    if result.search is not None and result.search["not_evaluated"]:
+        skipped = ", ".join(f"{s:g}" for s in result.search["not_evaluated"])
+        typer.echo(f"not evaluated ({result.search['method']}): {skipped}")
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ The domain model follows ``LIGHTING.md`` (shared design notes):
   algorithm for solar radiation applications, Solar Energy 76(5) 577-589,
   https://doi.org/10.1016/j.solener.2003.12.003.
 * **Classes.** EN 13201-2:2015 maintained levels
-  (:data:`energy.district.LIGHTING_CLASS_LEVELS`). Adaptive lighting
+  (:data:`energy.district_lighting.LIGHTING_CLASS_LEVELS`). Adaptive lighting
   (CEN/TR 13201-1:2014, DIN 13201-1:2021) lets a road run in a lower class while
   traffic is lower. The traffic rule is UNI 11248:2016 (Italy): one class down
   when the hourly traffic is below 50 % of the design flow, two classes down
@@ -42,7 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from energy.district import LIGHTING_CLASS_LEVELS, District, LightingGroup
+from energy.district import District
+from energy.district_lighting import LIGHTING_CLASS_LEVELS, LightingGroup
 from energy.errors import InputDataError
 from energy.models.weather import solar_position
 from energy.timeindex import check_timezone, require_utc_index, step_hours, year_index

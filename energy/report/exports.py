@@ -167,7 +167,7 @@ def data_sources(metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
 def source_line(source: Mapping[str, Any]) -> str:
     """One line naming a data source's licences, attribution, role and file.
 
-    E.g. ``CC-BY-4.0, GeoNutzV, MIT: Datenbasis: Deutscher Wetterdienst
+    E.g. ``CC-BY-4.0, GeoNutzV: Datenbasis: Deutscher Wetterdienst
     (weather: data/weather/TRY2015_Chemnitz_region09_Jahr.dat; ...)``.
     """
     where = f"{source['role']}: {source['file']}"

@@ -525,12 +525,44 @@ def robust_choice(
         ``target``, ``values`` (design -> statistic, None where not defined)
         and ``why`` (one sentence).
     """
-    if statistic not in STATISTICS:
-        raise InputDataError(f"statistic: {statistic!r}; use one of {', '.join(STATISTICS)}")
     if figure not in FIGURES:
         raise InputDataError(f"figure: {figure!r}; use one of {', '.join(FIGURES)}")
     unit, better, words = FIGURES[figure]
+    if statistic not in STATISTICS:
+        raise InputDataError(f"statistic: {statistic!r}; use one of {', '.join(STATISTICS)}")
     values = {name: r.figures[figure][statistic] for name, r in designs.items()}
+    return {"figure": figure} | choose(values, statistic, (unit, better, words), target)
+
+
+def choose(
+    values: Mapping[str, float | None],
+    statistic: str,
+    figure: tuple[str, str, str],
+    target: float | None = None,
+) -> dict[str, Any]:
+    """Pick a design from one statistic per design (:func:`robust_choice` and robust sweeps).
+
+    Parameters
+    ----------
+    values
+        Design -> the statistic of its figure over the members (None: not defined),
+        in the order the designs are to be tried (smallest first).
+    statistic
+        Its name, one of :data:`STATISTICS` (for the words).
+    figure
+        ``(unit, better, words)`` of the figure; ``better`` is ``higher`` or ``lower``.
+    target
+        None: the design with the best value. Else the first design whose value
+        reaches it (``>=`` when higher is better, ``<=`` otherwise).
+
+    Returns
+    -------
+    dict
+        ``choice`` (design or None), ``statistic``, ``target``, ``values``, ``why``.
+    """
+    if statistic not in STATISTICS:
+        raise InputDataError(f"statistic: {statistic!r}; use one of {', '.join(STATISTICS)}")
+    unit, better, words = figure
     known = {k: v for k, v in values.items() if v is not None}
     higher = better == "higher"
     choice: str | None
@@ -544,9 +576,8 @@ def robust_choice(
         why = f"first design whose {statistic.upper()} of {words} is {sign} {target:g} {unit}"
     return {
         "choice": choice,
-        "figure": figure,
         "statistic": statistic,
         "target": target,
-        "values": values,
+        "values": dict(values),
         "why": why if choice is not None else f"no design meets: {why}",
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from energy.progress import ProgressCallback, no_progress
 
@@ -56,3 +56,25 @@ def run_all(
         if own:
             pool.shutdown(cancel_futures=True)
     return [r for r in records if r is not None]
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class SerialExecutor(Executor):
+    """Run each submitted call at once in the calling thread (a job that is one process).
+
+    A job of the API (one worker's thread or task) runs a study's runs one
+    after the other with it; an exception is kept in the future as any
+    executor does.
+    """
+
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        """Run ``fn(*args, **kwargs)`` now and return its finished future."""
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # kept in the future, re-raised by result()
+            future.set_exception(exc)
+        return future

@@ -58,7 +58,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy.analysis.annual import EXTRAPOLATED, FULL_YEAR
 from energy.district import District, PVSystem
 from energy.errors import InputDataError
 from energy.kpi import compute_kpis
@@ -68,7 +67,6 @@ from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.capacity import Capacities, read_capacities
 from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.solve import highs_version
 from energy.progress import ProgressCallback, no_progress, scaled
 from energy.report.exports import export_info
 from energy.scenario import ScenarioOptions, inputs_from_district, scenario_data_files
@@ -82,8 +80,9 @@ from energy.studies.candidates import (
     resolve_pv_candidate,
     with_fixed_capacity,
 )
+from energy.studies.sizing_record import sizing_metadata, sizing_notes
 from energy.system import DispatchInputs, schedule_frame
-from energy.timeindex import YEAR_MIN_HOURS, horizon_label, make_index
+from energy.timeindex import make_index
 
 logger = logging.getLogger(__name__)
 
@@ -283,38 +282,6 @@ def solve_sized(
     return SizedSolution(caps, built, schedule, kpis, costs, solution)
 
 
-def _notes(spec: SizingSpec, caps: Capacities, years: float) -> list[str]:
-    notes: list[str] = []
-    if years < 0.99:
-        notes.append(
-            f"the horizon is {years * 365:.0f} days: the capacities are those that pay if the "
-            "whole year looked like it (a seasonal answer); size on a full year or on "
-            "representative weeks of every season for an investment decision"
-        )
-    a = spec.assumptions
-    if spec.battery is not None and caps.battery_kwh is not None:
-        bat = spec.battery
-        notes += _bound_and_price_notes(
-            ("battery", "kWh", "class", "capex_eur_per_kwh"),
-            caps.battery_kwh,
-            (bat.kwh_min, bat.kwh_max),
-            bat.capex_eur_per_kwh is None,
-            spec.battery_capex_eur_per_kwh,
-            a.battery_capex_eur_per_kwh(caps.battery_kwh),
-        )
-    if spec.pv is not None and caps.pv_kwp is not None:
-        pv = spec.pv
-        notes += _bound_and_price_notes(
-            ("PV system", "kWp", "band", "capex_eur_per_kwp"),
-            caps.pv_kwp,
-            (pv.kwp_min, pv.kwp_max),
-            pv.capex_eur_per_kwp is None,
-            spec.pv_capex_eur_per_kwp,
-            a.pv_capex_eur_per_kwp(caps.pv_kwp),
-        )
-    return notes
-
-
 def size_dispatch(
     inputs: DispatchInputs,
     spec: SizingSpec,
@@ -366,7 +333,7 @@ def size_dispatch(
     sweep = _fixed_sizes(inputs, spec, options, points, report, done, 1.0 / runs)
     timings = {f"{k}_s": v for k, v in result.timings_s.items()}
     timings["total_s"] = time.perf_counter() - t0
-    notes = _notes(spec, sized.caps, costs["horizon_years"])
+    notes = sizing_notes(spec, sized.caps, costs["horizon_years"])
     if not result.proven_optimal:
         notes.append(f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})")
     report(
@@ -384,39 +351,8 @@ def size_dispatch(
         reference_kpis=reference_kpis,
         sweep=sweep,
         notes=notes,
-        metadata=_sizing_metadata(inputs, spec, sized.solution, timings),
+        metadata=sizing_metadata(inputs, spec, sized.solution, timings),
     )
-
-
-def _sizing_metadata(
-    inputs: DispatchInputs,
-    spec: SizingSpec,
-    solution: DispatchSolution,
-    timings: dict[str, float],
-) -> dict[str, Any]:
-    """Licence, horizon (with ``extrapolated_from`` unless a year), spec, solver, timings.
-
-    A horizon shorter than a year sizes for a year that looks like it (module
-    docstring): its label is the ``extrapolated_from`` of every annual reading
-    of the result (:mod:`energy.analysis.annual`).
-    """
-    hours = inputs.n_steps * inputs.dt_h
-    label = horizon_label(inputs.index, inputs.timezone)
-    return {
-        "licence": RESULTS_LICENCE,
-        "horizon": {
-            "start": str(inputs.index[0]),
-            "steps": inputs.n_steps,
-            "dt_h": inputs.dt_h,
-            "years": inputs.horizon_years,
-            "label": label,
-        },
-        "annual_basis": FULL_YEAR if hours >= YEAR_MIN_HOURS else EXTRAPOLATED,
-        "extrapolated_from": None if hours >= YEAR_MIN_HOURS else label,
-        "spec": _spec_record(spec),
-        "solver": {"name": highs_version(), **solution.result.record()},
-        "timings_s": timings,
-    }
 
 
 def _grid(
@@ -434,36 +370,6 @@ def _reference_kpis(inputs: DispatchInputs, options: DispatchOptions) -> dict[st
     ref = optimise(inputs, options)
     schedule = solution_schedule(inputs, ref)
     return compute_kpis(schedule, inputs.batteries, inputs.peak_charge_eur_per_kw)
-
-
-def _bound_and_price_notes(
-    names: tuple[str, str, str, str],
-    size: float,
-    bounds: tuple[float, float],
-    default_price: bool,
-    price: float,
-    price_of_size: float,
-) -> list[str]:
-    """Return notes on a sized candidate at its upper bound, or priced in another size class.
-
-    ``names``: what (``battery``), its unit, ``class`` or ``band``, the price field.
-    """
-    what, unit, group, price_field = names
-    lo, hi = bounds
-    notes = []
-    if hi > lo and size >= hi - 1e-6:
-        notes.append(
-            f"the {what} is at its upper bound of {hi:g} {unit}: a larger one may pay; "
-            "raise the bound"
-        )
-    if default_price and size > 0 and price_of_size != price:
-        short = "PV" if what == "PV system" else what
-        notes.append(
-            f"the {short} was priced at {price:g} EUR/{unit} (the size {group} of {hi:g} "
-            f"{unit}), but {size:,.1f} {unit} falls in the {group} priced {price_of_size:g} "
-            f"EUR/{unit}; give {price_field} or narrow the bounds"
-        )
-    return notes
 
 
 def _fixed_sizes(
@@ -498,23 +404,6 @@ def _describe(battery_kwh: float | None, pv_kwp: float | None) -> str:
     parts = [] if battery_kwh is None else [f"battery {battery_kwh:,.1f} kWh"]
     parts += [] if pv_kwp is None else [f"PV {pv_kwp:,.1f} kWp"]
     return ", ".join(parts)
-
-
-def _spec_record(spec: SizingSpec) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "annual_cost_per_unit": spec.annual_cost_per_unit(),
-        "assumptions": dataclasses.asdict(spec.assumptions),
-    }
-    if spec.pv is not None:
-        pv = {k: v for k, v in dataclasses.asdict(spec.pv).items() if k != "profile_kw_per_kwp"}
-        record["pv"] = {**pv, "capex_eur_per_kwp": spec.pv_capex_eur_per_kwp}
-    if spec.battery is not None:
-        record["battery"] = {
-            **dataclasses.asdict(spec.battery),
-            "capex_eur_per_kwh": spec.battery_capex_eur_per_kwh,
-            "capex_eur_per_kw": spec.battery_capex_eur_per_kw,
-        }
-    return record
 
 
 def size(

@@ -371,6 +371,46 @@ class SweepResult:
         return paths
 
 
+def point_row(
+    spec: SweepSpec,
+    point: Mapping[str, float],
+    record: Mapping[str, Any],
+    reference: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Return one row of the sweep table: the point, its record and its economics.
+
+    The economics are incremental against ``reference`` (the base record run
+    on the same inputs): investment of what the point adds, savings the
+    base's optimised cost minus the point's, appraised by
+    :func:`energy.analysis.annual.appraise` (``npv_eur`` [EUR],
+    ``annual_savings_eur`` [EUR/a], ``payback_*_years``, ...).
+    """
+    added = record["added"]
+    items = InvestmentItems(
+        pv_kwp=tuple(added["pv_kwp"]),
+        battery_kwh=tuple(added["battery_kwh"]),
+        battery_kw=tuple(added["battery_kw"]),
+        luminaires=int(added["luminaires"]),
+    )
+    econ = appraise(
+        items,
+        float(reference["cost_eur"]) - float(record["cost_eur"]),
+        float(record["horizon_h"]),
+        float(record["e_generation_kwh"]) - float(reference["e_generation_kwh"]),
+        spec.assumptions,
+        horizon_label=record.get("horizon_label"),
+    )
+    econ.pop("appraisal")
+    row: dict[str, Any] = {**point}
+    row.update(
+        {k: v for k, v in record.items() if k not in ("added", "spec_hash", "horizon_label")}
+    )
+    row["added_pv_kwp"] = math.fsum(items.pv_kwp)
+    row["added_battery_kwh"] = math.fsum(items.battery_kwh)
+    row.update(econ)
+    return row
+
+
 def summarise_sweep(
     spec: SweepSpec,
     records: Sequence[Mapping[str, Any]],
@@ -399,32 +439,10 @@ def summarise_sweep(
                 "(run_point with empty ScenarioChanges) and pass its record"
             )
         reference = records[empty[0]]
-    rows = []
-    for (point, _), rec in zip(grid_points, records, strict=True):
-        added = rec["added"]
-        items = InvestmentItems(
-            pv_kwp=tuple(added["pv_kwp"]),
-            battery_kwh=tuple(added["battery_kwh"]),
-            battery_kw=tuple(added["battery_kw"]),
-            luminaires=int(added["luminaires"]),
-        )
-        econ = appraise(
-            items,
-            float(reference["cost_eur"]) - float(rec["cost_eur"]),
-            float(rec["horizon_h"]),
-            float(rec["e_generation_kwh"]) - float(reference["e_generation_kwh"]),
-            spec.assumptions,
-            horizon_label=rec.get("horizon_label"),
-        )
-        econ.pop("appraisal")
-        row = {**point}
-        row.update(
-            {k: v for k, v in rec.items() if k not in ("added", "spec_hash", "horizon_label")}
-        )
-        row["added_pv_kwp"] = math.fsum(items.pv_kwp)
-        row["added_battery_kwh"] = math.fsum(items.battery_kwh)
-        row.update(econ)
-        rows.append(row)
+    rows = [
+        point_row(spec, point, rec, reference)
+        for (point, _), rec in zip(grid_points, records, strict=True)
+    ]
     table = pd.DataFrame(rows)
     info = study_export_info(
         spec.district,

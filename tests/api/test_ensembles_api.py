@@ -47,7 +47,16 @@ def test_an_ensemble_through_the_inline_executor(tmp_path: Path) -> None:
             time.sleep(0.1)
             ensemble = client.get(r.headers["Location"], headers=h).json()
         csv = client.get(r.headers["Location"], params={"format": "csv"}, headers=h)
+        listed = client.get("/ensembles", params={"scenario_id": sid}, headers=h).json()
+        other = client.get("/ensembles", params={"scenario_id": sid + 1}, headers=h).json()
+        outsider = client.get("/ensembles", headers=world.h("viewer_b")).json()
     engine.dispose()
+    # the list: status and progress of the scenario's one ensemble, no members, no summary
+    assert listed["total"] == 1 and other["total"] == 0
+    (item,) = listed["items"]
+    assert item["id"] == r.json()["id"] and item["status"] == "succeeded"
+    assert (item["members_done"], item["members"], item["summary"]) == (4, None, None)
+    assert outsider["total"] == 0  # another organisation's private scenario stays hidden
     assert ensemble["status"] == "succeeded", ensemble
     assert [m["member"] for m in ensemble["members"]] == [
         "TRY 2015 mean year, prices 2023",

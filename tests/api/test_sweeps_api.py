@@ -433,3 +433,127 @@ def test_heat_maps_follow_the_sweeps_access(setup: Setup, who: str) -> None:
     # a published sweep is readable by all, its picture once every point has succeeded
     published = f"/sweeps/{setup.published['sweep']}/heatmap.svg"
     assert setup.get(published, who=who, metric="npv_eur").status_code == 409
+
+
+# -- robust answers over weather x price years ---------------------------------------------
+TWO_WEATHER = ["TRY2015_Chemnitz_region09_Jahr.dat", "TRY2045_Chemnitz_region09_Somm.dat"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"robust": {"figure": "wind"}}, "robust.figure"),
+        ({"robust": {"statistic": "p95"}}, "robust.statistic"),
+        ({"robust": {"weather": ["/etc/passwd"]}}, "robust.weather"),
+        ({"robust": {"weather": []}}, "robust.weather"),
+        ({"robust": {"price_years": ["x"]}}, "robust.price_years"),
+        ({"robust": {"target": 1e12}}, "robust.target"),
+        ({"robust": {"best": "npv"}}, "robust.best"),
+    ],
+)
+def test_bad_robust_sweeps_are_refused_naming_the_field(
+    setup: Setup, body: dict[str, Any], field: str
+) -> None:
+    r = setup.post(
+        f"/scenarios/{setup.scenario}/sweeps", json={"grid": {"pv_kwp_added": [0]}, **body}
+    )
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"]
+
+
+def test_a_robust_target_that_is_not_a_number_is_refused(setup: Setup) -> None:
+    content = '{"grid": {"pv_kwp_added": [0]}, "robust": {"target": NaN}}'
+    world = setup.real.world
+    r = world.client.post(
+        f"/scenarios/{setup.scenario}/sweeps",
+        content=content,
+        headers={**world.h("planner_a"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert "robust.target" in r.json()["detail"]
+
+
+def test_a_robust_sweep_of_too_many_runs_is_refused(setup: Setup) -> None:
+    # 5 x 5 points + the base (26) x 12 default members = 312 runs > 200
+    grid = {"pv_kwp_added": [0, 1, 2, 3, 4], "battery_kwh_added": [0, 1, 2, 3, 4]}
+    r = setup.post(f"/scenarios/{setup.scenario}/sweeps", json={"grid": grid, "robust": {}})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith("robust: 25 designs (+ the base) x 12 members = 312")
+
+
+def test_a_robust_sweep_through_the_api(setup: Setup) -> None:
+    """One day, +0/+20 kWp, two weather members: quantiles of the members' own records."""
+    robust = {"figure": "self_sufficiency", "weather": TWO_WEATHER, "price_years": [2024]}
+    r = setup.post(
+        f"/scenarios/{setup.scenario}/sweeps",
+        json={"grid": {"pv_kwp_added": [0, 20]}, "robust": robust},
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["robust"]["figure"] == "self_sufficiency_pct"
+    assert setup.real.executor.drain() == [Outcome.succeeded] * 2
+    done = setup.get(f"/sweeps/{r.json()['id']}").json()
+    assert done["status"] == "succeeded", done
+    answer = done["summary"]["robust"]
+    assert answer["members"] == [
+        "TRY 2015 mean year, prices 2024",
+        "TRY 2045 extreme summer, prices 2024",
+    ]
+    assert answer["period"] == "1 day (2025-06-02..2025-06-02)"
+    assert answer["annual_basis"] == "extrapolated" and answer["failed"] == []
+    assert answer["ask"]["weather"] == TWO_WEATHER and answer["licence"] == "CC-BY-4.0"
+    assert "nothing added" in answer["baseline"]
+    paths = {s["file"] for s in answer["data_sources"] if s["role"] == "weather"}
+    assert paths == {f"data/weather/{name}" for name in TWO_WEATHER}
+    # the +20 kWp point's members, as its job stored them (fractions)
+    members = done["points"][1]["record"]["members"]
+    lo, hi = sorted(100 * m["self_sufficiency"] for m in members)
+    d = answer["designs"][1]["figures"]["self_sufficiency_pct"]
+    assert (d["min"], d["max"]) == pytest.approx((lo, hi), rel=1e-12)
+    assert d["p10"] == pytest.approx(lo + 0.1 * (hi - lo), rel=1e-12)  # 2 values: position 0.1
+    assert answer["choice"]["values"]["+20 kWp PV"] == pytest.approx(d["p10"])
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"robust": {"target": 40}}, "sweep_battery_kwh, sweep_pv_kwp"),
+        ({"robust": {}, "sweep_battery_kwh": [0, 10]}, "robust.target"),
+        (
+            {"robust": {"target": 40, "search": "guess"}, "sweep_battery_kwh": [0, 10]},
+            "robust.search",
+        ),
+        (
+            {"robust": {"target": 40}, "sweep_battery_kwh": [0, 10], "sweep_pv_kwp": [5]},
+            "sweep_battery_kwh, sweep_pv_kwp",
+        ),
+        ({"robust": {"target": 40}, "sweep_battery_kwh": [10, 10]}, "sweep_battery_kwh"),
+        (
+            {"robust": {"target": 40}, "sweep_battery_kwh": [10], "battery_at": "Rathaus"},
+            "battery_at",
+        ),
+    ],
+)
+def test_bad_robust_sizings_are_refused_naming_the_field(
+    setup: Setup, body: dict[str, Any], field: str
+) -> None:
+    r = setup.post(f"/scenarios/{setup.scenario}/sizing", json=body)
+    assert r.status_code == 422, r.text
+    assert field in r.json()["detail"]
+
+
+def test_a_robust_sizing_job_says_when_no_size_reaches_the_target(setup: Setup) -> None:
+    # self-sufficiency cannot exceed 100 %: no candidate reaches 100.5 %
+    robust = {"target": 100.5, "weather": TWO_WEATHER[:1], "price_years": [2024]}
+    r = setup.post(
+        f"/scenarios/{setup.scenario}/sizing",
+        json={"robust": robust, "sweep_battery_kwh": [40, 0]},
+    )
+    assert r.status_code == 202, r.text
+    assert setup.real.executor.drain() == [Outcome.succeeded]
+    result = setup.get(r.headers["Location"]).json()["result"]
+    assert result["choice"]["choice"] is None
+    assert result["search"]["evaluated"] == [0.0, 40.0]  # scan: smallest first
+    assert result["summary"].startswith("Over 1 member (TRY 2015 mean year, prices 2024)")
+    assert "no candidate size reaches the target" in result["summary"]
+    assert ">= 100.5 %" in result["summary"]
+    assert result["period"] == "1 day (2025-06-02..2025-06-02)"

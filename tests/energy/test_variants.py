@@ -15,6 +15,7 @@ from energy.variants import (
     ScenarioChanges,
     apply_changes,
     split_total_kwp,
+    unlimited_roof_notes,
 )
 
 SPEC: dict[str, Any] = {
@@ -151,6 +152,20 @@ def test_roof_potential_split_by_hand(district: Any) -> None:
     mixed = district_from_dict(spec)
     assert split_total_kwp(mixed, 40.0) == pytest.approx({"B1": 18.0, "B2": 22.0})
     assert split_total_kwp(mixed, 20.0) == pytest.approx({"B1": 15.0, "B2": 5.0})
+
+
+def test_added_pv_on_roofs_of_unknown_area_is_named_in_the_warnings(district: Any) -> None:
+    spec = {**SPEC, "buildings": [dict(b) for b in SPEC["buildings"]], "pv": []}
+    assert unlimited_roof_notes(district_from_dict(spec)) == ()  # nothing added
+    spec["pv"] = SPEC["pv"]
+    spec["buildings"][0]["roof_area_m2"] = 200.0  # B1 known: 38 - 20 = 18 kWp left
+    # 40 kWp by demand 75 : 25 -> B1 capped at 18 kWp, B2 (area unknown) takes 22 kWp
+    changed = apply_changes(district_from_dict(spec), ScenarioChanges(pv_kwp_added=40.0))
+    (note,) = unlimited_roof_notes(changed)
+    assert note.startswith("added PV: 22.0 kWp on 1 roofs whose usable area is not known")
+    spec["buildings"][1]["roof_area_m2"] = 100.0  # every roof known: no note
+    known = apply_changes(district_from_dict(spec), ScenarioChanges(pv_kwp_added=30.0))
+    assert unlimited_roof_notes(known) == ()
 
 
 @pytest.fixture(scope="module")

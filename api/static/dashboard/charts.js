@@ -237,12 +237,15 @@ export function stackedBars({ periods, series, fmt, title, desc, unit, width = 7
   return svg;
 }
 
-/** Plain bars of one series (e.g. self-sufficiency in %), with value labels. */
+/**
+ * Plain bars of one series (e.g. self-sufficiency in %), with value labels; an item with a
+ * ``band`` ({p10, p90}) gets a whisker from P10 to P90 (an ensemble's range, bands.js).
+ */
 export function simpleBars({ items, fmt, title, desc, unit, cls, yMax, width = 760 }) {
   const W = width;
   const H = 300;
   const svg = accessibleSvg(W, H, title, desc);
-  const hi = Math.max(yMax ?? 0, ...items.map((d) => d.value));
+  const hi = Math.max(yMax ?? 0, ...items.map((d) => Math.max(d.value, d.band?.p90 ?? -Infinity)));
   const ticks = niceTicks(0, hi);
   const y1 = ticks[ticks.length - 1];
   const plotW = W - M.left - M.right;
@@ -271,11 +274,11 @@ export function simpleBars({ items, fmt, title, desc, unit, cls, yMax, width = 7
     });
     rect.append(svgEl("title", {}, [`${d.label}: ${fmt(d.value)} ${unit}`]));
     g.append(rect);
+    if (d.band) g.append(whisker(x + barW / 2, barW / 3, y(d.band.p10), y(d.band.p90), `P10-P90: ${fmt(d.band.p10)} - ${fmt(d.band.p90)} ${unit}`));
     if (items.length <= 31 && band >= TOTAL_MIN_BAND) {
+      const top = Math.max(d.value, d.band?.p90 ?? 0, 0);
       g.append(
-        svgEl("text", { class: "bar-total", x: x + barW / 2, y: y(Math.max(d.value, 0)) - 5, "text-anchor": "middle" }, [
-          fmt(d.value),
-        ]),
+        svgEl("text", { class: "bar-total", x: x + barW / 2, y: y(top) - 5, "text-anchor": "middle" }, [fmt(d.value)]),
       );
     }
     if (i % stride === 0) {
@@ -289,6 +292,15 @@ export function simpleBars({ items, fmt, title, desc, unit, cls, yMax, width = 7
   });
   svg.append(svgEl("line", { class: "zero-line", x1: M.left, x2: W - M.right, y1: y(0), y2: y(0) }));
   return svg;
+}
+
+/** A vertical whisker at ``x`` from ``yLo`` to ``yHi`` [SVG px] with caps ``half`` wide. */
+function whisker(x, half, yLo, yHi, label) {
+  const g = svgEl("g", { class: "band", "data-band": label });
+  g.append(svgEl("line", { x1: x, x2: x, y1: yLo, y2: yHi }));
+  for (const yy of [yLo, yHi]) g.append(svgEl("line", { x1: x - half, x2: x + half, y1: yy, y2: yy }));
+  g.append(svgEl("title", {}, [label]));
+  return g;
 }
 
 /** Horizontal bars with the value written at the end of each bar. */

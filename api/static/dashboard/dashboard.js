@@ -12,6 +12,7 @@ import {
   simpleBars,
   stackedBars,
 } from "./charts.js";
+import { badYearText, figureBand, latestEnsemble, monthBands } from "./bands.js";
 import { LOCALES, STRINGS } from "./i18n.js";
 import { gridMap } from "./map.js";
 import { extrapolatedText, failureText, gridStatus, placeNames, worstLevel } from "./status.js";
@@ -380,6 +381,8 @@ async function loadRun() {
       ),
     ),
     compare: loadCompare(),
+    // P10-P90 bands: the newest finished ensemble of the scenario over the run's own days
+    ensemble: settle(latestEnsemble(api, run)),
     // a cooperative's members (only asked for where the scenario has a members list)
     members: settle(
       api(`scenarios/${run.scenario_id}/members`).then((list) => (list.members.length ? api(`runs/${id}/members`) : null)),
@@ -451,9 +454,9 @@ function sectionError(container, err) {
 
 /** The views: section name, the answers each needs, its container, how it is drawn. */
 const SECTIONS = [
-  ["tiles", ["results", "savings"], "tiles", () => renderTiles()],
+  ["tiles", ["results", "savings", "ensemble"], "tiles", () => renderTiles()],
   ["savings", ["savings"], "savings-view", () => renderSavings()],
-  ["autarky", ["schedule"], "autarky-view", () => renderAutarky()],
+  ["autarky", ["schedule", "ensemble"], "autarky-view", () => renderAutarky()],
   ["lighting", ["lighting", "results", "savings"], "lighting-view", () => renderLighting()],
   ["grid", ["grid", "results"], "grid-view", () => renderGrid()],
   ["compare", ["compare"], "compare-view", () => renderCompare()],
@@ -522,12 +525,25 @@ function runRange() {
   return t("range", { from: dateText(start), to: dateText(end) });
 }
 
-function tile(label, value, unit, note, key) {
+function tile(label, value, unit, note, key, band = "") {
   return htmlEl("li", { class: "tile", "data-tile": key }, [
     htmlEl("span", { class: "tile-label", text: label }),
     htmlEl("span", { class: "tile-value" }, [value, unit ? htmlEl("span", { class: "tile-unit", text: unit }) : ""]),
     note ? htmlEl("span", { class: "tile-note", text: note }) : "",
+    band ? htmlEl("span", { class: "tile-note tile-band", text: band }) : "",
   ]);
+}
+
+/** The ensemble of the run (bands.js), or null when there is none or it could not be read. */
+function runEnsemble() {
+  return state.data.ensemble?.value ?? null;
+}
+
+/** A tile's P10-P90 line of an ensemble figure, "" without an ensemble. */
+function bandText(figure, fmt, unit) {
+  const band = figureBand(runEnsemble(), figure);
+  if (!band) return "";
+  return t("band_note", { n: band.n, p10: fmt(band.p10), p90: fmt(band.p90), unit });
 }
 
 /** A comparison in words: the API's label (``baseline_labels``) in English, its German form. */
@@ -584,7 +600,9 @@ function renderTiles() {
     const cost = savingsTotal(savings.value, "cost_eur");
     const kwh = savingsTotal(savings.value, "e_import_kwh");
     const tonnes = savingsTotal(savings.value, "co2_kg") / 1000;
-    tiles.push(tile(t("tile_cost"), euro(cost), "", "", "cost_eur"));
+    // the ensemble has the cost saving against B1 and B0 (not against nothing built)
+    const costBand = state.baseline === "nothing_built" ? "" : bandText(`saving_vs_${state.baseline}_eur`, euro, "");
+    tiles.push(tile(t("tile_cost"), euro(cost), "", "", "cost_eur", costBand.trim()));
     tiles.push(tile(t("tile_energy"), num(kwh, digitsFor([kwh])), t("unit_kwh"), "", "e_import_kwh"));
     tiles.push(tile(t("tile_co2"), num(tonnes, digitsFor([tonnes])), t("unit_t"), "", "co2_t"));
   }
@@ -603,10 +621,14 @@ function renderTiles() {
         points: Number.isFinite(points) ? `${points >= 0 ? "+" : ""}${num(points, 1)}` : t("not_available"),
       }),
       "autarky",
+      bandText("self_sufficiency_pct", (v) => num(v, 1), t("unit_pct")),
     ),
   );
   tiles.push(gridTile(results.value));
   container.replaceChildren(...tiles);
+  const bad = badYearText(runEnsemble(), t, num);
+  $("tiles-bands").textContent = bad;
+  $("tiles-bands").hidden = !bad;
 }
 
 function renderSavings() {
@@ -671,6 +693,10 @@ function renderAutarky() {
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .filter(([, g]) => g.use > 0)
     .map(([key, g]) => ({ key, label: periodText(g.start, state.period), value: 100 * (1 - g.imp / g.use) }));
+  // monthly P10-P90 of the ensemble's members over the same days (bands.js)
+  const bands = state.period === "month" ? monthBands(runEnsemble(), "self_sufficiency_pct") : new Map();
+  for (const d of items) d.band = bands.get(d.key.slice(0, 7)) ?? null;
+  const banded = items.some((d) => d.band);
   const fmt = (v) => num(v, 1);
   const periodWord = t(`period_${state.period}`);
   const values = items.map((d) => d.value);
@@ -687,10 +713,31 @@ function renderAutarky() {
   const table = dataTable({
     id: "autarky-table",
     caption: t("autarky_table_caption", { period: periodWord }),
-    columns: [{ label: t("col_period") }, { label: t("col_autarky") }],
-    rows: items.map((d) => ({ key: d.key, header: d.label, cells: [{ value: d.value, text: fmt(d.value) }] })),
+    columns: [
+      { label: t("col_period") },
+      { label: t("col_autarky") },
+      ...(banded ? [{ label: t("col_band_p10") }, { label: t("col_band_p90") }] : []),
+    ],
+    rows: items.map((d) => ({
+      key: d.key,
+      header: d.label,
+      cells: [
+        { value: d.value, text: fmt(d.value) },
+        ...(banded
+          ? ["p10", "p90"].map((q) => ({ value: d.band?.[q] ?? null, text: d.band ? fmt(d.band[q]) : "–" }))
+          : []),
+      ],
+    })),
   });
-  container.replaceChildren(htmlEl("figure", {}, [svg, table]));
+  const ensemble = runEnsemble();
+  const note = banded
+    ? htmlEl("p", {
+        class: "note",
+        id: "autarky-band-note",
+        text: t("band_chart_note", { n: ensemble.summary.figures.self_sufficiency_pct.n, id: ensemble.id }),
+      })
+    : "";
+  container.replaceChildren(htmlEl("figure", {}, [svg, table]), note);
 }
 
 /** Hours of the day in night order (noon to noon), keeping those with any lighting. */

@@ -91,6 +91,21 @@ export const STRINGS = {
     autarky_chart_desc: "{n} Zeiträume, von {min} % bis {max} %.",
     autarky_table_caption: "Autarkie je {period}",
     col_autarky: "Autarkie in %",
+    col_band_p10: "P10 in %",
+    col_band_p90: "P90 in %",
+    band_note: "P10 bis P90 über {n} Wetter- und Preisjahre: {p10} bis {p90} {unit}",
+    band_chart_note:
+      "Die Striche zeigen je Monat P10 bis P90 derselben Tage über {n} Wetter- und Preisjahre (Ensemble {id}).",
+    band_bad_year:
+      "Schlechtes Jahr für die Autarkie: {member} mit {worst} % (Median {p50} %, P10 bis P90: {p10} bis {p90} %).",
+    band_no_bad_year: "Alle Wetter- und Preisjahre ergeben {value} % Autarkie; kein schlechtes Jahr.",
+    band_counted: "Ensemble {id}: {n} von {total} Jahren gerechnet, dieselben Tage wie dieser Lauf.",
+    band_failed: "Fehlgeschlagen: {names}.",
+    member_mean_year: "mittleres Jahr",
+    member_extreme_summer: "extremer Sommer",
+    member_extreme_winter: "extremer Winter",
+    member_prices_horizon: "Preise des Zeitraums",
+    member_prices: "Preise",
     lighting_heading: "Straßenbeleuchtung",
     lighting_intro:
       "Die Laternen werden nachts nach Verkehr und Helligkeitsklasse gedimmt. Die Tabelle " +
@@ -366,6 +381,21 @@ export const STRINGS = {
     autarky_chart_desc: "{n} periods, from {min} % to {max} %.",
     autarky_table_caption: "Self-sufficiency per {period}",
     col_autarky: "Self-sufficiency in %",
+    col_band_p10: "P10 in %",
+    col_band_p90: "P90 in %",
+    band_note: "P10 to P90 over {n} weather and price years: {p10} to {p90} {unit}",
+    band_chart_note:
+      "The whiskers show each month's P10 to P90 of the same days over {n} weather and price years (ensemble {id}).",
+    band_bad_year:
+      "The bad year for self-sufficiency: {member} with {worst} % (median {p50} %, P10 to P90: {p10} to {p90} %).",
+    band_no_bad_year: "Every weather and price year gives {value} % self-sufficiency; no bad year.",
+    band_counted: "Ensemble {id}: {n} of {total} years computed, the same days as this run.",
+    band_failed: "Failed: {names}.",
+    member_mean_year: "mean year",
+    member_extreme_summer: "extreme summer",
+    member_extreme_winter: "extreme winter",
+    member_prices_horizon: "prices as the horizon",
+    member_prices: "prices",
     lighting_heading: "Street lighting",
     lighting_intro:
       "The street lights are dimmed at night according to traffic and lighting class. The " +

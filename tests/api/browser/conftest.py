@@ -104,6 +104,8 @@ class LiveDashboard:
     overbuilt_run_id: int
     failed_run_id: int
     private_run_id: int
+    #: An ensemble (two weather years) of the second scenario over its run's days.
+    ensemble_id: int
     #: Every line uvicorn's access log wrote (method, path with query, status).
     access_log: list[str] = field(default_factory=list)
 
@@ -168,7 +170,7 @@ def _named(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
+def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int, int]:
     h = {"X-API-Key": admin}
     with httpx.Client(base_url=base, headers=h, timeout=60) as c:
         district_id = _district(c, "Testquartier", _named(small_spec()))
@@ -200,12 +202,20 @@ def _seed(base: str, admin: str) -> tuple[int, list[int], int, int, int, int]:
         tight["grid"]["import_limit_kw"] = 0.5
         failing = _start_run(c, _district(c, "Engpass", tight), "Zu knapp", {})
         private = _start_run(c, district_id, "Intern", {}, visibility="private")
+        # the second scenario's range over two weather years (bands on its tiles and chart)
+        scenario_2 = c.get(f"/runs/{run_ids[1]}").json()["scenario_id"]
+        weather = ["TRY2015_Chemnitz_region09_Jahr.dat", "TRY2015_Chemnitz_region09_Wint.dat"]
+        body = {"weather": weather, "price_years": [2024], "ac_check": False}
+        r = c.post(f"/scenarios/{scenario_2}/ensembles", json=body)
+        assert r.status_code == 202, r.text
+        ensemble = int(r.json()["id"])
         deadline = time.monotonic() + RUN_TIMEOUT_S
         for run_id in [*run_ids, overbuilt, private]:
             _wait(c, f"/runs/{run_id}", deadline)
         _wait(c, f"/sweeps/{sweep_id}", deadline)
         _wait(c, f"/runs/{failing}", deadline, "failed")
-    return district_id, run_ids, sweep_id, overbuilt, failing, private
+        _wait(c, f"/ensembles/{ensemble}", deadline)
+    return district_id, run_ids, sweep_id, overbuilt, failing, private, ensemble
 
 
 @pytest.fixture(scope="session")

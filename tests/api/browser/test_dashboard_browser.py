@@ -390,6 +390,52 @@ def test_headline_is_b1_named_by_the_api_labels(page: Watched, live: LiveDashboa
     assert page.problems == []
 
 
+def test_ensemble_bands_on_the_tiles_and_the_monthly_chart(
+    page: Watched, live: LiveDashboard
+) -> None:
+    """The second scenario has an ensemble over its run's days: P10-P90 and the bad year."""
+    ensemble = live.get(f"/ensembles/{live.ensemble_id}")
+    d = ensemble["summary"]["figures"]["self_sufficiency_pct"]
+    assert d["n"] == 2 and d["p10"] < d["p90"]  # two weather years that differ
+    p = open_dashboard(page, live, f"run={live.run_ids[1]}&period=month")
+    band = german_words(p, "[data-tile='autarky'] .tile-band")
+    assert "P10 bis P90 über 2 Wetter- und Preisjahre" in band
+    shown = band.split(": ")[1].rstrip(" %").split(" bis ")
+    assert len(shown) == 2
+    for text, want in zip(shown, (d["p10"], d["p90"]), strict=True):
+        assert german_number(text) == pytest.approx(want, abs=rounding(text))
+    saving = ensemble["summary"]["figures"]["saving_vs_B1_eur"]
+    cost_band = german_words(p, "[data-tile='cost_eur'] .tile-band")
+    low = cost_band.split(": ")[1].split(" bis ")[0].replace("€", "").strip()
+    assert german_number(low) == pytest.approx(saving["p10"], abs=rounding(low))
+    # the bad year in words: the worst member, its value and the median, members counted
+    words = p.inner_text("#tiles-bands")
+    worst = d["worst_member"].replace("mean year", "mittleres Jahr")
+    worst = worst.replace("extreme winter", "extremer Winter").replace("prices", "Preise")
+    assert f"Schlechtes Jahr für die Autarkie: {worst} mit {german(d['min'], 1)} %" in words
+    assert f"Median {german(d['p50'], 1)} %" in words
+    assert f"Ensemble {live.ensemble_id}: 2 von 2 Jahren gerechnet" in words
+    # the monthly chart: one whisker for June at the ensemble's monthly P10 and P90
+    june = next(
+        b
+        for b in ensemble["summary"]["monthly_bands"]
+        if b["month"] == "2025-06" and b["figure"] == "self_sufficiency_pct"
+    )
+    whiskers = p.eval_on_selector_all("#autarky-view svg g.band", "gs => gs.length")
+    assert whiskers == 1
+    cells = p.eval_on_selector_all(
+        "#autarky-table tbody td", "cs => cs.map(c => Number(c.dataset.value))"
+    )
+    assert cells[1:] == [pytest.approx(june["p10"]), pytest.approx(june["p90"])]
+    assert "Ensemble" in p.inner_text("#autarky-band-note")
+    # a scenario without an ensemble has no band and no bad year
+    p = open_dashboard(page, live, f"run={live.run_ids[0]}&period=month")
+    assert p.query_selector("[data-tile='autarky'] .tile-band") is None
+    assert not p.is_visible("#tiles-bands")
+    assert p.eval_on_selector_all("#autarky-view svg g.band", "gs => gs.length") == 0
+    assert page.problems == []
+
+
 def test_an_overbuilt_run_shows_its_violation_in_words(page: Watched, live: LiveDashboard) -> None:
     run_id = live.overbuilt_run_id
     p = open_dashboard(page, live, f"run={run_id}")

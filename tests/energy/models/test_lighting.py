@@ -12,7 +12,8 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from energy.district import District, LightingGroup, district_from_dict
+from energy.district import District, district_from_dict
+from energy.district_lighting import LightingGroup
 from energy.errors import InputDataError
 from energy.models.lighting import (
     allowed_class,

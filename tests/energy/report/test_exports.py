@@ -49,7 +49,7 @@ def test_data_sources_come_from_the_data_package(tmp_path: Path) -> None:
     assert by_role["co2"]["licences"] == [] and by_role["co2"]["resource"] is None
     assert by_role["load_profiles"]["licences"] == ["MIT"]
     lines = export_info(metadata)["data_licences"]
-    assert lines[0].startswith("CC-BY-4.0, GeoNutzV, MIT: Datenbasis: Deutscher Wetterdienst")
+    assert lines[0].startswith("CC-BY-4.0, GeoNutzV: Datenbasis: Deutscher Wetterdienst")
     assert lines[1].startswith("CC-BY-4.0: Bundesnetzagentur | SMARD.de (day_ahead: ")
     assert lines[2].startswith(f"licence not known: co2: {own}")
     # the computed clear sky is no data file: listed as a source, not as data that went in

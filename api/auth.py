@@ -17,6 +17,13 @@ viewer                  published districts, scenarios and results only; never w
 
 Objects the caller may not see answer 404 (as if they did not exist); objects
 the caller may see but not change answer 403.
+
+A key may expire (``expires_at``); an expired or revoked key answers 401 with
+the reason. A key that passed is remembered for ``ENERGY_AUTH_CACHE_TTL_S``
+seconds in the process (:class:`AuthCache`, keyed on the key's SHA-256), so
+a burst of requests reads its row once; revoking a key in the process drops
+it from the cache at once, a revocation made by another process takes effect
+here within the TTL, and expiry is checked on every request, cached or not.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -76,12 +86,25 @@ def generate_key() -> tuple[str, str, str]:
 
 
 def create_api_key(
-    session: Session, organisation_id: int, name: str, role: Role
+    session: Session,
+    organisation_id: int,
+    name: str,
+    role: Role,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiKey, str]:
-    """Store a new key for ``organisation_id`` and return the row and the key (shown once)."""
+    """Store a new key for ``organisation_id`` and return the row and the key (shown once).
+
+    ``expires_in_days`` [days] sets ``expires_at`` that long from now; None: never.
+    """
     key, prefix, key_hash = generate_key()
+    expires_at = None if expires_in_days is None else utcnow() + dt.timedelta(days=expires_in_days)
     row = ApiKey(
-        organisation_id=organisation_id, name=name, role=role, prefix=prefix, key_hash=key_hash
+        organisation_id=organisation_id,
+        name=name,
+        role=role,
+        prefix=prefix,
+        key_hash=key_hash,
+        expires_at=expires_at,
     )
     session.add(row)
     session.commit()
@@ -89,25 +112,126 @@ def create_api_key(
     return row, key
 
 
-def authenticate(session: Session, key: str) -> Principal | None:
-    """Return the principal of ``key``, or None for an unknown, malformed or revoked key."""
+@dataclass(frozen=True)
+class KeyCheck:
+    """The outcome of checking a key: its principal, or why it is refused (in words)."""
+
+    principal: Principal | None
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class _Cached:
+    principal: Principal
+    expires_at: dt.datetime | None  # the key's expiry (UTC)
+    stored_s: float  # AuthCache.clock() when cached [s]
+
+
+class AuthCache:
+    """Principals of keys that passed, per process, for ``ttl_s`` seconds (0: off).
+
+    Keyed on the key's SHA-256 (never the key itself); at most ``max_entries``
+    keys, the oldest dropped first. Thread-safe: FastAPI runs the
+    authentication of sync routes on a thread pool. ``clock`` [s] measures
+    the TTL (monotonic; replaceable in tests).
+    """
+
+    def __init__(
+        self,
+        ttl_s: float,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> _Cached | None:
+        """Return the entry of ``key_hash`` if it is younger than the TTL."""
+        if self.ttl_s <= 0:
+            return None
+        with self._lock:
+            entry = self._entries.get(key_hash)
+            if entry is not None and self.clock() - entry.stored_s >= self.ttl_s:
+                del self._entries[key_hash]
+                return None
+            return entry
+
+    def put(self, key_hash: str, principal: Principal, expires_at: dt.datetime | None) -> None:
+        """Remember that ``key_hash`` is ``principal`` (the key expiring at ``expires_at``)."""
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            self._entries.pop(key_hash, None)
+            self._entries[key_hash] = _Cached(principal, expires_at, self.clock())
+            while len(self._entries) > self.max_entries:
+                del self._entries[next(iter(self._entries))]
+
+    def invalidate(self, key_hash: str) -> None:
+        """Forget ``key_hash`` (a key revoked in this process)."""
+        with self._lock:
+            self._entries.pop(key_hash, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+def _expired(expires_at: dt.datetime | None, now: dt.datetime) -> str:
+    if expires_at is None or now < expires_at:
+        return ""
+    return (
+        f"X-API-Key: this key expired at {expires_at.isoformat(timespec='seconds')}; "
+        "ask an admin or a planner of your organisation for a new one (POST /keys)"
+    )
+
+
+def check_key(session: Session, key: str, cache: AuthCache | None = None) -> KeyCheck:
+    """Return the principal of ``key``, or why it is refused.
+
+    An unknown or malformed key is refused as unknown; a key whose secret
+    matches (constant-time comparison) but that is revoked or past
+    ``expires_at`` is refused with that reason and the time. A key in
+    ``cache`` is not read again within the cache's TTL, but its expiry is
+    checked every time.
+    """
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        return None
-    row = session.exec(select(ApiKey).where(col(ApiKey.prefix) == parts[1])).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(row.key_hash, hash_key(key)):
-        return None
+        return KeyCheck(None, "X-API-Key: not a key of this API (esk_<prefix>_<secret>)")
+    key_hash = hash_key(key)
     now = utcnow()
+    cached = cache.get(key_hash) if cache is not None else None
+    if cached is not None:
+        if reason := _expired(cached.expires_at, now):
+            return KeyCheck(None, reason)
+        return KeyCheck(cached.principal)
+    row = session.exec(select(ApiKey).where(col(ApiKey.prefix) == parts[1])).first()
+    if row is None or not hmac.compare_digest(row.key_hash, key_hash):
+        return KeyCheck(None, "X-API-Key: unknown key")
+    if row.revoked_at is not None:
+        when = row.revoked_at.isoformat(timespec="seconds")
+        return KeyCheck(None, f"X-API-Key: this key was revoked at {when}")
+    if reason := _expired(row.expires_at, now):
+        return KeyCheck(None, reason)
+    assert row.id is not None
+    principal = Principal(
+        key_id=row.id, key_name=row.name, role=Role(row.role), organisation_id=row.organisation_id
+    )
+    expires_at = row.expires_at
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.add(row)
         session.commit()
-    assert row.id is not None
-    return Principal(
-        key_id=row.id, key_name=row.name, role=Role(row.role), organisation_id=row.organisation_id
-    )
+    if cache is not None:
+        cache.put(key_hash, principal, expires_at)
+    return KeyCheck(principal)
+
+
+def authenticate(session: Session, key: str, cache: AuthCache | None = None) -> Principal | None:
+    """Return the principal of ``key``; None for an unknown, malformed, revoked or expired key."""
+    return check_key(session, key, cache).principal
 
 
 # -- who sees what (one place, used by every query) ------------------------------

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from api import crud
 from api.auth import Principal, create_api_key
 from api.db import make_engine, migrate
-from api.schemas import DistrictBase, Role, ScenarioCreate, Visibility
+from api.schemas import MAX_KEY_DAYS, DistrictBase, Role, ScenarioCreate, Visibility
 from api.settings import Settings, get_settings
 from api.tables import District, Organisation, Run, RunKind, Scenario
 from energy.district import GERA_DISTRICT_FILE, load_district
@@ -234,20 +234,33 @@ def migrate_db() -> None:
     typer.echo(f"database {engine.url} is up to date")
 
 
+ExpiresOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expires-in-days",
+        min=1,
+        max=MAX_KEY_DAYS,
+        help="The key answers 401 after this many days (default: never)",
+    ),
+]
+
+
 @app.command("create-admin-key")
 def create_admin_key(
     organisation: Annotated[str, typer.Option(help="Organisation (created if new)")] = (
         DEFAULT_ORGANISATION
     ),
     name: Annotated[str, typer.Option(help="What the key is for")] = "admin",
+    expires_in_days: ExpiresOpt = None,
 ) -> None:
     """Create an admin key and print it once (the database keeps only its hash)."""
     engine = _setup(get_settings())
     with Session(engine) as session:
         org = _organisation(session, organisation)
         assert org.id is not None
-        _, key = create_api_key(session, org.id, name, Role.admin)
+        row, key = create_api_key(session, org.id, name, Role.admin, expires_in_days)
     typer.echo(key)
+    _echo_expiry(row.expires_at)
 
 
 @app.command("create-key")
@@ -255,14 +268,22 @@ def create_key(
     organisation: Annotated[str, typer.Option(help="Organisation (created if new)")],
     role: Annotated[Role, typer.Option(help="planner, cooperative, viewer or admin")],
     name: Annotated[str, typer.Option(help="What the key is for")] = "key",
+    expires_in_days: ExpiresOpt = None,
 ) -> None:
     """Create a key with a role for an organisation and print it once."""
     engine = _setup(get_settings())
     with Session(engine) as session:
         org = _organisation(session, organisation)
         assert org.id is not None
-        _, key = create_api_key(session, org.id, name, role)
+        row, key = create_api_key(session, org.id, name, role, expires_in_days)
     typer.echo(key)
+    _echo_expiry(row.expires_at)
+
+
+def _echo_expiry(expires_at: dt.datetime | None) -> None:
+    """Say on stderr when a new key expires (stdout carries only the key, for scripts)."""
+    if expires_at is not None:
+        typer.echo(f"expires at {expires_at.isoformat(timespec='seconds')}", err=True)
 
 
 DaysOpt = Annotated[

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
-from api.auth import Principal, authenticate
+from api.auth import AuthCache, Principal, check_key
 from api.errors import UnauthorisedError
 from api.executors import JobExecutor
 from api.exports import ExportCache
@@ -43,19 +43,19 @@ def _address(request: Request) -> str:
 
 def _authenticated(request: Request, session: Session, key: str) -> Principal:
     limits: RateLimits = request.app.state.rate_limits
-    principal = authenticate(session, key)
-    if principal is None:
+    check = check_key(session, key, get_auth_cache(request))
+    if check.principal is None:
         limits.failed_key(_address(request))  # 429 once this address failed too often
-        raise UnauthorisedError("X-API-Key: unknown or revoked key")
-    assert principal.key_id is not None
-    limits.key(principal.key_id)
-    return principal
+        raise UnauthorisedError(check.refusal)
+    assert check.principal.key_id is not None
+    limits.key(check.principal.key_id)
+    return check.principal
 
 
 def get_current_key(
     request: Request, session: SessionDep, key: Annotated[str | None, Security(api_key_header)]
 ) -> Principal:
-    """Authenticate the ``X-API-Key`` header (401 if missing, unknown or revoked; 429 past limits).
+    """Authenticate the ``X-API-Key`` header (401: missing, unknown, revoked, expired; 429: limits).
 
     A wrong key counts against its client address; past
     ``ENERGY_RATE_LIMIT_FAILED_KEYS`` the answer is 429 instead of 401. A valid
@@ -78,6 +78,12 @@ def get_reader(
         request.app.state.rate_limits.anonymous_read(_address(request))
         return ANONYMOUS
     return _authenticated(request, session, key)
+
+
+def get_auth_cache(request: Request) -> AuthCache:
+    """Return the app's cache of authenticated keys."""
+    cache: AuthCache = request.app.state.auth_cache
+    return cache
 
 
 async def get_executor(request: Request) -> JobExecutor:
@@ -107,6 +113,7 @@ ReaderKey = Annotated[Principal, Depends(get_reader)]
 ExecutorDep = Annotated[JobExecutor, Depends(get_executor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ExportCacheDep = Annotated[ExportCache, Depends(get_export_cache)]
+AuthCacheDep = Annotated[AuthCache, Depends(get_auth_cache)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 PathId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description=f"Id of the object (1..{MAX_DB_ID})")]

@@ -38,9 +38,10 @@ class ApiError(Exception):
 
     status_code = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **body: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.body = body  # further fields of the JSON answer, beside ``detail``
 
 
 class NotFoundError(ApiError):
@@ -87,6 +88,25 @@ class RateLimitedError(ApiError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class JobQuotaError(ApiError):
+    """The organisation has as many jobs queued or running as it may (429).
+
+    The answer carries ``quota``, ``active`` and ``requested`` beside ``detail``.
+    """
+
+    status_code = 429
+
+
+class WorkTooLargeError(ApiError):
+    """A job is larger than the API process runs with the inline queue (422).
+
+    The answer carries ``errors[]`` (field ``options``) and ``work`` (its factors,
+    units and the limit) beside ``detail``.
+    """
+
+    status_code = 422
 
 
 class PayloadTooLargeError(ApiError):
@@ -175,7 +195,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "X-API-Key"} if exc.status_code == 401 else None
         if isinstance(exc, RateLimitedError):
             headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+        body = {"detail": exc.detail} | exc.body
+        return JSONResponse(jsonable_encoder(body), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

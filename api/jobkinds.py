@@ -233,10 +233,23 @@ def run_ensemble_member_job(job: Job) -> Output:
 
 
 #: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
+def run_operation_job(job: Job) -> Output:
+    """Operate on a rolling horizon (:func:`energy.operation.operate`); output ``to_dict()``."""
+    from energy.operation import OperationSpec, operate
+    from energy.scenario import ScenarioOptions
+
+    options = ScenarioOptions(**job.options)
+    spec = OperationSpec(
+        start=options.start, days=options.days, options=options, **(job.run.params or {})
+    )
+    return Output(output=json_safe(operate(job.district, spec, progress=job.progress).to_dict()))
+
+
 JOB_KINDS: dict[RunKind, JobKind] = {
     RunKind.scenario: JobKind("run", run_scenario_job, uses_network=True),
     RunKind.sweep_point: JobKind("sweep point", run_sweep_point_job),
     RunKind.sizing: JobKind("sizing job", run_sizing_job),
     RunKind.pareto: JobKind("Pareto job", run_pareto_job),
     RunKind.ensemble_member: JobKind("ensemble member", run_ensemble_member_job),
+    RunKind.operation: JobKind("operation", run_operation_job),
 }

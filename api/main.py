@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
+from api.auth import AuthCache
 from api.db import make_engine, migrate
 from api.errors import (
     BodyNestingLimitMiddleware,
@@ -79,7 +80,10 @@ TAGS = [
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A body that cannot be parsed (not JSON, multipart)"},
-    401: {"model": ErrorBody, "description": "Missing, unknown or revoked X-API-Key"},
+    401: {
+        "model": ErrorBody,
+        "description": "Missing, unknown, revoked or expired X-API-Key (the message says which)",
+    },
     403: {"model": ErrorBody, "description": "Visible, but not yours to change"},
     404: {"model": ErrorBody, "description": "Not found, or not visible to you"},
     409: {"model": ErrorBody, "description": "The object's state does not allow this"},
@@ -139,6 +143,7 @@ def create_app(
     app.state.executor = executor
     app.state.export_cache = ExportCache()
     app.state.rate_limits = RateLimits(settings)
+    app.state.auth_cache = AuthCache(settings.auth_cache_ttl_s)
     install_error_handlers(app)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodyNestingLimitMiddleware)

@@ -7,10 +7,11 @@ number), so mapping reads the versions of a list of runs in one query.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from api.schemas import RunPublic, RunStatus
+from api.schemas import JobQuotaBody, RunPublic, RunStatus, WorkLimitBody
 from api.tables import DistrictVersion, Run
 
 #: Fields of :class:`~api.schemas.RunPublic` that are the run row's columns as they are.
@@ -32,6 +33,32 @@ COPIED_RUN_FIELDS = (
     "finished_at",
     "heartbeat_at",
 )
+
+
+def job_responses(
+    invalid: str = "Invalid input; the message names the field",
+) -> dict[int | str, Any]:
+    """Return the OpenAPI answers of a route that queues jobs: 202, 422, 429, 503.
+
+    ``invalid`` says what makes the body invalid; the work cap of the inline
+    queue and the job quota are added to the 422 and 429 answers.
+    """
+    return {
+        202: {"description": "Accepted; poll the Location for status, progress and the result"},
+        422: {
+            "model": WorkLimitBody,
+            "description": f"{invalid}; or, with ENERGY_QUEUE=inline, a job larger than "
+            "ENERGY_INLINE_MAX_WORK (errors[].type work_limit, `work`: its factors and the "
+            "limit; the message says how to run it on workers or with the CLI)",
+        },
+        429: {
+            "model": JobQuotaBody,
+            "description": "Too many requests (Retry-After), or the organisation's job quota "
+            "(ENERGY_MAX_ACTIVE_JOBS_PER_ORGANISATION) is full: `quota`, `active`, "
+            "`requested`; nothing was stored",
+        },
+        503: {"description": "The job queue is unreachable; nothing was started"},
+    }
 
 
 def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float | None:

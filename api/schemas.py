@@ -56,7 +56,10 @@ FINAL_STATUSES = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.can
 
 
 class RunKind(StrEnum):
-    """What a job row executes: a run, a sweep point, a sizing, a Pareto front, an ensemble member.
+    """What a job row executes: a run, a study (sweep point, sizing, Pareto, ensemble member...).
+
+    Kinds: scenario, sweep point, sizing, Pareto front, ensemble member,
+    rolling-horizon operation.
 
     The work of each kind is its entry in :data:`api.jobkinds.JOB_KINDS`.
     """
@@ -66,6 +69,7 @@ class RunKind(StrEnum):
     sizing = "sizing"
     pareto = "pareto"
     ensemble_member = "ensemble_member"
+    operation = "operation"
 
 
 T = TypeVar("T")
@@ -102,6 +106,8 @@ def check_date(value: dt.date) -> dt.date:
 
 #: A database id in a body (1..2**31-1).
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+#: Longest lifetime a key can be given at creation [days] (ten years).
+MAX_KEY_DAYS = 3650
 #: A name: printable, without control characters (NUL breaks PostgreSQL).
 Name = Annotated[str, Field(min_length=1, max_length=200), _no_control(_NAME_CONTROL)]
 #: A description: lines and tabs allowed, no other control characters.
@@ -212,10 +218,22 @@ class ApiKeyCreate(ApiKeyBase):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         allow_inf_nan=False,
-        json_schema_extra={"examples": [{"name": "city dashboard", "role": "viewer"}]},
+        json_schema_extra={
+            "examples": [
+                {"name": "city dashboard", "role": "viewer"},
+                {"name": "consultant, spring study", "role": "planner", "expires_in_days": 90},
+            ]
+        },
     )
 
     organisation_id: DbId | None = None
+    expires_in_days: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_KEY_DAYS,
+        description=f"The key answers 401 after this many days (1..{MAX_KEY_DAYS}); "
+        "null: it never expires",
+    )
 
 
 class ApiKeyPublic(ApiKeyBase):
@@ -227,6 +245,9 @@ class ApiKeyPublic(ApiKeyBase):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None = Field(
+        None, description="After this moment (UTC) the key answers 401; null: never"
+    )
 
 
 class ApiKeyCreated(ApiKeyPublic):
@@ -485,6 +506,30 @@ class ErrorBody(BaseModel):
 
     detail: Any
     request_id: str | None = None
+
+
+class JobQuotaBody(ErrorBody):
+    """A 429 of a route that queues jobs: a rate limit (``detail`` only) or the job quota."""
+
+    quota: int | None = Field(
+        None, description="Jobs the organisation may have queued or running at once"
+    )
+    active: int | None = Field(None, description="Jobs of the organisation queued or running now")
+    requested: int | None = Field(None, description="Jobs this request would have added")
+    organisation_id: int | None = Field(None, description="The organisation the jobs belong to")
+
+
+class WorkLimitBody(ErrorBody):
+    """A 422 of a route that queues jobs: invalid input, or a job too large for the API process."""
+
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="{field, value, message, type}; type work_limit for the work cap"
+    )
+    work: dict[str, int] | None = Field(
+        None,
+        description="The refused job's work: dispatches, steps, elements, "
+        "step_overhead_elements, units, limit (api/workload.py)",
+    )
 
 
 # -- meter data -----------------------------------------------------------------

@@ -100,6 +100,32 @@ class Settings(BaseSettings):
     rate_limit_failed_keys: str = Field(
         "20/minute", description="Failed keys per client address before 429 instead of 401"
     )
+    max_active_jobs_per_organisation: int = Field(
+        200,
+        ge=1,
+        le=100_000,
+        description="Jobs (runs, sweep points, ensemble members, sizings, Pareto fronts) an "
+        "organisation may have queued or running at once; a submission that would pass it "
+        "is refused whole with 429. The default holds two of the largest studies (a sweep "
+        "of 100 points + its base run, an ensemble of 20 x 5 members)",
+    )
+    inline_max_work: int = Field(
+        2_500_000,
+        ge=1,
+        description="With ENERGY_QUEUE=inline: the largest job the API process runs, in work "
+        "units = dispatches x time steps x (district elements + 100) (api/workload.py); "
+        "larger jobs are refused with 422 (run them on Celery workers or with the CLI). "
+        "The default takes the Gera district's year at 1 h (2.0 M units, about 18 s and "
+        "0.74 GB on 2 cores) and refuses its year at 15 min (8.0 M)",
+    )
+    auth_cache_ttl_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="An authenticated key is remembered this long per API process [s] "
+        "(0: every request reads the database); a key revoked in another process "
+        "works there for up to this long",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

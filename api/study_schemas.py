@@ -431,3 +431,54 @@ class ParetoPublic(RunPublic):
     result: dict[str, Any] | None = Field(
         description="``energy.studies.pareto.ParetoResult.to_dict()``: metric, points, metadata"
     )
+
+
+class OperationCreate(BaseModel):
+    """Body of ``POST /scenarios/{id}/operations``: rolling-horizon operation with forecasts.
+
+    Re-plans every ``step_h`` over ``horizon_h`` with forecasts instead of the
+    truth and carries the plan out on the truth (:mod:`energy.operation`);
+    the answer compares it with perfect foresight over the same days and with
+    B1. The period is the scenario's (``start``, ``days``) unless given here.
+    Forecast files are a CLI option (``energy operate --forecast file``).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [{"days": 28, "horizon_h": 36, "step_h": 24, "forecast": "persistence"}]
+        },
+    )
+
+    start: dt.date | None = Field(
+        None,
+        ge=dt.date(2000, 1, 1),
+        le=dt.date(2100, 12, 31),
+        description="First local day (default the scenario's)",
+    )
+    days: int | None = Field(
+        None, ge=1, le=366, description="Number of days (default the scenario's)"
+    )
+    horizon_h: float = Field(36.0, gt=0, le=168, description="Planning horizon [h]")
+    step_h: float = Field(24.0, gt=0, le=168, description="Re-planning interval [h], <= horizon_h")
+    forecast: Literal["perfect", "clearsky", "persistence", "noisy"] = Field(
+        "persistence", description="PV forecast (energy.operation module docstring)"
+    )
+    load_forecast: Literal["profile", "persistence"] = Field(
+        "profile", description="Load forecast: the load profile, or yesterday's load"
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the noisy forecast")
+    battery_control: Literal["track_grid", "setpoints"] = Field(
+        "track_grid", description="How a plan is carried out on the truth"
+    )
+
+
+class OperationPublic(RunPublic):
+    """An operation job: status and progress as a run's; ``result`` once it has succeeded."""
+
+    params: dict[str, Any] = Field(description="The request (period, horizon, step, forecasts)")
+    result: dict[str, Any] | None = Field(
+        description="``energy.operation.OperationResult.to_dict()``: KPIs of the realised "
+        "operation, of perfect foresight and of B1; forecast_error against perfect foresight"
+    )

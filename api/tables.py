@@ -97,6 +97,7 @@ class ApiKey(ApiKeyBase, table=True):
     created_at: dt.datetime = _created()
     last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class District(DistrictBase, table=True):

@@ -10,13 +10,14 @@ from sqlmodel import Session, col, select, true
 
 from api.auth import Principal, scenario_visible
 from api.crud.common import get_visible, page
-from api.crud.runs import job_inputs
+from api.crud.runs import admit_jobs, job_inputs
 from api.crud.sweeps import SweepState, cancel_children, job_states
 from api.ensemble_schemas import EnsembleCreate, shipped_weather_path
 from api.schemas import Page, RunKind
 from api.settings import Settings
 from api.study_schemas import economic_assumptions
 from api.tables import Ensemble, Run, Scenario
+from api.workload import check_inline_work, job_workload
 
 
 def ensemble_visible(p: Principal) -> ColumnElement[bool]:
@@ -32,7 +33,8 @@ def create_ensemble(
     """Store an ensemble of the scenario and one queued job per member (weather varies slowest).
 
     Refused with InputDataError (422) naming the field: an unknown weather
-    file, too many members, unknown economic assumptions.
+    file, too many members, unknown economic assumptions, members too large
+    for the inline queue (:mod:`api.workload`); past the job quota: 429.
     """
     from energy.studies.ensemble import EnsembleSpec, member_label
 
@@ -41,6 +43,11 @@ def create_ensemble(
     options = dict(inputs.scenario.options) | {"ac_check": data.ac_check}
     paths = tuple(shipped_weather_path(name) for name in data.weather)
     EnsembleSpec(inputs.district, weather=paths, price_years=tuple(data.price_years))
+    members = [(w, y) for w in data.weather for y in data.price_years]
+    workload = job_workload(RunKind.ensemble_member, inputs.district, options)
+    what = f"each member of the ensemble of scenario {scenario_id}"
+    check_inline_work(settings, RunKind.ensemble_member, workload, options, what, inputs.spec_path)
+    admit_jobs(session, settings, inputs.scenario.organisation_id, len(members))
     assert inputs.version.id is not None and inputs.scenario.id is not None
     ensemble = Ensemble(
         scenario_id=inputs.scenario.id,
@@ -56,7 +63,6 @@ def create_ensemble(
     )
     session.add(ensemble)
     session.flush()
-    members = [(w, y) for w in data.weather for y in data.price_years]
     runs = [
         inputs.new_job(
             p,

@@ -20,7 +20,7 @@ def create_key(session: Session, p: Principal, data: ApiKeyCreate) -> tuple[ApiK
         raise ForbiddenError(f"creating keys needs the role admin or planner; this key is {p.role}")
     if data.role == Role.admin and not p.is_admin:
         raise ForbiddenError("role: only an admin can create admin keys")
-    return create_api_key(session, organisation_id, data.name, data.role)
+    return create_api_key(session, organisation_id, data.name, data.role, data.expires_in_days)
 
 
 def list_keys(session: Session, p: Principal, offset: int, limit: int) -> Page[ApiKey]:

@@ -12,18 +12,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, col
+from sqlmodel import Session, col, func, select
 
 from api.auth import Principal, can_write_scenario, run_visible
-from api.crud.common import get_visible, page, save
+from api.crud.common import ACTIVE_STATUSES, get_visible, page, save
 from api.crud.scenarios import get_scenario, get_scenario_for_write
 from api.crud.versions import get_version
-from api.errors import ConflictError, ForbiddenError
+from api.errors import ConflictError, ForbiddenError, JobQuotaError
 from api.jobkinds import JOB_KINDS
 from api.runstore import district_of
 from api.schemas import FINAL_STATUSES, Page, Role, RunKind, RunStatus, Visibility
 from api.settings import Settings
-from api.tables import District, DistrictVersion, Run, Scenario, utcnow
+from api.tables import District, DistrictVersion, Organisation, Run, Scenario, utcnow
+from api.workload import check_inline_work, job_workload
 from energy.district import District as DistrictSpec
 
 
@@ -35,6 +36,11 @@ class JobInputs:
     version: DistrictVersion
     district: DistrictSpec  # the version's spec with the scenario's changes applied
     organisation_id: int | None = None  # the job's organisation; None: the scenario's
+
+    @property
+    def spec_path(self) -> str:
+        """Where the job's district spec is read: ``/districts/{id}?version={n}``."""
+        return f"/districts/{self.version.district_id}?version={self.version.version}"
 
     def new_job(self, p: Principal, settings: Settings, **values: Any) -> Run:
         """Return a queued (unsaved) job row of the scenario; ``values`` set kind, params...
@@ -88,14 +94,94 @@ def job_inputs(session: Session, p: Principal, scenario_id: int, guest: bool = F
     return JobInputs(scenario, version, district_of(version, changes), organisation)
 
 
+def active_jobs(session: Session, organisation_id: int) -> int:
+    """Return the jobs of every kind the organisation has queued or running."""
+    return session.exec(
+        select(func.count())
+        .select_from(Run)
+        .where(col(Run.organisation_id) == organisation_id, col(Run.status).in_(ACTIVE_STATUSES))
+    ).one()
+
+
+def lock_organisation(session: Session, organisation_id: int) -> None:
+    """Hold the organisation's job admissions until the session's transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` of the organisation's row, so a
+    second admission of the same organisation waits for the first to commit
+    and then counts its jobs (READ COMMITTED reads anew per statement).
+    SQLite has no row locks: a write (an UPDATE that changes nothing) takes the
+    database's write lock, which the second admission waits for (busy timeout)
+    before it counts.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            select(Organisation.id).where(col(Organisation.id) == organisation_id).with_for_update()
+        )
+        return
+    session.exec(
+        sa.update(Organisation)
+        .where(col(Organisation.id) == organisation_id)
+        .values(created_at=col(Organisation.created_at))  # no key, no index touched
+    )
+
+
+def admit_jobs(session: Session, settings: Settings, organisation_id: int, count: int) -> None:
+    """Refuse ``count`` new jobs that would take the organisation past its quota (429).
+
+    Call it in the transaction that stores the jobs, before they are added:
+    the organisation stays locked (:func:`lock_organisation`) until that
+    transaction commits or rolls back, so two submissions at once cannot both
+    pass on the same count. A refused submission stores nothing.
+    """
+    quota = settings.max_active_jobs_per_organisation
+    lock_organisation(session, organisation_id)
+    active = active_jobs(session, organisation_id)
+    if active + count <= quota:
+        return
+    jobs = "job" if count == 1 else "jobs"
+    if count > quota:
+        advice = (
+            f"this request alone has {count} jobs, more than the quota: make it smaller "
+            "(fewer sweep points or ensemble members)"
+        )
+    else:
+        advice = (
+            "wait until some end, or cancel some (POST /runs/{id}/cancel, /sweeps/{id}/cancel, "
+            "/ensembles/{id}/cancel, /sizing/{id}/cancel; queued runs: GET /runs?status=queued), "
+            "then send it again"
+        )
+    raise JobQuotaError(
+        f"job quota: organisation {organisation_id} has {active} jobs queued or running and may "
+        f"have at most {quota} at once (ENERGY_MAX_ACTIVE_JOBS_PER_ORGANISATION); this request "
+        f"adds {count} {jobs} and was not stored; {advice}",
+        quota=quota,
+        active=active,
+        requested=count,
+        organisation_id=organisation_id,
+    )
+
+
 def create_run(session: Session, p: Principal, scenario_id: int, settings: Settings) -> Run:
     """Store a queued run of the scenario on the exact district version it resolves to.
 
     A cooperative key may also run another organisation's *published*
     scenario: the run then belongs to the cooperative's own organisation,
-    which may cancel it and read it; the scenario stays unchanged.
+    which may cancel it and read it; the scenario stays unchanged. Refused
+    when too large for the inline queue (422, :mod:`api.workload`) or past the
+    organisation's job quota (429, :func:`admit_jobs`).
     """
-    run = job_inputs(session, p, scenario_id, guest=True).new_job(p, settings)
+    inputs = job_inputs(session, p, scenario_id, guest=True)
+    run = inputs.new_job(p, settings)
+    workload = job_workload(RunKind.scenario, inputs.district, run.options)
+    check_inline_work(
+        settings,
+        RunKind.scenario,
+        workload,
+        run.options,
+        f"run of scenario {scenario_id}",
+        inputs.spec_path,
+    )
+    admit_jobs(session, settings, run.organisation_id, 1)
     return save(session, run)
 
 

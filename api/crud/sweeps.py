@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from api.auth import Principal, can_write_scenario, sweep_visible
 from api.crud.common import ACTIVE_STATUSES, get_visible, page
-from api.crud.runs import cancel_jobs, job_inputs
+from api.crud.runs import admit_jobs, cancel_jobs, job_inputs
 from api.errors import ConflictError, ForbiddenError
 from api.schemas import FINAL_STATUSES, Page, RunKind, RunStatus
 from api.settings import Settings
@@ -24,6 +24,7 @@ from api.study_schemas import (
     economic_assumptions,
 )
 from api.tables import Run, Sweep
+from api.workload import check_inline_work, job_workload
 from energy.district import District
 from energy.errors import InputDataError
 from energy.variants import apply_changes
@@ -62,7 +63,8 @@ def create_sweep(
     version with the scenario's changes); when no point adds nothing, a base
     run is added as the economic reference. Refused with InputDataError (422)
     naming the field: an invalid or too large grid, an unknown ``battery_at``,
-    unknown economic assumptions.
+    unknown economic assumptions, a largest point too large for the inline
+    queue (422, :mod:`api.workload`); past the organisation's job quota: 429.
     """
     from energy.studies.sweep import changes_for
 
@@ -80,9 +82,20 @@ def create_sweep(
     spec = sweep_spec(inputs.district, options, data)
     largest = {name: max(values) for name, values in spec.grid.items()}
     try:
-        apply_changes(inputs.district, changes_for(spec, largest))
+        largest_district = apply_changes(inputs.district, changes_for(spec, largest))
     except InputDataError as exc:
         raise InputDataError(f"battery_at: {exc}") from exc
+    jobs = point_params(spec, data.robust)
+    workload = job_workload(RunKind.sweep_point, largest_district, options, jobs[0][1])
+    check_inline_work(
+        settings,
+        RunKind.sweep_point,
+        workload,
+        options,
+        f"largest point of the sweep of scenario {scenario_id}",
+        inputs.spec_path,
+    )
+    admit_jobs(session, settings, inputs.scenario.organisation_id, len(jobs))
     assert inputs.version.id is not None and inputs.scenario.id is not None
     sweep = Sweep(
         scenario_id=inputs.scenario.id,
@@ -109,7 +122,7 @@ def create_sweep(
             params=params,
             options=options,
         )
-        for index, params in point_params(spec, data.robust)
+        for index, params in jobs
     ]
     session.add_all(runs)
     session.commit()

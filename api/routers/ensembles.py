@@ -35,6 +35,7 @@ from api.ensemble_schemas import EnsembleCreate, EnsembleMemberPublic, EnsembleP
 from api.errors import ConflictError
 from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
+from api.public import job_responses
 from api.schemas import ExportFormat, Page, RunStatus, page_with
 from api.tables import Ensemble, Run
 
@@ -120,11 +121,7 @@ def ensemble_public(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=EnsemblePublic,
     summary="Start an ensemble over weather x price years (one job per member)",
-    responses={
-        202: {"description": "Accepted; poll the Location for progress and the summary"},
-        422: {"description": "Unknown weather file or price year; the message names it"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses("Unknown weather file or price year; the message names it"),
 )
 def start_ensemble(
     session: SessionDep,

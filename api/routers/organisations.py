@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, PathId, SessionDep
+from api.deps import AuthCacheDep, CurrentKey, Limit, Offset, PathId, SessionDep
 from api.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -77,7 +77,11 @@ def get_organisation(
     summary="Create an API key (admin, planner)",
 )
 def create_key(session: SessionDep, principal: CurrentKey, body: ApiKeyCreate) -> ApiKeyCreated:
-    """Create a key; the answer shows the key once, the server keeps only its hash."""
+    """Create a key; the answer shows the key once, the server keeps only its hash.
+
+    ``expires_in_days`` gives it an end (``expires_at`` in the answer and in
+    ``GET /keys``); after it the key answers 401 saying so.
+    """
     row, key = crud.keys.create_key(session, principal, body)
     public = ApiKeyPublic.model_validate(row, from_attributes=True)
     return ApiKeyCreated.model_validate(public.model_dump() | {"key": key})
@@ -92,7 +96,14 @@ def list_keys(
 
 
 @router.delete("/keys/{key_id}", response_model=ApiKeyPublic, summary="Revoke an API key")
-def revoke_key(session: SessionDep, principal: CurrentKey, key_id: PathId) -> ApiKeyPublic:
-    """Revoke a key at once; it stays listed with ``revoked_at``."""
+def revoke_key(
+    session: SessionDep, principal: CurrentKey, cache: AuthCacheDep, key_id: PathId
+) -> ApiKeyPublic:
+    """Revoke a key; it stays listed with ``revoked_at``.
+
+    This API process refuses the key at once; other processes (replicas,
+    ``--workers N``) within ``ENERGY_AUTH_CACHE_TTL_S`` (5 s by default).
+    """
     row = crud.keys.revoke_key(session, principal, key_id)
+    cache.invalidate(row.key_hash)
     return ApiKeyPublic.model_validate(row, from_attributes=True)

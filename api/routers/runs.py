@@ -26,7 +26,7 @@ from api.deps import (
 from api.errors import NotFoundError
 from api.executors import submit_jobs
 from api.exports import ExportCache, aggregate_frame, frame_response
-from api.public import run_public, runs_public
+from api.public import job_responses, run_public, runs_public
 from api.runstore import export_info, frame_from_parquet, grid_summary_of
 from api.schemas import (
     Aggregate,
@@ -52,10 +52,7 @@ router = APIRouter(tags=["runs"])
     response_model=RunPublic,
     tags=["runs"],
     summary="Start a run of a scenario (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and progress"},
-        503: {"description": "The job queue is unreachable; nothing was started"},
-    },
+    responses=job_responses(),
 )
 def start_run(
     session: SessionDep,

@@ -35,10 +35,12 @@ from api.deps import (
 from api.errors import ConflictError
 from api.executors import submit_jobs
 from api.exports import ExportInfo, csv_response
-from api.public import run_public
+from api.public import job_responses, run_public
 from api.runstore import load_run_inputs
 from api.schemas import ExportFormat, Page, RunKind, RunStatus, page_with
 from api.study_schemas import (
+    OperationCreate,
+    OperationPublic,
     ParetoCreate,
     ParetoPublic,
     SizingCreate,
@@ -205,11 +207,7 @@ def sweep_detail(session: Session, sweep: Sweep) -> SweepPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SweepPublic,
     summary="Start a sweep over PV and battery additions (one job per point)",
-    responses={
-        202: {"description": "Accepted; poll the Location for progress and the summary"},
-        422: {"description": "The grid is invalid or too large; the message names the field"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses("The grid is invalid or too large; the message names the field"),
 )
 def start_sweep(
     session: SessionDep,
@@ -387,10 +385,7 @@ def sizing_public(session: Session, job: Run) -> SizingPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SizingPublic,
     summary="Size a new battery and/or PV system (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_sizing(
     session: SessionDep,
@@ -447,10 +442,7 @@ def pareto_public(session: Session, job: Run) -> ParetoPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ParetoPublic,
     summary="What autarky costs: cost-optimal design per self-sufficiency target (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_pareto(
     session: SessionDep,
@@ -478,3 +470,52 @@ def start_pareto(
 def get_pareto(session: SessionDep, principal: ReaderKey, job_id: PathId) -> ParetoPublic:
     """Return status and progress of a Pareto job, and its result once it has succeeded."""
     return pareto_public(session, crud.runs.get_job(session, principal, job_id, RunKind.pareto))
+
+
+# -- Rolling-horizon operation: what forecast errors cost --------------------------------------
+
+
+def operation_public(session: Session, job: Run) -> OperationPublic:
+    """Map an operation job to its public form (the result once it has succeeded)."""
+    return OperationPublic(**_study_public(session, job, "operations"))
+
+
+@router.post(
+    "/scenarios/{scenario_id}/operations",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OperationPublic,
+    summary="Rolling-horizon operation with forecasts against perfect foresight (background job)",
+    responses={
+        202: {"description": "Accepted; poll the Location for status and the result"},
+        503: {"description": "The job queue is unreachable"},
+    },
+)
+def start_operation(
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    scenario_id: PathId,
+    body: OperationCreate,
+    response: Response,
+) -> OperationPublic:
+    """Queue a rolling-horizon operation of the scenario (``energy operate`` as a job).
+
+    The result is ``OperationResult.to_dict()`` (api/README.md, "Operation"):
+    ``period``, ``horizon_h``, ``step_h``, the forecasts, ``kpis`` of
+    ``realised``, ``perfect_foresight`` and ``B1``, ``forecast_error``
+    (EUR and autarky points against perfect foresight over the same days) and
+    ``saving_vs_B1_eur``.
+    """
+    job = crud.sizing.create_operation(session, principal, scenario_id, body, settings)
+    submit_jobs(session, executor, [job])
+    response.headers["Location"] = f"/operations/{job.id}"
+    return operation_public(session, job)
+
+
+@router.get("/operations/{job_id}", response_model=OperationPublic, summary="Status and result")
+def get_operation(session: SessionDep, principal: ReaderKey, job_id: PathId) -> OperationPublic:
+    """Return status and progress of an operation job, and its result once it has succeeded."""
+    return operation_public(
+        session, crud.runs.get_job(session, principal, job_id, RunKind.operation)
+    )

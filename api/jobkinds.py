@@ -234,15 +234,22 @@ def run_ensemble_member_job(job: Job) -> Output:
 
 #: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
 def run_operation_job(job: Job) -> Output:
-    """Operate on a rolling horizon (:func:`energy.operation.operate`); output ``to_dict()``."""
+    """Operate on a rolling horizon (:func:`energy.operation.operate`).
+
+    Output: ``to_dict()`` and ``sources`` (licence and the data files that went
+    in, :func:`energy.report.exports.study_export_info`).
+    """
     from energy.operation import OperationSpec, operate
+    from energy.report.exports import study_export_info
     from energy.scenario import ScenarioOptions
 
     options = ScenarioOptions(**job.options)
     spec = OperationSpec(
         start=options.start, days=options.days, options=options, **(job.run.params or {})
     )
-    return Output(output=json_safe(operate(job.district, spec, progress=job.progress).to_dict()))
+    result = operate(job.district, spec, progress=job.progress).to_dict()
+    result["sources"] = study_export_info(job.district, options, "energy.operation.operate")
+    return Output(output=json_safe(result))
 
 
 JOB_KINDS: dict[RunKind, JobKind] = {

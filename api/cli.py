@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -315,17 +316,37 @@ def seed(
     typer.echo(result.describe())
 
 
+def default_workers(settings: Settings) -> int:
+    """Uvicorn processes when ``--workers`` is not given: the CPU count with Celery, else 1.
+
+    With ``ENERGY_QUEUE=celery`` the server processes only answer requests, so
+    one per core (``os.cpu_count()``) uses the machine. With the inline queue
+    runs execute inside the server process, each process resuming queued runs
+    on start and holding its own runs' memory, so the default stays one.
+    """
+    return max(os.cpu_count() or 1, 1) if settings.queue == "celery" else 1
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes (celery queue)")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Uvicorn worker processes; default: the CPU count with ENERGY_QUEUE=celery, "
+            "1 with the inline queue",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with uvicorn (migrates the database on start)."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    n = workers if workers is not None else default_workers(get_settings())
+    logger.info("serving on %s:%s with %d worker process(es)", host, port, n)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=n)
 
 
 @app.command()

@@ -86,19 +86,23 @@ def get_auth_cache(request: Request) -> AuthCache:
     return cache
 
 
-def get_executor(request: Request) -> JobExecutor:
-    """Return the job executor of the running app."""
+async def get_executor(request: Request) -> JobExecutor:
+    """Return the job executor of the running app.
+
+    This and the two below are ``async`` so that FastAPI calls them on the event loop
+    instead of handing each to a worker thread (they only read ``app.state``).
+    """
     executor: JobExecutor = request.app.state.executor
     return executor
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """Return the settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_export_cache(request: Request) -> ExportCache:
+async def get_export_cache(request: Request) -> ExportCache:
     """Return the app's cache of rendered exports."""
     cache: ExportCache = request.app.state.export_cache
     return cache

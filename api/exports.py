@@ -140,14 +140,18 @@ def aggregate_frame(frame: pd.DataFrame, aggregate: str, timezone: str) -> pd.Da
 
 
 class ExportCache:
-    """Rendered exports of succeeded runs, which never change; least recently used goes first.
+    """Rendered answers of succeeded runs, which never change; least recently used goes first.
 
-    Keys must identify the stored result exactly (run id and the result's
-    creation time) and the request (table, format, aggregation, columns).
+    Keys must identify the stored result exactly (run id and its attempt and
+    finish time, e.g. the ETag of :func:`api.conditional.run_etag`) and the
+    request (table, format, aggregation, columns). Bounded by entries and by
+    bytes [B]; a body over an eighth of ``max_bytes`` is not kept.
     """
 
-    def __init__(self, max_entries: int = 64) -> None:
+    def __init__(self, max_entries: int = 256, max_bytes: int = 256 * 2**20) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[Hashable, tuple[bytes, str | None, dict[str, str]]] = (
             OrderedDict()
         )
@@ -166,11 +170,17 @@ class ExportCache:
     def put(self, key: Hashable, response: Response) -> None:
         """Store the body, media type and headers of ``response``."""
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        body = bytes(response.body)
+        if len(body) > self.max_bytes // 8:
+            return
         with self._lock:
-            self._entries[key] = (bytes(response.body), response.media_type, headers)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            old = self._entries.pop(key, None)
+            self._bytes -= len(old[0]) if old is not None else 0
+            self._entries[key] = (body, response.media_type, headers)
+            self._bytes += len(body)
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, (dropped, _, _) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
 
 
 def _value(v: Any) -> Any:

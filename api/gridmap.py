@@ -7,6 +7,11 @@ point at their connection) and lighting groups, and names each part as
 people know it: the street of a feeder, the address or use of a building,
 the road of a lighting group, instead of ids such as "L-RING-W" or
 "service SC01".
+
+:func:`run_map` draws a run's whole map once, when the run is stored
+(:mod:`api.jobkinds`), from the per-element AC extremes of its check
+(:func:`energy.models.grid.geojson.element_maxima`); requests then only read it
+(:func:`api.runstore.stored_grid_map`).
 """
 
 from __future__ import annotations
@@ -128,3 +133,36 @@ def _node_place(node: str, places: dict[str, dict[str, str]]) -> str:
     if node.startswith("light:"):
         return places["light"].get(node[len("light:") :], node)
     return places["building"].get(node, node)
+
+
+def run_map(
+    district: District, nodes: list[str], network: Any, elements: dict[str, Any]
+) -> dict[str, Any]:
+    """Return a run's map: its grid with the AC extremes per element, buildings and lights.
+
+    Parameters
+    ----------
+    district
+        The run's district (its version with the run's changes).
+    nodes
+        Node ids of the run (columns of its node powers).
+    network
+        The run's grid: None for the net built from the district, else the
+        version's imported pandapower net (:func:`energy.scenario.scenario_network`).
+    elements
+        The run's :func:`~energy.models.grid.geojson.element_maxima` (stored in
+        ``grid["elements"]``).
+
+    Returns
+    -------
+    dict
+        GeoJSON FeatureCollection (:func:`~energy.models.grid.geojson.to_geojson`
+        plus :func:`add_district_features`), JSON-ready.
+    """
+    from energy.models.grid.geojson import to_geojson
+    from energy.scenario import scenario_network
+
+    net, _ = scenario_network(district, nodes, network)
+    collection: dict[str, Any] = to_geojson(net, maxima=elements)
+    add_district_features(collection, district)
+    return collection

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from api.runstore import json_safe, result_row
+from api.gridmap import run_map
+from api.runstore import GRID_ELEMENTS_KEY, GRID_MAP_KEY, json_safe, result_row
 from api.schemas import RunKind
 from api.study_schemas import ParetoCreate, RobustCreate, SizingCreate, economic_assumptions
 from api.tables import Run, RunResult
@@ -101,11 +102,24 @@ class JobKind:
 
 
 def run_scenario_job(job: Job) -> Output:
-    """Run a scenario (optimum, AC check, baselines); the result goes to ``run_results``."""
+    """Run a scenario (optimum, AC check, baselines); the result goes to ``run_results``.
+
+    With an AC check the run's map is drawn now, from the check's per-element
+    extremes (``grid["elements"]``), and stored as ``grid["map"]``
+    (:func:`api.gridmap.run_map`), so ``/runs/{id}/grid.geojson`` runs no power
+    flow and builds no network.
+    """
     assert job.run.id is not None
     extra = {} if job.network is None else {"network": job.network}
     result = job.runner(job.district, job.options, job.progress, **extra)
-    return Output(result=result_row(job.run.id, result))
+    row = result_row(job.run.id, result)
+    elements = (row.grid or {}).get(GRID_ELEMENTS_KEY)
+    node_p_kw = getattr(result, "node_p_kw", None)
+    if elements is not None and node_p_kw is not None and len(node_p_kw.columns):
+        nodes = [str(c) for c in node_p_kw.columns]
+        collection = run_map(job.district, nodes, job.network, elements)
+        row.grid = (row.grid or {}) | {GRID_MAP_KEY: json_safe(collection)}
+    return Output(result=row)
 
 
 def run_sweep_point_job(job: Job) -> Output:
@@ -220,15 +234,22 @@ def run_ensemble_member_job(job: Job) -> Output:
 
 #: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
 def run_operation_job(job: Job) -> Output:
-    """Operate on a rolling horizon (:func:`energy.operation.operate`); output ``to_dict()``."""
+    """Operate on a rolling horizon (:func:`energy.operation.operate`).
+
+    Output: ``to_dict()`` and ``sources`` (licence and the data files that went
+    in, :func:`energy.report.exports.study_export_info`).
+    """
     from energy.operation import OperationSpec, operate
+    from energy.report.exports import study_export_info
     from energy.scenario import ScenarioOptions
 
     options = ScenarioOptions(**job.options)
     spec = OperationSpec(
         start=options.start, days=options.days, options=options, **(job.run.params or {})
     )
-    return Output(output=json_safe(operate(job.district, spec, progress=job.progress).to_dict()))
+    result = operate(job.district, spec, progress=job.progress).to_dict()
+    result["sources"] = study_export_info(job.district, options, "energy.operation.operate")
+    return Output(output=json_safe(result))
 
 
 JOB_KINDS: dict[RunKind, JobKind] = {

@@ -25,6 +25,7 @@ from api.errors import (
 )
 from api.executors import JobExecutor, make_executor
 from api.exports import ExportCache
+from api.headers import SecurityHeadersMiddleware
 from api.ratelimit import RateLimits
 from api.routers import (
     analysis,
@@ -156,6 +157,7 @@ def create_app(
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: errors get them too
     app.include_router(health.router, responses=ERROR_RESPONSES)
     app.include_router(dashboard.router, responses=ERROR_RESPONSES)
     for module in (

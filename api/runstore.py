@@ -45,6 +45,19 @@ logger = logging.getLogger(__name__)
 BASELINE_COLUMNS = {"B0": "baseline_b0_parquet", "B1": "baseline_b1_parquet"}
 #: Columns of :class:`RunResult` holding time series; loaded on first access only.
 SERIES_COLUMNS = ("schedule_parquet", "node_p_kw_parquet", *BASELINE_COLUMNS.values())
+#: Key of ``RunResult.grid`` holding the run's map (GeoJSON with the AC extremes per element),
+#: drawn when the run is stored (:func:`api.gridmap.run_map`); not part of the run's summary.
+GRID_MAP_KEY = "map"
+#: Key of ``RunResult.grid`` holding the AC extremes per element
+#: (:func:`energy.models.grid.geojson.element_maxima`); the map carries them too.
+GRID_ELEMENTS_KEY = "elements"
+
+
+def grid_summary_of(grid: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return a stored ``grid`` without its map and per-element extremes (the run's summary)."""
+    if grid is None:
+        return None
+    return {k: v for k, v in grid.items() if k not in (GRID_MAP_KEY, GRID_ELEMENTS_KEY)}
 
 
 # -- serialising ---------------------------------------------------------------------
@@ -83,8 +96,12 @@ def district_of(version: DistrictVersion, changes: dict[str, Any]) -> District:
 
 
 def run_version(session: Session, run: Run) -> DistrictVersion:
-    """Return the district version a run refers to."""
-    version = session.get(DistrictVersion, run.district_version_id)
+    """Return the district version a run refers to (an imported grid loaded on first access)."""
+    version = session.get(
+        DistrictVersion,
+        run.district_version_id,
+        options=[defer(DistrictVersion.network_json)],  # type: ignore[arg-type]
+    )
     if version is None:
         raise InputDataError(f"district version id {run.district_version_id}: not found")
     return version
@@ -186,18 +203,21 @@ def scenario_result(row: RunResult, district: District | None = None) -> Scenari
         },
         savings=row.savings,
         metadata=dict(row.run_metadata),
-        grid=row.grid,
+        grid=grid_summary_of(row.grid),
         baselines=baselines,
     )
 
 
-def export_info(session: Session, run: Run, settings: Settings) -> ExportInfo:
+def export_info(
+    session: Session, run: Run, settings: Settings, row: RunResult | None = None
+) -> ExportInfo:
     """Licence, attribution and provenance of a run's exports.
 
     ``data_licences`` names the district version's licence, if any, and the
     licence and attribution of each data file the run read (weather, prices,
     load profiles, an imported grid), ``data_sources`` the same as records:
-    :func:`energy.report.exports.export_info` of the stored run's metadata.
+    :func:`energy.report.exports.export_info` of the stored run's metadata
+    (``row``, the run's results row, or read here when not given).
     """
     version = run_version(session, run)
     timezone = str(version.spec.get("site", {}).get("timezone", "Europe/Berlin"))
@@ -205,7 +225,8 @@ def export_info(session: Session, run: Run, settings: Settings) -> ExportInfo:
         f"run {run.id} of scenario {run.scenario_id}: district {version.district_id} "
         f"version {version.version}, spec sha256 {run.spec_hash}"
     )
-    row = load_result_row(session, run.id) if run.id is not None else None
+    if row is None and run.id is not None:
+        row = load_result_row(session, run.id)
     used = data_export_info(row.run_metadata if row is not None else {})
     return ExportInfo(
         licence=settings.result_licence,
@@ -230,6 +251,48 @@ def stored_result(
     """
     district, _ = load_run_inputs(session, run)
     result = scenario_result(row, district)
-    info = export_info(session, run, settings)
+    info = export_info(session, run, settings, row)
     result.metadata["data_licences"] = list(info.data_licences)
     return result, district, info
+
+
+def stored_grid_map(session: Session, run: Run, row: RunResult) -> dict[str, Any] | None:
+    """Return the run's map (GeoJSON with its AC extremes), drawing and storing it if missing.
+
+    Runs stored since the map is drawn at run time (:func:`api.jobkinds.run_scenario_job`)
+    carry it in ``row.grid``; this is then a dictionary lookup. For an older run
+    (no ``elements``, no map) the AC time series is recomputed once, from the
+    stored node powers and schedule with the run's network and reactive power
+    (:func:`energy.ac_check.check_run`, as the run's check made it), and the
+    map is written back, so later reads (in any process) need no power flow.
+    None when the run made no AC check.
+    """
+    if row.grid is None or row.node_p_kw_parquet is None:
+        return None
+    stored = row.grid.get(GRID_MAP_KEY)
+    if stored is not None:
+        return dict(stored)
+    from api.gridmap import run_map
+    from energy.ac_check import check_run
+    from energy.models.grid.geojson import element_maxima
+    from energy.scenario import ScenarioOptions, scenario_inputs, scenario_network
+
+    logger.info("run %s: no stored map; computing its AC extremes once", run.id)
+    district, options = load_run_inputs(session, run)
+    node_p_kw = frame_from_parquet(row.node_p_kw_parquet)
+    nodes = [str(c) for c in node_p_kw.columns]
+    imported = load_run_network(session, run, options)
+    net, _ = scenario_network(district, nodes, imported)
+    run_options = ScenarioOptions.model_validate(options)
+    schedule = frame_from_parquet(row.schedule_parquet)
+    inputs = scenario_inputs(district, run_options)
+    checked = check_run(district, inputs, schedule, node_p_kw, run_options.reactive, net=net)
+    elements = element_maxima(checked.timeseries, checked.violations)
+    collection = run_map(district, nodes, net, elements)
+    row.grid = row.grid | {
+        GRID_ELEMENTS_KEY: json_safe(elements),
+        GRID_MAP_KEY: json_safe(collection),
+    }
+    session.add(row)
+    session.commit()
+    return collection

@@ -1,16 +1,25 @@
 """Benchmark of the API (prints figures, never asserts).
 
-1. Result reads: a uvicorn server on 127.0.0.1 (one process, SQLite file) with
-   one succeeded one-week Gera run; 50 concurrent httpx clients read
-   ``/runs/{id}/results`` and ``/runs/{id}/schedule?aggregate=day``; p50/p95
-   latency and throughput per endpoint.
+1. Result reads: a uvicorn server on 127.0.0.1 (``--workers`` processes,
+   default 1; SQLite file) with one succeeded one-week Gera run; 10 and 50
+   concurrent clients (``--clients``) read ``/runs/{id}/results``,
+   ``/runs/{id}/schedule?aggregate=day``, ``/runs/{id}/grid.geojson`` and the
+   schedule CSV; p50/p95/p99 latency and throughput per endpoint. The load
+   generator runs on the same cores as the server: wrk where installed (C, 2
+   threads, ``--seconds`` per endpoint), else ``--generator httpx``
+   (httpx.AsyncClient in this process). The first request of each endpoint is
+   timed on its own (``first ms``: what a cold cache costs); ``--revalidate``
+   also sends each request with the ``If-None-Match`` of the first answer (304
+   expected where the endpoint has an ETag).
 2. Jobs: 20 runs of the one-week Gera scenario through the API on Celery
    workers (PostgreSQL + Redis of this machine), with 1 and with 2 workers
    (concurrency 1 each, warmed up first); wall time, runs per minute, and the
    speed-up.
 
 Run: ``.venv/bin/python benchmarks/bench_api.py [--requests 2000] [--runs 20]
-[--skip-celery]``. Traffic goes to 127.0.0.1 only; every loop is bounded.
+[--clients 10,50] [--workers 1] [--revalidate] [--generator wrk|httpx] [--seconds 10]
+[--skip-celery]``. Traffic goes to
+127.0.0.1 only; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import argparse
 import asyncio
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -68,8 +78,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start uvicorn (one process) on a free port of 127.0.0.1; return it and its URL."""
+def start_server(
+    env: dict[str, str], log_path: Path, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start uvicorn (``workers`` processes) on a free port of 127.0.0.1; return it and its URL."""
     port = free_port()
     log = log_path.open("w")
     server = subprocess.Popen(
@@ -87,6 +99,8 @@ def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[
             "warning",
             "--timeout-keep-alive",
             "30",
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env=env,
@@ -103,7 +117,12 @@ def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM a process started in its own session and wait for it."""
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # a stalled server does not stop on SIGTERM
+        print(f"process {proc.pid} did not stop in 60 s: SIGKILL")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
 
 
 @contextmanager
@@ -142,7 +161,7 @@ async def hammer(
             t = time.perf_counter()
             try:
                 r = await client.get(url, headers=headers)
-                ok = r.status_code == 200
+                ok = r.status_code in (200, 304)
             except httpx.TransportError:  # counted, not retried
                 ok = False
             latencies.append(time.perf_counter() - t)
@@ -156,7 +175,71 @@ async def hammer(
     return latencies, wall, errors
 
 
-def bench_reads(tmp: Path, clients: int, total: int) -> None:
+#: wrk's Lua hooks: the request headers, and the figures printed when it is done.
+WRK_SCRIPT = """
+wrk.headers = {HEADERS}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %f %f %f %d %d %d\\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.requests,
+    summary.duration, e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def _lua(text: str) -> str:
+    """Return ``text`` as a Lua string literal (an ETag holds double quotes)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def wrk_run(
+    url: str, headers: dict[str, str], clients: int, seconds: float, tmp: Path
+) -> tuple[float, float, float, float, int]:
+    """Load ``url`` with wrk for ``seconds``: p50, p95, p99 [ms], req/s and errors.
+
+    wrk (C, event loop, 2 threads) keeps ``clients`` connections busy, each
+    sending its next request when the answer arrived (closed loop); statuses
+    of 400 and above count as errors.
+    """
+    table = "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()) + "}"
+    script = tmp / "wrk.lua"
+    script.write_text(WRK_SCRIPT.replace("{HEADERS}", table))
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    p50, p95, p99, n, duration_us, errors = line.split()[1:]
+    if int(n) == 0:
+        print(f"  no answer at all in {seconds:g} s from {url} ({clients} clients): stalled")
+    return float(p50), float(p95), float(p99), int(n) / (int(duration_us) / 1e6), int(errors)
+
+
+def measure(
+    generator: str, url: str, headers: dict[str, str], clients: int, total: int, tmp: Path
+) -> tuple[float, float, float, float, int]:
+    """p50, p95, p99 [ms], req/s and errors of ``url`` under ``clients`` (after a warm-up)."""
+    if generator == "wrk":
+        wrk_run(url, headers, clients, 2, tmp)  # warm-up
+        return wrk_run(url, headers, clients, total, tmp)
+    asyncio.run(hammer(url, headers, clients, min(total, 200)))  # warm-up
+    lat, wall, errors = asyncio.run(hammer(url, headers, clients, total))
+    p50, p95, p99 = np.percentile(np.array(lat) * 1000, [50, 95, 99])
+    return float(p50), float(p95), float(p99), len(lat) / wall, errors
+
+
+def bench_reads(
+    tmp: Path,
+    client_counts: list[int],
+    total: int,
+    workers: int,
+    revalidate: bool,
+    generator: str,
+) -> None:
+    """Read benchmark; ``total`` is requests per endpoint (httpx) or seconds (wrk)."""
     db_url = f"sqlite:///{tmp / 'reads.db'}"
     settings = Settings(database_url=db_url)
     engine = make_engine(db_url)
@@ -169,27 +252,56 @@ def bench_reads(tmp: Path, clients: int, total: int) -> None:
     with Session(engine) as session:
         _, key = create_api_key(session, seeded.organisation_id, "bench", Role.viewer)
     engine.dispose()
-    env = dict(os.environ) | {"ENERGY_DATABASE_URL": db_url, "ENERGY_QUEUE": "inline"}
-    server, base = start_server(env, tmp / "uvicorn-reads.log")
+    env = dict(os.environ) | {
+        "ENERGY_DATABASE_URL": db_url,
+        "ENERGY_QUEUE": "inline",
+        # the per-key budget (600/minute) would answer most of the load with 429
+        "ENERGY_RATE_LIMIT_PER_KEY": "10000000/minute",
+    }
+    server, base = start_server(env, tmp / "uvicorn-reads.log", workers)
+    paths = [
+        f"/runs/{seeded.run_id}/results",
+        f"/runs/{seeded.run_id}/schedule?aggregate=day",
+        f"/runs/{seeded.run_id}/grid.geojson",
+        f"/runs/{seeded.run_id}/schedule?format=csv",
+        "/health",  # the floor: the framework, middleware and a trivial answer
+    ]
     with server_stopped(server):
         headers = {"X-API-Key": key}
-        print(
-            f"\nresult reads: {clients} concurrent clients, {total} requests per endpoint, "
-            "uvicorn (1 process), SQLite"
+        load = (
+            f"wrk 2 threads, {total} s per endpoint"
+            if generator == "wrk"
+            else f"httpx.AsyncClient (1 process), {total} requests per endpoint"
         )
-        print(f"{'endpoint':<44} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'errors':>7}")
-        for path in (
-            f"/runs/{seeded.run_id}/results",
-            f"/runs/{seeded.run_id}/schedule?aggregate=day",
-            f"/runs/{seeded.run_id}/schedule?format=csv",
-        ):
-            asyncio.run(hammer(base + path, headers, clients, min(total, 200)))  # warm-up
-            lat, wall, errors = asyncio.run(hammer(base + path, headers, clients, total))
-            ms = np.array(lat) * 1000
-            print(
-                f"{path:<44} {np.percentile(ms, 50):8.1f} {np.percentile(ms, 95):8.1f} "
-                f"{len(lat) / wall:8.0f} {errors:7d}"
-            )
+        print(
+            f"\nresult reads: uvicorn ({workers} worker process(es)), SQLite, "
+            f"load generator {load}, on the same machine"
+        )
+        print(f"{'endpoint':<44} {'first ms':>9}")
+        etags: dict[str, str] = {}
+        for path in paths:
+            t = time.perf_counter()
+            r = httpx.get(base + path, headers=headers, timeout=120)
+            print(f"{path:<44} {1000 * (time.perf_counter() - t):9.1f}  ({r.status_code})")
+            if "etag" in r.headers:
+                etags[path] = r.headers["etag"]
+        print(
+            f"\n{'endpoint':<44} {'clients':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+            f"{'req/s':>8} {'errors':>7}"
+        )
+        for clients in client_counts:
+            for path in paths:
+                variants = [("", headers)]
+                if revalidate and path in etags:
+                    variants.append((" (304)", headers | {"If-None-Match": etags[path]}))
+                for label, sent in variants:
+                    p50, p95, p99, rate, errors = measure(
+                        generator, base + path, sent, clients, total, tmp
+                    )
+                    print(
+                        f"{path + label:<44} {clients:7d} {p50:8.1f} {p95:8.1f} {p99:8.1f} "
+                        f"{rate:8.0f} {errors:7d}"
+                    )
 
 
 class Workers:
@@ -349,8 +461,19 @@ def bench_celery(tmp: Path, runs: int, counts: list[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
+    parser.add_argument("--clients", default="10,50", help="comma-separated client counts")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--revalidate", action="store_true", help="also If-None-Match reads")
+    parser.add_argument(
+        "--requests", type=int, default=None, help="per endpoint (httpx; default 2000)"
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint (wrk)")
+    parser.add_argument(
+        "--generator",
+        choices=["wrk", "httpx"],
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator (default wrk where installed: apt-get install wrk)",
+    )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--skip-reads", action="store_true")
     parser.add_argument("--skip-celery", action="store_true")
@@ -358,7 +481,9 @@ def main() -> None:
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_reads:
-            bench_reads(Path(tmp), args.clients, args.requests)
+            counts = [int(c) for c in args.clients.split(",")]
+            total = args.seconds if args.generator == "wrk" else (args.requests or 2000)
+            bench_reads(Path(tmp), counts, total, args.workers, args.revalidate, args.generator)
         if not args.skip_celery:
             bench_celery(Path(tmp), args.runs, [1, 2])
 

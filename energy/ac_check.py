@@ -114,10 +114,14 @@ def grid_summary(
     With grid-aware dispatch its last AC check is the check of the schedule
     (plus ``grid_aware``, :meth:`~energy.optimisation.grid_aware.GridAwareResult.record`);
     else :func:`check_run` when ``ac_check``; the time taken goes to
-    ``timings["ac_check_s"]``.
+    ``timings["ac_check_s"]``. ``elements`` holds each bus's, line's and
+    transformer's extremes and violation steps
+    (:func:`energy.models.grid.geojson.element_maxima`), so a stored run's map
+    needs no power flow.
     """
     if grid_aware is not None:
-        return dict(grid_aware.check.summary) | {"grid_aware": grid_aware.record()}
+        checked = grid_aware.check
+        return _with_elements(checked) | {"grid_aware": grid_aware.record()}
     if not ac_check:
         return None
     report(0.8, f"AC power-flow check of {len(run[2])} steps")
@@ -125,4 +129,13 @@ def grid_summary(
     progress = scaled(report, 0.8, 0.98)
     checked = check_run(district, *run, settings, net=net, progress=progress)
     timings["ac_check_s"] = time.perf_counter() - t
-    return dict(checked.summary)
+    return _with_elements(checked)
+
+
+def _with_elements(checked: GridCheckResult) -> dict[str, Any]:
+    """Return the check's summary plus its per-element extremes (``elements``)."""
+    from energy.models.grid.geojson import element_maxima
+
+    return dict(checked.summary) | {
+        "elements": element_maxima(checked.timeseries, checked.violations)
+    }

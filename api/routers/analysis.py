@@ -22,10 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import crud
+from api.conditional import NOT_MODIFIED_RESPONSE, cached_read
 from api.deps import (
     CurrentKey,
     ExportCacheDep,
@@ -159,10 +160,12 @@ def _savings_body(
             "description": "The savings (JSON) or the tidy table (CSV with licence header lines)",
             "content": {"application/json": {"example": SAVINGS_EXAMPLE}, "text/csv": {}},
         },
+        **NOT_MODIFIED_RESPONSE,
         409: {"description": "The run has not succeeded (yet)"},
     },
 )
 def get_savings(
+    request: Request,
     session: SessionDep,
     principal: ReaderKey,
     settings: SettingsDep,
@@ -210,25 +213,24 @@ def get_savings(
     against ``nothing_built``. Self-sufficiency points of a period are a ratio
     of its sums: they do not add up over periods; the other metrics do. CSV:
     the tidy table, with licence, sign and baselines in ``#`` header lines.
+    Strong ``ETag``; ``If-None-Match`` with it gets 304.
     """
     from energy.analysis.savings import BASELINES, savings_report
 
-    run, row = crud.results.get_result(session, principal, run_id)
-    key = (run.id, row.created_at, "savings", period, baseline, format)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    result, _, info = stored_result(session, settings, run, row)
-    names = (baseline,) if baseline else BASELINES
-    report = savings_report(result, period, names, timezone=info.timezone, source=info.source)
-    if format == "csv":
-        response = csv_response(report.to_csv(), info, f"run-{run.id}-savings-{period}")
-    else:
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+
+    def render() -> Response:
+        row = crud.results.result_of(session, run)
+        result, _, info = stored_result(session, settings, run, row)
+        names = (baseline,) if baseline else BASELINES
+        report = savings_report(result, period, names, timezone=info.timezone, source=info.source)
+        if format == "csv":
+            return csv_response(report.to_csv(), info, f"run-{run.id}-savings-{period}")
         horizon = report if period == "horizon" else savings_report(result, "horizon", names)
         body = _savings_body(report, horizon, run_id, names)
-        response = JSONResponse(body, headers=info.http_headers())
-    cache.put(key, response)
-    return response
+        return JSONResponse(body, headers=info.http_headers())
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)
 
 
 # -- comparison ---------------------------------------------------------------------------

@@ -22,12 +22,15 @@ Besides the page, this router adds two read-only views of a succeeded run:
   of the day, optimised and baseline (B0 or B1, the stored baseline schedule,
   :func:`api.runstore.stored_result`), and the energy saved per group;
 * ``GET /runs/{id}/grid.geojson``: the district grid with the AC results of
-  the run (largest loading per line and transformer, voltage band per bus),
-  recomputed from the stored schedule and node powers exactly as the run's AC
-  check made them, reactive power included (:func:`energy.ac_check.check_run`
-  on the run's inputs), since the run stores only the check's summary.
+  the run (largest loading per line and transformer, voltage band per bus,
+  violation steps), the map the job drew and stored with the run from its AC
+  check's per-element extremes (:func:`api.runstore.stored_grid_map`): no power
+  flow and no network inside the request. A run stored before maps were kept
+  gets its map computed once (from its stored node powers, as its check made
+  them) and written back.
 
-Both are cached per run in the app's :class:`~api.exports.ExportCache`.
+Both carry a strong ETag (304 on ``If-None-Match``) and are cached per run in
+the app's :class:`~api.exports.ExportCache` (:func:`api.conditional.cached_read`).
 """
 
 from __future__ import annotations
@@ -43,17 +46,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from api import crud
+from api.conditional import NOT_MODIFIED_RESPONSE, cached_read
 from api.deps import ExportCacheDep, PathId, ReaderKey, SessionDep, SettingsDep
 from api.errors import NotFoundError
-from api.gridmap import add_district_features
-from api.runstore import (
-    export_info,
-    frame_from_parquet,
-    load_run_inputs,
-    load_run_network,
-    run_version,
-    stored_result,
-)
+from api.runstore import export_info, run_version, stored_grid_map, stored_result
 from api.settings import Settings
 from energy.errors import InputDataError
 from energy.report.exports import LICENCE_URLS
@@ -209,9 +205,10 @@ def lighting_by_hour(
     "/runs/{run_id}/lighting",
     tags=["runs"],
     summary="Street-lighting energy per group and hour of the day, with the baseline",
-    responses={409: {"description": "The run has not succeeded (yet)"}},
+    responses={**NOT_MODIFIED_RESPONSE, 409: {"description": "The run has not succeeded (yet)"}},
 )
 def run_lighting(
+    request: Request,
     session: SessionDep,
     principal: ReaderKey,
     settings: SettingsDep,
@@ -223,33 +220,30 @@ def run_lighting(
 
     Both schedules are the run's stored ones (baseline B0: full power while
     dark; B1: 50 % from 22:00 to 06:00). Each group names its ``road``.
-    Licence CC-BY-4.0 (results).
+    Licence CC-BY-4.0 (results). Strong ``ETag``; ``If-None-Match`` with it gets 304.
     """
-    run, result = crud.results.get_result(session, principal, run_id)
-    key = (run.id, result.created_at, "lighting", baseline)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    stored, district, info = stored_result(session, settings, run, result)
-    roads = {g.id: g.road for g in district.lighting}
-    body = {
-        "licence": info.licence,
-        "licence_url": LICENCE_URLS.get(info.licence),
-        "attribution": info.attribution,
-        "source": info.source,
-        "data_licences": list(info.data_licences),
-        "timezone": info.timezone,
-        "run_id": run.id,
-        "baseline": baseline,
-        "days": int(run.options.get("days", 0)),
-        "groups": [
-            g | {"road": roads.get(g["group"], g["group"])}
-            for g in lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone)
-        ],
-    }
-    response = JSONResponse(body, headers=info.http_headers())
-    cache.put(key, response)
-    return response
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+
+    def render() -> Response:
+        result = crud.results.result_of(session, run)
+        stored, district, info = stored_result(session, settings, run, result)
+        roads = {g.id: g.road for g in district.lighting}
+        groups = lighting_by_hour(stored.schedule, stored.baselines[baseline], info.timezone)
+        body = {
+            "licence": info.licence,
+            "licence_url": LICENCE_URLS.get(info.licence),
+            "attribution": info.attribution,
+            "source": info.source,
+            "data_licences": list(info.data_licences),
+            "timezone": info.timezone,
+            "run_id": run.id,
+            "baseline": baseline,
+            "days": int(run.options.get("days", 0)),
+            "groups": [g | {"road": roads.get(g["group"], g["group"])} for g in groups],
+        }
+        return JSONResponse(body, headers=info.http_headers())
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)
 
 
 @router.get(
@@ -258,11 +252,13 @@ def run_lighting(
     summary="The grid with the run's AC results (loadings, voltages) as GeoJSON",
     responses={
         200: {"content": {"application/geo+json": {}}},
+        **NOT_MODIFIED_RESPONSE,
         404: {"description": "The run made no AC check"},
         409: {"description": "The run has not succeeded (yet)"},
     },
 )
 def run_grid_geojson(
+    request: Request,
     session: SessionDep,
     principal: ReaderKey,
     settings: SettingsDep,
@@ -271,42 +267,33 @@ def run_grid_geojson(
 ) -> Response:
     """Return buses, lines and the transformer with the run's largest loadings and voltages.
 
-    The AC time series is recomputed from the stored net power per node with
-    the same network (built from the district, or the district version's
-    imported grid), reactive power (the run's ``options.reactive``) and limits
-    as the run's check, so the largest loadings equal the run's ``grid`` summary.
+    The map was drawn when the run was stored, from the extremes of its AC
+    check per element (``vm_min_pu``, ``vm_max_pu``, ``max_voltage_rise_pct``
+    per bus; ``max_loading_pct`` and its time per line and transformer;
+    ``violation_steps`` per kind where a limit was broken), on the same
+    network (built from the district, or the version's imported grid) and with
+    the same reactive power as the check, so they equal the run's ``grid``
+    summary. Strong ``ETag``; ``If-None-Match`` with it gets 304.
     """
-    run, result = crud.results.get_result(session, principal, run_id)
-    key = (run.id, result.created_at, "grid.geojson")
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    if result.node_p_kw_parquet is None or result.grid is None:
-        raise NotFoundError(f"run {run_id} made no AC check, so it has no grid results")
-    from energy.ac_check import check_run
-    from energy.models.grid.geojson import to_geojson
-    from energy.scenario import ScenarioOptions, scenario_inputs, scenario_network
+    run = crud.results.get_succeeded_run(session, principal, run_id)
 
-    district, options = load_run_inputs(session, run)
-    node_p_kw = frame_from_parquet(result.node_p_kw_parquet)
-    imported = load_run_network(session, run, options)
-    net, _ = scenario_network(district, [str(c) for c in node_p_kw.columns], imported)
-    # the same reactive power per node as the run's check (energy.ac_check)
-    run_options = ScenarioOptions.model_validate(options)
-    inputs = scenario_inputs(district, run_options)
-    schedule = frame_from_parquet(result.schedule_parquet)
-    checked = check_run(district, inputs, schedule, node_p_kw, run_options.reactive, net=net)
-    info = export_info(session, run, settings)
-    collection: dict[str, Any] = to_geojson(net, checked.timeseries)
-    add_district_features(collection, district)
-    collection["metadata"] |= {
-        "run_id": run.id,
-        "district_id": run_version(session, run).district_id,
-        "results_licence": info.licence,
-        "data_licences": list(info.data_licences),
-    }
-    response = JSONResponse(
-        collection, media_type="application/geo+json", headers=info.http_headers()
-    )
-    cache.put(key, response)
-    return response
+    def render() -> Response:
+        result = crud.results.result_of(session, run)
+        stored = stored_grid_map(session, run, result)
+        if stored is None:
+            raise NotFoundError(f"run {run_id} made no AC check, so it has no grid results")
+        info = export_info(session, run, settings, result)
+        collection = stored | {
+            "metadata": stored["metadata"]
+            | {
+                "run_id": run.id,
+                "district_id": run_version(session, run).district_id,
+                "results_licence": info.licence,
+                "data_licences": list(info.data_licences),
+            }
+        }
+        return JSONResponse(
+            collection, media_type="application/geo+json", headers=info.http_headers()
+        )
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import Session
 
 from api import crud
+from api.auth import Principal
+from api.conditional import NOT_MODIFIED_RESPONSE, cached_read
 from api.deps import (
     CurrentKey,
     ExecutorDep,
@@ -25,7 +27,7 @@ from api.errors import NotFoundError
 from api.executors import submit_jobs
 from api.exports import ExportCache, aggregate_frame, frame_response
 from api.public import job_responses, run_public, runs_public
-from api.runstore import export_info, frame_from_parquet
+from api.runstore import export_info, frame_from_parquet, grid_summary_of
 from api.schemas import (
     Aggregate,
     ExportFormat,
@@ -130,11 +132,19 @@ def cancel_run(session: SessionDep, principal: CurrentKey, run_id: PathId) -> Ru
     "/runs/{run_id}/results",
     response_model=RunResults,
     summary="KPIs and savings of a succeeded run",
-    responses={409: {"description": "The run has not succeeded (yet)"}},
+    responses={
+        **NOT_MODIFIED_RESPONSE,
+        409: {"description": "The run has not succeeded (yet)"},
+    },
 )
 def get_results(
-    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
-) -> RunResults:
+    request: Request,
+    session: SessionDep,
+    principal: ReaderKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: PathId,
+) -> Response:
     """Return the KPIs of the optimum, B1, B0 and nothing built, and the savings against each.
 
     ``savings.vs_B1`` is the headline (``headline_baseline``); every figure is
@@ -142,31 +152,39 @@ def get_results(
     optimum is better), shares as ``*_points`` in percentage points, the same
     numbers ``/runs/{id}/savings`` (``totals.<baseline>.<metric>.total``),
     ``/compare`` (``<metric>_vs_<baseline>``), the CSV exports and the CLI show.
+    ``grid`` is the AC check's summary; each bus's, line's and transformer's
+    extremes are on the map (``/runs/{id}/grid.geojson``). The answer carries
+    a strong ``ETag``; ``If-None-Match`` with it gets 304.
     """
-    run, result = crud.results.get_result(session, principal, run_id)
-    info = export_info(session, run, settings)
-    return RunResults(
-        run_id=run_id,
-        scenario_id=run.scenario_id,
-        kpis=result.kpis,
-        savings=result.savings,
-        headline_baseline=HEADLINE_BASELINE,
-        baseline_labels=COMPARISON_LABELS,
-        horizon=result.run_metadata.get("horizon", {}),
-        metadata=result.run_metadata
-        | {"source": info.source, "data_licences": list(info.data_licences)},
-        grid=result.grid,
-        licence=info.licence,
-        attribution=info.attribution,
-        data_licences=list(info.data_licences),
-        data_sources=list(info.data_sources),
-    )
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+
+    def render() -> Response:
+        result = crud.results.result_of(session, run)
+        info = export_info(session, run, settings, result)
+        body = RunResults(
+            run_id=run_id,
+            scenario_id=run.scenario_id,
+            kpis=result.kpis,
+            savings=result.savings,
+            headline_baseline=HEADLINE_BASELINE,
+            baseline_labels=COMPARISON_LABELS,
+            horizon=result.run_metadata.get("horizon", {}),
+            metadata=result.run_metadata
+            | {"source": info.source, "data_licences": list(info.data_licences)},
+            grid=grid_summary_of(result.grid),
+            licence=info.licence,
+            attribution=info.attribution,
+            data_licences=list(info.data_licences),
+            data_sources=list(info.data_sources),
+        )
+        return Response(body.model_dump_json(), media_type="application/json")
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)
 
 
 def _series_response(
     session: Session,
     settings: Settings,
-    cache: ExportCache,
     run: Run,
     result: RunResult,
     which: str,
@@ -174,10 +192,6 @@ def _series_response(
     aggregate: str,
     columns: str | None,
 ) -> Response:
-    key = (run.id, result.created_at, which, fmt, aggregate, columns)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
     data = result.schedule_parquet if which == "schedule" else result.node_p_kw_parquet
     if data is None:
         raise NotFoundError(f"run {run.id} has no {which} (no AC check was made)")
@@ -200,25 +214,50 @@ def _series_response(
         frame = frame[wanted]
     if which == "node_p_kw":
         frame = frame.rename(columns=lambda node: f"p_kw:{node}")
-    info = export_info(session, run, settings)
+    info = export_info(session, run, settings, result)
     out = aggregate_frame(frame, aggregate, info.timezone)
-    response = frame_response(
+    return frame_response(
         out,
         fmt,
         info,
         extra={"run_id": run.id, "table": which, "aggregate": aggregate},
         filename=f"run-{run.id}-{which}-{aggregate}",
     )
-    cache.put(key, response)
-    return response
+
+
+def _series_read(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    cache: ExportCache,
+    run_id: int,
+    which: str,
+    query: tuple[str, str, str | None],
+) -> Response:
+    """Answer a time-series read of a succeeded run: 304, cached, or rendered.
+
+    ``query`` is the read's format, aggregation and columns.
+    """
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+
+    def render() -> Response:
+        result = crud.results.result_of(session, run)
+        return _series_response(session, settings, run, result, which, *query)
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)
 
 
 @router.get(
     "/runs/{run_id}/schedule",
     summary="The optimised schedule as JSON or CSV, optionally aggregated",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+        **NOT_MODIFIED_RESPONSE,
+    },
 )
 def get_schedule(
+    request: Request,
     session: SessionDep,
     principal: ReaderKey,
     settings: SettingsDep,
@@ -232,19 +271,22 @@ def get_schedule(
 
     ``aggregate=hour|day|month`` sums powers to energies (``*_kw`` -> ``*_kwh``)
     over local periods; see :mod:`api.exports` for the rule of each column.
+    Strong ``ETag``; ``If-None-Match`` with it gets 304.
     """
-    run, result = crud.results.get_result(session, principal, run_id)
-    return _series_response(
-        session, settings, cache, run, result, "schedule", format, aggregate, columns
-    )
+    query = (format, aggregate, columns)
+    return _series_read(request, session, principal, settings, cache, run_id, "schedule", query)
 
 
 @router.get(
     "/runs/{run_id}/node-power",
     summary="Net power per grid node as JSON or CSV (load convention)",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+        **NOT_MODIFIED_RESPONSE,
+    },
 )
 def get_node_power(
+    request: Request,
     session: SessionDep,
     principal: ReaderKey,
     settings: SettingsDep,
@@ -254,8 +296,9 @@ def get_node_power(
     aggregate: Aggregate = "none",
     columns: Annotated[str | None, Query(description="Comma-separated node ids")] = None,
 ) -> Response:
-    """Return each node's net power [kW], positive when drawn from the grid."""
-    run, result = crud.results.get_result(session, principal, run_id)
-    return _series_response(
-        session, settings, cache, run, result, "node_p_kw", format, aggregate, columns
-    )
+    """Return each node's net power [kW], positive when drawn from the grid.
+
+    Strong ``ETag``; ``If-None-Match`` with it gets 304.
+    """
+    query = (format, aggregate, columns)
+    return _series_read(request, session, principal, settings, cache, run_id, "node_p_kw", query)

@@ -82,6 +82,9 @@ def test_perfect_forecast_over_the_whole_period_is_perfect_foresight(live: Live)
     assert k["realised"]["cost_eur"] == pytest.approx(perfect, rel=1e-6, abs=1e-6)
     assert result["forecast_error"]["cost_eur"] == pytest.approx(0.0, abs=1e-6 * max(1, perfect))
     assert result["forecast_error"]["baseline"] == "perfect foresight over the same days"
+    # sources: the DWD weather and the SMARD prices that went in, with their licences
+    lines = " ".join(result["sources"]["data_licences"])
+    assert "Deutscher Wetterdienst" in lines and "SMARD" in lines
     saving = result["saving_vs_B1_eur"]["realised"]
     assert saving == pytest.approx(k["B1"]["cost_eur"] - k["realised"]["cost_eur"], abs=1e-9)
 

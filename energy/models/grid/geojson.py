@@ -7,6 +7,11 @@ minimum/maximum voltage and largest rise per bus, largest loading per line and
 transformer. A foreign member ``metadata`` carries the licence (CC-BY-4.0 for
 our results, ODbL-1.0 for SimBench-derived grids) and the source.
 
+Those results are :func:`element_maxima` of the AC time series: small, JSON-ready,
+and stored with a run (``grid["elements"]`` of :func:`energy.ac_check.grid_summary`),
+so a map of a stored run is drawn from them without a power flow
+(``to_geojson(net, maxima=...)``).
+
 Coordinates come from ``net.bus.geo`` (pandapower 3 stores GeoJSON strings
 there). A net without them gets a schematic radial layout: the external-grid
 bus at ``origin``, every bus at its cable distance from it, the angle sector of
@@ -112,13 +117,87 @@ def _num(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
+def _element_props(maxima: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """Return the stored extremes of one element (None for values the series lacks)."""
+    keys = (
+        ("vm_min_pu", "vm_max_pu", "max_voltage_rise_pct")
+        if kind == "bus"
+        else ("max_loading_pct", "max_loading_time")
+    )
+    values = maxima.get(kind, {}).get(name, {})
+    return {k: values.get(k) for k in keys} | (
+        {"violation_steps": values["violation_steps"]} if "violation_steps" in values else {}
+    )
+
+
 def _max_time(frame: pd.DataFrame, col: str) -> str | None:
     series = frame[col]
     return None if series.isna().all() else series.idxmax().isoformat()
 
 
+def _violation_steps(found: pd.DataFrame | None) -> dict[tuple[str, str], dict[str, int]]:
+    """Count steps in violation per (element type, element) and kind (a violation list)."""
+    if found is None or found.empty:
+        return {}
+    counts = found.groupby(["element_type", "element", "kind"]).size()
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for (element_type, element, kind), n in counts.items():
+        out.setdefault((str(element_type), str(element)), {})[str(kind)] = int(n)
+    return out
+
+
+def element_maxima(
+    result: GridTimeSeriesResult, violations: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Per-element extremes of an AC time series, JSON-ready (what a map of a run shows).
+
+    Parameters
+    ----------
+    result
+        The AC time series (:func:`~energy.models.grid.powerflow.run_timeseries`).
+    violations
+        Optional violation list of the same series (:func:`~energy.models.grid.check.violations`);
+        adds ``violation_steps`` (steps per kind) to the elements that break a limit.
+
+    Returns
+    -------
+    dict
+        ``steps`` (number of time steps), ``bus``: per bus name ``vm_min_pu``,
+        ``vm_max_pu`` [pu] and ``max_voltage_rise_pct`` (largest rise over the
+        no-load voltage [%], at least 0); ``line`` and ``trafo``: per name
+        ``max_loading_pct`` [%] and ``max_loading_time`` (UTC, ISO 8601).
+        Missing values (a bus never solved) are None.
+    """
+    steps = _violation_steps(violations)
+    buses: dict[str, dict[str, Any]] = {}
+    for name in result.vm_pu.columns:
+        vm = result.vm_pu[name]
+        rise = (vm.max() - result.vm_noload_pu[name]) * 100.0
+        buses[str(name)] = {
+            "vm_min_pu": _num(vm.min()),
+            "vm_max_pu": _num(vm.max()),
+            "max_voltage_rise_pct": _num(max(rise, 0.0)) if np.isfinite(rise) else None,
+        }
+    out: dict[str, Any] = {"steps": len(result.vm_pu.index), "bus": buses}
+    for kind, frame in (("line", result.line_loading_pct), ("trafo", result.trafo_loading_pct)):
+        out[kind] = {
+            str(name): {
+                "max_loading_pct": _num(frame[name].max()),
+                "max_loading_time": _max_time(frame, name),
+            }
+            for name in frame.columns
+        }
+    for (element_type, name), kinds in steps.items():
+        if name in out.get(element_type, {}):
+            out[element_type][name]["violation_steps"] = kinds
+    return out
+
+
 def to_geojson(
-    net: pp.pandapowerNet, result: GridTimeSeriesResult | None = None, licence: str | None = None
+    net: pp.pandapowerNet,
+    result: GridTimeSeriesResult | None = None,
+    licence: str | None = None,
+    maxima: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Export buses, lines and transformers of ``net`` as a GeoJSON FeatureCollection.
 
@@ -129,21 +208,25 @@ def to_geojson(
     result
         Optional AC time series of the net; adds ``vm_min_pu``, ``vm_max_pu``
         and ``max_voltage_rise_pct`` to buses and ``max_loading_pct`` with its
-        UTC time to lines and transformers.
+        UTC time to lines and transformers (its :func:`element_maxima`).
     licence
         Licence identifier for ``metadata``; default ODbL-1.0 for SimBench nets
         (``net.name`` starting with "SimBench"), else CC-BY-4.0.
+    maxima
+        Instead of ``result``: its stored :func:`element_maxima` (no power flow needed).
 
     Returns
     -------
     dict
         JSON-ready FeatureCollection.
     """
+    if result is not None:
+        maxima = element_maxima(result)
     coords, generated = bus_coordinates(net)
-    features = _bus_features(net, coords, result)
+    features = _bus_features(net, coords, maxima)
     name_of = dict(zip(net.bus.index, element_names(net.bus, "bus"), strict=True))
     for kind in ("line", "trafo"):
-        features.extend(_branch_features(net, kind, coords, name_of, result))
+        features.extend(_branch_features(net, kind, coords, name_of, maxima))
     simbench = str(net.name or "").startswith("SimBench")
     return {
         "type": "FeatureCollection",
@@ -157,8 +240,8 @@ def to_geojson(
                 else "Digitales Stadtwerk Gera planning backend (energy.models.grid)"
             ),
             "generated_coordinates": generated,
-            "results": result is not None,
-            "steps": 0 if result is None else len(result.index),
+            "results": maxima is not None,
+            "steps": 0 if maxima is None else int(maxima.get("steps", 0)),
         },
     }
 
@@ -166,7 +249,7 @@ def to_geojson(
 def _bus_features(
     net: pp.pandapowerNet,
     coords: dict[int, tuple[float, float]],
-    result: GridTimeSeriesResult | None,
+    maxima: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """Point features of the buses, with their nodes and (given a result) voltages [pu, %]."""
     nodes_at: dict[int, list[str]] = {}
@@ -181,13 +264,8 @@ def _bus_features(
             "vn_kv": float(row["vn_kv"]),
             "nodes": nodes_at.get(int(idx), []),
         }
-        if result is not None:
-            vm = result.vm_pu[name]
-            props.update(
-                vm_min_pu=_num(vm.min()),
-                vm_max_pu=_num(vm.max()),
-                max_voltage_rise_pct=_num(max((vm.max() - result.vm_noload_pu[name]) * 100.0, 0.0)),
-            )
+        if maxima is not None:
+            props.update(_element_props(maxima, "bus", name))
         features.append(
             {
                 "type": "Feature",
@@ -204,7 +282,7 @@ def _branch_features(
     kind: str,
     coords: dict[int, tuple[float, float]],
     name_of: dict[Any, str],
-    result: GridTimeSeriesResult | None,
+    maxima: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """LineString features of the lines (``kind="line"``) or transformers (``"trafo"``).
 
@@ -215,9 +293,6 @@ def _branch_features(
     table, a, b = (
         (net.line, "from_bus", "to_bus") if kind == "line" else (net.trafo, "hv_bus", "lv_bus")
     )
-    loading = None
-    if result is not None:
-        loading = result.line_loading_pct if kind == "line" else result.trafo_loading_pct
     features: list[dict[str, Any]] = []
     for (idx, row), name in zip(table.iterrows(), element_names(table, kind), strict=True):
         line_geo = row.get("geo") if kind == "line" else None
@@ -239,11 +314,8 @@ def _branch_features(
             props.update(length_m=_num(row["length_km"] * 1000.0), max_i_ka=_num(row["max_i_ka"]))
         else:
             props.update(sn_kva=_num(row["sn_mva"] * 1000.0))
-        if loading is not None:
-            props.update(
-                max_loading_pct=_num(loading[name].max()),
-                max_loading_time=_max_time(loading, name),
-            )
+        if maxima is not None:
+            props.update(_element_props(maxima, kind, name))
         features.append(
             {
                 "type": "Feature",

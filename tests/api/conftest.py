@@ -101,6 +101,10 @@ def fake_runner(district: District, options: dict[str, Any], progress: ProgressC
     )
 
 
+#: Heartbeat of real runs on the shared in-memory test database [s] (RecordingExecutor.drain).
+QUIET_HEARTBEAT = {"heartbeat_interval_s": 60.0, "heartbeat_timeout_s": 600.0}
+
+
 class RecordingExecutor(JobExecutor):
     """Records submitted runs; :meth:`drain` executes them in the test's thread."""
 
@@ -123,10 +127,22 @@ class RecordingExecutor(JobExecutor):
             raise ConnectionError("broker down")
 
     def drain(self) -> list[Outcome]:
+        """Execute the submitted runs in order, in the test's thread.
+
+        A real run (not :func:`fake_runner`) takes seconds; on the in-memory
+        database, one connection shared by every thread (StaticPool), the
+        heartbeat thread's writes could interleave with the run's own final
+        write (a lost lease, or a result rolled back). Its heartbeat is kept
+        quiet here: leases are tested with the fake runner (test_jobs.py) and
+        with real databases (tests/api/integration).
+        """
+        settings = self.settings
+        if self.runner is not fake_runner:
+            settings = settings.model_copy(update=QUIET_HEARTBEAT)
         outcomes = []
         while self.submitted:
             run_id = self.submitted.pop(0)
-            outcomes.append(execute_run(run_id, self.engine, self.settings, self.runner))
+            outcomes.append(execute_run(run_id, self.engine, settings, self.runner))
         return outcomes
 
 

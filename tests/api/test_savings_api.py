@@ -24,6 +24,7 @@ from api.jobkinds import default_runner
 from api.jobs import Outcome
 from api.tables import RunResult
 from tests.api.conftest import (
+    QUIET_HEARTBEAT,
     RecordingExecutor,
     TestClient,
     World,
@@ -76,9 +77,7 @@ def real_world() -> Iterator[RealWorld]:
     (StaticPool), which a heartbeat thread would share with the job's thread.
     """
     engine = memory_engine()
-    settings = make_settings().model_copy(
-        update={"heartbeat_interval_s": 60.0, "heartbeat_timeout_s": 600.0}
-    )
+    settings = make_settings().model_copy(update=QUIET_HEARTBEAT)
     executor = RecordingExecutor(engine, settings)
     executor.runner = default_runner
     with TestClient(build_app(engine, settings, executor)) as client:

@@ -12,6 +12,7 @@ import pandapower as pp
 import pandas as pd
 import typer
 
+from energy.cli._options import FileArg
 from energy.cli._output import friendly_errors, print_json, print_table, progress_printer
 from energy.district import District, load_district
 from energy.errors import InputDataError
@@ -31,7 +32,6 @@ grid_app = typer.Typer(
 #: File names of a node schedule inside a run output directory (first found wins).
 SCHEDULE_FILES = ("node_p_kw.parquet", "node_p_kw.csv")
 
-FileArg = Annotated[Path, typer.Argument(help="District YAML or JSON file")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 NetworkOpt = Annotated[
     str | None,

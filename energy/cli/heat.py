@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 
+from energy.cli._options import FileArg
 from energy.cli._output import friendly_errors, print_json, print_table
 from energy.district import load_district
 from energy.models.heat import district_heat, heat_summary
 from energy.models.mobility import charger_groups, ev_sessions, session_steps, sessions_summary
 from energy.timeindex import year_index
 
-FileArg = Annotated[Path, typer.Argument(help="District YAML or JSON file")]
 YearOpt = Annotated[int, typer.Option("--year", min=1900, max=2200, help="Local calendar year")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 

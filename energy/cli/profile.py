@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
+from energy.cli._options import FileArg
 from energy.cli._output import friendly_errors, print_json, print_table
 from energy.district import load_district
 from energy.models.demand import district_loads_kw
 from energy.models.lighting import DEFAULT_THRESHOLD_DEG, lighting_summary
 from energy.timeindex import step_hours, year_index
 
-FileArg = Annotated[Path, typer.Argument(help="District YAML or JSON file")]
 YearOpt = Annotated[int, typer.Option("--year", min=1900, max=2200, help="Local calendar year")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 

@@ -35,6 +35,7 @@ from api.schemas import (
     RunPublic,
     RunResults,
     RunStatus,
+    page_with,
 )
 from api.settings import Settings
 from api.tables import Run, RunResult
@@ -86,9 +87,7 @@ def list_scenario_runs(
     """List the runs of one scenario, newest first."""
     crud.scenarios.get_scenario(session, principal, scenario_id)
     rows = crud.runs.list_runs(session, principal, offset, limit, scenario_id=scenario_id)
-    return Page[RunPublic](
-        items=runs_public(session, rows.items), total=rows.total, offset=offset, limit=limit
-    )
+    return page_with(rows, runs_public(session, rows.items))
 
 
 @router.get("/runs", response_model=Page[RunPublic], summary="List runs")
@@ -102,9 +101,7 @@ def list_runs(
 ) -> Page[RunPublic]:
     """List the runs the caller may read, newest first; filter by scenario or status."""
     rows = crud.runs.list_runs(session, principal, offset, limit, scenario_id, run_status)
-    return Page[RunPublic](
-        items=runs_public(session, rows.items), total=rows.total, offset=offset, limit=limit
-    )
+    return page_with(rows, runs_public(session, rows.items))
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="Status, progress and timings")

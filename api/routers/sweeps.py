@@ -485,10 +485,7 @@ def operation_public(session: Session, job: Run) -> OperationPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=OperationPublic,
     summary="Rolling-horizon operation with forecasts against perfect foresight (background job)",
-    responses={
-        202: {"description": "Accepted; poll the Location for status and the result"},
-        503: {"description": "The job queue is unreachable"},
-    },
+    responses=job_responses(),
 )
 def start_operation(
     session: SessionDep,

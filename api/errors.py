@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.headers import sending_missing_headers
 from energy.errors import InfeasibleError, InputDataError, SolverError
 
 logger = logging.getLogger(__name__)
@@ -371,16 +372,8 @@ class RequestIdMiddleware:
         sent = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode()
         request_id = sent[:64] if sent.isprintable() and sent else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(k.lower() == b"x-request-id" for k, _ in headers):
-                    headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+        wanted = {b"x-request-id": request_id.encode()}
+        await self.app(scope, receive, sending_missing_headers(send, wanted))
 
 
 class BodySizeLimitMiddleware:

@@ -50,13 +50,21 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         wanted = ALWAYS | DOCS if scope.get("path") in DOCS_PATHS else ALWAYS
+        await self.app(scope, receive, sending_missing_headers(send, wanted))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in wanted.items() if k not in present)
-                message["headers"] = headers
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def sending_missing_headers(send: Send, wanted: dict[bytes, bytes]) -> Send:
+    """Wrap ``send`` so the answer's start message gets each of ``wanted`` it lacks.
+
+    Header names are lower-case bytes; a header the answer already has is kept.
+    """
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {k.lower() for k, _ in headers}
+            headers.extend((k, v) for k, v in wanted.items() if k not in present)
+            message["headers"] = headers
+        await send(message)
+
+    return send_with_headers

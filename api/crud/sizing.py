@@ -80,7 +80,13 @@ def _admitted(
     """Check the job's work (the candidates add a PV system and a battery) and quota; store it."""
     battery = candidates.battery_kwh_max is not None or bool(candidates.sweep_battery_kwh)
     pv = candidates.pv_kwp_max is not None or bool(candidates.sweep_pv_kwp)
-    added = battery + pv
+    return _admit(session, settings, inputs, run, what, added=battery + pv)
+
+
+def _admit(
+    session: Session, settings: Settings, inputs: JobInputs, run: Run, what: str, added: int = 0
+) -> Run:
+    """Check the job's work (``added`` elements on top of the district) and quota; store it."""
     kind = RunKind(run.kind)
     workload = job_workload(kind, inputs.district, run.options, run.params, added_elements=added)
     check_inline_work(settings, kind, workload, run.options, what, inputs.spec_path)
@@ -111,11 +117,7 @@ def create_operation(
         params=params,
         options=options.model_dump(mode="json"),
     )
-    workload = job_workload(RunKind.operation, inputs.district, run.options, params)
-    what = f"operation of scenario {scenario_id}"
-    check_inline_work(settings, RunKind.operation, workload, run.options, what, inputs.spec_path)
-    admit_jobs(session, settings, run.organisation_id, 1)
-    return save(session, run)
+    return _admit(session, settings, inputs, run, f"operation of scenario {scenario_id}")
 
 
 def check_candidates(district: District, data: SizingCreate) -> None:

@@ -4,7 +4,8 @@ Every kind shares claiming, heartbeat, progress, cancelling and recovery
 (:mod:`api.jobs`); kinds differ only in their work: a function that takes the
 :class:`Job` (the row, the district of its exact version with its changes,
 its options, a progress callback) and returns what to store
-(:class:`Output`: a results row, or JSON for ``Run.output``).
+(:class:`Output`: a results row, JSON for ``Run.output``, or a new district
+version, :class:`NewVersion`).
 :data:`JOB_KINDS` maps each :class:`~api.schemas.RunKind` to its work.
 
 Adding a kind (an ensemble member, a Pareto point, ...):
@@ -27,10 +28,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.gridmap import run_map
-from api.runstore import GRID_ELEMENTS_KEY, GRID_MAP_KEY, json_safe, result_row
+from api.runstore import (
+    GRID_ELEMENTS_KEY,
+    GRID_MAP_KEY,
+    json_safe,
+    mapped_network_json,
+    result_row,
+)
 from api.schemas import RunKind
 from api.study_schemas import ParetoCreate, RobustCreate, SizingCreate, economic_assumptions
 from api.tables import Run, RunResult
+from api.uploads import SIMBENCH_LICENCE
 from energy.district import District
 from energy.progress import ProgressCallback
 
@@ -81,11 +89,36 @@ class Job:
 
 
 @dataclass(frozen=True)
+class NewVersion:
+    """A district version a job stores when it ends: the job's version's spec with a grid.
+
+    Stored by :func:`api.jobs.execute_run` in the transaction that marks the
+    job succeeded, as the next version of the district of the job's
+    ``district_version_id``, so the version exists exactly when the job
+    succeeded.
+
+    Attributes
+    ----------
+    source
+        How the grid came in (``simbench``), as ``DistrictVersion.source``.
+    network_json
+        The imported net (``pandapower.to_json``), the district's nodes mapped onto it.
+    licence
+        Licence of the grid data (SimBench: ODbL-1.0).
+    """
+
+    source: str
+    network_json: str
+    licence: str | None
+
+
+@dataclass(frozen=True)
 class Output:
-    """What a job's work stores: a ``run_results`` row or JSON for ``Run.output``."""
+    """What a job's work stores: a ``run_results`` row, JSON for ``Run.output``, a version."""
 
     result: RunResult | None = None
     output: dict[str, Any] | None = None
+    version: NewVersion | None = None
 
 
 #: The work of a kind of job.
@@ -232,7 +265,6 @@ def run_ensemble_member_job(job: Job) -> Output:
     return Output(output=record)
 
 
-#: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
 def run_operation_job(job: Job) -> Output:
     """Operate on a rolling horizon (:func:`energy.operation.operate`).
 
@@ -252,6 +284,28 @@ def run_operation_job(job: Job) -> Output:
     return Output(output=json_safe(result))
 
 
+def run_simbench_import_job(job: Job) -> Output:
+    """Build a SimBench grid (``params["code"]``) and map the district's nodes onto it.
+
+    The same net, check and JSON as a pandapower upload
+    (:func:`energy.models.grid.import_network`,
+    :func:`api.runstore.mapped_network_json`); the new version (the job's
+    version's spec with this grid, licence ODbL) is stored when the job ends
+    (:class:`NewVersion`).
+    """
+    from energy.models.grid import import_network
+
+    code = str((job.run.params or {})["code"])
+    job.progress(0.05, f"building SimBench grid {code}")
+    net = import_network(code)
+    job.progress(0.8, f"mapping the district's nodes onto {code}")
+    network_json = mapped_network_json(net, job.district)
+    job.progress(0.95, "storing the new version")
+    version = NewVersion(source="simbench", network_json=network_json, licence=SIMBENCH_LICENCE)
+    return Output(output={"code": code}, version=version)
+
+
+#: Every kind of job: its noun in messages, its work, whether it gets the imported grid.
 JOB_KINDS: dict[RunKind, JobKind] = {
     RunKind.scenario: JobKind("run", run_scenario_job, uses_network=True),
     RunKind.sweep_point: JobKind("sweep point", run_sweep_point_job),
@@ -259,4 +313,5 @@ JOB_KINDS: dict[RunKind, JobKind] = {
     RunKind.pareto: JobKind("Pareto job", run_pareto_job),
     RunKind.ensemble_member: JobKind("ensemble member", run_ensemble_member_job),
     RunKind.operation: JobKind("operation", run_operation_job),
+    RunKind.simbench_import: JobKind("SimBench import", run_simbench_import_job),
 }

@@ -50,11 +50,11 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, col, select
 
-from api.jobkinds import JOB_KINDS, Job, Output, Runner, default_runner
-from api.runstore import load_run_inputs, load_run_network
+from api.jobkinds import JOB_KINDS, Job, NewVersion, Output, Runner, default_runner
+from api.runstore import append_version, load_run_inputs, load_run_network, spec_of
 from api.schemas import RunStatus
 from api.settings import Settings
-from api.tables import Run, RunResult, utcnow
+from api.tables import District, DistrictVersion, Run, RunResult, utcnow
 from energy.errors import InfeasibleError, InputDataError, SolverError
 from energy.progress import ProgressCallback
 
@@ -151,9 +151,16 @@ def _finish(
     diagnosis: list[str] | None = None,
     result: RunResult | None = None,
     output: dict[str, Any] | None = None,
+    version: NewVersion | None = None,
 ) -> bool:
-    """Write the final state (and ``output``) if this execution still holds the run."""
+    """Write the final state (and ``output``) if this execution still holds the run.
+
+    A ``version`` is stored in the same transaction (:func:`_store_version`),
+    and its district and number added to ``output``.
+    """
     with Session(engine) as session:
+        if version is not None:
+            output = (output or {}) | _store_version(session, run_id, version)
         values: dict[str, Any] = {
             "status": status,
             "finished_at": utcnow(),
@@ -184,6 +191,36 @@ def _finish(
             session.add(result)
         session.commit()
     return True
+
+
+def _store_version(session: Session, run_id: int, new: NewVersion) -> dict[str, Any]:
+    """Add the job's new district version (no commit); return its district id and number.
+
+    The spec is the one of the job's version, which must still be the
+    district's latest: a version stored meanwhile (a new spec, another
+    import) would otherwise be undone silently.
+
+    Raises
+    ------
+    InputDataError
+        The district got a newer version while the job ran; nothing is stored.
+    """
+    run = session.get(Run, run_id)
+    assert run is not None
+    base = session.get(DistrictVersion, run.district_version_id)
+    assert base is not None
+    district = session.get(District, base.district_id)
+    assert district is not None and district.id is not None
+    if district.latest_version != base.version:
+        raise InputDataError(
+            f"district {district.id}: version {district.latest_version} was stored while this "
+            f"job ran on version {base.version}; nothing was stored; send it again to build "
+            "on the latest version"
+        )
+    spec = spec_of(base)
+    row = append_version(session, district, spec, new.source, new.network_json, new.licence)
+    session.flush()
+    return {"district_id": district.id, "version": row.version}
 
 
 def _retrying(write: Callable[[], T], what: str, budget_s: float) -> T:
@@ -410,7 +447,16 @@ def execute_run(
                 "internal error",
                 error=f"internal error ({type(exc).__name__}): {exc}",
             )
-        return finish(RunStatus.succeeded, "done", result=done.result, output=done.output)
+        try:
+            return finish(
+                RunStatus.succeeded,
+                "done",
+                result=done.result,
+                output=done.output,
+                version=done.version,
+            )
+        except InputDataError as exc:  # its new version could not be stored (_store_version)
+            return finish(RunStatus.failed, "invalid input", error=str(exc))
 
 
 # -- recovery ------------------------------------------------------------------------

@@ -4,8 +4,10 @@ Reading a job's inputs: the exact district version a run refers to
 (:func:`run_version`), its spec with the run's or scenario's changes
 (:func:`district_of`), the options with the weather file resolved
 (:func:`load_run_inputs`) and the version's imported grid
-(:func:`load_run_network`). Writing and reading results: a scenario run's
-``run_results`` row (KPIs as JSON, time series as Parquet,
+(:func:`load_run_network`). Writing a new district version (the next
+number, :func:`append_version`; an imported grid checked and serialised by
+:func:`mapped_network_json`), as a grid import job does. Writing and reading
+results: a scenario run's ``run_results`` row (KPIs as JSON, time series as Parquet,
 :func:`result_row`, :func:`load_result_row`) and its inverse
 (:func:`scenario_result`, :func:`stored_result`).
 
@@ -29,7 +31,8 @@ from sqlmodel import Session, col, select
 from api.datafiles import weather_file
 from api.exports import ExportInfo
 from api.settings import Settings
-from api.tables import DistrictVersion, Run, RunResult
+from api.tables import District as DistrictRow
+from api.tables import DistrictVersion, Run, RunResult, utcnow
 from energy.district import District, district_from_dict
 from energy.errors import InputDataError
 from energy.report.exports import export_info as data_export_info
@@ -137,6 +140,68 @@ def load_run_network(session: Session, run: Run, options: dict[str, Any]) -> Any
     if not (options.get("ac_check", True) or options.get("grid_aware", False)):
         return None
     return imported_network(run_version(session, run))
+
+
+# -- district versions -----------------------------------------------------------------
+
+
+def version_row(
+    district_id: int,
+    version: int,
+    spec: District,
+    source: str,
+    network_json: str | None,
+    licence: str | None,
+) -> DistrictVersion:
+    """Return the (unsaved) row of version ``version`` of a district."""
+    return DistrictVersion(
+        district_id=district_id,
+        version=version,
+        spec=spec.to_dict(),
+        spec_hash=spec.spec_hash(),
+        source=source,
+        network_json=network_json,
+        licence=licence,
+    )
+
+
+def append_version(
+    session: Session,
+    district: DistrictRow,
+    spec: District,
+    source: str,
+    network_json: str | None = None,
+    licence: str | None = None,
+) -> DistrictVersion:
+    """Add ``spec`` (and an imported network) as the next version of ``district``; no commit.
+
+    The pair (district, version) is unique in the table, so two writers that
+    took the same number cannot both commit.
+    """
+    assert district.id is not None
+    district.latest_version += 1
+    district.updated_at = utcnow()
+    row = version_row(district.id, district.latest_version, spec, source, network_json, licence)
+    session.add(row)
+    session.add(district)
+    return row
+
+
+def mapped_network_json(net: Any, spec: District) -> str:
+    """Return an imported pandapower net as JSON, once the district's nodes map onto it.
+
+    Raises
+    ------
+    InputDataError
+        A node of the district has no bus of the net
+        (:func:`energy.models.grid.map_to_district`).
+    """
+    import pandapower as pp
+
+    from energy.models.grid import map_to_district
+
+    map_to_district(net, spec)
+    return str(pp.to_json(net))
 
 
 # -- results ---------------------------------------------------------------------------

@@ -59,7 +59,8 @@ class RunKind(StrEnum):
     """What a job row executes: a run, a study (sweep point, sizing, Pareto, ensemble member...).
 
     Kinds: scenario, sweep point, sizing, Pareto front, ensemble member,
-    rolling-horizon operation.
+    rolling-horizon operation, SimBench import (a job of a district, not of a
+    scenario: ``Run.scenario_id`` is null).
 
     The work of each kind is its entry in :data:`api.jobkinds.JOB_KINDS`.
     """
@@ -70,6 +71,7 @@ class RunKind(StrEnum):
     pareto = "pareto"
     ensemble_member = "ensemble_member"
     operation = "operation"
+    simbench_import = "simbench_import"
 
 
 T = TypeVar("T")
@@ -322,6 +324,30 @@ class SimbenchImport(BaseModel):
         description="SimBench code, e.g. 1-LV-semiurb4--0-sw (data licence ODbL)",
         examples=["1-LV-semiurb4--0-sw"],
     )
+
+
+class SimbenchImportPublic(BaseModel):
+    """A SimBench import job of a district: status, progress, and the version it stored."""
+
+    id: int
+    district_id: int
+    organisation_id: int
+    code: str = Field(description="The SimBench code imported")
+    base_version: int = Field(description="The district version whose spec gets the grid")
+    status: RunStatus
+    progress_frac: float = Field(description="0..1")
+    progress_message: str
+    attempts: int
+    max_attempts: int
+    error: str | None = Field(description="Why the import failed, in words")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    version: int | None = Field(description="The new version with the grid, once succeeded")
+    district_url: str | None = Field(
+        description="Where the new version is (GET /districts/{id}?version=N), once succeeded"
+    )
+    licence: str | None = Field(description="Licence of the imported grid data (ODbL-1.0)")
 
 
 class DistrictPublic(DistrictBase):

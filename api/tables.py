@@ -152,14 +152,19 @@ class Run(SQLModel, table=True):
     ``kind`` says what it executes: a scenario run (results in
     :class:`RunResult`), one point of a :class:`Sweep` (``params`` holds the
     point's changes, ``output`` its record) or a sizing (``params`` holds the
-    bounds, ``output`` the result). All kinds share the claiming, heartbeat,
-    reaper and cancelling of :mod:`api.jobs`.
+    bounds, ``output`` the result). A SimBench import is a job of a district,
+    not of a scenario: ``scenario_id`` is null, ``district_version_id`` the
+    version whose spec gets the grid, ``params`` the code, ``output`` the new
+    version. All kinds share the claiming, heartbeat, reaper and cancelling of
+    :mod:`api.jobs`.
     """
 
     __tablename__ = "runs"
 
     id: int | None = Field(default=None, primary_key=True)
-    scenario_id: int = Field(foreign_key="scenarios.id", index=True, ondelete="CASCADE")
+    scenario_id: int | None = Field(
+        default=None, foreign_key="scenarios.id", index=True, ondelete="CASCADE"
+    )
     organisation_id: int = Field(foreign_key="organisations.id", index=True)
     district_version_id: int = Field(foreign_key="district_versions.id", index=True)
     status: RunStatus = _enum_column(RunStatus, default=RunStatus.queued, index=True)

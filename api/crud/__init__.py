@@ -15,6 +15,7 @@ Modules, each importing only those above it:
 * ``districts``: districts and their new versions, imported grids included;
 * ``scenarios``;
 * ``runs``: job rows of every kind (scenario runs, sweep points, sizings);
+* ``imports``: grid imports as jobs of a district (SimBench);
 * ``results``: the results of a succeeded run;
 * ``sweeps``, ``sizing``, ``meter_data``, ``members`` (a cooperative's members per scenario),
   ``ensembles``.
@@ -24,6 +25,7 @@ from api.crud import (
     common,
     districts,
     ensembles,
+    imports,
     keys,
     members,
     meter_data,
@@ -40,6 +42,7 @@ __all__ = [
     "common",
     "districts",
     "ensembles",
+    "imports",
     "keys",
     "members",
     "meter_data",

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from api.auth import Principal, can_write_district, district_visible
-from api.crud.common import get_visible, page, require_role
-from api.crud.versions import store_network_version, store_version, version_row
+from api.crud.common import ACTIVE_STATUSES, get_visible, page, require_role
+from api.crud.versions import store_network_version, store_version
 from api.datafiles import check_tariff_files
 from api.errors import ConflictError, ForbiddenError
-from api.schemas import DistrictBase, DistrictUpdate, Page, Role
-from api.tables import District, DistrictVersion, Scenario, utcnow
+from api.runstore import version_row
+from api.schemas import DistrictBase, DistrictUpdate, Page, Role, RunKind
+from api.tables import District, DistrictVersion, Run, Scenario, utcnow
 from energy.district import District as DistrictSpec
 from energy.errors import InputDataError
 
@@ -88,7 +89,11 @@ def update_district(
 
 
 def delete_district(session: Session, p: Principal, district_id: int) -> None:
-    """Delete a district and its versions; refused while scenarios refer to it."""
+    """Delete a district, its versions and its ended grid imports.
+
+    Refused (409) while scenarios refer to it or a grid import of it is
+    queued or running.
+    """
     get_district_for_write(session, p, district_id)
     used = session.exec(
         select(func.count()).select_from(Scenario).where(col(Scenario.district_id) == district_id)
@@ -97,6 +102,21 @@ def delete_district(session: Session, p: Principal, district_id: int) -> None:
         raise ConflictError(
             f"district {district_id} is used by {used} scenario(s); delete them first"
         )
+    imports = sa.and_(
+        col(Run.kind) == RunKind.simbench_import,
+        col(Run.district_version_id).in_(
+            select(DistrictVersion.id).where(col(DistrictVersion.district_id) == district_id)
+        ),
+    )
+    active = session.exec(
+        select(func.count()).select_from(Run).where(imports, col(Run.status).in_(ACTIVE_STATUSES))
+    ).one()
+    if active:
+        raise ConflictError(
+            f"district {district_id} has {active} SimBench import(s) queued or running; "
+            "delete it once they have ended"
+        )
+    session.exec(sa.delete(Run).where(imports))
     session.exec(sa.delete(DistrictVersion).where(col(DistrictVersion.district_id) == district_id))
     session.exec(sa.delete(District).where(col(District.id) == district_id))
     session.commit()

@@ -13,29 +13,9 @@ from sqlmodel import Session, col, select
 
 from api.datafiles import check_tariff_files
 from api.errors import NotFoundError
-from api.runstore import imported_network, spec_of
-from api.tables import District, DistrictVersion, utcnow
+from api.runstore import append_version, imported_network, mapped_network_json, spec_of
+from api.tables import District, DistrictVersion
 from energy.district import District as DistrictSpec
-
-
-def version_row(
-    district_id: int,
-    version: int,
-    spec: DistrictSpec,
-    source: str,
-    network_json: str | None,
-    licence: str | None,
-) -> DistrictVersion:
-    """Return the (unsaved) row of version ``version`` of a district."""
-    return DistrictVersion(
-        district_id=district_id,
-        version=version,
-        spec=spec.to_dict(),
-        spec_hash=spec.spec_hash(),
-        source=source,
-        network_json=network_json,
-        licence=licence,
-    )
 
 
 def store_version(
@@ -48,12 +28,7 @@ def store_version(
 ) -> District:
     """Store ``spec`` (and an imported network) as the next version of ``district``."""
     check_tariff_files(spec.tariff, "spec.tariff")
-    assert district.id is not None
-    district.latest_version += 1
-    district.updated_at = utcnow()
-    row = version_row(district.id, district.latest_version, spec, source, network_json, licence)
-    session.add(row)
-    session.add(district)
+    append_version(session, district, spec, source, network_json, licence)
     session.commit()
     session.refresh(district)
     return district
@@ -67,13 +42,8 @@ def store_network_version(
     The district's nodes must map onto the net
     (:func:`energy.models.grid.map_to_district`), else InputDataError.
     """
-    import pandapower as pp
-
-    from energy.models.grid import map_to_district
-
     spec = spec_of(get_version(session, district, None))
-    map_to_district(net, spec)
-    return store_version(session, district, spec, source, pp.to_json(net), licence)
+    return store_version(session, district, spec, source, mapped_network_json(net, spec), licence)
 
 
 def get_version(session: Session, district: District, version: int | None) -> DistrictVersion:

@@ -8,8 +8,20 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import JSONResponse
 
 from api import crud
-from api.deps import CurrentKey, Limit, Offset, PathId, ReaderKey, SessionDep, VersionQuery
+from api.deps import (
+    CurrentKey,
+    ExecutorDep,
+    Limit,
+    Offset,
+    PathId,
+    ReaderKey,
+    SessionDep,
+    SettingsDep,
+    VersionQuery,
+)
 from api.errors import UnsupportedMediaTypeError
+from api.executors import submit_jobs
+from api.public import job_responses
 from api.schemas import (
     DistrictBase,
     DistrictCreate,
@@ -18,11 +30,13 @@ from api.schemas import (
     DistrictUpdate,
     DistrictVersionPublic,
     Page,
+    RunStatus,
     SimbenchImport,
+    SimbenchImportPublic,
     Visibility,
     public_page,
 )
-from api.tables import District, DistrictVersion
+from api.tables import District, DistrictVersion, Run
 from api.uploads import (
     SIMBENCH_LICENCE,
     YAML_MEDIA_TYPES,
@@ -238,24 +252,75 @@ def import_pandapower(
     return district_detail(district, crud.versions.get_version(session, district, None))
 
 
+def simbench_import_public(job: Run, base: DistrictVersion) -> SimbenchImportPublic:
+    """Map a SimBench import job and its base version to the public form."""
+    done = job.status == RunStatus.succeeded
+    version = (job.output or {}).get("version") if done else None
+    return SimbenchImportPublic(
+        id=job.id or 0,
+        district_id=base.district_id,
+        organisation_id=job.organisation_id,
+        code=str((job.params or {}).get("code", "")),
+        base_version=base.version,
+        status=RunStatus(job.status),
+        progress_frac=job.progress_frac,
+        progress_message=job.progress_message,
+        attempts=job.attempts,
+        max_attempts=job.max_attempts,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        version=version,
+        district_url=f"/districts/{base.district_id}?version={version}" if version else None,
+        licence=SIMBENCH_LICENCE,
+    )
+
+
 @router.post(
     "/{district_id}/network/simbench",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DistrictDetail,
-    summary="Import a SimBench grid as the district's grid (planner, admin)",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SimbenchImportPublic,
+    summary="Import a SimBench grid as the district's grid (background job; planner, admin)",
+    responses=job_responses("The code is not a SimBench code; the message names body.code"),
 )
 def import_simbench(
-    session: SessionDep, principal: CurrentKey, district_id: PathId, body: SimbenchImport
-) -> DistrictDetail:
-    """Store a SimBench low-voltage grid (ODbL) with the latest spec as the next version."""
-    crud.districts.get_district_for_write(session, principal, district_id)
-    from energy.models.grid import import_network
+    session: SessionDep,
+    principal: CurrentKey,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    district_id: PathId,
+    body: SimbenchImport,
+    response: Response,
+) -> SimbenchImportPublic:
+    """Queue the import of a SimBench low-voltage grid (ODbL) with the latest spec.
 
-    net = import_network(body.code)
-    district = crud.districts.add_network_version(
-        session, principal, district_id, net, "simbench", SIMBENCH_LICENCE
-    )
-    return district_detail(district, crud.versions.get_version(session, district, None))
+    The code is checked against the codes ``simbench`` knows at once (422
+    naming ``body.code``); the grid is built by a job (inline threads or
+    Celery workers, about 4 s and 100 MB there). Poll the ``Location``
+    (``GET /districts/{id}/imports/{job_id}``): once ``succeeded`` it names
+    the new ``version`` (the latest spec with the grid, licence ODbL-1.0).
+    A district whose nodes do not map onto the grid, or that got a newer
+    version while the job ran, ends ``failed`` with the reason; nothing stored.
+    """
+    job = crud.imports.create_simbench_import(session, principal, district_id, body.code, settings)
+    submit_jobs(session, executor, [job])
+    job, base = crud.imports.get_simbench_import(session, principal, district_id, job.id or 0)
+    response.headers["Location"] = f"/districts/{district_id}/imports/{job.id}"
+    return simbench_import_public(job, base)
+
+
+@router.get(
+    "/{district_id}/imports/{job_id}",
+    response_model=SimbenchImportPublic,
+    summary="Status of a SimBench import, and the version it stored",
+)
+def get_simbench_import(
+    session: SessionDep, principal: ReaderKey, district_id: PathId, job_id: PathId
+) -> SimbenchImportPublic:
+    """Return status, progress and error of a SimBench import; once succeeded its version."""
+    job, base = crud.imports.get_simbench_import(session, principal, district_id, job_id)
+    return simbench_import_public(job, base)
 
 
 @router.get(

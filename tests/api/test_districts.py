@@ -200,16 +200,3 @@ def test_grid_geojson_and_network_imports(world: World) -> None:
         f"/districts/{district_id}/network/simbench", json={"code": "../../x.json"}, headers=h
     )
     assert r.status_code == 422 and "body.code" in r.json()["detail"]
-
-
-def test_simbench_import_carries_odbl(world: World) -> None:
-    c = world.client
-    h = world.h("planner_a")
-    district_id = world.create_district()
-    r = c.post(
-        f"/districts/{district_id}/network/simbench", json={"code": "1-LV-rural1--0-sw"}, headers=h
-    )
-    assert r.status_code == 201, r.text
-    assert r.json()["licence"].startswith("ODbL-1.0")
-    geo = c.get(f"/districts/{district_id}/grid.geojson", headers=h).json()
-    assert geo["metadata"]["licence"] == "ODbL-1.0"

@@ -26,8 +26,10 @@ def test_run_on_an_imported_simbench_grid(world: World, executor: RecordingExecu
     r = c.post(
         f"/districts/{district_id}/network/simbench", json={"code": SIMBENCH_CODE}, headers=h
     )
-    assert r.status_code == 201, r.text
-    assert r.json()["version"]["version"] == 2 and r.json()["version"]["has_network"]
+    assert r.status_code == 202, r.text
+    assert executor.drain() == [Outcome.succeeded]  # the import job
+    assert c.get(r.headers["Location"], headers=h).json()["version"] == 2
+    assert c.get(f"/districts/{district_id}", headers=h).json()["version"]["has_network"]
     geo = c.get(f"/districts/{district_id}/grid.geojson", headers=h).json()
     buses = {
         f["properties"]["name"] for f in geo["features"] if f["properties"]["element_type"] == "bus"

@@ -3,7 +3,7 @@
 Modules:
 
 * :mod:`~energy.models.grid.build`: the net of a district (:func:`build_network`),
-  imported nets (:func:`import_network`, :func:`map_to_district`,
+  imported nets (:func:`import_network`, :func:`check_simbench_code`, :func:`map_to_district`,
   :func:`network_profiles_kw`), the node map (:func:`node_buses`);
 * :mod:`~energy.models.grid.powerflow`: year-long AC time series
   (:func:`run_timeseries`, :class:`TimeSeriesRunner`, :class:`GridTimeSeriesResult`);
@@ -23,6 +23,7 @@ The linearised limits for grid-aware dispatch live in :mod:`energy.optimisation.
 from energy.district import LIGHT_PREFIX, SUBSTATION_NODE, lighting_node
 from energy.models.grid.build import (
     build_network,
+    check_simbench_code,
     import_network,
     map_to_district,
     network_profiles_kw,
@@ -54,6 +55,7 @@ __all__ = [
     "build_network",
     "check_result",
     "check_schedule",
+    "check_simbench_code",
     "hosting_capacity",
     "import_network",
     "lighting_node",

@@ -354,6 +354,39 @@ def _create_elements(
     set_node_buses(net, nodes)
 
 
+@functools.cache
+def simbench_codes() -> frozenset[str]:
+    """Return every SimBench code the installed ``simbench`` package can build.
+
+    ``simbench.collect_all_simbench_codes()`` (the codes are made from the
+    package's parameter lists; no grid data is read). The first call imports
+    ``simbench`` (about 1-2 s with pandapower); later calls return the cached set.
+    """
+    import simbench
+
+    return frozenset(str(code) for code in simbench.collect_all_simbench_codes())
+
+
+def check_simbench_code(code: str, field: str = "code") -> None:
+    """Refuse a SimBench code that ``simbench`` does not know, without building its grid.
+
+    Raises
+    ------
+    InputDataError
+        ``code`` is not among :func:`simbench_codes`; the message names
+        ``field`` and a few low-voltage codes.
+    """
+    if code in simbench_codes():
+        return
+    examples = sorted(c for c in simbench_codes() if "-LV-" in c and c.endswith("--0-sw"))[:4]
+    raise InputDataError(
+        f"{field}: {code!r} is not a SimBench code; low-voltage grids are e.g. "
+        f"{', '.join(examples)} (simbench.collect_all_simbench_codes() lists all)",
+        field=field,
+        value=code,
+    )
+
+
 def import_network(source: str | Path) -> pp.pandapowerNet:
     """Import a pandapower JSON file or a SimBench grid.
 

@@ -4,9 +4,12 @@ A succeeded run's results never change: its results row is written once, in
 the transaction that marks the run succeeded (:mod:`api.jobs`), and a run
 that is tried again gets a new ``attempts`` count and ``finished_at``. So a
 read of it is identified by the run id, its attempt and finish time, the path
-and the query: :func:`run_etag` hashes these (plus :data:`RENDER_VERSION` and
+and the query: :func:`answer_etag` hashes these (plus :data:`RENDER_VERSION` and
 the licence settings written into every answer) into a strong ETag (RFC 9110
-section 8.8.3). A request whose ``If-None-Match`` names it gets 304 Not
+section 8.8.3). An answer made of several runs (``/compare``) or of a run and
+other stored inputs that can change (a scenario's name, its members list) is
+identified the same way, by every run's id, attempt and finish time plus
+those inputs as text. A request whose ``If-None-Match`` names it gets 304 Not
 Modified without a body (section 13.1.2), after the same access check as a
 full read, so a 304 never tells anyone more than the 200 would.
 
@@ -22,7 +25,7 @@ later, and then the owner's access rule decides) with ``Vary: X-API-Key``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import Request, Response
@@ -49,37 +52,47 @@ NOT_MODIFIED_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def run_etag(run: Run, request: Request, settings: Settings) -> str | None:
-    """Return the strong ETag of a read of a succeeded run, or None for any other run.
+def answer_etag(
+    runs: Sequence[Run], request: Request, settings: Settings, inputs: Sequence[str] = ()
+) -> str | None:
+    """Return the strong ETag of an answer made of succeeded runs, or None if one is not.
 
     Parameters
     ----------
-    run
-        The run, already checked as readable by the caller.
+    runs
+        The runs the answer reads, already checked as readable by the caller,
+        in the order the answer shows them.
     request
         The read (its path and query name the answer).
     settings
         The licence and attribution written into every answer.
+    inputs
+        Whatever else the answer shows that can change while the runs do not
+        (a scenario's name, a members list), as text.
 
     Returns
     -------
     str or None
         ``"<32 hex digits>"`` (quoted, RFC 9110 entity-tag), the first 128 bits
-        of a SHA-256 of run id, attempts, finish time, path, sorted query,
-        licence settings and :data:`RENDER_VERSION`.
+        of a SHA-256 of each run's id, attempts and finish time, path, sorted
+        query, licence settings, :data:`RENDER_VERSION` and ``inputs``.
     """
-    if run.status != RunStatus.succeeded or run.finished_at is None:
+    stamps: list[str] = []
+    for run in runs:
+        if run.status != RunStatus.succeeded or run.finished_at is None:
+            return None
+        stamps += [str(run.id), str(run.attempts), run.finished_at.isoformat()]
+    if not stamps:
         return None
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
     parts = (
         RENDER_VERSION,
-        str(run.id),
-        str(run.attempts),
-        run.finished_at.isoformat(),
+        *stamps,
         request.url.path,
         query,
         settings.result_licence,
         settings.result_attribution,
+        *inputs,
     )
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
     return f'"{digest}"'
@@ -120,33 +133,37 @@ def cached_read(
     request: Request,
     settings: Settings,
     cache: ExportCache,
-    run: Run,
+    runs: Run | Sequence[Run],
     keyless: bool,
     render: Callable[[], Response],
+    inputs: Sequence[str] = (),
 ) -> Response:
-    """Answer a read of a run: 304, the cached body, or ``render()`` (then cached).
+    """Answer a read of runs: 304, the cached body, or ``render()`` (then cached).
 
     Parameters
     ----------
     request, settings
-        The read and the app's settings (:func:`run_etag`).
+        The read and the app's settings (:func:`answer_etag`).
     cache
         The app's cache of rendered answers, keyed by the ETag.
-    run
-        The run, already checked as readable (and succeeded, for reads of results).
+    runs
+        The run (or the runs of an answer made of several), already checked as
+        readable (and succeeded, for reads of results).
     keyless
         Whether the caller reads without a key (published data; :func:`cache_headers`).
     render
         Makes the full answer (reads the results row, renders the body); called
         only when neither a 304 nor a cached body answers.
+    inputs
+        Other stored inputs the answer shows, as text (:func:`answer_etag`).
 
     Returns
     -------
     Response
-        With ``ETag``, ``Cache-Control`` and ``Vary`` for a succeeded run; a
-        run without ETag is rendered every time, uncached.
+        With ``ETag``, ``Cache-Control`` and ``Vary`` when every run has
+        succeeded; otherwise rendered every time, uncached.
     """
-    etag = run_etag(run, request, settings)
+    etag = answer_etag([runs] if isinstance(runs, Run) else runs, request, settings, inputs)
     if etag is None:
         return render()
     if etag_matches(request, etag):

@@ -143,7 +143,7 @@ class ExportCache:
     """Rendered answers of succeeded runs, which never change; least recently used goes first.
 
     Keys must identify the stored result exactly (run id and its attempt and
-    finish time, e.g. the ETag of :func:`api.conditional.run_etag`) and the
+    finish time, e.g. the ETag of :func:`api.conditional.answer_etag`) and the
     request (table, format, aggregation, columns). Bounded by entries and by
     bytes [B]; a body over an eighth of ``max_bytes`` is not kept.
     """

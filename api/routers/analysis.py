@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from api import crud
 from api.conditional import NOT_MODIFIED_RESPONSE, cached_read
@@ -40,7 +41,8 @@ from api.deps import (
 from api.exports import ExportInfo, csv_response
 from api.runstore import frame_from_parquet, frame_to_parquet, run_version, stored_result
 from api.schemas import MAX_DB_ID, ExportFormat, MeterDataPublic, Page, page_with
-from api.tables import MeterData, Scenario
+from api.settings import Settings
+from api.tables import MeterData, Run, Scenario
 from api.uploads import upload_text
 from energy.district import District
 from energy.errors import InputDataError
@@ -267,13 +269,16 @@ def _run_ids(text: str) -> list[int]:
     summary="Runs side by side: KPIs, savings against B1, B0 and nothing built, economics",
     responses={
         200: {"content": {"application/json": {}, "text/csv": {}}},
+        **NOT_MODIFIED_RESPONSE,
         409: {"description": "A run has not succeeded (yet)"},
     },
 )
 def compare_runs(
+    request: Request,
     session: SessionDep,
     principal: ReaderKey,
     settings: SettingsDep,
+    cache: ExportCacheDep,
     runs: Annotated[
         str,
         Query(description=f"Comma-separated run ids (1..{MAX_COMPARED_RUNS})", examples=["1,2"]),
@@ -306,9 +311,9 @@ def compare_runs(
     run its ``id``, ``scenario_id``, ``scenario_name`` and the column ``name``
     it has in ``scenarios`` and ``values`` (``"<scenario name> (run <id>)"``).
     CSV: one row per indicator, one column per run, licence header lines.
+    Strong ``ETag`` (the runs, their scenarios' names and the query);
+    ``If-None-Match`` with it gets 304.
     """
-    from energy.analysis.compare import compare
-
     ids = _run_ids(runs)
     if reference is not None and reference not in ids:
         raise InputDataError(
@@ -316,22 +321,45 @@ def compare_runs(
             field="reference",
             value=reference,
         )
+    found = [crud.results.get_succeeded_run(session, principal, run_id) for run_id in ids]
+    scenarios = [session.get(Scenario, run.scenario_id) for run in found]
+    named = [f"{s.id}:{s.name}" for s in scenarios if s is not None]
+    assert len(named) == len(found)
+
+    def render() -> Response:
+        return _comparison(session, settings, found, scenarios, reference, format)
+
+    return cached_read(
+        request, settings, cache, found, principal.key_id is None, render, inputs=named
+    )
+
+
+def _comparison(
+    session: Session,
+    settings: Settings,
+    runs: list[Run],
+    scenarios: list[Scenario | None],
+    reference: int | None,
+    format: str,
+) -> Response:
+    """Render ``/compare`` of succeeded, readable ``runs`` (JSON or CSV)."""
+    from energy.analysis.compare import compare
+
     results: dict[str, ScenarioResult] = {}
     districts: dict[str, District] = {}
     listed: list[dict[str, Any]] = []
     names: dict[int, str] = {}
     info: ExportInfo | None = None
-    for run_id in ids:
-        run, row = crud.results.get_result(session, principal, run_id)
-        scenario = session.get(Scenario, run.scenario_id)
-        assert scenario is not None
-        name = f"{scenario.name} (run {run_id})"
+    for run, scenario in zip(runs, scenarios, strict=True):
+        assert run.id is not None and scenario is not None
+        name = f"{scenario.name} (run {run.id})"
+        row = crud.results.result_of(session, run)
         result, district, run_info = stored_result(session, settings, run, row)
         info = info or run_info
-        results[name], districts[name], names[run_id] = result, district, name
+        results[name], districts[name], names[run.id] = result, district, name
         listed.append(
             {
-                "id": run_id,
+                "id": run.id,
                 "scenario_id": run.scenario_id,
                 "scenario_name": scenario.name,
                 "name": name,
@@ -345,7 +373,8 @@ def compare_runs(
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = comparison.write(Path(tmp))[0]
             text = csv_path.read_text(encoding="utf-8")
-        return csv_response(text, info, "comparison-runs-" + "-".join(map(str, ids)))
+        ids = "-".join(str(run.id) for run in runs)
+        return csv_response(text, info, f"comparison-runs-{ids}")
     return JSONResponse(comparison.to_dict() | {"runs": listed}, headers=info.http_headers())
 
 

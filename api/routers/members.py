@@ -12,14 +12,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import crud
-from api.deps import CurrentKey, PathId, ReaderKey, SessionDep, SettingsDep
+from api.conditional import NOT_MODIFIED_RESPONSE, cached_read
+from api.deps import CurrentKey, ExportCacheDep, PathId, ReaderKey, SessionDep, SettingsDep
 from api.runstore import stored_result
 from api.uploads import upload_text
 from energy.errors import InputDataError
@@ -124,14 +126,21 @@ def get_members(session: SessionDep, principal: ReaderKey, scenario_id: PathId) 
 @router.get(
     "/runs/{run_id}/members",
     summary="Each member's investment, annual return, NPV, payback and energy of a run",
+    response_class=JSONResponse,
     responses={
+        **NOT_MODIFIED_RESPONSE,
         409: {"description": "The run has not succeeded (yet)"},
         422: {"description": "The scenario has no members, or their shares no longer add up"},
     },
 )
 def run_members(
-    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
-) -> JSONResponse:
+    request: Request,
+    session: SessionDep,
+    principal: ReaderKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: PathId,
+) -> Response:
     """Split the run's whole-system economics (as ``/compare``) among the scenario's members.
 
     JSON (api/README.md "Members"): ``members`` (one row per member:
@@ -141,10 +150,12 @@ def run_members(
     ``payback_discounted_years``, ``energy_kwh_per_year``), ``total`` (their
     sums, equal to ``project``), ``project``, ``annual_basis`` and
     ``extrapolated_from``, plus ``run_id``, ``scenario_id`` and the licence fields.
+    Strong ``ETag`` (the run and the members list); ``If-None-Match`` with it gets 304.
     """
     from energy.analysis.cooperative import run_members as split
 
-    run, row = crud.results.get_result(session, principal, run_id)
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+    assert run.scenario_id is not None
     _, shares = crud.members.get_members(session, principal, run.scenario_id)
     if not shares:
         raise InputDataError(
@@ -153,11 +164,18 @@ def run_members(
             field="scenario_id",
             value=run.scenario_id,
         )
-    result, district, info = stored_result(session, settings, run, row)
-    body: dict[str, Any] = {
-        **info.fields(),
-        "run_id": run.id,
-        "scenario_id": run.scenario_id,
-        **split(result, district, shares),
-    }
-    return JSONResponse(json_safe(body), headers=info.http_headers())
+
+    def render() -> Response:
+        row = crud.results.result_of(session, run)
+        result, district, info = stored_result(session, settings, run, row)
+        body: dict[str, Any] = {
+            **info.fields(),
+            "run_id": run.id,
+            "scenario_id": run.scenario_id,
+            **split(result, district, shares),
+        }
+        return JSONResponse(json_safe(body), headers=info.http_headers())
+
+    members = json.dumps(list(shares.items()))  # in the order stored: the answer's order
+    keyless = principal.key_id is None
+    return cached_read(request, settings, cache, run, keyless, render, inputs=[members])

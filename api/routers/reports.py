@@ -13,23 +13,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api import crud
-from api.deps import CurrentKey, PathId, ReaderKey, SessionDep, SettingsDep
+from api.conditional import NOT_MODIFIED_RESPONSE, cached_read
+from api.deps import ExportCacheDep, PathId, ReaderKey, SessionDep, SettingsDep
 from api.runstore import stored_result
+from api.settings import Settings
+from api.tables import Run
 
 router = APIRouter(tags=["reports"])
 
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_MODIFIED_RESPONSE,
     409: {"description": "The run has not succeeded (yet)"},
 }
 
 
-def _inputs(session: SessionDep, principal: CurrentKey, settings: SettingsDep, run_id: int) -> Any:
+def _inputs(session: SessionDep, settings: Settings, run: Run) -> Any:
     from energy.analysis.council import council_inputs
 
-    run, row = crud.results.get_result(session, principal, run_id)
+    row = crud.results.result_of(session, run)
     result, district, info = stored_result(session, settings, run, row)
     label = f"Lauf {run.id} von Szenario {run.scenario_id}"
     return council_inputs(result, district, run_label=label), info
@@ -42,16 +46,30 @@ def _inputs(session: SessionDep, principal: CurrentKey, settings: SettingsDep, r
     response_class=Response,
 )
 def report_pdf(
-    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
+    request: Request,
+    session: SessionDep,
+    principal: ReaderKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: PathId,
 ) -> Response:
-    """Return the council report (``energy.report.council``) as an A4 PDF."""
+    """Return the council report (``energy.report.council``) as an A4 PDF.
+
+    Strong ``ETag``; ``If-None-Match`` with it gets 304 (the report is made of
+    the stored run only).
+    """
     from energy.report.council import render_pdf
 
-    inputs, info = _inputs(session, principal, settings, run_id)
-    headers = info.http_headers() | {
-        "Content-Disposition": f'inline; filename="run-{run_id}-report.pdf"'
-    }
-    return Response(render_pdf(inputs), media_type="application/pdf", headers=headers)
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+
+    def render() -> Response:
+        inputs, info = _inputs(session, settings, run)
+        headers = info.http_headers() | {
+            "Content-Disposition": f'inline; filename="run-{run_id}-report.pdf"'
+        }
+        return Response(render_pdf(inputs), media_type="application/pdf", headers=headers)
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)
 
 
 @router.get(
@@ -61,12 +79,25 @@ def report_pdf(
     response_class=Response,
 )
 def report_html(
-    session: SessionDep, principal: ReaderKey, settings: SettingsDep, run_id: PathId
+    request: Request,
+    session: SessionDep,
+    principal: ReaderKey,
+    settings: SettingsDep,
+    cache: ExportCacheDep,
+    run_id: PathId,
 ) -> Response:
-    """Return the council report (``energy.report.council``) as a self-contained HTML page."""
+    """Return the council report (``energy.report.council``) as a self-contained HTML page.
+
+    Strong ``ETag``; ``If-None-Match`` with it gets 304.
+    """
     from energy.report.council import render_html
 
-    inputs, info = _inputs(session, principal, settings, run_id)
-    return Response(
-        render_html(inputs), media_type="text/html; charset=utf-8", headers=info.http_headers()
-    )
+    run = crud.results.get_succeeded_run(session, principal, run_id)
+
+    def render() -> Response:
+        inputs, info = _inputs(session, settings, run)
+        return Response(
+            render_html(inputs), media_type="text/html; charset=utf-8", headers=info.http_headers()
+        )
+
+    return cached_read(request, settings, cache, run, principal.key_id is None, render)

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, and_, or_, update
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, col, select
 
@@ -447,16 +447,38 @@ def execute_run(
                 "internal error",
                 error=f"internal error ({type(exc).__name__}): {exc}",
             )
-        try:
-            return finish(
-                RunStatus.succeeded,
-                "done",
-                result=done.result,
-                output=done.output,
-                version=done.version,
-            )
-        except InputDataError as exc:  # its new version could not be stored (_store_version)
-            return finish(RunStatus.failed, "invalid input", error=str(exc))
+        return _store_output(finish, run_id, done)
+
+
+def _store_output(finish: Callable[..., Outcome], run_id: int, done: Output) -> Outcome:
+    """Write a job's success with its output; fail it with the reason if that is refused.
+
+    ``finish`` is :func:`execute_run`'s final write. A new version that can no
+    longer be stored (:func:`_store_version`) and a result the database refuses
+    (a constraint, a length) fail the job at once, instead of leaving it
+    running until the reaper retries it; a database that is away is raised,
+    as for every final write.
+    """
+    try:
+        return finish(
+            RunStatus.succeeded,
+            "done",
+            result=done.result,
+            output=done.output,
+            version=done.version,
+        )
+    except InputDataError as exc:
+        return finish(RunStatus.failed, "invalid input", error=str(exc))
+    except DATABASE_UNAVAILABLE:
+        raise  # nothing decided: the caller or the reaper tries again
+    except SQLAlchemyError as exc:
+        logger.exception("run %s: the database refused its result", run_id)
+        reason = str(exc).splitlines()[0]
+        return finish(
+            RunStatus.failed,
+            "internal error",
+            error=f"internal error: the database refused the result ({reason})",
+        )
 
 
 # -- recovery ------------------------------------------------------------------------

@@ -126,7 +126,7 @@ class DistrictVersion(SQLModel, table=True):
     spec_hash: str = Field(max_length=64)
     source: str = Field(max_length=16)
     network_json: str | None = Field(default=None, sa_type=sa.Text)
-    licence: str | None = Field(default=None, max_length=40)
+    licence: str | None = Field(default=None, max_length=200)
     created_at: dt.datetime = _created()
 
 

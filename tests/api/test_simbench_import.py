@@ -16,11 +16,14 @@ from typing import Any
 import pandapower as pp
 import pytest
 import simbench
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+import api.jobs
 from api.jobs import Outcome
 from api.settings import Settings
 from api.tables import DistrictVersion, Run
+from api.uploads import SIMBENCH_LICENCE
 from tests.api.conftest import RecordingExecutor, World, make_settings, small_spec
 
 CODE = "1-LV-rural1--0-sw"
@@ -170,3 +173,28 @@ def test_a_version_stored_meanwhile_fails_the_import_and_nothing_is_lost(
     # ended imports go with their district
     assert c.delete(f"/districts/{district_id}", headers=h).status_code == 204
     assert jobs(engine) == 0
+
+
+def test_the_licence_fits_its_column() -> None:
+    # PostgreSQL refuses longer strings (SQLite does not check): before migration 0006 the
+    # 51 characters of the SimBench licence failed every SimBench import there
+    column = DistrictVersion.__table__.c.licence  # type: ignore[attr-defined]
+    assert len(SIMBENCH_LICENCE) <= column.type.length
+
+
+def test_a_result_the_database_refuses_fails_the_job_at_once(
+    world: World, engine: Any, executor: RecordingExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("INSERT INTO district_versions", {}, Exception("UNIQUE failed"))
+
+    district_id = world.create_district()
+    job = send(world, district_id).json()
+    monkeypatch.setattr(api.jobs, "append_version", refuse)
+    assert executor.drain() == [Outcome.failed]
+    failed = world.client.get(
+        f"/districts/{district_id}/imports/{job['id']}", headers=world.h("planner_a")
+    ).json()
+    assert failed["status"] == "failed" and failed["attempts"] == 1  # not left to the reaper
+    assert "the database refused the result" in failed["error"]
+    assert len(versions(engine, district_id)) == 1

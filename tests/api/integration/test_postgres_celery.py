@@ -268,6 +268,37 @@ def test_a_real_run_on_a_celery_worker(
     engine.dispose()
 
 
+def test_a_simbench_import_on_a_celery_worker(
+    api: Any, settings: Settings, start_worker: Callable[[str], Worker]
+) -> None:
+    """The import job runs on a worker and its version lands in PostgreSQL (ODbL)."""
+    client, world = api
+    h = world.h("planner_a")
+    district_id = world.create_district()
+    r = client.post(
+        f"/districts/{district_id}/network/simbench", json={"code": "1-LV-rural1--0-sw"}, headers=h
+    )
+    assert r.status_code == 202, r.text
+    start_worker("importer")
+    deadline = time.monotonic() + 120
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = client.get(r.headers["Location"], headers=h).json()
+        if final(job):
+            break
+        time.sleep(0.25)
+    assert job["status"] == "succeeded", (job["error"], job["progress_message"])
+    assert job["version"] == 2 and job["attempts"] == 1
+    detail = client.get(job["district_url"], headers=h).json()
+    assert detail["version"]["source"] == "simbench" and detail["licence"].startswith("ODbL-1.0")
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        row = session.get(Run, job["id"])
+        assert row is not None and row.scenario_id is None
+        assert (row.worker or "").startswith("importer@")
+    engine.dispose()
+
+
 def test_worker_killed_mid_run_is_recovered(
     api: Any, settings: Settings, start_worker: Callable[[str], Worker]
 ) -> None:

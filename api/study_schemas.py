@@ -330,8 +330,12 @@ class SizingCreate(BaseModel):
                 assumptions=economic_assumptions(self.assumptions),
                 battery_c_rate=self.battery_c_rate,
                 battery_at=self.battery_at,
+                pv_building=self.pv_building,
+                pv_like=self.pv_like,
             )
         except InputDataError as exc:
+            if str(exc).startswith("pv_"):
+                raise
             raise InputDataError(f"{field}: {exc}") from exc
 
     def spec(self) -> Any:

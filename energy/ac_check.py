@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandapower as pp
 
     from energy.models.grid.check import GridCheckResult
+    from energy.models.grid.powerflow import TimeSeriesRunner
     from energy.optimisation.grid_aware import GridAwareResult
 
 
@@ -91,12 +92,16 @@ def check_run(
     settings: ReactivePower | None = None,
     net: pp.pandapowerNet | None = None,
     progress: ProgressCallback | None = None,
+    runner: TimeSeriesRunner | None = None,
 ) -> GridCheckResult:
-    """AC check of a run's schedule with the reactive power of :func:`schedule_q_kvar`."""
+    """AC check of a run's schedule with the reactive power of :func:`schedule_q_kvar`.
+
+    ``runner``: a prepared power flow of the grid (then ``net`` is not used).
+    """
     from energy.models.grid.check import check_schedule
 
     q = schedule_q_kvar(district, inputs, schedule, settings)
-    return check_schedule(district, node_p_kw, q_kvar=q, net=net, progress=progress)
+    return check_schedule(district, node_p_kw, q_kvar=q, net=net, progress=progress, runner=runner)
 
 
 def grid_summary(
@@ -108,6 +113,7 @@ def grid_summary(
     grid_aware: GridAwareResult | None,
     report: ProgressCallback,
     timings: dict[str, float],
+    runner: TimeSeriesRunner | None = None,
 ) -> dict[str, Any] | None:
     """Return the AC check's summary of a run (inputs, schedule, node powers), if one is done.
 
@@ -117,7 +123,7 @@ def grid_summary(
     ``timings["ac_check_s"]``. ``elements`` holds each bus's, line's and
     transformer's extremes and violation steps
     (:func:`energy.models.grid.geojson.element_maxima`), so a stored run's map
-    needs no power flow.
+    needs no power flow. ``runner``: a prepared power flow of ``net`` to use.
     """
     if grid_aware is not None:
         checked = grid_aware.check
@@ -127,7 +133,7 @@ def grid_summary(
     report(0.8, f"AC power-flow check of {len(run[2])} steps")
     t = time.perf_counter()
     progress = scaled(report, 0.8, 0.98)
-    checked = check_run(district, *run, settings, net=net, progress=progress)
+    checked = check_run(district, *run, settings, net=net, progress=progress, runner=runner)
     timings["ac_check_s"] = time.perf_counter() - t
     return _with_elements(checked)
 

@@ -503,8 +503,11 @@ def run_scenario(
     schedule, (b0, b1), kpis, saved = _comparisons(inputs, schedule, timings)
     node_p = node_injections_kw(inputs, schedule)
     run = (inputs, schedule, node_p)
+    # the district's own grid: its power flow is prepared once per process (models.cache)
+    own = options.ac_check and grid_aware is None and (net_record or {}).get("source") == "district"
+    runner = cache.runner(district) if own else None
     grid = grid_summary(
-        district, run, options.reactive, options.ac_check, net, grid_aware, report, timings
+        district, run, options.reactive, options.ac_check, net, grid_aware, report, timings, runner
     )
     if grid is not None:
         grid["network"] = net_record

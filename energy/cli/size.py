@@ -253,7 +253,7 @@ def size_command(
     if robust is not None:
         _robust_size(
             file,
-            (sweep_kwh, sweep_kwp, battery_at, c_rate),
+            (sweep_kwh, sweep_kwp, battery_at, c_rate, pv_building, pv_like),
             (start, days, resolution),
             (robust, target, weather, prices),
             (search, workers, as_json),
@@ -305,13 +305,13 @@ def _print_sized(result: SizingResult, title: str, save: Path | None) -> None:
 
 def _robust_size(
     file: Path,
-    candidates: tuple[str | None, str | None, str, float],
+    candidates: tuple[str | None, str | None, str, float, str | None, str | None],
     run: tuple[str, int, str],
     robust: tuple[str, float | None, str | None, str | None],
     how: tuple[str, int, bool],
 ) -> None:
     """Run ``energy size --robust``: the smallest candidate whose statistic reaches the target."""
-    sweep_kwh, sweep_kwp, battery_at, c_rate = candidates
+    sweep_kwh, sweep_kwp, battery_at, c_rate, pv_building, pv_like = candidates
     start, days, resolution = run
     search, workers, as_json = how
     with friendly_errors():
@@ -331,6 +331,8 @@ def _robust_size(
             options=ScenarioOptions(start=start, days=days, resolution=resolution, ac_check=False),
             battery_c_rate=c_rate,
             battery_at=battery_at,
+            pv_building=pv_building,
+            pv_like=pv_like,
         )
         if search not in SEARCHES:
             raise InputDataError(f"--search: {search!r}; use one of {', '.join(SEARCHES)}")

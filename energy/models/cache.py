@@ -6,7 +6,8 @@ loads (BDEW profiles), lighting inputs (dark fractions of the site) and
 grid (pandapower net) are the same. :func:`loads_kw`, :func:`lighting` and
 :func:`network` compute each once per process and key and hand out copies
 (a DataFrame copy, the same immutable lighting arrays, a deep copy of the
-net), so that no caller changes what another gets.
+net), so that no caller changes what another gets; :func:`runner` keeps the
+grid's AC power-flow set-up, shared (it changes nothing it was given).
 
 Keys are the JSON form of exactly the spec parts each depends on (site and
 buildings; site and lighting groups; everything but the tariff) and the
@@ -30,6 +31,8 @@ from energy.models.lighting import LightingInputs, lighting_inputs
 
 if TYPE_CHECKING:
     import pandapower as pp
+
+    from energy.models.grid.powerflow import TimeSeriesRunner
 
 #: Keys kept per cache.
 MAX_ENTRIES = 8
@@ -72,6 +75,20 @@ def lighting(district: District, index: pd.DatetimeIndex) -> LightingInputs:
     """:func:`energy.models.lighting.lighting_inputs`, once per groups and horizon."""
     parts = [district.site.model_dump(), [g.model_dump() for g in district.lighting]]
     return _get("lighting", _key(parts, index), lambda: lighting_inputs(district, index))
+
+
+def runner(district: District) -> TimeSeriesRunner:
+    """Return the AC power flow of the district's own grid, prepared once (``TimeSeriesRunner``).
+
+    Keyed as :func:`network`; the runner never changes its net and solves one
+    schedule at a time (a lock), so threads share it. Its set-up (working
+    copy, no-load flow, lightsim2grid model) cost 0.09-0.28 s per AC check
+    of the Gera year before (benchmarks/bench_year.py).
+    """
+    from energy.models.grid.powerflow import TimeSeriesRunner
+
+    parts = district.model_dump(mode="json", exclude={"tariff"})
+    return _get("runner", _key(parts), lambda: TimeSeriesRunner(network(district)))
 
 
 def network(district: District) -> pp.pandapowerNet:

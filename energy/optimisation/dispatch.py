@@ -27,6 +27,7 @@ from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
 from energy.optimisation.peak import peak_blocks
 from energy.optimisation.solve import (
+    HighsHandover,
     SolveResult,
     hand_over,
     highs_version,
@@ -126,6 +127,76 @@ def solution_arrays(
     )
 
 
+class HandedOverDispatch:
+    """A dispatch built and handed to HiGHS once, to be solved again after changes in HiGHS.
+
+    :func:`optimise` solves it once. A sequence of models that differ in a
+    few coefficients or bounds (the autarky targets of
+    :func:`energy.studies.pareto.pareto`, :func:`energy.optimisation.autarky.set_target`)
+    changes them in :meth:`handed_over` and calls :meth:`solve` again: HiGHS starts
+    from the previous optimal basis instead of from scratch.
+
+    Pre-check, build and hand-over happen here; the Pyomo model is dropped
+    after the hand-over (the solve reads the hand-over only), so its memory
+    is freed before HiGHS takes its own (the peak of a long horizon,
+    benchmarks/bench_flex.py).
+    """
+
+    def __init__(
+        self,
+        inputs: DispatchInputs,
+        options: DispatchOptions | None = None,
+        blocks: Sequence[ModelBlock] = (),
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.inputs = inputs
+        self.options = options or DispatchOptions()
+        self.assets = [*flex_blocks(inputs), *blocks]
+        precheck(inputs, self.options, self.assets)
+        (progress or no_progress)(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
+        model = build_model(
+            inputs, self.options, [*self.assets, *peak_blocks(inputs, self.options)]
+        )
+        self.layout, self.build_s = model.layout, model.build_time_s
+        t0 = time.perf_counter()
+        self.hand: HighsHandover | None = hand_over(model).detached()
+        self.handover_s = time.perf_counter() - t0
+        del model
+        if self.hand.n_columns >= RELEASE_MIN_COLUMNS:
+            release_memory()  # ~0.1 s per full collection, even for a small model
+
+    def handed_over(self) -> HighsHandover:
+        """Return the model in HiGHS, to change before the next :meth:`run`."""
+        if self.hand is None:
+            raise RuntimeError("the dispatch was closed")
+        return self.hand
+
+    def run(self) -> SolveResult:
+        """Solve the model as it stands in HiGHS (from the last basis, if any)."""
+        return solve_handed_over(self.handed_over(), self.options, self.build_s, self.handover_s)
+
+    def close(self) -> None:
+        """Drop the HiGHS model (its memory)."""
+        self.hand = None
+
+    def solution(self, result: SolveResult) -> DispatchSolution:
+        """Arrays of ``result``; raise :class:`InfeasibleError` in words if slack was used."""
+        solution = solution_arrays(self.layout, self.inputs, result)
+        check_slack(
+            self.inputs, self.options, self.assets, solution.p_unserved_kw, solution.p_surplus_kw
+        )
+        n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
+        if n_sim:
+            logger.warning(
+                "%d battery-steps charge and discharge at once (dissipating energy)", n_sim
+            )
+        return solution
+
+    def solve(self) -> DispatchSolution:
+        """:meth:`run` and :meth:`solution`."""
+        return self.solution(self.run())
+
+
 def optimise(
     inputs: DispatchInputs,
     options: DispatchOptions | None = None,
@@ -149,29 +220,12 @@ def optimise(
     SolverError
         If HiGHS fails or stops without a usable solution.
     """
-    options = options or DispatchOptions()
     report = progress or no_progress
-    assets = [*flex_blocks(inputs), *blocks]
-    precheck(inputs, options, assets)
-    report(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
-    model = build_model(inputs, options, [*assets, *peak_blocks(inputs, options)])
-    layout, build_s = model.layout, model.build_time_s
-    t0 = time.perf_counter()
-    hand = hand_over(model).detached()
-    handover_s = time.perf_counter() - t0
-    # the solve reads the hand-over only: dropping the Pyomo model here frees its memory
-    # before HiGHS takes its own (the peak of a long horizon, benchmarks/bench_flex.py)
-    del model
-    if hand.n_columns >= RELEASE_MIN_COLUMNS:
-        release_memory()  # a full collection costs ~0.1 s even for a small model: large ones only
-    report(0.3, f"solving with {highs_version()} ({options.method})")
-    result = solve_handed_over(hand, options, build_s, handover_s)
-    del hand
-    solution = solution_arrays(layout, inputs, result)
-    check_slack(inputs, options, assets, solution.p_unserved_kw, solution.p_surplus_kw)
-    n_sim = simultaneous_flows(solution.p_charge_kw, solution.p_discharge_kw)
-    if n_sim:
-        logger.warning("%d battery-steps charge and discharge at once (dissipating energy)", n_sim)
+    dispatch = HandedOverDispatch(inputs, options, blocks, report)
+    report(0.3, f"solving with {highs_version()} ({dispatch.options.method})")
+    result = dispatch.run()
+    dispatch.close()
+    solution = dispatch.solution(result)
     report(1.0, f"solved: {result.status}, objective {result.objective:,.2f}")
     return solution
 

@@ -182,6 +182,21 @@ class HighsHandover:
                 return labels.label(i - len(self.rows) - start)
         return f"row {i}"
 
+    def row_index(self, name: str) -> int:
+        """Position of the scalar Pyomo row ``name`` among the rows handed over."""
+        for i, (row, index) in enumerate(self.rows):
+            if row == name and index is None:
+                return i
+        raise KeyError(f"no scalar row {name!r} was handed over")
+
+    def column_index(self, name: str) -> int:
+        """Column of the scalar Pyomo variable ``name`` (KeyError if it was not handed over)."""
+        sl = self.slices[name]
+        column = sl[0] if isinstance(sl, tuple) else int(sl[0])
+        if column < 0:
+            raise KeyError(f"variable {name!r} was fixed or unused: it has no column")
+        return column
+
 
 def _component_columns(model: pyo.ConcreteModel, columns: list[Any]) -> dict[str, Any]:
     """Map each Var component (by name) to its column positions.

@@ -21,14 +21,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 
 from energy.district import Battery
 from energy.errors import InputDataError
 from energy.optimisation.blocks import BlockTerms, Stage
 from energy.optimisation.layout import DispatchLayout, StorageUnit
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.rows import at_least, at_most, equal, linear, per_unit
+from energy.optimisation.rows import (
+    MatrixRows,
+    add_matrix_rows,
+    at_least,
+    at_most,
+    equal,
+    linear,
+    per_unit,
+)
 from energy.system import DispatchInputs, TerminalSoc
 
 
@@ -107,27 +117,47 @@ def define_battery(
     if sized:
         unit_vars = _define_capacity_vars(m, units, unit_vars, tag)
     lists = {u.id: v for u, v in zip(units, unit_vars, strict=True)}
-    dt = inputs.dt_h
-    coef = {
-        u.id: [
-            -1.0,
-            (1.0 - u.self_discharge_frac_per_h) ** dt,
-            u.eta_charge * dt,
-            -dt / u.eta_discharge,
-        ]
-        for u in units
-    }
-
-    def soc_balance(m: pyo.ConcreteModel, b: str, t: int) -> Any:
-        v = lists[b]
-        return equal(linear(coef[b], [v.soc[t + 1], v.soc[t], v.charge[t], v.discharge[t]]), 0.0)
-
-    m.add_component(f"soc{tag}_balance", pyo.Constraint(index, m.T, rule=soc_balance))
+    add_matrix_rows(m, _soc_balance_rows(m, inputs, units, tag))
     if sized:
         _define_capacity_rows(m, inputs, sized, lists, tag)
     if nonconvex_steps:
         _define_directions(m, units, lists, tag)
     return unit_vars
+
+
+def _soc_balance_rows(
+    m: pyo.ConcreteModel, inputs: DispatchInputs, units: Sequence[StorageUnit], tag: str
+) -> MatrixRows:
+    r"""Return the state-of-charge balance of every unit and step as :class:`MatrixRows`.
+
+    Row ``(b, t)``: :math:`-E_{b,t+1} + (1 - \sigma_b)^{\Delta t} E_{b,t}
+    + \eta^{ch}_b \Delta t P^{ch}_{b,t} - \Delta t / \eta^{dis}_b P^{dis}_{b,t} = 0`,
+    over the columns of ``soc_kwh`` (``units x (n + 1)``), then ``p_charge_kw``
+    and ``p_discharge_kw`` (``units x n`` each), unit-major as the Vars hold them.
+    Built with numpy: a Pyomo row per unit and step was most of the build and
+    hand-over of a year (benchmarks/bench_year.py).
+    """
+    n, k, dt = inputs.n_steps, len(units), inputs.dt_h
+    unit = np.repeat(np.arange(k), n)
+    step = np.tile(np.arange(n), k)
+    row = np.arange(k * n)
+    soc_t = unit * (n + 1) + step
+    flow = k * (n + 1) + row
+    keep = np.array([(1.0 - u.self_discharge_frac_per_h) ** dt for u in units])[unit]
+    charge = np.array([u.eta_charge * dt for u in units])[unit]
+    discharge = np.array([-dt / u.eta_discharge for u in units])[unit]
+    matrix = sp.coo_array(
+        (
+            np.concatenate([-np.ones(k * n), keep, charge, discharge]),
+            (np.tile(row, 4), np.concatenate([soc_t + 1, soc_t, flow, flow + k * n])),
+        ),
+        shape=(k * n, k * (n + 1) + 2 * k * n),
+    )
+    variables = tuple(
+        m.component(name) for name in (f"soc{tag}_kwh", f"p_charge{tag}_kw", f"p_discharge{tag}_kw")
+    )
+    zero = np.zeros(k * n)
+    return MatrixRows(f"soc{tag}_balance", [u.id for u in units], n, variables, matrix, zero, zero)
 
 
 def _define_flows(

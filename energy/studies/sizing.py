@@ -64,7 +64,7 @@ from energy.kpi import compute_kpis
 from energy.models.flex import flex_inputs
 from energy.models.weather import weather_for_index
 from energy.optimisation.blocks import ModelBlock
-from energy.optimisation.capacity import Capacities, read_capacities
+from energy.optimisation.capacity import Capacities, CapacityBlock, read_capacities
 from energy.optimisation.dispatch import DispatchSolution, optimise, solution_schedule
 from energy.optimisation.options import DispatchOptions
 from energy.progress import ProgressCallback, no_progress, scaled
@@ -270,6 +270,16 @@ def solve_sized(
     """
     block = spec.block(inputs)
     solution = optimise(inputs, options, [block, *blocks], progress=progress)
+    return sized_solution(inputs, spec, block, solution)
+
+
+def sized_solution(
+    inputs: DispatchInputs, spec: SizingSpec, block: CapacityBlock, solution: DispatchSolution
+) -> SizedSolution:
+    """Capacities, built inputs, schedule, KPIs and costs of a solved model with ``block``.
+
+    Costs as :func:`solve_sized` [EUR over the horizon, ``horizon_years`` in years].
+    """
     caps = read_capacities(solution.result.values, block)
     built = built_inputs(inputs, spec, caps)
     schedule = built_schedule(inputs, spec, solution, built)

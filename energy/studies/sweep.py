@@ -70,7 +70,7 @@ from energy.scenario import ScenarioOptions, run_scenario
 from energy.serialise import json_safe
 from energy.studies.candidates import DEFAULT_C_RATE_KW_PER_KWH, BatteryCandidate
 from energy.studies.pool import run_all
-from energy.variants import BatteryAddition, ScenarioChanges, apply_changes
+from energy.variants import BatteryAddition, PVAddition, ScenarioChanges, apply_changes
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,15 @@ class SweepSpec:
         Power of an added battery per kWh of capacity [kW/kWh].
     battery_at
         Where an added battery sits: ``substation`` or a building id.
+    pv_building, pv_like
+        Where added PV (``pv_kwp_added``) goes. Both None: spread over the
+        roofs that allow PV by annual demand (:mod:`energy.variants`).
+        Otherwise one new system on ``pv_building`` (default: the building
+        of ``pv_like``) with the tilt, azimuth and mounting of the existing
+        system ``pv_like`` (default 30 deg, south, roof), as the PV candidate
+        of sizing (:class:`~energy.studies.candidates.PVCandidate`) places it;
+        its other PVWatts parameters are :class:`~energy.district.PVSystem`'s
+        defaults.
     """
 
     district: District
@@ -130,6 +139,8 @@ class SweepSpec:
     assumptions: EconomicAssumptions | None = None
     battery_c_rate: float = DEFAULT_C_RATE_KW_PER_KWH
     battery_at: str = "substation"
+    pv_building: str | None = None
+    pv_like: str | None = None
 
     def __post_init__(self) -> None:
         if not self.grid:
@@ -163,6 +174,13 @@ class SweepSpec:
                 "it must be in (0, 10]"
             )
         object.__setattr__(self, "grid", clean)
+        buildings = {b.id for b in self.district.buildings}
+        if self.pv_building is not None and self.pv_building not in buildings:
+            raise InputDataError(
+                f"pv_building: {self.pv_building!r} is not a building of the district"
+            )
+        if self.pv_like is not None and self.pv_like not in {p.id for p in self.district.pv}:
+            raise InputDataError(f"pv_like: {self.pv_like!r} is not a PV system of the district")
 
     @property
     def parameters(self) -> list[str]:
@@ -172,10 +190,10 @@ class SweepSpec:
 
 def changes_for(spec: SweepSpec, point: Mapping[str, float]) -> ScenarioChanges:
     """Return the scenario changes one grid point stands for (module docstring)."""
-    pv = float(point.get("pv_kwp_added", 0.0))
+    pv = _pv_changes(spec, float(point.get("pv_kwp_added", 0.0)))
     kwh = float(point.get("battery_kwh_added", 0.0))
     if kwh <= 0:
-        return ScenarioChanges(pv_kwp_added=pv)
+        return ScenarioChanges(**pv)
     candidate = BatteryCandidate(
         kwh_max=kwh,
         at=spec.battery_at,
@@ -191,7 +209,23 @@ def changes_for(spec: SweepSpec, point: Mapping[str, float]) -> ScenarioChanges:
         eta_discharge=bat.eta_discharge,
         id=bat.id,
     )
-    return ScenarioChanges(pv_kwp_added=pv, batteries=[addition])
+    return ScenarioChanges(**pv, batteries=[addition])
+
+
+def _pv_changes(spec: SweepSpec, kwp: float) -> dict[str, Any]:
+    """Return the ScenarioChanges fields of ``kwp`` [kWp] of added PV (SweepSpec)."""
+    if spec.pv_building is None and spec.pv_like is None:
+        return {"pv_kwp_added": kwp}
+    if kwp <= 0:
+        return {}
+    like = next((p for p in spec.district.pv if p.id == spec.pv_like), None)
+    orientation = (
+        {}
+        if like is None
+        else {"tilt_deg": like.tilt_deg, "azimuth_deg": like.azimuth_deg, "mount": like.mount}
+    )
+    building = spec.pv_building or (like.building if like is not None else "")
+    return {"pv": [PVAddition(building=building, kwp=kwp, **orientation)]}
 
 
 def points(spec: SweepSpec) -> list[tuple[dict[str, float], ScenarioChanges]]:

@@ -531,6 +531,8 @@ def test_a_robust_sweep_through_the_api(setup: Setup) -> None:
             {"robust": {"target": 40}, "sweep_battery_kwh": [10], "battery_at": "Rathaus"},
             "battery_at",
         ),
+        ({"robust": {"target": 40}, "sweep_pv_kwp": [10], "pv_like": "PV-NONE"}, "pv_like"),
+        ({"robust": {"target": 40}, "sweep_pv_kwp": [10], "pv_building": "Rathaus"}, "pv_building"),
     ],
 )
 def test_bad_robust_sizings_are_refused_naming_the_field(

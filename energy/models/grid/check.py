@@ -329,6 +329,7 @@ def check_schedule(
     net: pp.pandapowerNet | None = None,
     method: Method = "auto",
     progress: ProgressCallback | None = None,
+    runner: TimeSeriesRunner | None = None,
 ) -> GridCheckResult:
     """AC check of a district schedule.
 
@@ -350,14 +351,18 @@ def check_schedule(
         Power-flow method, see :func:`~energy.models.grid.powerflow.run_timeseries`.
     progress
         Optional progress callback.
+    runner
+        A prepared power flow of the grid (e.g. :func:`energy.models.cache.runner`);
+        ``net`` and ``method`` are then not used.
 
     Returns
     -------
     GridCheckResult
     """
     limits = Limits(v_min_pu, v_max_pu, max_loading_pct, voltage_rise_pct)
-    grid = net if net is not None else build_network(district)
-    result = TimeSeriesRunner(grid, method).run(node_p_kw, q_kvar, cos_phi, progress)
+    if runner is None:
+        runner = TimeSeriesRunner(net if net is not None else build_network(district), method)
+    result = runner.run(node_p_kw, q_kvar, cos_phi, progress)
     checked = check_result(result, limits, district.site.timezone)
     logger.info(
         "grid check: %d violations in %d steps",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -205,6 +206,9 @@ class TimeSeriesRunner:
                 f"method: {method!r} is not allowed; use auto, lightsim2grid or pandapower"
             )
         self.net = net
+        #: One solve at a time: the working net and lightsim2grid's computer hold state
+        #: (a cached runner, :func:`energy.models.cache.runner`, serves several threads).
+        self._lock = threading.Lock()
         self.max_iter = max_iter
         self.tol_mva = tol_mva
         self.work, pos = _working_copy(net)
@@ -325,9 +329,10 @@ class TimeSeriesRunner:
         """Solve all rows of per-working-bus injections [MW], [Mvar] (load convention)."""
         p = np.ascontiguousarray(p_mw, dtype=float)
         q = np.ascontiguousarray(q_mvar, dtype=float)
-        if self._computer is not None:
-            return self._solve_lightsim(p, q, stop_on_divergence)
-        return self._solve_pandapower(p, q, stop_on_divergence, progress or no_progress)
+        with self._lock:
+            if self._computer is not None:
+                return self._solve_lightsim(p, q, stop_on_divergence)
+            return self._solve_pandapower(p, q, stop_on_divergence, progress or no_progress)
 
     def _solve_lightsim(self, p: np.ndarray, q: np.ndarray, stop: bool) -> _Arrays:
         n_steps, n_bus = p.shape

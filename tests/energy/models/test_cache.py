@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,6 +12,7 @@ import energy.models.grid as grid
 from energy.district import GERA_DISTRICT_FILE, load_district
 from energy.models import cache
 from energy.models.demand import district_loads_kw
+from energy.models.grid.powerflow import TimeSeriesRunner
 from energy.timeindex import make_index
 
 
@@ -43,4 +47,26 @@ def test_loads_lighting_and_network_are_made_once_and_handed_out_safely(
     no_pv = gera.model_copy(update={"pv": []})
     cache.network(no_pv)
     assert len(built) == 2
+    cache.clear()
+
+
+def test_the_grid_power_flow_is_prepared_once_and_shared_by_threads_safely() -> None:
+    """Two threads on one cached runner give what a runner of their own gives, step by step."""
+    cache.clear()
+    gera = load_district(GERA_DISTRICT_FILE)
+    runner = cache.runner(gera)
+    assert cache.runner(gera) is runner
+    index = make_index("2025-06-02", 2)
+    nodes = [b.id for b in gera.buildings]
+    rng = np.random.default_rng(5)
+    schedules = [
+        pd.DataFrame(rng.uniform(-20.0, 30.0, (len(index), len(nodes))), index=index, columns=nodes)
+        for _ in range(2)
+    ]
+    own = [TimeSeriesRunner(grid.build_network(gera)).run(s).vm_pu for s in schedules]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        shared = list(pool.map(lambda s: runner.run(s).vm_pu, schedules * 3))
+    for i, vm in enumerate(shared):
+        pd.testing.assert_frame_equal(vm, own[i % 2], rtol=1e-9)
+    assert not own[0].equals(own[1])
     cache.clear()

@@ -18,6 +18,7 @@ from energy.kpi import compute_kpis
 from energy.optimisation.dispatch import optimise, read_solution, solution_schedule
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
+from energy.optimisation.rows import matrix_rows
 from energy.optimisation.solve import solve
 from energy.system import DispatchInputs
 from tests.energy.optimisation.conftest import (
@@ -312,7 +313,17 @@ def test_standard_form_handover_matches_appsi_on_the_dispatch_model() -> None:
         ],
     )
     m = build_model(inputs, DispatchOptions(aggregate=False))
+    assert matrix_rows(m), "the battery balance comes as matrix rows"
     result = solve(m)
+    # appsi sees Pyomo rows only: the matrix rows become Pyomo rows for it, one by one
+    m.matrix_copy = pyo.ConstraintList()
+    for part in matrix_rows(m):
+        xs = [x for var in part.variables for x in var.values()]
+        a = part.matrix.tocsr()
+        for i in range(a.shape[0]):
+            row = slice(a.indptr[i], a.indptr[i + 1])
+            body = sum(c * xs[j] for c, j in zip(a.data[row], a.indices[row], strict=True))
+            m.matrix_copy.add(pyo.inequality(part.lower[i], body, part.upper[i]))
     reference = pyo.SolverFactory("appsi_highs")
     pyo.assert_optimal_termination(reference.solve(m))
     assert pyo.value(m.objective) == pytest.approx(result.objective, rel=1e-9)

@@ -53,6 +53,28 @@ def test_points_and_changes(gera: District) -> None:
     assert pts[2][1].pv_kwp_added == 100.0 and not pts[2][1].batteries
 
 
+def test_added_pv_goes_where_pv_building_and_pv_like_say(gera: District) -> None:
+    """Like the sizing candidate: one system, on pv_building or like's building, like's roof."""
+    like = next(p for p in gera.pv if p.azimuth_deg != 180.0)
+    grid = {"pv_kwp_added": [0, 40]}
+    pts = points(SweepSpec(gera, grid, OPTIONS, pv_like=like.id))
+    assert pts[0][1].is_empty
+    (added,) = pts[1][1].pv
+    assert (added.building, added.kwp, added.tilt_deg, added.azimuth_deg, added.mount) == (
+        like.building, 40.0, like.tilt_deg, like.azimuth_deg, like.mount,
+    )  # fmt: skip
+    assert pts[1][1].pv_kwp_added == 0.0
+    other = next(b.id for b in gera.buildings if b.id != like.building)
+    (moved,) = points(SweepSpec(gera, grid, OPTIONS, pv_building=other, pv_like=like.id))[1][1].pv
+    assert (moved.building, moved.azimuth_deg) == (other, like.azimuth_deg)
+    (plain,) = points(SweepSpec(gera, grid, OPTIONS, pv_building=other))[1][1].pv
+    assert (plain.tilt_deg, plain.azimuth_deg, plain.mount) == (30.0, 180.0, "roof")
+    with pytest.raises(InputDataError, match="pv_like: 'PV-NONE' is not a PV system"):
+        SweepSpec(gera, grid, OPTIONS, pv_like="PV-NONE")
+    with pytest.raises(InputDataError, match="pv_building: 'NOWHERE' is not a building"):
+        SweepSpec(gera, grid, OPTIONS, pv_building="NOWHERE")
+
+
 @pytest.mark.parametrize(
     ("grid", "message"),
     [

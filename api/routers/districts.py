@@ -223,10 +223,15 @@ def upload_version(
     "/{district_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a district (planner, admin)",
-    responses={409: {"description": "Scenarios still refer to the district"}},
+    responses={
+        409: {
+            "description": "Scenarios still refer to the district, or a SimBench import of it "
+            "is queued or running"
+        }
+    },
 )
 def delete_district(session: SessionDep, principal: CurrentKey, district_id: PathId) -> Response:
-    """Delete a district and all its versions; refused while scenarios use it."""
+    """Delete a district, all its versions and its ended imports; refused while scenarios use it."""
     crud.districts.delete_district(session, principal, district_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -16,11 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 import pytest
-from sqlmodel import Session
 
-from api.tables import Run
+from tests.api.conftest import as_retried
 from tests.api.test_savings_api import RealWorld, real_world
 
 TWO = {"members": [{"member": "Anna", "share": 0.75}, {"member": "Bernd", "share": 0.25}]}
@@ -44,13 +42,7 @@ class Setup:
 
     def retry(self, run_id: int) -> None:
         """Write run ``run_id`` as a second attempt that finished later (same results row)."""
-        with Session(self.real.engine) as session:
-            run = session.get(Run, run_id)
-            assert run is not None and run.finished_at is not None
-            run.attempts += 1
-            run.finished_at = run.finished_at + pd.Timedelta(minutes=5)
-            session.add(run)
-            session.commit()
+        as_retried(self.real.engine, run_id)
 
 
 @pytest.fixture(scope="module")

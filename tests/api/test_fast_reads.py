@@ -25,10 +25,10 @@ from api import cli
 from api.jobkinds import default_runner
 from api.jobs import Outcome
 from api.settings import get_settings
-from api.tables import Run, RunResult
+from api.tables import RunResult
 from energy.district import district_from_dict
 from energy.models.grid.build import build_network, node_buses
-from tests.api.conftest import RecordingExecutor, World, small_spec
+from tests.api.conftest import RecordingExecutor, World, as_retried, small_spec
 
 #: Reactive power off (cos phi 1 for loads, lighting and PV), so the reference flow
 #: needs only the stored active powers.
@@ -211,13 +211,7 @@ def test_etag_names_the_query_and_the_attempt(
     asked = c.get(f"/runs/{run_id}/schedule?aggregate=hour", headers=h | {"If-None-Match": day})
     assert asked.status_code == 200
     results = c.get(f"/runs/{run_id}/results", headers=h).headers["etag"]
-    with Session(engine) as session:  # the run done again: another attempt and finish time
-        run = session.get(Run, run_id)
-        assert run is not None and run.finished_at is not None
-        run.attempts += 1
-        run.finished_at = run.finished_at + pd.Timedelta(minutes=5)
-        session.add(run)
-        session.commit()
+    as_retried(engine, run_id)  # the run done again: another attempt and finish time
     fresh = c.get(f"/runs/{run_id}/results", headers=h | {"If-None-Match": results})
     assert fresh.status_code == 200 and fresh.headers["etag"] != results
 

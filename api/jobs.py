@@ -4,8 +4,10 @@ Where a job executes (threads in the API or Celery workers) is
 :mod:`api.executors`; both call :func:`execute_run`, which reads everything
 it needs from the database (the run row, the exact district version, the
 scenario changes and options) and writes status, progress, heartbeat and
-results back to it. A job row is a scenario run, one point of a sweep or a
-sizing (``Run.kind``); all kinds share everything below and differ only in
+results back to it. A job row is a scenario run, one point of a sweep, a
+sizing, ..., or a district's SimBench import (``Run.kind``; that one has no
+scenario and stores a new district version when it succeeds,
+:func:`_store_version`); all kinds share everything below and differ only in
 their work, which the table :data:`api.jobkinds.JOB_KINDS` names.
 
 Never lost, never stuck:

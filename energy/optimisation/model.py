@@ -61,7 +61,7 @@ from energy.optimisation.blocks import BlockTerms, ModelBlock
 from energy.optimisation.layout import DispatchLayout, make_layout
 from energy.optimisation.lighting import define_lighting, lighting_base_level
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.rows import at_most, equal, linear
+from energy.optimisation.rows import add_matrix_rows, at_most, linear, rows_of_terms
 from energy.optimisation.storage import define_battery, storage_cost, storage_injection
 from energy.system import DispatchInputs, node_net_kw
 
@@ -233,7 +233,8 @@ def define_balance(
     :math:`P^{pv}_{u,t}`    ``inputs.pv_kw``            kW
     ======================  ==========================  =====
 
-    The blocks' injections (``terms``, load convention) join the right-hand side.
+    The blocks' injections (``terms``, load convention) join the right-hand side. The rows
+    go to HiGHS as matrix rows (:func:`~energy.optimisation.rows.rows_of_terms`).
     """
     base_light = (
         None
@@ -241,41 +242,46 @@ def define_balance(
         else inputs.lighting_power_kw(lighting_base_level(inputs, layout))
     )
     const = inputs.district_net_kw(base_light)
-    extra: dict[int, list[tuple[float, Any]]] = {}
+    rows: list[int] = []
+    coefs: list[float] = []
+    xs: list[Any] = []
+
+    def add(t: int, c: float, x: Any) -> None:
+        rows.append(t)
+        coefs.append(c)
+        xs.append(x)
+
+    n = inputs.n_steps
+    steps = list(range(n))
+    for c, var in ((1.0, m.p_import_kw), (-1.0, m.p_export_kw)):
+        rows += steps
+        coefs += [c] * n
+        xs += list(var.values())
+    for v in m.unit_vars:
+        for c, flow in ((-1.0, v.charge), (1.0, v.discharge)):
+            rows += steps
+            coefs += [c] * n
+            xs += flow
     if layout.lighting == "flex":
         for t in layout.flex_steps:
-            extra.setdefault(t, []).append((-1.0, m.p_light_flex_kw[t]))
+            add(t, -1.0, m.p_light_flex_kw[t])
     elif layout.lighting == "level":
         assert inputs.lighting is not None
         db = np.asarray(inputs.lighting.dark_frac) * np.asarray(inputs.lighting.b_kw)[:, None]
         for g, t in layout.light_on:
-            extra.setdefault(t, []).append((-float(db[g, t]), m.level[g, t]))
+            add(t, -float(db[g, t]), m.level[g, t])
     for u, t in layout.curtail_on:
-        extra.setdefault(t, []).append((-1.0, m.p_curtail_kw[u, t]))
+        add(t, -1.0, m.p_curtail_kw[u, t])
     for t in layout.unserved_steps:
-        extra.setdefault(t, []).append((1.0, m.p_unserved_kw[t]))
+        add(t, 1.0, m.p_unserved_kw[t])
     for t in layout.surplus_steps:
-        extra.setdefault(t, []).append((-1.0, m.p_surplus_kw[t]))
+        add(t, -1.0, m.p_surplus_kw[t])
     for block in terms:
         for (_, t), pairs in block.injection.items():
-            extra.setdefault(t, []).extend((-c, x) for c, x in pairs)
-    flows = [(v.charge, v.discharge) for v in m.unit_vars]
-    imp = list(m.p_import_kw.values())
-    exp = list(m.p_export_kw.values())
-    rhs = const.tolist()
-
-    def rule(m: pyo.ConcreteModel, t: int) -> Any:
-        coefs = [1.0, -1.0]
-        xs = [imp[t], exp[t]]
-        for ch, dis in flows:
-            coefs += [-1.0, 1.0]
-            xs += [ch[t], dis[t]]
-        for c, x in extra.get(t, ()):
-            coefs.append(c)
-            xs.append(x)
-        return equal(linear(coefs, xs), rhs[t])
-
-    m.balance = pyo.Constraint(m.T, rule=rule)
+            for c, x in pairs:
+                add(t, -c, x)
+    rhs = np.asarray(const, dtype=float)
+    add_matrix_rows(m, rows_of_terms("balance", n, (rows, coefs, xs), rhs, rhs))
 
 
 def define_node_injections(

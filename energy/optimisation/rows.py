@@ -64,8 +64,9 @@ class RowLabels:
     steps: int
 
     def label(self, i: int) -> str:
-        """Name of row ``i``, as Pyomo would name it (``heat_balance[MF01,5]``)."""
-        return f"{self.name}[{self.units[i // self.steps]},{i % self.steps}]"
+        """Name of row ``i``, as Pyomo would name it (``heat_balance[MF01,5]``, ``balance[5]``)."""
+        unit = self.units[i // self.steps]
+        return f"{self.name}[{unit},{i % self.steps}]" if unit else f"{self.name}[{i % self.steps}]"
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +119,42 @@ class MatrixRows:
     def labels(self) -> RowLabels:
         """The rows' names (:class:`RowLabels`), without the variables."""
         return RowLabels(self.name, self.units, self.steps)
+
+
+def rows_of_terms(
+    name: str,
+    steps: int,
+    terms: tuple[Sequence[int], Sequence[float], Sequence[Any]],
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> MatrixRows:
+    """Return rows ``name[t]``, t < ``steps``, of terms ``(row, coefficient, variable)``.
+
+    ``terms`` are three sequences of equal length: the row ``t`` of each
+    term, its coefficient and its Pyomo variable (an entry of any indexed
+    Var; entries may repeat, their coefficients add up). For rows whose terms
+    come from many blocks (the district balance) where a matrix of
+    :class:`MatrixRows` cannot be written by hand: each variable's column is
+    looked up by identity in its component's entries.
+    """
+    rows, coefs, xs = terms
+    components: dict[int, Any] = {}
+    for x in xs:
+        comp = x.parent_component()
+        components.setdefault(id(comp), comp)
+    column: dict[int, int] = {}
+    width = 0
+    for comp in components.values():
+        entries = list(comp.values())
+        column.update((id(v), width + k) for k, v in enumerate(entries))
+        width += len(entries)
+    cols = np.fromiter((column[id(x)] for x in xs), dtype=np.int64, count=len(xs))
+    matrix = sp.coo_array(
+        (np.asarray(coefs, dtype=float), (np.asarray(rows, dtype=np.int64), cols)),
+        shape=(steps, width),
+    )
+    matrix.sum_duplicates()
+    return MatrixRows(name, [""], steps, tuple(components.values()), matrix, lower, upper)
 
 
 def add_matrix_rows(m: pyo.ConcreteModel, rows: MatrixRows) -> None:

@@ -4,8 +4,11 @@ Every row of the model is ``equal``/``at_most``/``at_least`` of a
 :func:`linear` expression, returned by a constraint rule: Pyomo then stores
 the relational expression as given, without parsing a tuple or walking an
 operator tree (the fastest of the idioms measured in benchmarks/bench_dispatch.py).
-Blocks with hundreds of thousands of rows of one pattern give them as a
-sparse matrix instead (:class:`MatrixRows`), at a fraction of the memory.
+Row families with one row per unit and step (the battery, heat and EV
+balances, the district balance) come as a sparse matrix instead
+(:class:`MatrixRows`, built with numpy or by :func:`rows_of_terms`), at a
+fraction of the memory and hand-over time; :class:`MatrixPart` places them in
+the columns of the compiled model (:func:`energy.optimisation.solve.hand_over`).
 """
 
 from __future__ import annotations
@@ -165,3 +168,59 @@ def add_matrix_rows(m: pyo.ConcreteModel, rows: MatrixRows) -> None:
 def matrix_rows(m: pyo.ConcreteModel) -> list[MatrixRows]:
     """Return the matrix rows registered on ``m`` (none for a model without the list)."""
     return list(getattr(m, "matrix_rows", ()))
+
+
+class MatrixPart:
+    """Matrix rows (:class:`MatrixRows`) in the compiled model's columns.
+
+    Entries of a fixed variable move into the row bounds (``lower - a * value``,
+    as the compiler moves fixed variables to the right-hand side); a variable
+    no Pyomo row uses becomes a new column after the compiled ones, and
+    ``slices`` (component name -> columns) is updated to include it.
+    """
+
+    def __init__(self, slices: dict[str, Any], n_cols: int, n_rows: int) -> None:
+        self.slices = slices
+        self.n_cols, self.first_row, self.n_rows = n_cols, n_rows, 0
+        self.new_columns: list[Any] = []
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+
+    def _columns(self, var: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Global columns of a component's entries (-1: fixed) and the fixed values."""
+        sl = self.slices[var.name]
+        pos = np.arange(sl[0], sl[1]) if isinstance(sl, tuple) else np.array(sl)
+        value = np.zeros(len(pos))
+        missing = np.flatnonzero(pos < 0)
+        if len(missing):
+            data = list(var.values())
+            for k in missing.tolist():
+                v = data[k]
+                if v.fixed:
+                    value[k] = float(v.value)
+                else:
+                    pos[k] = self.n_cols + len(self.new_columns)
+                    self.new_columns.append(v)
+            self.slices[var.name] = pos
+        return pos, value
+
+    def add(self, part: MatrixRows) -> None:
+        """Append the rows of ``part``."""
+        pos, value = zip(*(self._columns(v) for v in part.variables), strict=True)
+        where, fixed_value = np.concatenate(pos), np.concatenate(value)
+        m = part.matrix.tocoo()
+        col = where[m.col]
+        fixed = col < 0
+        const = np.bincount(
+            m.row[fixed], weights=m.data[fixed] * fixed_value[m.col[fixed]], minlength=m.shape[0]
+        )
+        keep = ~fixed
+        self.rows.append(m.row[keep] + self.first_row + self.n_rows)
+        self.cols.append(col[keep])
+        self.vals.append(m.data[keep])
+        self.lower.append(part.lower - const)
+        self.upper.append(part.upper - const)
+        self.n_rows += m.shape[0]

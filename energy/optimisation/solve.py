@@ -39,7 +39,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from energy.errors import InfeasibleError, SolverError
 from energy.optimisation.options import DispatchOptions
-from energy.optimisation.rows import MatrixRows, RowLabels, matrix_rows
+from energy.optimisation.rows import MatrixPart, RowLabels, matrix_rows
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def _hand_over(model: pyo.ConcreteModel) -> HighsHandover:
     starts: list[tuple[int, RowLabels]] = []
     if parts:
         n_before = len(columns)
-        extra = _MatrixPart(slices, len(columns), len(rhs))
+        extra = MatrixPart(slices, len(columns), len(rhs))
         for part in parts:
             starts.append((extra.n_rows, part.labels))
             extra.add(part)
@@ -367,62 +367,6 @@ def _hand_over(model: pyo.ConcreteModel) -> HighsHandover:
         raise SolverError("HiGHS rejected the model (passModel failed)")
     names = [(r.constraint.parent_component().name, r.constraint.index()) for r in info.rows]
     return HighsHandover(h, columns, slices, len(row_lower), n_int, names, tuple(starts))
-
-
-class _MatrixPart:
-    """Matrix rows (:class:`~energy.optimisation.rows.MatrixRows`) in the compiled model's columns.
-
-    Entries of a fixed variable move into the row bounds (``lower - a * value``,
-    as the compiler moves fixed variables to the right-hand side); a variable
-    no Pyomo row uses becomes a new column after the compiled ones, and
-    ``slices`` (component name -> columns) is updated to include it.
-    """
-
-    def __init__(self, slices: dict[str, Any], n_cols: int, n_rows: int) -> None:
-        self.slices = slices
-        self.n_cols, self.first_row, self.n_rows = n_cols, n_rows, 0
-        self.new_columns: list[Any] = []
-        self.rows: list[np.ndarray] = []
-        self.cols: list[np.ndarray] = []
-        self.vals: list[np.ndarray] = []
-        self.lower: list[np.ndarray] = []
-        self.upper: list[np.ndarray] = []
-
-    def _columns(self, var: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Global columns of a component's entries (-1: fixed) and the fixed values."""
-        sl = self.slices[var.name]
-        pos = np.arange(sl[0], sl[1]) if isinstance(sl, tuple) else np.array(sl)
-        value = np.zeros(len(pos))
-        missing = np.flatnonzero(pos < 0)
-        if len(missing):
-            data = list(var.values())
-            for k in missing.tolist():
-                v = data[k]
-                if v.fixed:
-                    value[k] = float(v.value)
-                else:
-                    pos[k] = self.n_cols + len(self.new_columns)
-                    self.new_columns.append(v)
-            self.slices[var.name] = pos
-        return pos, value
-
-    def add(self, part: MatrixRows) -> None:
-        """Append the rows of ``part``."""
-        pos, value = zip(*(self._columns(v) for v in part.variables), strict=True)
-        where, fixed_value = np.concatenate(pos), np.concatenate(value)
-        m = part.matrix.tocoo()
-        col = where[m.col]
-        fixed = col < 0
-        const = np.bincount(
-            m.row[fixed], weights=m.data[fixed] * fixed_value[m.col[fixed]], minlength=m.shape[0]
-        )
-        keep = ~fixed
-        self.rows.append(m.row[keep] + self.first_row + self.n_rows)
-        self.cols.append(col[keep])
-        self.vals.append(m.data[keep])
-        self.lower.append(part.lower - const)
-        self.upper.append(part.upper - const)
-        self.n_rows += m.shape[0]
 
 
 def release_memory() -> None:

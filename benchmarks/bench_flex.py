@@ -9,8 +9,10 @@ memory of the process after the dispatch and after the floor (``ru_maxrss``).
 With ``--pareto N`` also the wall time of ``pareto()`` with N points on the
 same horizon (the candidates of ``energy pareto``'s defaults: a battery of up
 to 2,000 kWh at the substation, up to 500 kWp of PV like the district's
-first system), solved with ``--method`` (default simplex); ``--no-dispatch``
-leaves the dispatch and the floor out.
+first system), solved with ``--method`` (default simplex), with the HiGHS
+time of each point (the targets re-solve from the previous optimal basis,
+:func:`energy.studies.pareto.pareto`); ``--no-dispatch`` leaves the dispatch
+and the floor out.
 
 Run: ``.venv/bin/python benchmarks/bench_flex.py [--days 365] [--pareto 6] [--method ipm]``.
 """
@@ -125,9 +127,12 @@ def pareto_run(district: District, options: ScenarioOptions, points: int) -> Non
     )
     t0 = time.perf_counter()
     front = pareto(district, options, spec, points=points)
+    timings = front.metadata["timings_s"]
+    solves = ", ".join(f"{s:.1f}" for s in timings["solves_s"])
     print(
         f"  pareto() ({options.method}): {len(front.points)} points in "
-        f"{time.perf_counter() - t0:,.1f} s; "
+        f"{time.perf_counter() - t0:,.1f} s; HiGHS per point [s]: {solves} (the first from "
+        "scratch, the targets from the previous basis); the least-import model before them; "
         f"peak memory {peak_mb():,.0f} MB"
     )
     for p in front.points:

@@ -7,33 +7,10 @@ and load (day-ahead prices are known, as the day-ahead auction clears the
 day before), carries out the first ``step_h`` hours of the plan on the
 *truth*, and plans again from the state reached.
 
-Forecasts (:data:`FORECASTS`)
------------------------------
-``perfect``
-    The truth (the benchmark: it reproduces the full optimum when one window
-    covers the period).
-``clearsky``
-    Clear-sky PV (pvlib Ineichen, :func:`energy.models.weather.clear_sky`)
-    scaled by persistence: each PV system's clear-sky output of the window
-    times the ratio of its real to its clear-sky energy over the 24 h before
-    the window (the clearness of yesterday), clipped to [0, 1.2].
-``persistence``
-    The 24 h before the window, repeated over the window.
-``file``
-    PV from a weather forecast file (e.g. an Open-Meteo forecast,
-    :func:`energy.models.weather.read_weather`) covering the windows.
-``noisy``
-    The truth times :math:`(1 + e_t)`, clipped at 0, with an AR(1) error per
-    PV system :math:`e_t = \rho e_{t-1} + \sqrt{1-\rho^2}\,\sigma z_t`,
-    :math:`z_t \sim N(0, 1)`, started from the stationary distribution at
-    each window: mean 0, standard deviation :data:`NOISE_SIGMA` = 0.25 (25 %
-    of the hour's output) and lag-1 autocorrelation :data:`NOISE_RHO` = 0.9
-    per hour, seeded (``seed`` + window number, numpy's PCG64). The figures are
-    an assumption inside the range of day-ahead PV forecast errors of single
-    sites reviewed by Antonanzas et al. (2016), Solar Energy 136, 78-111.
-
-Loads: ``profile`` (the BDEW profile, which is the truth in this model) or
-``persistence`` (the 24 h before the window, repeated).
+Forecasts: :mod:`energy.forecasts` (:data:`~energy.forecasts.FORECASTS`;
+PV from the truth, clear sky scaled by persistence, persistence, a forecast
+file or the truth with a seeded AR(1) error; loads from the profile or
+persistence).
 
 The state and the end of a window
 ---------------------------------
@@ -98,9 +75,15 @@ import pandas as pd
 from energy.baselines import baseline_b1, release_terminal_soc, restore_terminal_soc
 from energy.district import District
 from energy.errors import InputDataError
+from energy.forecasts import (
+    FORECASTS,
+    NOISE_RHO,
+    NOISE_SIGMA,
+    Forecast,
+    Forecaster,
+    LoadForecast,
+)
 from energy.kpi import compute_kpis
-from energy.models.pv import district_pv_kw
-from energy.models.weather import weather_for_index
 from energy.optimisation.dispatch import optimise, solution_schedule
 from energy.optimisation.storage import TerminalStorage, with_initial_soc
 from energy.progress import ProgressCallback, no_progress
@@ -109,17 +92,7 @@ from energy.system import DispatchInputs, schedule_frame
 
 logger = logging.getLogger(__name__)
 
-Forecast = Literal["perfect", "clearsky", "persistence", "file", "noisy"]
-LoadForecast = Literal["profile", "persistence"]
 BatteryControl = Literal["track_grid", "setpoints"]
-#: The PV forecasts :func:`operate` knows (module docstring).
-FORECASTS: tuple[str, ...] = ("perfect", "clearsky", "persistence", "file", "noisy")
-#: Standard deviation of the relative PV error of the ``noisy`` forecast [-].
-NOISE_SIGMA = 0.25
-#: Lag-1 autocorrelation per hour of the ``noisy`` forecast's error [-].
-NOISE_RHO = 0.9
-#: Upper clip of the clear-sky persistence factor [-].
-CLEARNESS_MAX = 1.2
 #: KPIs shown per operation (and the autarky figure: self-sufficiency).
 SHOWN_KPIS = ("cost_eur", "self_sufficiency", "e_import_kwh", "e_export_kwh", "peak_import_kw")
 
@@ -177,6 +150,11 @@ class OperationSpec:
             raise InputDataError("forecast_file: forecast 'file' needs a weather forecast file")
         if self.days < 1:
             raise InputDataError(f"days: {self.days} is not allowed; it must be >= 1")
+        if self.options.min_self_sufficiency is not None:
+            raise InputDataError(
+                "min_self_sufficiency: a target over the whole period does not apply to "
+                "rolling-horizon operation (each plan sees one window); leave it unset"
+            )
 
 
 @dataclass(frozen=True)
@@ -284,77 +262,6 @@ def window_inputs(inputs: DispatchInputs, a: int, b: int) -> DispatchInputs:
         co2_g_per_kwh=inputs.co2_g_per_kwh[a:b],
         lighting=light,
     )
-
-
-def _repeat_last_day(frame: pd.DataFrame, a: int, b: int, day: int) -> np.ndarray:
-    """Rows ``a-day .. a-1`` of ``frame`` repeated over ``b - a`` rows (persistence)."""
-    past = frame.to_numpy()[a - day : a]
-    reps = math.ceil((b - a) / day)
-    return np.tile(past, (reps, 1))[: b - a]
-
-
-@dataclass
-class _Forecaster:
-    """PV and load forecasts for the windows of an extended truth (one day before the period)."""
-
-    spec: OperationSpec
-    district: District
-    truth: DispatchInputs
-    day: int
-    clear_pv: pd.DataFrame | None = None
-    file_pv: pd.DataFrame | None = None
-
-    def __post_init__(self) -> None:
-        index, site = self.truth.index, self.district.site
-        if self.spec.forecast == "clearsky":
-            self.clear_pv = district_pv_kw(
-                self.district, weather_for_index(index, site, "clearsky")
-            )
-        if self.spec.forecast == "file":
-            period = index[self.day :]
-            weather = weather_for_index(period, site, self.spec.forecast_file)
-            pv = district_pv_kw(self.district, weather)
-            head = self.truth.pv_kw.iloc[: self.day] * 0.0
-            self.file_pv = pd.concat([head, pv])
-
-    def pv(self, a: int, b: int, window: int) -> pd.DataFrame:
-        """PV forecast [kW] for the extended steps ``a .. b-1``."""
-        truth = self.truth.pv_kw.iloc[a:b]
-        kind = self.spec.forecast
-        if kind == "perfect":
-            return truth
-        if kind == "persistence":
-            values = _repeat_last_day(self.truth.pv_kw, a, b, self.day)
-        elif kind == "clearsky":
-            assert self.clear_pv is not None
-            real = self.truth.pv_kw.iloc[a - self.day : a].sum()
-            clear = self.clear_pv.iloc[a - self.day : a].sum()
-            factor = (real / clear.where(clear > 0)).fillna(0.0).clip(0.0, CLEARNESS_MAX)
-            values = self.clear_pv.iloc[a:b].to_numpy() * factor.to_numpy()
-        elif kind == "file":
-            assert self.file_pv is not None
-            values = self.file_pv.iloc[a:b].to_numpy()
-        else:
-            values = truth.to_numpy() * (1.0 + self._noise(b - a, truth.shape[1], window))
-        return pd.DataFrame(np.maximum(values, 0.0), index=truth.index, columns=truth.columns)
-
-    def _noise(self, n: int, systems: int, window: int) -> np.ndarray:
-        """AR(1) relative errors (module docstring), (n, systems)."""
-        rng = np.random.default_rng([self.spec.seed, window])
-        e = np.empty((n, systems))
-        e[0] = NOISE_SIGMA * rng.standard_normal(systems)
-        innovation = math.sqrt(1.0 - NOISE_RHO**2) * NOISE_SIGMA
-        for t in range(1, n):
-            e[t] = NOISE_RHO * e[t - 1] + innovation * rng.standard_normal(systems)
-        return e
-
-    def load(self, a: int, b: int) -> pd.DataFrame:
-        """Load forecast [kW] for the extended steps ``a .. b-1``."""
-        truth = self.truth.load_kw.iloc[a:b]
-        if self.spec.load_forecast == "profile":
-            return truth
-        values = _repeat_last_day(self.truth.load_kw, a, b, self.day)
-        return pd.DataFrame(values, index=truth.index, columns=truth.columns)
 
 
 @dataclass
@@ -536,7 +443,7 @@ def operate(
     perfect = solution_schedule(period, optimise(period, dispatch))
     b1 = baseline_b1(period).schedule
     timings["perfect_and_b1_s"] = time.perf_counter() - t
-    forecaster = _Forecaster(spec, district, ext, day)
+    forecaster = Forecaster(spec, district, ext, day)
     horizon = max(1, round(spec.horizon_h / period.dt_h))
     step = max(1, round(spec.step_h / period.dt_h))
     n = period.n_steps

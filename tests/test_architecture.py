@@ -42,6 +42,7 @@ ENERGY_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engines", ("energy.optimisation", "energy.kpi", "energy.baselines")),
     ("grid status", ("energy.grid_status", "energy.ac_check")),
     ("scenario", ("energy.scenario",)),
+    ("forecasts", ("energy.forecasts",)),
     ("operation", ("energy.operation",)),
     ("report", ("energy.report",)),
     ("analysis", ("energy.analysis",)),

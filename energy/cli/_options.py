@@ -28,6 +28,21 @@ AllowSiteMismatchOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+MinSelfSufficiencyOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--min-self-sufficiency",
+        help="Autarky target: at least this self-sufficiency over the horizon [0..1], e.g. 0.5",
+    ),
+]
+AutarkyMetricOpt = Annotated[
+    str,
+    typer.Option(
+        "--autarky-metric",
+        help="What --min-self-sufficiency counts: self_sufficiency (electricity) or "
+        "self_sufficiency_heat (electricity and heat)",
+    ),
+]
 RunDirArg = Annotated[Path, typer.Argument(help="Run folder (energy optimise --out)")]
 RunDistrictOpt = Annotated[
     Path | None,

@@ -10,9 +10,11 @@ import typer
 from energy.cli._grid_status import print_grid_status
 from energy.cli._options import (
     AllowSiteMismatchOpt,
+    AutarkyMetricOpt,
     DaysOpt,
     FileArg,
     JsonOpt,
+    MinSelfSufficiencyOpt,
     ObjectiveOpt,
     ResolutionOpt,
     StartOpt,
@@ -153,6 +155,8 @@ def optimise(
             help="§14a EnWG dimming windows, daily local, e.g. 17:00-20:00 (BK6-22-300)",
         ),
     ] = None,
+    min_self_sufficiency: MinSelfSufficiencyOpt = None,
+    autarky_metric: AutarkyMetricOpt = "self_sufficiency",
     as_json: JsonOpt = False,
 ) -> None:
     """Optimise batteries, street lighting, heat pumps and charging; compare with B0 and B1."""
@@ -173,6 +177,8 @@ def optimise(
             reactive={"pv": pv_reactive, "all_loads_cos_phi": load_cos_phi},
             allow_site_mismatch=allow_site_mismatch,
             dimming_14a=dimming_14a,
+            min_self_sufficiency=min_self_sufficiency,
+            autarky_metric=autarky_metric,
         )
         if network is not None and not (ac_check or grid_aware):
             typer.echo(

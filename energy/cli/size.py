@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 
 from energy.analysis.economics import EconomicAssumptions
-from energy.cli._options import DaysOpt, FileArg, JsonOpt, ResolutionOpt, StartOpt, WeatherOpt
+from energy.cli._options import (
+    AutarkyMetricOpt,
+    DaysOpt,
+    FileArg,
+    JsonOpt,
+    MinSelfSufficiencyOpt,
+    ResolutionOpt,
+    StartOpt,
+    WeatherOpt,
+)
 from energy.cli._output import (
     echo_sources,
     friendly_errors,
@@ -235,6 +244,8 @@ def size_command(
     prices: RobustPricesOpt = None,
     search: SearchOpt = "scan",
     workers: WorkersOpt = 2,
+    min_self_sufficiency: MinSelfSufficiencyOpt = None,
+    autarky_metric: AutarkyMetricOpt = "self_sufficiency",
     as_json: JsonOpt = False,
 ) -> None:
     """Size a new battery and/or PV system: capacity and dispatch in one optimisation.
@@ -271,7 +282,13 @@ def size_command(
             discount_rate,
         )
         options = ScenarioOptions(
-            start=start, days=days, resolution=resolution, weather=weather, ac_check=False
+            start=start,
+            days=days,
+            resolution=resolution,
+            weather=weather,
+            ac_check=False,
+            min_self_sufficiency=min_self_sufficiency,
+            autarky_metric=autarky_metric,
         )
         result = size(
             district,

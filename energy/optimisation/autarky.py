@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -42,13 +42,10 @@ from energy.errors import InputDataError
 from energy.optimisation.blocks import BlockTerms, Stage
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.lighting import lighting_base_level
-from energy.optimisation.options import DispatchOptions
+from energy.optimisation.options import AutarkyMetric, DispatchChoices, DispatchOptions
 from energy.optimisation.rows import at_most, equal, linear
 from energy.optimisation.solve import HighsHandover
 from energy.system import DispatchInputs
-
-AutarkyMetric = Literal["self_sufficiency", "self_sufficiency_heat"]
-
 
 #: Names of the block's consumption variable [kWh] and target row in the model.
 CONSUMPTION = "autarky_consumption_kwh"
@@ -100,6 +97,13 @@ class AutarkyBlock:
         upper = math.inf if self.min_share is None else 0.0
         m.add_component(TARGET_ROW, pyo.Constraint(expr=at_most(row, upper)))
         return BlockTerms()
+
+
+def autarky_blocks(options: DispatchChoices) -> list[AutarkyBlock]:
+    """Return the block of ``options.min_self_sufficiency`` (none without a target)."""
+    if options.min_self_sufficiency is None:
+        return []
+    return [AutarkyBlock(options.min_self_sufficiency, options.autarky_metric)]
 
 
 def check_target(min_share: float | None) -> None:

@@ -7,7 +7,10 @@ steps and amounts that cannot be served (:func:`diagnose_slack`). Where demand
 cannot be served under the import limit, :func:`smallest_import_limit_kw`
 solves once more for the smallest import limit that serves it, and
 :func:`infeasible_error` says so in its first sentence (the ``error`` of a
-failed run), the steps following as its diagnosis.
+failed run), the steps following as its diagnosis. An autarky target that
+cannot be met (:class:`~energy.optimisation.autarky.AutarkyBlock`) is named
+with the highest self-sufficiency the district reaches
+(:func:`unreachable_target`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from energy.errors import InfeasibleError
+from energy.errors import InfeasibleError, SolverError
+from energy.optimisation.autarky import CONSUMPTION, AutarkyBlock
 from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.model import build_model
 from energy.optimisation.options import DispatchOptions
@@ -196,6 +200,61 @@ def infeasible_error(
     )
 
 
+def highest_self_sufficiency(
+    inputs: DispatchInputs, options: DispatchOptions, blocks: Sequence[ModelBlock], metric: str
+) -> float | None:
+    """Return the highest self-sufficiency of kind ``metric`` over the horizon [0..1].
+
+    Solves the dispatch once more minimising import (cost as a tie-break), with
+    the asset ``blocks`` but no autarky target; None if that dispatch, too, is
+    infeasible or leaves demand unserved.
+    """
+    others = [b for b in blocks if not isinstance(b, AutarkyBlock)]
+    probe_options = options.model_copy(
+        update={"objective": "import", "weights": None, "min_self_sufficiency": None}
+    )
+    block = AutarkyBlock(None, metric)  # type: ignore[arg-type]
+    try:
+        result = solve(build_model(inputs, probe_options, [*others, block]), probe_options)
+    except SolverError:  # InfeasibleError included
+        return None
+    unserved = result.values.get("p_unserved_kw", np.zeros(0))
+    if unserved.size and float(np.nanmax(unserved)) > SLACK_TOL_KW:
+        return None
+    consumption = float(result.values[CONSUMPTION][0])
+    imported = float(result.values["p_import_kw"].sum()) * inputs.dt_h
+    return 1.0 - imported / consumption if consumption > 0 else None
+
+
+def unreachable_target(
+    inputs: DispatchInputs,
+    options: DispatchOptions,
+    blocks: Sequence[ModelBlock],
+    diagnosis: Sequence[str],
+) -> InfeasibleError | None:
+    """Return the error naming an autarky target that cannot be met, if that is the cause.
+
+    None when ``blocks`` have no target, or when the dispatch without it is
+    infeasible too (then another limit is in the way).
+    """
+    targets = [b for b in blocks if isinstance(b, AutarkyBlock) and b.min_share is not None]
+    if not targets:
+        return None
+    target = targets[0]
+    assert target.min_share is not None
+    best = highest_self_sufficiency(inputs, options, blocks, target.metric)
+    if best is None:
+        return None
+    days = inputs.n_steps * inputs.dt_h / 24.0
+    return InfeasibleError(
+        f"min_self_sufficiency: {100 * target.min_share:.1f} % ({target.metric}) cannot be "
+        f"reached over {days:g} day{'' if days == 1 else 's'}; the highest this district "
+        f"reaches is {100 * best:.1f} % (import minimised). Lower the target, or add PV or storage "
+        "(energy size, energy pareto).",
+        list(diagnosis),
+    )
+
+
 def check_slack(
     inputs: DispatchInputs,
     options: DispatchOptions,
@@ -206,6 +265,9 @@ def check_slack(
     """Raise :func:`infeasible_error` if the solved soft balance used its slack."""
     diagnosis = diagnose_slack(inputs, unserved_kw, surplus_kw)
     if diagnosis:
+        unreachable = unreachable_target(inputs, options, blocks, diagnosis)
+        if unreachable is not None:
+            raise unreachable
         short = unserved_kw.size and float(unserved_kw.max()) > SLACK_TOL_KW
         enough = inputs.import_limit_kw + float(unserved_kw.max()) if short else None
         raise infeasible_error(inputs, options, blocks, diagnosis, enough)

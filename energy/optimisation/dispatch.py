@@ -19,8 +19,15 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from energy.errors import InfeasibleError, InputDataError
+from energy.optimisation.autarky import AutarkyBlock, autarky_blocks
 from energy.optimisation.blocks import ModelBlock
-from energy.optimisation.diagnose import check_slack, precheck, simultaneous_flows
+from energy.optimisation.diagnose import (
+    check_slack,
+    precheck,
+    simultaneous_flows,
+    unreachable_target,
+)
 from energy.optimisation.flex import flex_blocks, flex_schedule_columns
 from energy.optimisation.layout import DispatchLayout
 from energy.optimisation.model import build_model
@@ -151,7 +158,13 @@ class HandedOverDispatch:
     ) -> None:
         self.inputs = inputs
         self.options = options or DispatchOptions()
-        self.assets = [*flex_blocks(inputs), *blocks]
+        target = autarky_blocks(self.options)
+        if target and any(isinstance(b, AutarkyBlock) for b in blocks):
+            raise InputDataError(
+                "min_self_sufficiency: the model has an autarky row of its own already "
+                "(a Pareto front sets its targets itself)"
+            )
+        self.assets = [*flex_blocks(inputs), *blocks, *target]
         precheck(inputs, self.options, self.assets)
         (progress or no_progress)(0.0, f"building the dispatch model ({inputs.n_steps} steps)")
         model = build_model(
@@ -172,8 +185,20 @@ class HandedOverDispatch:
         return self.hand
 
     def run(self) -> SolveResult:
-        """Solve the model as it stands in HiGHS (from the last basis, if any)."""
-        return solve_handed_over(self.handed_over(), self.options, self.build_s, self.handover_s)
+        """Solve the model as it stands in HiGHS (from the last basis, if any).
+
+        An infeasible model with an autarky target the district cannot reach
+        raises the error that says so (:func:`~energy.optimisation.diagnose.unreachable_target`).
+        """
+        try:
+            return solve_handed_over(
+                self.handed_over(), self.options, self.build_s, self.handover_s
+            )
+        except InfeasibleError as exc:
+            unreachable = unreachable_target(self.inputs, self.options, self.assets, exc.diagnosis)
+            if unreachable is not None:
+                raise unreachable from exc
+            raise
 
     def close(self) -> None:
         """Drop the HiGHS model (its memory)."""

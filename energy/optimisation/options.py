@@ -23,6 +23,8 @@ from energy.errors import InputDataError
 
 Objective = Literal["cost", "co2", "import", "weighted"]
 SolverMethod = Literal["simplex", "ipm", "ipm_no_crossover", "choose"]
+#: Self-sufficiency of electricity, or of electricity and heat (energy.optimisation.autarky).
+AutarkyMetric = Literal["self_sufficiency", "self_sufficiency_heat"]
 
 #: Dim-level steps of the MILP mode when ``lighting_levels="steps"`` [0..1] (LIGHTING.md).
 DEFAULT_LEVEL_STEPS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.3)
@@ -94,6 +96,13 @@ class DispatchChoices(OptionsModel):
         and lighting can (:class:`energy.optimisation.peak.PeakBlock`); None:
         only the grid connection's limit. Excess that cannot be avoided is
         reported, never dropped load.
+    min_self_sufficiency, autarky_metric
+        A minimum self-sufficiency over the horizon [0..1] (the minimal degree
+        of autonomy of MVS; :class:`energy.optimisation.autarky.AutarkyBlock`)
+        of electricity (``self_sufficiency``) or of electricity and heat
+        (``self_sufficiency_heat``); None: no target. The cost optimum under
+        it; a target the district cannot reach is an error that names the
+        highest it reaches.
     """
 
     objective: Objective = Field("cost", description="cost, co2, import or weighted")
@@ -112,6 +121,16 @@ class DispatchChoices(OptionsModel):
         gt=0,
         le=1e6,
         description="Keep import under this [kW] where batteries and lighting can (peak cap)",
+    )
+    min_self_sufficiency: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Minimum self-sufficiency over the horizon [0..1] (autarky target)",
+    )
+    autarky_metric: AutarkyMetric = Field(
+        "self_sufficiency",
+        description="Target of min_self_sufficiency: electricity, or electricity and heat",
     )
 
     @model_validator(mode="after")

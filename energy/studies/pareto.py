@@ -157,7 +157,8 @@ def pareto(
     report = progress or no_progress
     t0 = time.perf_counter()
     inputs, spec, _ = sizing_inputs(district, options, spec)
-    dispatch = options.dispatch_options()
+    # the front sets its own targets: a run's minimum self-sufficiency does not apply
+    dispatch = options.dispatch_options().model_copy(update={"min_self_sufficiency": None})
     heat_kwh = heat_storage_kwh(inputs)
     step = 1.0 / (points + 1)
     report(0.0, "highest feasible self-sufficiency")

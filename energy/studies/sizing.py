@@ -346,6 +346,13 @@ def size_dispatch(
     notes = sizing_notes(spec, sized.caps, costs["horizon_years"])
     if not result.proven_optimal:
         notes.append(f"feasible, not proven optimal (MIP gap {result.mip_gap:.3g})")
+    if options.min_self_sufficiency is not None:
+        notes.append(
+            f"autarky target: at least {100 * options.min_self_sufficiency:.1f} % "
+            f"{options.autarky_metric} over the horizon (the sizing is the cost optimum that "
+            "reaches it; the reference of the savings is the district as it is, dispatched "
+            "without the target)"
+        )
     report(
         1.0,
         f"sized: {_describe(sized.caps.battery_kwh, sized.caps.pv_kwp)}; "
@@ -376,8 +383,8 @@ def _grid(
 
 
 def _reference_kpis(inputs: DispatchInputs, options: DispatchOptions) -> dict[str, float]:
-    """KPIs of the optimal dispatch without the candidates."""
-    ref = optimise(inputs, options)
+    """KPIs of the optimal dispatch without the candidates, and without an autarky target."""
+    ref = optimise(inputs, options.model_copy(update={"min_self_sufficiency": None}))
     schedule = solution_schedule(inputs, ref)
     return compute_kpis(schedule, inputs.batteries, inputs.peak_charge_eur_per_kw)
 

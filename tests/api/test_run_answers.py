@@ -24,12 +24,23 @@ def test_body_validation_errors_name_field_and_value(world: World) -> None:
     r = world.client.post(
         "/scenarios",
         headers=world.h("planner_a"),
-        json={"name": "x", "district_id": district, "options": {"days": 0, "resolution": "2h"}},
+        json={
+            "name": "x",
+            "district_id": district,
+            "options": {
+                "days": 0,
+                "resolution": "2h",
+                "min_self_sufficiency": 1.5,
+                "autarky_metric": "heat",
+            },
+        },
     )
     assert r.status_code == 422
     errors = {e["field"]: e for e in r.json()["errors"]}
     assert errors["body.options.days"]["value"] == 0
     assert errors["body.options.resolution"]["value"] == "2h"
+    assert errors["body.options.min_self_sufficiency"]["value"] == 1.5
+    assert errors["body.options.autarky_metric"]["value"] == "heat"
     assert all(e["message"] for e in errors.values())
 
 

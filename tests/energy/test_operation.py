@@ -13,16 +13,9 @@ import pytest
 
 from energy.district import GERA_DISTRICT_FILE, District, load_district
 from energy.errors import InputDataError
+from energy.forecasts import NOISE_RHO, NOISE_SIGMA, Forecaster
 from energy.kpi import compute_kpis
-from energy.operation import (
-    NOISE_RHO,
-    NOISE_SIGMA,
-    OperationSpec,
-    _Forecaster,
-    operate,
-    terminal_values,
-    window_inputs,
-)
+from energy.operation import OperationSpec, operate, terminal_values, window_inputs
 from energy.optimisation.dispatch import optimise, solution_schedule
 from energy.optimisation.options import DispatchOptions
 from energy.optimisation.storage import TerminalStorage, with_initial_soc
@@ -111,7 +104,7 @@ def test_with_initial_soc_sets_the_start_exactly(gera: District) -> None:
 def test_noise_has_the_documented_statistics(gera: District) -> None:
     spec = OperationSpec(START, 1, forecast="noisy", seed=7)
     inputs = scenario_inputs(gera, ScenarioOptions(start=START, days=2))
-    forecaster = _Forecaster(spec, gera, inputs, 24)
+    forecaster = Forecaster(spec, gera, inputs, 24)
     e = forecaster._noise(200_000, 1, 0)[:, 0]
     assert e.mean() == pytest.approx(0.0, abs=0.01)
     assert e.std() == pytest.approx(NOISE_SIGMA, rel=0.02)

@@ -61,3 +61,45 @@ def test_piped_tables_keep_every_column(capsys: pytest.CaptureFixture[str]) -> N
     for i in range(12):
         assert f"column number {i:02d}" in text and f"value {i:02d} in full" in text
     assert max(len(line) for line in text.splitlines()) > 200
+
+
+def test_optimise_and_size_with_an_autarky_target() -> None:
+    """--min-self-sufficiency: met in the run; the sizing notes it; too high is named."""
+    base = ["--start", "2025-06-02", "--days", "1", "--json"]
+    plain = CliRunner().invoke(app, ["optimise", str(GERA_DISTRICT_FILE), *base, "--no-ac-check"])
+    assert plain.exit_code == 0, plain.output
+    reached = json.loads(plain.stdout)["kpis"]["optimised"]["self_sufficiency"]
+    most = CliRunner().invoke(
+        app, ["optimise", str(GERA_DISTRICT_FILE), *base, "--no-ac-check", "--objective", "import"]
+    )
+    highest = json.loads(most.stdout)["kpis"]["optimised"]["self_sufficiency"]
+    assert highest > reached + 1e-3
+    target = round((reached + highest) / 2, 4)  # halfway from the cost optimum to the highest
+    res = CliRunner().invoke(
+        app,
+        ["optimise", str(GERA_DISTRICT_FILE), *base, "--no-ac-check",
+         "--min-self-sufficiency", str(target)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    assert body["kpis"]["optimised"]["self_sufficiency"] >= target - 1e-6
+    assert (
+        body["kpis"]["optimised"]["cost_eur"]
+        > json.loads(plain.stdout)["kpis"]["optimised"]["cost_eur"]
+    )
+    sized = CliRunner().invoke(
+        app,
+        ["size", str(GERA_DISTRICT_FILE), *base, "--battery-kwh-max", "500",
+         "--min-self-sufficiency", str(target)],
+    )  # fmt: skip
+    assert sized.exit_code == 0, sized.output
+    sizing = json.loads(sized.stdout)
+    assert sizing["kpis"]["self_sufficiency"] >= target - 1e-6
+    assert any(n.startswith("autarky target: at least") for n in sizing["notes"])
+    bad = CliRunner().invoke(
+        app,
+        ["optimise", str(GERA_DISTRICT_FILE), *base, "--no-ac-check",
+         "--min-self-sufficiency", "0.999"],
+    )  # fmt: skip
+    assert bad.exit_code == 1
+    assert "min_self_sufficiency: 99.9 % (self_sufficiency) cannot be reached" in bad.output

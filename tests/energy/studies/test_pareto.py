@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 from energy.cli.main import app
 from energy.district import DATA_DIR, load_district
-from energy.errors import InputDataError
+from energy.errors import InfeasibleError, InputDataError
 from energy.kpi import compute_kpis
 from energy.optimisation.autarky import AutarkyBlock
 from energy.optimisation.dispatch import optimise, solution_schedule
+from energy.optimisation.options import DispatchOptions
 from energy.scenario import ScenarioOptions
 from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
 from energy.studies.pareto import pareto
@@ -43,6 +44,33 @@ def test_minimum_self_sufficiency_by_hand() -> None:
     assert kpis["self_sufficiency"] == pytest.approx(0.75)
     assert kpis["cost_eur"] == pytest.approx(0.75)
     assert target["p_discharge_kw:BAT"].sum() == pytest.approx(5.0)
+
+
+def test_minimum_self_sufficiency_as_a_run_option_and_its_limit_by_hand() -> None:
+    """The option gives the block's optimum; a target above what can be reached names it.
+
+    With a 6 kWh battery at most 6 of the 10 kWh surplus can be kept for the second
+    hour: import 4 kWh at best, so the highest self-sufficiency is 1 - 4/20 = 80 %.
+    """
+    bat = battery(throughput_cost_eur_per_kwh=0.10)
+    inputs = tiny_inputs([10.0, 10.0], 0.30, 0.25, pv=[20.0, 0.0], batteries=[bat])
+    optioned = optimise(inputs, DispatchOptions(min_self_sufficiency=0.75))
+    kpis = compute_kpis(solution_schedule(inputs, optioned), [bat])
+    assert (kpis["self_sufficiency"], kpis["cost_eur"]) == pytest.approx((0.75, 0.75))
+    small = battery(capacity_kwh=6.0)
+    inputs = tiny_inputs([10.0, 10.0], 0.30, 0.25, pv=[20.0, 0.0], batteries=[small])
+    reached = optimise(inputs, DispatchOptions(min_self_sufficiency=0.80))
+    assert compute_kpis(solution_schedule(inputs, reached), [small])[
+        "self_sufficiency"
+    ] == pytest.approx(0.80)
+    with pytest.raises(InfeasibleError) as caught:
+        optimise(inputs, DispatchOptions(min_self_sufficiency=0.9))
+    assert str(caught.value).startswith(
+        "min_self_sufficiency: 90.0 % (self_sufficiency) cannot be reached over "
+    )
+    assert "the highest this district reaches is 80.0 % (import minimised)" in str(caught.value)
+    with pytest.raises(InputDataError, match="min_self_sufficiency"):
+        DispatchOptions(min_self_sufficiency=1.5)
 
 
 def test_autarky_target_must_be_a_share() -> None:

@@ -24,7 +24,7 @@ from energy.errors import InfeasibleError, SolverError
 from energy.optimisation.autarky import CONSUMPTION, AutarkyBlock
 from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.model import build_model
-from energy.optimisation.options import DispatchOptions
+from energy.optimisation.options import TIE_BREAK_COST_WEIGHT, DispatchOptions
 from energy.optimisation.peak import PeakBlock
 from energy.optimisation.solve import solve
 from energy.system import DispatchInputs
@@ -205,13 +205,15 @@ def highest_self_sufficiency(
 ) -> float | None:
     """Return the highest self-sufficiency of kind ``metric`` over the horizon [0..1].
 
-    Solves the dispatch once more minimising import (cost as a tie-break), with
-    the asset ``blocks`` but no autarky target; None if that dispatch, too, is
+    Solves the dispatch once more minimising import (cost as a tie-break, so
+    that sizing's capacity blocks accept it), with the asset ``blocks`` but no
+    autarky target; None if that dispatch, too, is
     infeasible or leaves demand unserved.
     """
     others = [b for b in blocks if not isinstance(b, AutarkyBlock)]
+    least_import = {"cost": TIE_BREAK_COST_WEIGHT, "import": 1.0}  # as the import objective
     probe_options = options.model_copy(
-        update={"objective": "import", "weights": None, "min_self_sufficiency": None}
+        update={"objective": "weighted", "weights": least_import, "min_self_sufficiency": None}
     )
     block = AutarkyBlock(None, metric)  # type: ignore[arg-type]
     try:
@@ -227,15 +229,14 @@ def highest_self_sufficiency(
 
 
 def unreachable_target(
-    inputs: DispatchInputs,
-    options: DispatchOptions,
-    blocks: Sequence[ModelBlock],
-    diagnosis: Sequence[str],
+    inputs: DispatchInputs, options: DispatchOptions, blocks: Sequence[ModelBlock]
 ) -> InfeasibleError | None:
     """Return the error naming an autarky target that cannot be met, if that is the cause.
 
     None when ``blocks`` have no target, or when the dispatch without it is
-    infeasible too (then another limit is in the way).
+    infeasible too (then another limit is in the way). The steps of the soft
+    balance are not listed: the slack a target drives into them is not demand
+    that the grid could not serve.
     """
     targets = [b for b in blocks if isinstance(b, AutarkyBlock) and b.min_share is not None]
     if not targets:
@@ -249,9 +250,8 @@ def unreachable_target(
     return InfeasibleError(
         f"min_self_sufficiency: {100 * target.min_share:.1f} % ({target.metric}) cannot be "
         f"reached over {days:g} day{'' if days == 1 else 's'}; the highest this district "
-        f"reaches is {100 * best:.1f} % (import minimised). Lower the target, or add PV or storage "
-        "(energy size, energy pareto).",
-        list(diagnosis),
+        f"reaches is {100 * best:.1f} % (import minimised). Lower the target, or add PV or "
+        "storage (energy size, energy pareto)."
     )
 
 
@@ -265,7 +265,7 @@ def check_slack(
     """Raise :func:`infeasible_error` if the solved soft balance used its slack."""
     diagnosis = diagnose_slack(inputs, unserved_kw, surplus_kw)
     if diagnosis:
-        unreachable = unreachable_target(inputs, options, blocks, diagnosis)
+        unreachable = unreachable_target(inputs, options, blocks)
         if unreachable is not None:
             raise unreachable
         short = unserved_kw.size and float(unserved_kw.max()) > SLACK_TOL_KW

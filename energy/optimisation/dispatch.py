@@ -195,7 +195,7 @@ class HandedOverDispatch:
                 self.handed_over(), self.options, self.build_s, self.handover_s
             )
         except InfeasibleError as exc:
-            unreachable = unreachable_target(self.inputs, self.options, self.assets, exc.diagnosis)
+            unreachable = unreachable_target(self.inputs, self.options, self.assets)
             if unreachable is not None:
                 raise unreachable from exc
             raise

@@ -19,7 +19,7 @@ from energy.optimisation.options import DispatchOptions
 from energy.scenario import ScenarioOptions
 from energy.studies.candidates import BatteryCandidate, PVCandidate, SizingSpec
 from energy.studies.pareto import pareto
-from energy.studies.sizing import size, sizing_inputs, solve_sized
+from energy.studies.sizing import size, size_dispatch, sizing_inputs, solve_sized
 
 from ..optimisation.conftest import battery, tiny_inputs
 
@@ -71,6 +71,16 @@ def test_minimum_self_sufficiency_as_a_run_option_and_its_limit_by_hand() -> Non
     assert "the highest this district reaches is 80.0 % (import minimised)" in str(caught.value)
     with pytest.raises(InputDataError, match="min_self_sufficiency"):
         DispatchOptions(min_self_sufficiency=1.5)
+    # sizing: a candidate of at most 6 kWh (lossless, 1 h) reaches 80 % at best as well
+    candidate = BatteryCandidate(
+        kwh_max=6.0, power_kw_per_kwh=1.0, eta_charge=1.0, eta_discharge=1.0,
+        soc_min_frac=0.0, soc_max_frac=1.0, soc_initial_frac=0.0,
+    )  # fmt: skip
+    bare = tiny_inputs([10.0, 10.0], 0.30, 0.25, pv=[20.0, 0.0])
+    with pytest.raises(InfeasibleError, match=r"the highest this district reaches is 80\.0 %"):
+        size_dispatch(
+            bare, SizingSpec(battery=candidate), DispatchOptions(min_self_sufficiency=0.9)
+        )
 
 
 def test_autarky_target_must_be_a_share() -> None:

@@ -1368,6 +1368,9 @@ function bind() {
     const key = $("key").value.trim();
     state.key = key || null; // page memory only: gone with the page, never stored or in a URL
     cache.clear();
+    // a load still running for the page before the key is stale: it must neither draw
+    // nor mark the views ready while the key's own answers are on their way
+    state.loadToken += 1;
     // what is shown now is being replaced: busy until the key's answers are drawn
     for (const id of ["views", "sweeps-section"]) $(id).setAttribute("aria-busy", "true");
     $("key").value = "";
@@ -1376,6 +1379,7 @@ function bind() {
   $("key-forget").addEventListener("click", () => {
     state.key = null;
     cache.clear();
+    state.loadToken += 1; // nothing still loading for the old key is drawn
     state.runs = [];
     state.data = {};
     stopSweeps();

@@ -87,13 +87,16 @@ def runner(district: District) -> TimeSeriesRunner:
     """
     from energy.models.grid.powerflow import TimeSeriesRunner
 
-    parts = district.model_dump(mode="json", exclude={"tariff"})
-    return _get("runner", _key(parts), lambda: TimeSeriesRunner(network(district)))
+    return _get("runner", _grid_key(district), lambda: TimeSeriesRunner(network(district)))
 
 
 def network(district: District) -> pp.pandapowerNet:
     """:func:`energy.models.grid.build_network`, once per district without its tariff (a copy)."""
     from energy.models.grid import build_network
 
-    parts = district.model_dump(mode="json", exclude={"tariff"})
-    return copy.deepcopy(_get("network", _key(parts), lambda: build_network(district)))
+    return copy.deepcopy(_get("network", _grid_key(district), lambda: build_network(district)))
+
+
+def _grid_key(district: District) -> str:
+    """Key of the grid built from a district: everything but its tariff."""
+    return _key(district.model_dump(mode="json", exclude={"tariff"}))

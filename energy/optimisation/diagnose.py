@@ -24,7 +24,7 @@ from energy.errors import InfeasibleError, SolverError
 from energy.optimisation.autarky import CONSUMPTION, AutarkyBlock
 from energy.optimisation.blocks import ModelBlock
 from energy.optimisation.model import build_model
-from energy.optimisation.options import TIE_BREAK_COST_WEIGHT, DispatchOptions
+from energy.optimisation.options import LEAST_IMPORT, DispatchOptions
 from energy.optimisation.peak import PeakBlock
 from energy.optimisation.solve import solve
 from energy.system import DispatchInputs
@@ -211,10 +211,7 @@ def highest_self_sufficiency(
     infeasible or leaves demand unserved.
     """
     others = [b for b in blocks if not isinstance(b, AutarkyBlock)]
-    least_import = {"cost": TIE_BREAK_COST_WEIGHT, "import": 1.0}  # as the import objective
-    probe_options = options.model_copy(
-        update={"objective": "weighted", "weights": least_import, "min_self_sufficiency": None}
-    )
+    probe_options = options.model_copy(update={**LEAST_IMPORT, "min_self_sufficiency": None})
     block = AutarkyBlock(None, metric)  # type: ignore[arg-type]
     try:
         result = solve(build_model(inputs, probe_options, [*others, block]), probe_options)

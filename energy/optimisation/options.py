@@ -31,6 +31,12 @@ DEFAULT_LEVEL_STEPS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.3)
 #: Weight of the cost [EUR] added to the co2 and import objectives to break ties
 #: (e.g. curtail or export at zero feed-in) towards the cheaper schedule.
 TIE_BREAK_COST_WEIGHT = 1e-4
+#: Options of a dispatch that minimises import with cost as a tie-break (``import``'s weights
+#: as a weighted objective, which sizing's capacity blocks accept): the highest self-sufficiency.
+LEAST_IMPORT: dict[str, Any] = {
+    "objective": "weighted",
+    "weights": {"cost": TIE_BREAK_COST_WEIGHT, "import": 1.0},
+}
 
 
 def options_error(exc: ValidationError) -> str:

@@ -50,7 +50,7 @@ from energy.district import District
 from energy.errors import InputDataError
 from energy.optimisation.autarky import AutarkyBlock, AutarkyMetric, set_target
 from energy.optimisation.dispatch import HandedOverDispatch
-from energy.optimisation.options import TIE_BREAK_COST_WEIGHT
+from energy.optimisation.options import LEAST_IMPORT
 from energy.progress import ProgressCallback, no_progress
 from energy.scenario import ScenarioOptions
 from energy.serialise import RESULTS_LICENCE
@@ -162,11 +162,7 @@ def pareto(
     heat_kwh = heat_storage_kwh(inputs)
     step = 1.0 / (points + 1)
     report(0.0, "highest feasible self-sufficiency")
-    least_import = {
-        "objective": "weighted",
-        "weights": {"cost": TIE_BREAK_COST_WEIGHT, "import": 1.0},
-    }
-    most = solve_sized(inputs, spec, dispatch.model_copy(update=least_import))
+    most = solve_sized(inputs, spec, dispatch.model_copy(update=LEAST_IMPORT))
     s_max = float(most.kpis[metric]) - TARGET_MARGIN
     del most  # its model and schedule, before the cost model takes its memory
     report(step, "cost optimum without a target")
